@@ -1,0 +1,52 @@
+//! The catalogue of every finding code the program can emit, for `openai-doctor explain` and the
+//! test that keeps codes and explanations in step.
+
+use crate::model::Code;
+use crate::{container, runner, status};
+
+/// Every finding code, grouped by check in report order.
+pub static CODES: &[&Code] = &[
+    &status::MAJOR_OUTAGE,
+    &status::PARTIAL_OUTAGE,
+    &status::DEGRADED,
+    &status::MAINTENANCE,
+    &status::INCIDENT,
+    &status::UNKNOWN,
+    &container::MEMORY_NEAR_LIMIT,
+    &container::OOM_KILLED,
+    &container::CPU_QUOTA,
+    &container::PIDS_LIMIT,
+    &container::OPEN_FILES,
+    &container::NDOTS,
+    &container::NO_NAMESERVER,
+    &container::RUNTIME,
+    &runner::INTERNAL,
+    &runner::TIMED_OUT,
+];
+
+/// The catalogue entry for `id`.
+#[must_use]
+pub fn find(id: &str) -> Option<&'static Code> {
+    CODES.iter().copied().find(|c| c.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_explained() {
+        for (i, c) in CODES.iter().enumerate() {
+            assert!(
+                !c.explain.trim().is_empty() && !c.title.is_empty(),
+                "{}",
+                c.id
+            );
+            assert!(
+                CODES[..i].iter().all(|o| o.id != c.id),
+                "duplicate {}",
+                c.id
+            );
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The `Check` trait, the context a check runs in, and the registry of checks in report order.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::model::Outcome;
+use crate::net::Net;
+
+/// A boxed future, as the `Check` trait returns.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The fixed report order. Every check has one of these ids.
+pub const ORDER: &[&str] = &[
+    "status",
+    "dns",
+    "tls",
+    "proxy",
+    "payload",
+    "probe",
+    "timeout",
+    "container",
+];
+
+/// Static facts about a check.
+#[derive(Debug)]
+pub struct CheckInfo {
+    /// Stable id (one of `ORDER`).
+    pub id: &'static str,
+    /// Human title.
+    pub title: &'static str,
+    /// What it verifies, in one sentence.
+    pub verifies: &'static str,
+    /// The troubleshooting-guide step it follows.
+    pub guide_step: &'static str,
+    /// Its own time limit (the run deadline may cut it shorter).
+    pub time_limit: Duration,
+}
+
+/// What the check is doing right now (so a timeout can say what it was waiting for), and when
+/// its time runs out (so it can shorten its own waits and report, instead of being cut off).
+#[derive(Debug, Clone)]
+pub struct Activity {
+    doing: Arc<Mutex<String>>,
+    ends_at: tokio::time::Instant,
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Self::until(tokio::time::Instant::now() + Duration::from_secs(3600))
+    }
+}
+
+impl Activity {
+    /// An activity whose time runs out at `ends_at`.
+    #[must_use]
+    pub fn until(ends_at: tokio::time::Instant) -> Self {
+        Self {
+            doing: Arc::default(),
+            ends_at,
+        }
+    }
+
+    /// Time left before the check is cut off.
+    #[must_use]
+    pub fn time_left(&self) -> Duration {
+        self.ends_at
+            .saturating_duration_since(tokio::time::Instant::now())
+    }
+
+    /// `want`, shortened so that it ends `margin` before the check is cut off.
+    #[must_use]
+    pub fn bounded(&self, want: Duration, margin: Duration) -> Duration {
+        want.min(self.time_left().saturating_sub(margin))
+    }
+
+    /// Records what the check is waiting for now.
+    pub fn set(&self, what: impl Into<String>) {
+        if let Ok(mut a) = self.doing.lock() {
+            *a = what.into();
+        }
+    }
+
+    /// The last thing recorded.
+    #[must_use]
+    pub fn get(&self) -> String {
+        self.doing.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+}
+
+/// Everything a check may read.
+#[derive(Debug)]
+pub struct Context {
+    /// The validated configuration.
+    pub config: Config,
+    /// The shared network context.
+    pub net: Net,
+}
+
+/// One check of the checklist.
+pub trait Check: Send + Sync {
+    /// Static facts.
+    fn info(&self) -> &'static CheckInfo;
+
+    /// Ids of the checks that must pass (or warn) before this one runs, given the configuration.
+    fn needs(&self, _ctx: &Context) -> Vec<&'static str> {
+        Vec::new()
+    }
+
+    /// Runs the check. Record what it waits for in `activity`.
+    fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome>;
+}
+
+/// The checks this build implements, in report order. Only checks that do real work are listed.
+#[must_use]
+pub fn registry() -> Vec<Arc<dyn Check>> {
+    vec![
+        Arc::new(crate::status::StatusCheck),
+        Arc::new(crate::container::ContainerCheck::default()),
+    ]
+}

@@ -1,0 +1,254 @@
+//! The validated run configuration every check reads: target, network path overrides,
+//! the client's own timeout settings, and a snapshot of the environment (so tests can inject one).
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::secret::SecretString;
+
+/// Default API base URL, as in the official SDKs.
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+/// Default status page root.
+pub const DEFAULT_STATUS_URL: &str = "https://status.openai.com";
+/// The official SDKs' per-attempt timeout (openai-python `DEFAULT_TIMEOUT`, openai-node `DEFAULT_TIMEOUT`).
+pub const SDK_DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+/// The official SDKs' default retry count (3 attempts in all).
+pub const SDK_DEFAULT_MAX_RETRIES: u32 = 2;
+/// Default whole-run deadline.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(20);
+
+/// A curl-style `--resolve HOST:PORT:ADDR` pin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvePin {
+    /// Host name as written in the URL.
+    pub host: String,
+    /// Port the pin applies to.
+    pub port: u16,
+    /// Address to use instead of a DNS answer.
+    pub addr: IpAddr,
+}
+
+impl ResolvePin {
+    /// Parses `HOST:PORT:ADDR` (ADDR may be `[v6]` or bare v6).
+    ///
+    /// # Errors
+    /// A message naming the part that is wrong.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut parts = s.splitn(3, ':');
+        let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(format!(
+                "`{s}` is not HOST:PORT:ADDR (e.g. api.openai.com:443:127.0.0.1)"
+            ));
+        };
+        if host.is_empty() {
+            return Err(format!("`{s}`: the host is empty"));
+        }
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("`{s}`: `{port}` is not a port number (1-65535)"))?;
+        let addr_text = addr.trim_start_matches('[').trim_end_matches(']');
+        let addr: IpAddr = addr_text
+            .parse()
+            .map_err(|_| format!("`{s}`: `{addr}` is not an IP address"))?;
+        Ok(Self {
+            host: host.to_ascii_lowercase(),
+            port,
+            addr,
+        })
+    }
+}
+
+/// Parses `IP` or `IP:PORT` / `[v6]:PORT` for `--dns-server` (port 53 by default).
+///
+/// # Errors
+/// A message saying what was expected.
+pub fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    s.parse::<SocketAddr>()
+        .map_err(|_| format!("`{s}` is not IP or IP:PORT (e.g. 1.1.1.1, 127.0.0.1:5353, [::1]:53)"))
+}
+
+/// A snapshot of the environment variables the doctor reads. Tests build one by hand.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    vars: BTreeMap<String, String>,
+}
+
+impl Env {
+    /// The process environment (non-UTF-8 values are skipped).
+    #[must_use]
+    pub fn from_process() -> Self {
+        Self {
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        }
+    }
+
+    /// An environment with exactly these variables.
+    #[must_use]
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        }
+    }
+
+    /// A variable's value, if set (empty counts as set).
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// A variable's value, if set and not empty.
+    #[must_use]
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    /// Every variable, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// Everything a run needs, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// API base URL (`--base-url`, `OPENAI_BASE_URL`).
+    pub base_url: Url,
+    /// `OPENAI_API_KEY`, only ever from the environment.
+    pub api_key: Option<SecretString>,
+    /// `OpenAI-Organization` header value.
+    pub org: Option<String>,
+    /// `OpenAI-Project` header value.
+    pub project: Option<String>,
+    /// Model for the probe's billable request.
+    pub model: String,
+    /// Status page root.
+    pub status_url: Url,
+    /// Extra trust anchors (`--ca-file`).
+    pub ca_files: Vec<PathBuf>,
+    /// Nameserver for every lookup the doctor makes (`--dns-server`).
+    pub dns_server: Option<SocketAddr>,
+    /// `--resolve` pins.
+    pub resolve: Vec<ResolvePin>,
+    /// The per-attempt timeout the user's application uses.
+    pub client_timeout: Duration,
+    /// The user's application's retry count.
+    pub max_retries: u32,
+    /// Whole-run deadline.
+    pub deadline: Duration,
+    /// Environment snapshot.
+    pub env: Env,
+}
+
+impl Config {
+    /// A configuration with the SDK defaults for `env` (used by tests and as the CLI's base).
+    #[must_use]
+    pub fn new(env: Env) -> Self {
+        Self {
+            base_url: Url::parse(DEFAULT_BASE_URL).expect("constant URL parses"),
+            api_key: env.get("OPENAI_API_KEY").map(SecretString::new),
+            org: None,
+            project: None,
+            model: "gpt-4.1-nano".to_owned(),
+            status_url: Url::parse(DEFAULT_STATUS_URL).expect("constant URL parses"),
+            ca_files: Vec::new(),
+            dns_server: None,
+            resolve: Vec::new(),
+            client_timeout: SDK_DEFAULT_TIMEOUT,
+            max_retries: SDK_DEFAULT_MAX_RETRIES,
+            deadline: DEFAULT_DEADLINE,
+            env,
+        }
+    }
+
+    /// Host of the API base URL.
+    #[must_use]
+    pub fn api_host(&self) -> &str {
+        self.base_url.host_str().unwrap_or("")
+    }
+
+    /// Port of the API base URL (443 for https by default).
+    #[must_use]
+    pub fn api_port(&self) -> u16 {
+        self.base_url.port_or_known_default().unwrap_or(443)
+    }
+}
+
+/// Validates a user-given URL: http(s) only, with a host.
+///
+/// # Errors
+/// A message saying what is wrong with it.
+pub fn parse_http_url(what: &str, s: &str) -> Result<Url, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("{what} `{s}` is not a valid URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{what} `{s}` uses the scheme `{}`; only http and https are supported",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{what} `{s}` has no host"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_pins_parse() {
+        let pin = ResolvePin::parse("API.openai.com:443:127.0.0.1").unwrap();
+        assert_eq!(pin.host, "api.openai.com");
+        assert_eq!(pin.port, 443);
+        assert_eq!(pin.addr, "127.0.0.1".parse::<IpAddr>().unwrap());
+        let v6 = ResolvePin::parse("h:8443:[::1]").unwrap();
+        assert_eq!(v6.addr, "::1".parse::<IpAddr>().unwrap());
+        assert!(
+            ResolvePin::parse("h:99999:1.2.3.4")
+                .unwrap_err()
+                .contains("port")
+        );
+        assert!(
+            ResolvePin::parse("h:443")
+                .unwrap_err()
+                .contains("HOST:PORT:ADDR")
+        );
+        assert!(
+            ResolvePin::parse("h:443:nope")
+                .unwrap_err()
+                .contains("IP address")
+        );
+    }
+
+    #[test]
+    fn dns_servers_parse() {
+        assert_eq!(parse_dns_server("1.1.1.1").unwrap().port(), 53);
+        assert_eq!(parse_dns_server("127.0.0.1:5353").unwrap().port(), 5353);
+        assert_eq!(parse_dns_server("[::1]:53").unwrap().port(), 53);
+        assert!(parse_dns_server("dns.google").is_err());
+    }
+
+    #[test]
+    fn urls_are_checked() {
+        assert!(parse_http_url("--base-url", "https://api.openai.com/v1").is_ok());
+        assert!(
+            parse_http_url("--base-url", "ftp://x")
+                .unwrap_err()
+                .contains("scheme")
+        );
+        assert!(parse_http_url("--base-url", "api.openai.com").is_err());
+    }
+}

@@ -1,0 +1,24 @@
+//! The checks behind `openai-doctor`: the finding model, the `Check` trait and registry, the
+//! runner (order, dependencies, deadlines, concurrency), the shared network context, and one
+//! module per check. No printing happens here: the binary renders what the runner returns.
+
+pub mod catalog;
+pub mod cgroup;
+pub mod check;
+pub mod config;
+pub mod container;
+pub mod model;
+pub mod net;
+pub mod proxy_env;
+pub mod resolv_conf;
+pub mod runner;
+pub mod secret;
+pub mod status;
+pub mod status_page;
+
+pub use check::{Check, CheckInfo, Context, registry};
+pub use config::{Config, Env};
+pub use model::{CheckReport, Finding, Outcome, Severity, Status};
+pub use runner::{RunReport, Selection, Verdict, run};
+pub use secret::{Redactor, SecretString};
+pub use url;

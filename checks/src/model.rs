@@ -1,0 +1,195 @@
+//! The finding model: what a check reports (status, summary, details, findings) and the
+//! catalogue entry (`Code`) every finding points at.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// The outcome of one check, ordered from best to worst for `worst()` comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The check ran and found nothing wrong.
+    Pass,
+    /// The check collected facts but makes no judgement (e.g. "no proxy configured").
+    Info,
+    /// The check found something that plausibly causes failures.
+    Warn,
+    /// The check found a cause of failure.
+    Fail,
+    /// The check did not run: not selected, not applicable, or blocked by an earlier failure.
+    Skip,
+}
+
+impl Status {
+    /// The lowercase word used in every output.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Info => "info",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+            Self::Skip => "skip",
+        }
+    }
+
+    /// Whether a check that depends on one with this status may run.
+    #[must_use]
+    pub fn lets_dependents_run(self) -> bool {
+        matches!(self, Self::Pass | Self::Info | Self::Warn)
+    }
+}
+
+/// How serious a single finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A fact worth knowing.
+    Info,
+    /// Plausibly causes failures.
+    Warn,
+    /// A cause of failure.
+    Fail,
+}
+
+impl Severity {
+    /// The check status this severity implies on its own.
+    #[must_use]
+    pub fn status(self) -> Status {
+        match self {
+            Self::Info => Status::Info,
+            Self::Warn => Status::Warn,
+            Self::Fail => Status::Fail,
+        }
+    }
+}
+
+/// A catalogue entry: a stable finding code with its long explanation (`openai-doctor explain`).
+#[derive(Debug)]
+pub struct Code {
+    /// The stable code, `<check>.<what>`, e.g. `status.major_outage`.
+    pub id: &'static str,
+    /// One line: what this finding means.
+    pub title: &'static str,
+    /// The long explanation: meaning, likely causes, how to fix, how to verify the fix.
+    pub explain: &'static str,
+}
+
+/// One thing a check found, with its cause and its fix.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Stable code from the catalogue.
+    pub code: &'static str,
+    /// How serious it is.
+    pub severity: Severity,
+    /// What was found, with the evidence (names, numbers).
+    pub message: String,
+    /// What to do about it, concretely. Empty for pure information.
+    pub remedy: String,
+}
+
+impl Finding {
+    /// The report symbol for its severity.
+    #[must_use]
+    pub fn severity_symbol(&self) -> &'static str {
+        match self.severity {
+            Severity::Info => "i",
+            Severity::Warn => "!",
+            Severity::Fail => "✗",
+        }
+    }
+
+    /// A finding for `code` with a message and a remedy.
+    #[must_use]
+    pub fn new(
+        code: &'static Code,
+        severity: Severity,
+        message: impl Into<String>,
+        remedy: impl Into<String>,
+    ) -> Self {
+        Self {
+            code: code.id,
+            severity,
+            message: message.into(),
+            remedy: remedy.into(),
+        }
+    }
+}
+
+/// What a check returns: the runner adds id, title, timing and `blocked_by`.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Overall status of the check.
+    pub status: Status,
+    /// One line for the report.
+    pub summary: String,
+    /// Structured facts (raw numbers, addresses, names) for `-v` and JSON.
+    pub details: Value,
+    /// What the check found.
+    pub findings: Vec<Finding>,
+}
+
+impl Outcome {
+    /// An outcome whose status is the worst of its findings (pass when there are none).
+    #[must_use]
+    pub fn from_findings(
+        summary: impl Into<String>,
+        details: Value,
+        findings: Vec<Finding>,
+    ) -> Self {
+        let status = findings
+            .iter()
+            .map(|f| f.severity.status())
+            .max()
+            .unwrap_or(Status::Pass);
+        Self {
+            status,
+            summary: summary.into(),
+            details,
+            findings,
+        }
+    }
+
+    /// An outcome with an explicit status.
+    #[must_use]
+    pub fn with_status(status: Status, summary: impl Into<String>, details: Value) -> Self {
+        Self {
+            status,
+            summary: summary.into(),
+            details,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Adds a finding and raises the status to match its severity.
+    #[must_use]
+    pub fn and(mut self, finding: Finding) -> Self {
+        let implied = finding.severity.status();
+        if implied > self.status && self.status != Status::Skip {
+            self.status = implied;
+        }
+        self.findings.push(finding);
+        self
+    }
+}
+
+/// One check's line in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// Check id (`status`, `dns`, ...).
+    pub id: &'static str,
+    /// Human title.
+    pub title: &'static str,
+    /// Outcome status.
+    pub status: Status,
+    /// One-line summary.
+    pub summary: String,
+    /// Structured facts.
+    pub details: Value,
+    /// Findings with codes and remedies.
+    pub findings: Vec<Finding>,
+    /// The check whose failure kept this one from running.
+    pub blocked_by: Option<&'static str>,
+    /// Wall time of this check.
+    pub duration_ms: u64,
+}

@@ -1,0 +1,398 @@
+//! The network context shared by every check: the effective path (proxy, resolver pins, trust
+//! anchors) computed once, one HTTP client built from it, and the log of every request made.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::{Client, Method, Response};
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use serde::Serialize;
+use url::Url;
+
+use crate::config::Config;
+use crate::proxy_env::{self, ProxyChoice};
+use crate::secret::Redactor;
+
+/// Connect timeout for every connection the doctor opens (the Python SDK uses 5 s).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where the trust anchors came from, for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrustSources {
+    /// Certificates from the operating system store (and `SSL_CERT_FILE`/`SSL_CERT_DIR`).
+    pub system: usize,
+    /// Certificates from `--ca-file`.
+    pub extra: usize,
+    /// Problems met while loading (unreadable files, bad certificates).
+    pub errors: Vec<String>,
+}
+
+/// Loads the OS trust store plus `--ca-file` certificates.
+///
+/// # Errors
+/// A `--ca-file` that cannot be read or holds no certificate (a usage error: exit 2).
+pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, TrustSources), String> {
+    let mut store = RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    let (system, _) = store.add_parsable_certificates(native.certs);
+    let mut errors: Vec<String> = native.errors.iter().map(ToString::to_string).collect();
+    let mut extra = 0;
+    for path in &config.ca_files {
+        let certs = read_pem_certs(path)?;
+        let (added, ignored) = store.add_parsable_certificates(certs);
+        if ignored > 0 {
+            errors.push(format!(
+                "{}: {ignored} certificate(s) could not be used",
+                path.display()
+            ));
+        }
+        extra += added;
+    }
+    Ok((
+        Arc::new(store),
+        TrustSources {
+            system,
+            extra,
+            errors,
+        },
+    ))
+}
+
+/// Reads every certificate in a PEM file.
+///
+/// # Errors
+/// Unreadable file, or no certificate in it.
+pub fn read_pem_certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("CA file {} is not valid PEM: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "CA file {} holds no certificate (expected -----BEGIN CERTIFICATE----- blocks)",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
+/// A rustls client configuration trusting `roots`, with the ring provider.
+#[must_use]
+pub fn tls_config(roots: Arc<RootCertStore>, alpn: &[&[u8]]) -> rustls::ClientConfig {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    cfg.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    cfg
+}
+
+/// One HTTP request the doctor made, as it goes into the JSON report and the bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    /// When it was sent (RFC 3339, UTC).
+    pub at: String,
+    /// The check that made it.
+    pub check: &'static str,
+    /// HTTP method.
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// HTTP status, when a response came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Transport error, when none came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Total time until the body was read or the error happened.
+    pub duration_ms: u64,
+    /// `X-Client-Request-Id` the doctor sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_request_id: Option<String>,
+    /// `x-request-id` the server answered with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// A response body read up to a limit.
+#[derive(Debug)]
+pub struct Fetched {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// The body, at most `limit` bytes.
+    pub body: Vec<u8>,
+    /// The body was longer than the limit and was cut.
+    pub truncated: bool,
+    /// Total time.
+    pub elapsed: Duration,
+}
+
+/// Why a request got no (complete) response, in words a user can act on.
+#[derive(Debug, Clone)]
+pub struct FetchError {
+    /// Which phase failed: `dns`, `connect`, `tls`, `proxy`, `timeout`, `http`.
+    pub phase: &'static str,
+    /// The error chain, one line, redacted.
+    pub message: String,
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} error: {}", self.phase, self.message)
+    }
+}
+
+/// The shared network context.
+#[derive(Debug)]
+pub struct Net {
+    client: Client,
+    /// The proxy that applies to the API URL, if a proxy variable is set.
+    pub proxy: Option<ProxyChoice>,
+    /// Trust anchors for every TLS connection.
+    pub roots: Arc<RootCertStore>,
+    /// Where they came from.
+    pub trust: TrustSources,
+    /// Scrubs every string that leaves the process.
+    pub redactor: Redactor,
+    log: Mutex<Vec<RequestRecord>>,
+}
+
+impl Net {
+    /// Builds the context from a configuration.
+    ///
+    /// # Errors
+    /// Unusable `--ca-file`, or an HTTP client that cannot be built from the settings.
+    pub fn new(config: &Config) -> Result<Self, String> {
+        let (roots, trust) = load_roots(config)?;
+        let proxy = proxy_env::choose(&config.env, &config.base_url);
+        let mut redactor = Redactor::new();
+        if let Some(key) = &config.api_key {
+            redactor.add_key(key);
+        }
+        if let Some(pw) = proxy.as_ref().and_then(ProxyChoice::password) {
+            redactor.add_password(&pw);
+        }
+        if let Some(choice) = &proxy {
+            // The raw value may hold credentials that did not even parse.
+            if choice.url.is_err() && choice.raw.contains('@') {
+                redactor.add_password(&choice.raw);
+            }
+        }
+
+        let tls = tls_config(roots.clone(), &[b"http/1.1"]);
+        let mut builder = Client::builder()
+            .use_preconfigured_tls(tls)
+            .user_agent(concat!("openai-doctor/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .http1_only()
+            .no_proxy();
+        if let Some(url) = proxy.as_ref().and_then(ProxyChoice::in_path) {
+            let mut p = reqwest::Proxy::all(url.as_str())
+                .map_err(|e| format!("proxy {}: {e}", proxy_env::redacted_url(url)))?;
+            let no_proxy = config
+                .env
+                .non_empty("no_proxy")
+                .or_else(|| config.env.non_empty("NO_PROXY"));
+            p = p.no_proxy(no_proxy.and_then(reqwest::NoProxy::from_string));
+            builder = builder.proxy(p);
+        }
+        for pin in &config.resolve {
+            builder = builder.resolve(&pin.host, std::net::SocketAddr::new(pin.addr, pin.port));
+        }
+        let client = builder
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
+        Ok(Self {
+            client,
+            proxy,
+            roots,
+            trust,
+            redactor,
+            log: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The HTTP client every check uses.
+    #[must_use]
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Every request made so far, in order.
+    #[must_use]
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Appends a request to the log (URLs and errors are redacted first).
+    pub fn record(&self, mut rec: RequestRecord) {
+        rec.url = self.redactor.redact(&rec.url);
+        rec.error = rec.error.map(|e| self.redactor.redact(&e));
+        if let Ok(mut log) = self.log.lock() {
+            log.push(rec);
+        }
+    }
+
+    /// GET `url`, read at most `limit` bytes of the body within `timeout`, and log it.
+    ///
+    /// # Errors
+    /// No response, or the body could not be read in time.
+    pub async fn get(
+        &self,
+        check: &'static str,
+        url: &Url,
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<Fetched, FetchError> {
+        let at = now_rfc3339();
+        let start = Instant::now();
+        let request = self
+            .client
+            .request(Method::GET, url.clone())
+            .timeout(timeout);
+        let result = tokio::time::timeout(timeout, async {
+            let response = request.send().await.map_err(|e| self.classify(&e))?;
+            read_limited(response, limit)
+                .await
+                .map_err(|e| self.classify(&e))
+        })
+        .await
+        .unwrap_or_else(|_| {
+            Err(FetchError {
+                phase: "timeout",
+                message: String::new(),
+            })
+        })
+        .map_err(|mut e| {
+            if e.phase == "timeout" {
+                e.message = format!("no complete answer within {:.1} s", timeout.as_secs_f64());
+            }
+            e
+        });
+        let elapsed = start.elapsed();
+        self.record(RequestRecord {
+            at,
+            check,
+            method: "GET".to_owned(),
+            url: url.to_string(),
+            status: result.as_ref().ok().map(|f| f.status),
+            error: result.as_ref().err().map(ToString::to_string),
+            duration_ms: millis(elapsed),
+            client_request_id: None,
+            request_id: None,
+        });
+        result.map(|mut f| {
+            f.elapsed = elapsed;
+            f
+        })
+    }
+
+    /// Sorts a reqwest error into a phase, with its whole chain in one redacted line.
+    #[must_use]
+    pub fn classify(&self, e: &reqwest::Error) -> FetchError {
+        let chain = error_chain(e);
+        let lower = chain.to_ascii_lowercase();
+        let phase = if e.is_timeout() || lower.contains("timed out") {
+            "timeout"
+        } else if lower.contains("dns error")
+            || lower.contains("failed to lookup")
+            || lower.contains("name or service not known")
+        {
+            "dns"
+        } else if lower.contains("certificate")
+            || lower.contains("tls")
+            || lower.contains("handshake")
+        {
+            "tls"
+        } else if lower.contains("proxy") || lower.contains("tunnel") {
+            "proxy"
+        } else if e.is_connect() {
+            "connect"
+        } else {
+            "http"
+        };
+        FetchError {
+            phase,
+            message: self.redactor.redact(&chain),
+        }
+    }
+}
+
+async fn read_limited(mut response: Response, limit: usize) -> Result<Fetched, reqwest::Error> {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut body = Vec::new();
+    let mut truncated = false;
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit.saturating_sub(body.len());
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Fetched {
+        status,
+        content_type,
+        body,
+        truncated,
+        elapsed: Duration::ZERO,
+    })
+}
+
+/// The error and all its sources, joined with `: `, without repeats and without the wrappers
+/// that say nothing (reqwest's "error sending request for url (...)", hyper's "client error
+/// (Connect)"): `tcp connect error: Connection refused (os error 111)`.
+#[must_use]
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        let noise = text.starts_with("error sending request for url")
+            || text.starts_with("client error (")
+            || text.starts_with("error trying to connect");
+        if !noise && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    if parts.is_empty() {
+        return e.to_string();
+    }
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(": ");
+        }
+        let _ = write!(out, "{p}");
+    }
+    out
+}
+
+/// Milliseconds, saturating.
+#[must_use]
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Now, as RFC 3339 UTC with millisecond precision.
+#[must_use]
+pub fn now_rfc3339() -> String {
+    let now = jiff::Timestamp::now();
+    format!("{now:.3}")
+}

@@ -1,0 +1,616 @@
+//! The runner: runs the selected checks concurrently, each as soon as what it needs has passed,
+//! within its own time limit and the run deadline; turns panics into `internal` failures;
+//! marks blocked checks `skip` with `blocked_by`; and names the root cause.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::watch;
+
+use crate::check::{Activity, Check, Context};
+use crate::model::{CheckReport, Code, Finding, Outcome, Severity, Status};
+use crate::net::{RequestRecord, millis, now_rfc3339};
+
+/// A check failed because of a bug in openai-doctor itself.
+pub static INTERNAL: Code = Code {
+    id: "internal",
+    title: "The check crashed: a bug in openai-doctor",
+    explain: "A check stopped with an unexpected error inside openai-doctor. This says nothing \
+about your setup; the other checks still ran and their results stand.\n\nFix: run again with -v \
+and report the output (it is redacted) at the project's issue tracker.\n\nVerify: the check \
+reports pass, warn or fail instead of `internal` after upgrading.",
+};
+
+/// A check ran out of time.
+pub static TIMED_OUT: Code = Code {
+    id: "timed_out",
+    title: "The check did not finish within its time limit or the run deadline",
+    explain: "The check was still waiting for the network (or another resource) when its time \
+limit or the run's --deadline ran out. The finding names what it was waiting for: that is the \
+step that hangs, and the same step hangs in your application, which with the SDK defaults waits \
+up to 600 s per attempt.\n\nLikely causes: a firewall that drops packets instead of rejecting \
+them, a proxy that accepts connections and never answers, a DNS server that does not answer.\n\n\
+Fix: see the step it was waiting for; a longer --deadline helps only on slow but working \
+networks.\n\nVerify: the check finishes well within the deadline.",
+};
+
+/// Which checks the user selected.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `--only`: run just these (empty = all).
+    pub only: Vec<String>,
+    /// `--skip`: do not run these.
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    /// Whether check `id` is selected.
+    #[must_use]
+    pub fn includes(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|o| o == id))
+            && !self.skip.iter().any(|s| s == id)
+    }
+}
+
+/// The verdict of a whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    /// Worst status over the checks that ran (`pass` when none ran).
+    pub status: Status,
+    /// The first failing check in report order.
+    pub root_cause: Option<&'static str>,
+    /// One sentence.
+    pub summary: String,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// When the run started (RFC 3339 UTC).
+    pub started_at: String,
+    /// Wall time of the run.
+    pub duration: Duration,
+    /// One entry per check, in report order.
+    pub checks: Vec<CheckReport>,
+    /// Every HTTP request made.
+    pub requests: Vec<RequestRecord>,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+impl RunReport {
+    /// Whether the root cause is a bug in the doctor itself.
+    #[must_use]
+    pub fn root_cause_is_internal(&self) -> bool {
+        self.verdict.root_cause.is_some_and(|id| {
+            self.checks
+                .iter()
+                .find(|c| c.id == id)
+                .is_some_and(|c| c.findings.iter().any(|f| f.code == INTERNAL.id))
+        })
+    }
+}
+
+type Done = (Status, Option<&'static str>);
+
+/// Runs `checks` (already in report order) against `ctx`.
+pub async fn run(
+    checks: Vec<Arc<dyn Check>>,
+    ctx: Arc<Context>,
+    selection: &Selection,
+) -> RunReport {
+    let started_at = now_rfc3339();
+    let start = Instant::now();
+    let deadline = tokio::time::Instant::now() + ctx.config.deadline;
+
+    let mut senders = HashMap::new();
+    let mut receivers = HashMap::new();
+    for check in &checks {
+        let (tx, rx) = watch::channel::<Option<Done>>(None);
+        senders.insert(check.info().id, tx);
+        receivers.insert(check.info().id, rx);
+    }
+
+    let mut tasks = Vec::new();
+    for check in checks {
+        let info = check.info();
+        let tx = senders.remove(info.id).expect("one sender per check");
+        if !selection.includes(info.id) {
+            let report = skipped(info.id, info.title, "not selected (--only/--skip)", None);
+            let _ = tx.send(Some((Status::Skip, None)));
+            tasks.push(tokio::spawn(async move { report }));
+            continue;
+        }
+        // Dependencies the user deselected count as satisfied: the check copes without them.
+        let deps: Vec<_> = check
+            .needs(&ctx)
+            .into_iter()
+            .filter(|d| selection.includes(d))
+            .filter_map(|d| receivers.get(d).cloned().map(|rx| (d, rx)))
+            .collect();
+        let ctx = ctx.clone();
+        tasks.push(tokio::spawn(async move {
+            let report = run_one(check, ctx, deps, deadline).await;
+            let _ = tx.send(Some((report.status, report.blocked_by)));
+            report
+        }));
+    }
+
+    let mut reports = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        // run_one never panics (the check itself runs in its own task), so join errors are
+        // impossible short of runtime shutdown; keep the slot honest anyway.
+        match task.await {
+            Ok(report) => reports.push(report),
+            Err(e) => reports.push(CheckReport {
+                id: "internal",
+                title: "runner",
+                status: Status::Fail,
+                summary: format!("the runner lost a check: {e}"),
+                details: json!({}),
+                findings: Vec::new(),
+                blocked_by: None,
+                duration_ms: 0,
+            }),
+        }
+    }
+    let verdict = verdict(&reports);
+    RunReport {
+        started_at,
+        duration: start.elapsed(),
+        requests: ctx.net.requests(),
+        checks: reports,
+        verdict,
+    }
+}
+
+async fn run_one(
+    check: Arc<dyn Check>,
+    ctx: Arc<Context>,
+    deps: Vec<(&'static str, watch::Receiver<Option<Done>>)>,
+    deadline: tokio::time::Instant,
+) -> CheckReport {
+    let info = check.info();
+    for (dep, mut rx) in deps {
+        let waited = tokio::time::timeout_at(deadline, rx.wait_for(Option::is_some)).await;
+        let done = match waited {
+            Ok(Ok(guard)) => *guard,
+            _ => None,
+        };
+        match done {
+            // Not applicable (skipped with no blocker) counts as satisfied.
+            Some((status, _)) if status.lets_dependents_run() => {}
+            Some((Status::Skip, None)) => {}
+            Some((Status::Skip, Some(root))) => {
+                let why = format!("blocked by `{root}` (see its result above)");
+                return skipped(info.id, info.title, &why, Some(root));
+            }
+            Some((_, _)) => {
+                let why = format!("blocked by `{dep}`, which failed");
+                return skipped(info.id, info.title, &why, Some(dep));
+            }
+            None => {
+                let why = format!("the run deadline passed while `{dep}` was still running");
+                return skipped(info.id, info.title, &why, Some(dep));
+            }
+        }
+    }
+
+    let start = Instant::now();
+    let now = tokio::time::Instant::now();
+    let limit_at = (now + info.time_limit).min(deadline);
+    let activity = Activity::until(limit_at);
+    let handle = {
+        let (check, ctx, activity) = (check.clone(), ctx.clone(), activity.clone());
+        tokio::spawn(async move { check.run(&ctx, &activity).await })
+    };
+    let abort = handle.abort_handle();
+    let outcome = match tokio::time::timeout_at(limit_at, handle).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(join_error)) => {
+            let what = panic_message(join_error);
+            Outcome::with_status(Status::Fail, "the check crashed (a bug in openai-doctor)", json!({}))
+                .and(Finding::new(
+                    &INTERNAL,
+                    Severity::Fail,
+                    format!("the `{}` check crashed: {what}", info.id),
+                    "Report this output at the openai-doctor issue tracker; the other checks are unaffected.",
+                ))
+        }
+        Err(_) => {
+            abort.abort();
+            let limit = limit_at.saturating_duration_since(now);
+            let waiting = activity.get();
+            let waiting = if waiting.is_empty() {
+                "its first step".to_owned()
+            } else {
+                waiting
+            };
+            let which = if limit_at >= deadline {
+                "the run deadline (--deadline)"
+            } else {
+                "its time limit"
+            };
+            Outcome::with_status(
+                Status::Fail,
+                format!("no result within {:.1} s", limit.as_secs_f64()),
+                json!({ "waiting_for": waiting, "limit_ms": millis(limit) }),
+            )
+            .and(Finding::new(
+                &TIMED_OUT,
+                Severity::Fail,
+                format!(
+                    "stopped after {:.1} s ({which}) while waiting for: {waiting}",
+                    limit.as_secs_f64()
+                ),
+                "Something on the path accepts traffic and never answers (a firewall that drops \
+                 packets, a stalled proxy or nameserver). See `openai-doctor explain timed_out`.",
+            ))
+        }
+    };
+    CheckReport {
+        id: info.id,
+        title: info.title,
+        status: outcome.status,
+        summary: ctx.net.redactor.redact(&outcome.summary),
+        details: redact_value(&ctx.net.redactor, outcome.details),
+        findings: outcome
+            .findings
+            .into_iter()
+            .map(|f| Finding {
+                message: ctx.net.redactor.redact(&f.message),
+                remedy: ctx.net.redactor.redact(&f.remedy),
+                ..f
+            })
+            .collect(),
+        blocked_by: None,
+        duration_ms: millis(start.elapsed()),
+    }
+}
+
+fn redact_value(r: &crate::secret::Redactor, v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(r.redact(&s)),
+        Value::Array(a) => Value::Array(a.into_iter().map(|x| redact_value(r, x)).collect()),
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, x)| (k, redact_value(r, x)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn panic_message(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return "the check was cancelled".to_owned();
+    }
+    let payload = e.into_panic();
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}
+
+fn skipped(
+    id: &'static str,
+    title: &'static str,
+    why: &str,
+    blocked_by: Option<&'static str>,
+) -> CheckReport {
+    CheckReport {
+        id,
+        title,
+        status: Status::Skip,
+        summary: why.to_owned(),
+        details: json!({}),
+        findings: Vec::new(),
+        blocked_by,
+        duration_ms: 0,
+    }
+}
+
+/// The verdict over a list of reports in report order.
+#[must_use]
+pub fn verdict(reports: &[CheckReport]) -> Verdict {
+    let ran = || reports.iter().filter(|r| r.status != Status::Skip);
+    let status = ran().map(|r| r.status).max().unwrap_or(Status::Pass);
+    let root = reports.iter().find(|r| r.status == Status::Fail);
+    let fails = ran().filter(|r| r.status == Status::Fail).count();
+    let warns = ran().filter(|r| r.status == Status::Warn).count();
+    let blocked = reports.iter().filter(|r| r.blocked_by.is_some()).count();
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let summary = match root {
+        Some(root) => {
+            let mut s = format!(
+                "{} failed; root cause: {} — {}",
+                plural(fails, "check"),
+                root.id,
+                root.summary
+            );
+            if blocked > 0 {
+                s.push_str(&format!(
+                    " ({} skipped because of it)",
+                    plural(blocked, "check")
+                ));
+            }
+            s
+        }
+        None if warns > 0 => format!("no check failed; {} to look at", plural(warns, "warning")),
+        None if ran().count() == 0 => "no check ran".to_owned(),
+        None => "no problem found".to_owned(),
+    };
+    Verdict {
+        status,
+        root_cause: root.map(|r| r.id),
+        summary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{BoxFuture, CheckInfo};
+    use crate::config::{Config, Env};
+    use crate::net::Net;
+
+    /// A scripted check: returns `status` after `delay`, or panics.
+    struct Fake {
+        info: &'static CheckInfo,
+        needs: Vec<&'static str>,
+        status: Status,
+        delay: Duration,
+        panic: bool,
+    }
+
+    fn info(id: &'static str, limit: Duration) -> &'static CheckInfo {
+        Box::leak(Box::new(CheckInfo {
+            id,
+            title: id,
+            verifies: "",
+            guide_step: "",
+            time_limit: limit,
+        }))
+    }
+
+    fn fake(id: &'static str, needs: &[&'static str], status: Status) -> Arc<dyn Check> {
+        Arc::new(Fake {
+            info: info(id, Duration::from_secs(5)),
+            needs: needs.to_vec(),
+            status,
+            delay: Duration::ZERO,
+            panic: false,
+        })
+    }
+
+    impl Check for Fake {
+        fn info(&self) -> &'static CheckInfo {
+            self.info
+        }
+        fn needs(&self, _ctx: &Context) -> Vec<&'static str> {
+            self.needs.clone()
+        }
+        fn run<'a>(&'a self, _ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
+            Box::pin(async move {
+                activity.set(format!("the fake {} sleeping", self.info.id));
+                tokio::time::sleep(self.delay).await;
+                assert!(!self.panic, "scripted panic in {}", self.info.id);
+                Outcome::with_status(
+                    self.status,
+                    format!("{} says {}", self.info.id, self.status.as_str()),
+                    json!({}),
+                )
+            })
+        }
+    }
+
+    fn ctx(deadline: Duration) -> Arc<Context> {
+        let mut config = Config::new(Env::default());
+        config.deadline = deadline;
+        let net = Net::new(&config).unwrap();
+        Arc::new(Context { config, net })
+    }
+
+    async fn go(checks: Vec<Arc<dyn Check>>, selection: Selection) -> RunReport {
+        run(checks, ctx(Duration::from_secs(10)), &selection).await
+    }
+
+    fn statuses(r: &RunReport) -> Vec<(&str, Status, Option<&str>)> {
+        r.checks
+            .iter()
+            .map(|c| (c.id, c.status, c.blocked_by))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_failure_blocks_its_dependents_transitively_and_is_the_root_cause() {
+        let r = go(
+            vec![
+                fake("status", &[], Status::Warn),
+                fake("dns", &[], Status::Fail),
+                fake("tls", &["dns"], Status::Pass),
+                fake("probe", &["tls"], Status::Pass),
+                fake("container", &[], Status::Pass),
+            ],
+            Selection::default(),
+        )
+        .await;
+        assert_eq!(
+            statuses(&r),
+            [
+                ("status", Status::Warn, None),
+                ("dns", Status::Fail, None),
+                ("tls", Status::Skip, Some("dns")),
+                ("probe", Status::Skip, Some("dns")),
+                ("container", Status::Pass, None),
+            ]
+        );
+        assert_eq!(r.verdict.root_cause, Some("dns"));
+        assert_eq!(r.verdict.status, Status::Fail);
+        assert!(
+            r.verdict.summary.contains("root cause: dns"),
+            "{}",
+            r.verdict.summary
+        );
+        assert!(
+            r.verdict.summary.contains("2 checks skipped"),
+            "{}",
+            r.verdict.summary
+        );
+    }
+
+    #[tokio::test]
+    async fn warnings_let_dependents_run_and_deselected_dependencies_count_as_met() {
+        let r = go(
+            vec![
+                fake("dns", &[], Status::Warn),
+                fake("tls", &["dns"], Status::Pass),
+                fake("probe", &["proxy"], Status::Pass),
+                fake("proxy", &[], Status::Fail),
+            ],
+            Selection {
+                only: vec![],
+                skip: vec!["proxy".into()],
+            },
+        )
+        .await;
+        assert_eq!(
+            statuses(&r),
+            [
+                ("dns", Status::Warn, None),
+                ("tls", Status::Pass, None),
+                ("probe", Status::Pass, None),
+                ("proxy", Status::Skip, None)
+            ]
+        );
+        assert_eq!(r.verdict.root_cause, None);
+    }
+
+    #[tokio::test]
+    async fn not_applicable_dependencies_do_not_block() {
+        let r = go(
+            vec![
+                fake("payload", &[], Status::Skip),
+                fake("probe", &["payload"], Status::Pass),
+            ],
+            Selection::default(),
+        )
+        .await;
+        assert_eq!(
+            statuses(&r),
+            [
+                ("payload", Status::Skip, None),
+                ("probe", Status::Pass, None)
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panic_becomes_an_internal_failure_of_that_check_only() {
+        let crash: Arc<dyn Check> = Arc::new(Fake {
+            info: info("dns", Duration::from_secs(5)),
+            needs: vec![],
+            status: Status::Pass,
+            delay: Duration::ZERO,
+            panic: true,
+        });
+        let r = go(
+            vec![crash, fake("container", &[], Status::Pass)],
+            Selection::default(),
+        )
+        .await;
+        assert_eq!(r.checks[0].status, Status::Fail);
+        assert_eq!(r.checks[0].findings[0].code, "internal");
+        assert!(
+            r.checks[0].findings[0].message.contains("scripted panic"),
+            "{:?}",
+            r.checks[0].findings
+        );
+        assert_eq!(r.checks[1].status, Status::Pass);
+        assert!(r.root_cause_is_internal());
+    }
+
+    #[tokio::test]
+    async fn a_check_over_its_limit_fails_saying_what_it_waited_for() {
+        let slow: Arc<dyn Check> = Arc::new(Fake {
+            info: info("tls", Duration::from_millis(100)),
+            needs: vec![],
+            status: Status::Pass,
+            delay: Duration::from_secs(30),
+            panic: false,
+        });
+        let start = Instant::now();
+        let r = go(vec![slow], Selection::default()).await;
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "bounded by the check's limit"
+        );
+        let f = &r.checks[0].findings[0];
+        assert_eq!((r.checks[0].status, f.code), (Status::Fail, "timed_out"));
+        assert!(f.message.contains("the fake tls sleeping"), "{}", f.message);
+        assert!(f.message.contains("its time limit"), "{}", f.message);
+    }
+
+    #[tokio::test]
+    async fn the_run_deadline_bounds_everything() {
+        let slow: Arc<dyn Check> = Arc::new(Fake {
+            info: info("dns", Duration::from_secs(60)),
+            needs: vec![],
+            status: Status::Pass,
+            delay: Duration::from_secs(60),
+            panic: false,
+        });
+        let start = Instant::now();
+        let r = run(
+            vec![slow, fake("tls", &["dns"], Status::Pass)],
+            ctx(Duration::from_millis(300)),
+            &Selection::default(),
+        )
+        .await;
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert_eq!(r.checks[0].findings[0].code, "timed_out");
+        assert!(
+            r.checks[0].findings[0].message.contains("--deadline"),
+            "{}",
+            r.checks[0].findings[0].message
+        );
+        assert_eq!(
+            (r.checks[1].status, r.checks[1].blocked_by),
+            (Status::Skip, Some("dns"))
+        );
+    }
+
+    #[tokio::test]
+    async fn only_selects() {
+        let r = go(
+            vec![
+                fake("status", &[], Status::Fail),
+                fake("container", &[], Status::Pass),
+            ],
+            Selection {
+                only: vec!["container".into()],
+                skip: vec![],
+            },
+        )
+        .await;
+        assert_eq!(
+            statuses(&r),
+            [
+                ("status", Status::Skip, None),
+                ("container", Status::Pass, None)
+            ]
+        );
+        assert_eq!(r.verdict.root_cause, None);
+    }
+}

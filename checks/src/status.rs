@@ -1,0 +1,356 @@
+//! The `status` check: is OpenAI's status page reporting a problem with the API right now?
+//! Reads the Statuspage-compatible summary, falls back to incident.io's feed, and judges only the
+//! API components. An unreadable page is a warning ("status unknown"), never a failure.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
+use crate::model::{Code, Finding, Outcome, Severity, Status};
+use crate::net::Fetched;
+use crate::status_page::{self, Page};
+
+/// Largest status document read (OpenAI's summary is ~30 KiB).
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+
+static INFO: CheckInfo = CheckInfo {
+    id: "status",
+    title: "OpenAI status page",
+    verifies: "whether OpenAI reports an outage, incident or maintenance on an API component right now",
+    guide_step: "1. Check the OpenAI status page",
+    time_limit: Duration::from_secs(11),
+};
+
+/// An API component is in a major (full) outage.
+pub static MAJOR_OUTAGE: Code = Code {
+    id: "status.major_outage",
+    title: "OpenAI reports a major outage of an API component",
+    explain: "OpenAI's status page reports a major (full) outage for an API component you may be \
+calling. Requests to it fail on OpenAI's side; nothing on your side will fix them.\n\nFix: wait, \
+and follow the incident on the status page. Retry with exponential backoff and jitter (the \
+official SDKs do: 0.5 s doubling to 8 s), and make your application degrade gracefully.\n\n\
+Verify: the component shows `operational` again and `openai-doctor --only status` passes.",
+};
+/// An API component is partially down.
+pub static PARTIAL_OUTAGE: Code = Code {
+    id: "status.partial_outage",
+    title: "OpenAI reports a partial outage of an API component",
+    explain: "Some requests to this API component fail on OpenAI's side. Expect intermittent \
+5xx errors and timeouts that retries often get through.\n\nFix: make sure your client retries \
+408/409/429/5xx with exponential backoff (the SDK default is 2 retries); consider more retries \
+while the incident lasts.\n\nVerify: the component shows `operational` again.",
+};
+/// An API component is degraded.
+pub static DEGRADED: Code = Code {
+    id: "status.degraded",
+    title: "OpenAI reports degraded performance of an API component",
+    explain: "The component works but slower than usual, or with elevated error rates. \
+Latency-sensitive clients with short timeouts see timeouts first.\n\nFix: allow more time per \
+attempt while it lasts, and retry with backoff.\n\nVerify: the component shows `operational` again.",
+};
+/// An API component is under maintenance.
+pub static MAINTENANCE: Code = Code {
+    id: "status.maintenance",
+    title: "Maintenance in progress on an API component",
+    explain: "OpenAI is running a maintenance that touches an API component. Errors during the \
+window are expected.\n\nFix: wait for the window to end (the status page gives it).\n\n\
+Verify: the maintenance shows as completed.",
+};
+/// An ongoing incident touches the API.
+pub static INCIDENT: Code = Code {
+    id: "status.incident",
+    title: "An ongoing incident touches an API component",
+    explain: "OpenAI has opened an incident that affects an API component. Its title and latest \
+update often match the error you see.\n\nFix: follow the incident; retry with backoff.\n\n\
+Verify: the incident is resolved.",
+};
+/// The status page could not be read or understood.
+pub static UNKNOWN: Code = Code {
+    id: "status.unknown",
+    title: "The status page could not be read",
+    explain: "openai-doctor could not fetch or understand OpenAI's status page, so the API's \
+status is unknown. This is not itself a cause of your failures, but when the status page is \
+unreachable from this machine, api.openai.com often is too (same network path).\n\nFix: look \
+at the other checks (dns, tls, proxy); open https://status.openai.com in a browser.\n\n\
+Verify: `openai-doctor --only status` passes or reports the page's real status.",
+};
+
+/// The `status` check.
+#[derive(Debug)]
+pub struct StatusCheck;
+
+impl Check for StatusCheck {
+    fn info(&self) -> &'static CheckInfo {
+        &INFO
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
+        Box::pin(run(ctx, activity))
+    }
+}
+
+/// `<root>/api/v2/summary.json`.
+#[must_use]
+pub fn summary_url(root: &Url) -> Url {
+    join(root, "api/v2/summary.json")
+}
+
+/// `<root>/proxy/<host of root>`.
+#[must_use]
+pub fn incident_io_url(root: &Url) -> Url {
+    join(
+        root,
+        &format!("proxy/{}", root.host_str().unwrap_or_default()),
+    )
+}
+
+fn join(root: &Url, path: &str) -> Url {
+    let mut base = root.clone();
+    if !base.path().ends_with('/') {
+        let p = format!("{}/", base.path());
+        base.set_path(&p);
+    }
+    base.join(path).unwrap_or(base)
+}
+
+async fn run(ctx: &Context, activity: &Activity) -> Outcome {
+    let root = &ctx.config.status_url;
+    let mut tried = Vec::new();
+    for (url, parse) in [
+        (
+            summary_url(root),
+            status_page::parse_statuspage as fn(&Value) -> Option<Page>,
+        ),
+        (incident_io_url(root), status_page::parse_incident_io),
+    ] {
+        activity.set(format!("GET {url}"));
+        // Leave time to report "status unknown" rather than be cut off by the deadline.
+        let timeout = activity.bounded(FETCH_TIMEOUT, Duration::from_millis(300));
+        if timeout < Duration::from_millis(200) {
+            tried.push(format!(
+                "{url}: not tried, no time left before the deadline"
+            ));
+            break;
+        }
+        match ctx.net.get(INFO.id, &url, MAX_BODY, timeout).await {
+            Ok(fetched) => match interpret(&fetched, parse) {
+                Ok(page) => return judge(&page, &url, &tried),
+                Err(why) => tried.push(format!("{url}: {why}")),
+            },
+            Err(e) => {
+                // Same host: when the first URL is unreachable, the second is too.
+                tried.push(format!("{url}: {e}"));
+                break;
+            }
+        }
+    }
+    let why = tried.join("; ");
+    Outcome::with_status(
+        Status::Warn,
+        "status unknown: the status page could not be read",
+        json!({ "tried": tried }),
+    )
+    .and(Finding::new(
+        &UNKNOWN,
+        Severity::Warn,
+        format!("status unknown: {why}"),
+        "Open https://status.openai.com in a browser. If it is unreachable from this \
+             machine too, look at the network checks (dns, tls, proxy).",
+    ))
+}
+
+/// Turns a response into a page, or says in words what was received instead.
+fn interpret(f: &Fetched, parse: fn(&Value) -> Option<Page>) -> Result<Page, String> {
+    let kind = describe(f);
+    if !(200..300).contains(&f.status) {
+        return Err(format!("HTTP {}{kind}", f.status));
+    }
+    if f.truncated {
+        return Err(format!(
+            "larger than {} MiB, not read further",
+            MAX_BODY / (1024 * 1024)
+        ));
+    }
+    let doc: Value = serde_json::from_slice(&f.body).map_err(|e| {
+        if kind.is_empty() {
+            format!("not valid JSON ({e})")
+        } else {
+            format!("HTTP {}{kind}", f.status)
+        }
+    })?;
+    parse(&doc)
+        .ok_or_else(|| "JSON, but not a status page summary in the expected format".to_owned())
+}
+
+/// ", HTML, not JSON" and the like; empty when the body looks like JSON.
+fn describe(f: &Fetched) -> String {
+    let text = String::from_utf8_lossy(&f.body[..f.body.len().min(512)]);
+    let t = text.trim_start().to_ascii_lowercase();
+    let ct = f.content_type.as_deref().unwrap_or("").to_ascii_lowercase();
+    if f.body.is_empty() {
+        ", empty body".to_owned()
+    } else if t.starts_with("<!doctype html") || t.starts_with("<html") || ct.contains("text/html")
+    {
+        ", HTML, not JSON".to_owned()
+    } else if t.starts_with('{') || t.starts_with('[') {
+        String::new()
+    } else if std::str::from_utf8(&f.body).is_err() {
+        ", binary data, not JSON".to_owned()
+    } else {
+        format!(
+            ", text, not JSON (starts with {:?})",
+            t.chars().take(40).collect::<String>()
+        )
+    }
+}
+
+fn judge(page: &Page, url: &Url, tried: &[String]) -> Outcome {
+    let api: Vec<_> = page.components.iter().filter(|c| c.is_api).collect();
+    let details = json!({
+        "url": url.as_str(),
+        "format": page.format,
+        "page_indicator": page.indicator,
+        "api_components": api.iter().map(|c| json!({"name": c.name, "status": c.status})).collect::<Vec<_>>(),
+        "incidents": page.incidents,
+        "maintenances": page.maintenances,
+        "fallback_reasons": tried,
+    });
+    if api.is_empty() {
+        return Outcome::with_status(
+            Status::Warn,
+            "status unknown: the page lists no API component",
+            details,
+        )
+        .and(Finding::new(
+            &UNKNOWN,
+            Severity::Warn,
+            format!(
+                "status unknown: {url} lists {} components, none of them an API component",
+                page.components.len()
+            ),
+            "Open https://status.openai.com in a browser and look at the API components.",
+        ));
+    }
+    let mut out = Outcome::from_findings(String::new(), details, Vec::new());
+    for c in &api {
+        let (code, severity) = match c.status.as_str() {
+            "major_outage" => (&MAJOR_OUTAGE, Severity::Fail),
+            "partial_outage" => (&PARTIAL_OUTAGE, Severity::Warn),
+            "degraded_performance" => (&DEGRADED, Severity::Warn),
+            "under_maintenance" => (&MAINTENANCE, Severity::Warn),
+            _ => continue,
+        };
+        out = out.and(Finding::new(
+            code,
+            severity,
+            format!("{}: {}", c.name, status_page::words(&c.status)),
+            "Wait and retry with exponential backoff; follow https://status.openai.com.",
+        ));
+    }
+    for (list, code, what) in [
+        (&page.incidents, &INCIDENT, "incident"),
+        (&page.maintenances, &MAINTENANCE, "maintenance"),
+    ] {
+        for i in list.iter().filter(|i| i.touches_api) {
+            let mut msg = format!("{what}: {} ({}", i.name, status_page::words(&i.status));
+            if let Some(since) = &i.since {
+                let _ = write!(msg, ", since {since}");
+            }
+            msg.push(')');
+            if !i.components.is_empty() {
+                let _ = write!(msg, " affecting {}", i.components.join(", "));
+            }
+            if let Some(update) = &i.latest_update {
+                let _ = write!(msg, ". Latest update: {}", update.trim());
+            }
+            out = out.and(Finding::new(
+                code,
+                Severity::Warn,
+                msg,
+                "Follow the incident on https://status.openai.com; retry with backoff.",
+            ));
+        }
+    }
+    let worst = api
+        .iter()
+        .max_by_key(|c| status_page::severity_rank(&c.status))
+        .expect("api is not empty");
+    let others = page.incidents.iter().filter(|i| !i.touches_api).count();
+    let api_incidents = page.incidents.iter().filter(|i| i.touches_api).count();
+    let mut summary = if status_page::severity_rank(&worst.status) == 0 {
+        format!("all {} API components operational", api.len())
+    } else {
+        let bad: Vec<String> = api
+            .iter()
+            .filter(|c| status_page::severity_rank(&c.status) > 0)
+            .map(|c| format!("{} {}", c.name, status_page::words(&c.status)))
+            .collect();
+        bad.join(", ")
+    };
+    if api_incidents > 0 {
+        let _ = write!(
+            summary,
+            "; {api_incidents} ongoing API incident{}",
+            if api_incidents == 1 { "" } else { "s" }
+        );
+    }
+    if others > 0 {
+        let _ = write!(
+            summary,
+            " ({others} incident{} on other products)",
+            if others == 1 { "" } else { "s" }
+        );
+    }
+    out.summary = summary;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_built_from_the_root() {
+        let root = Url::parse("http://127.0.0.1:8080/x").unwrap();
+        assert_eq!(
+            summary_url(&root).as_str(),
+            "http://127.0.0.1:8080/x/api/v2/summary.json"
+        );
+        assert_eq!(
+            incident_io_url(&root).as_str(),
+            "http://127.0.0.1:8080/x/proxy/127.0.0.1"
+        );
+        let root = Url::parse("https://status.openai.com").unwrap();
+        assert_eq!(
+            incident_io_url(&root).as_str(),
+            "https://status.openai.com/proxy/status.openai.com"
+        );
+    }
+
+    fn fetched(status: u16, ct: &str, body: &str) -> Fetched {
+        Fetched {
+            status,
+            content_type: Some(ct.to_owned()),
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn what_was_received_is_said() {
+        let parse = status_page::parse_statuspage as fn(&Value) -> Option<Page>;
+        let e = interpret(&fetched(200, "text/html", "<!DOCTYPE html><p>hi"), parse).unwrap_err();
+        assert!(e.contains("HTML, not JSON"), "{e}");
+        let e = interpret(&fetched(503, "text/plain", ""), parse).unwrap_err();
+        assert!(e.contains("HTTP 503") && e.contains("empty"), "{e}");
+        let e = interpret(&fetched(200, "application/json", "{\"a\":1}"), parse).unwrap_err();
+        assert!(e.contains("not a status page"), "{e}");
+        let e = interpret(&fetched(200, "application/json", "{\"a\":"), parse).unwrap_err();
+        assert!(e.contains("not valid JSON"), "{e}");
+    }
+}

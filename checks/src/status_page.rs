@@ -1,0 +1,390 @@
+//! Parses a status page into one model: Atlassian Statuspage v2 `summary.json` and incident.io's
+//! native widget feed. Tolerant of missing fields, never panics on garbage (it walks
+//! `serde_json::Value`), and picks out the API components by name, not by ID.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Component names (and group names) that make up "the API" on OpenAI's page.
+pub const API_COMPONENTS: &[&str] = &[
+    "chat completions",
+    "responses",
+    "embeddings",
+    "batch",
+    "files",
+    "realtime",
+    "audio",
+    "images",
+    "moderations",
+    "fine-tuning",
+    "fine tuning",
+    "assistants",
+    "api",
+];
+/// Group names whose members are API components.
+pub const API_GROUPS: &[&str] = &["api", "apis"];
+
+/// Which format the page was in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Atlassian Statuspage v2 (`/api/v2/summary.json`).
+    Statuspage,
+    /// incident.io widget feed (`/proxy/<host>`).
+    IncidentIo,
+}
+
+/// A component with its status normalised to Statuspage words (`full_outage` → `major_outage`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Component {
+    /// Component id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `operational`, `degraded_performance`, `partial_outage`, `major_outage`,
+    /// `under_maintenance`, or the page's own word when unknown.
+    pub status: String,
+    /// Name of the group it belongs to.
+    pub group: Option<String>,
+    /// Whether it is one of the API components.
+    pub is_api: bool,
+}
+
+/// An ongoing incident or a maintenance in progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct Incident {
+    /// Title.
+    pub name: String,
+    /// `investigating`, `identified`, `monitoring`, `in_progress`, ...
+    pub status: String,
+    /// Statuspage impact (`minor`, `major`, `critical`), when given.
+    pub impact: Option<String>,
+    /// When it started (as the page says).
+    pub since: Option<String>,
+    /// The latest update's text.
+    pub latest_update: Option<String>,
+    /// Names of the components it affects.
+    pub components: Vec<String>,
+    /// Whether it touches an API component.
+    pub touches_api: bool,
+}
+
+/// A parsed page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    /// Format it came in.
+    pub format: Format,
+    /// Statuspage's page-wide indicator (all products, not only the API).
+    pub indicator: Option<String>,
+    /// Every component.
+    pub components: Vec<Component>,
+    /// Ongoing incidents.
+    pub incidents: Vec<Incident>,
+    /// Maintenances in progress.
+    pub maintenances: Vec<Incident>,
+}
+
+fn s(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Normalises a component status word.
+#[must_use]
+pub fn normalise(status: &str) -> String {
+    match status {
+        "full_outage" => "major_outage".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn is_api_name(name: &str) -> bool {
+    let lower = name.trim().to_ascii_lowercase();
+    API_COMPONENTS.contains(&lower.as_str())
+}
+
+fn is_api_group(name: Option<&str>) -> bool {
+    name.is_some_and(|g| API_GROUPS.contains(&g.trim().to_ascii_lowercase().as_str()))
+}
+
+/// Parses a Statuspage v2 summary. `None` when the document is not one.
+#[must_use]
+pub fn parse_statuspage(doc: &Value) -> Option<Page> {
+    let components_raw = doc.get("components")?.as_array()?;
+    if doc.get("status").and_then(|s| s.get("indicator")).is_none() && doc.get("page").is_none() {
+        return None;
+    }
+    let group_names: Vec<(String, String)> = components_raw
+        .iter()
+        .filter(|c| c.get("group").and_then(Value::as_bool) == Some(true))
+        .filter_map(|c| Some((s(c, "id")?, s(c, "name")?)))
+        .collect();
+    let group_of = |c: &Value| -> Option<String> {
+        let gid = s(c, "group_id")?;
+        group_names
+            .iter()
+            .find(|(id, _)| *id == gid)
+            .map(|(_, n)| n.clone())
+    };
+    let components: Vec<Component> = components_raw
+        .iter()
+        .filter(|c| c.get("group").and_then(Value::as_bool) != Some(true))
+        .filter_map(|c| {
+            let name = s(c, "name")?;
+            let group = group_of(c);
+            Some(Component {
+                id: s(c, "id").unwrap_or_default(),
+                is_api: is_api_name(&name) || is_api_group(group.as_deref()),
+                status: normalise(&s(c, "status").unwrap_or_else(|| "unknown".to_owned())),
+                name,
+                group,
+            })
+        })
+        .collect();
+    let api_names: Vec<&str> = components
+        .iter()
+        .filter(|c| c.is_api)
+        .map(|c| c.name.as_str())
+        .collect();
+    let incident = |i: &Value| -> Option<Incident> {
+        let comps: Vec<String> = arr(i, "components")
+            .iter()
+            .filter_map(|c| s(c, "name"))
+            .collect();
+        let touches_api = comps
+            .iter()
+            .any(|n| api_names.contains(&n.as_str()) || is_api_name(n));
+        let latest = arr(i, "incident_updates")
+            .first()
+            .and_then(|u| s(u, "body"));
+        Some(Incident {
+            name: s(i, "name")?,
+            status: s(i, "status").unwrap_or_default(),
+            impact: s(i, "impact"),
+            since: s(i, "started_at").or_else(|| s(i, "created_at")),
+            latest_update: latest.filter(|b| !b.trim().is_empty()),
+            components: comps,
+            touches_api,
+        })
+    };
+    let incidents = arr(doc, "incidents")
+        .iter()
+        .filter(|i| {
+            !matches!(
+                i.get("status").and_then(Value::as_str),
+                Some("resolved" | "postmortem")
+            )
+        })
+        .filter_map(incident)
+        .collect();
+    let maintenances = arr(doc, "scheduled_maintenances")
+        .iter()
+        .filter(|m| {
+            matches!(
+                m.get("status").and_then(Value::as_str),
+                Some("in_progress" | "verifying")
+            )
+        })
+        .filter_map(incident)
+        .collect();
+    Some(Page {
+        format: Format::Statuspage,
+        indicator: doc.get("status").and_then(|st| s(st, "indicator")),
+        components,
+        incidents,
+        maintenances,
+    })
+}
+
+/// Parses incident.io's widget feed (`{"summary": {...}}`). `None` when the document is not one.
+#[must_use]
+pub fn parse_incident_io(doc: &Value) -> Option<Page> {
+    let summary = doc.get("summary").filter(|v| v.is_object()).unwrap_or(doc);
+    let components_raw = summary.get("components")?.as_array()?;
+    if summary.get("ongoing_incidents").is_none() && summary.get("affected_components").is_none() {
+        return None;
+    }
+    let mut groups: Vec<(String, String)> = Vec::new(); // (component_id, group name)
+    for item in arr(summary.get("structure").unwrap_or(&Value::Null), "items") {
+        if let Some(group) = item.get("group") {
+            let gname = s(group, "name").unwrap_or_default();
+            for c in arr(group, "components") {
+                if let Some(id) = s(c, "component_id") {
+                    groups.push((id, gname.clone()));
+                }
+            }
+        }
+    }
+    let affected: Vec<(String, String)> = arr(summary, "affected_components")
+        .iter()
+        .filter_map(|a| Some((s(a, "component_id")?, s(a, "status")?)))
+        .collect();
+    let components: Vec<Component> = components_raw
+        .iter()
+        .filter_map(|c| {
+            let id = s(c, "id")?;
+            let name = s(c, "name")?;
+            let group = groups
+                .iter()
+                .find(|(cid, _)| *cid == id)
+                .map(|(_, g)| g.clone());
+            let status = affected
+                .iter()
+                .find(|(cid, _)| *cid == id)
+                .map_or_else(|| "operational".to_owned(), |(_, st)| normalise(st));
+            Some(Component {
+                is_api: is_api_name(&name) || is_api_group(group.as_deref()),
+                id,
+                name,
+                status,
+                group,
+            })
+        })
+        .collect();
+    let name_of = |id: &str| {
+        components
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| (c.name.clone(), c.is_api))
+    };
+    let incident = |i: &Value| -> Option<Incident> {
+        let touched: Vec<(String, bool)> = arr(i, "affected_components")
+            .iter()
+            .chain(arr(i, "component_impacts"))
+            .filter_map(|a| s(a, "component_id"))
+            .filter_map(|id| name_of(&id))
+            .collect();
+        let mut names: Vec<String> = touched.iter().map(|(n, _)| n.clone()).collect();
+        names.dedup();
+        let latest = arr(i, "updates")
+            .iter()
+            .max_by_key(|u| s(u, "published_at").unwrap_or_default())
+            .and_then(|u| s(u, "message_string"));
+        Some(Incident {
+            name: s(i, "name")?,
+            status: s(i, "status").unwrap_or_default(),
+            impact: None,
+            since: s(i, "published_at").or_else(|| s(i, "started_at")),
+            latest_update: latest.filter(|b| !b.trim().is_empty()),
+            touches_api: touched.iter().any(|(_, api)| *api),
+            components: names,
+        })
+    };
+    let incidents = arr(summary, "ongoing_incidents")
+        .iter()
+        .filter_map(incident)
+        .collect();
+    let maintenances = arr(summary, "in_progress_maintenances")
+        .iter()
+        .filter_map(incident)
+        .collect();
+    Some(Page {
+        format: Format::IncidentIo,
+        indicator: None,
+        components,
+        incidents,
+        maintenances,
+    })
+}
+
+/// Rank of a normalised component status, worst highest.
+#[must_use]
+pub fn severity_rank(status: &str) -> u8 {
+    match status {
+        "operational" => 0,
+        "under_maintenance" => 1,
+        "degraded_performance" => 2,
+        "partial_outage" => 3,
+        "major_outage" => 4,
+        _ => 1,
+    }
+}
+
+/// Words for a status: `major_outage` → "major outage".
+#[must_use]
+pub fn words(status: &str) -> String {
+    status.replace('_', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn statuspage_groups_and_names_pick_api_components() {
+        let doc = json!({
+            "page": {"id": "x"}, "status": {"indicator": "major", "description": "Partial"},
+            "components": [
+                {"id": "g1", "name": "APIs", "group": true, "status": "operational"},
+                {"id": "c1", "name": "Chat Completions", "status": "major_outage", "group_id": null},
+                {"id": "c2", "name": "Codex API", "status": "degraded_performance", "group_id": "g1"},
+                {"id": "c3", "name": "ChatGPT", "status": "partial_outage"}
+            ],
+            "incidents": [
+                {"name": "Elevated errors", "status": "investigating", "impact": "major",
+                 "started_at": "2026-11-25T10:00:00Z",
+                 "incident_updates": [{"body": "We are investigating"}],
+                 "components": [{"name": "Chat Completions"}]},
+                {"name": "Old", "status": "resolved", "components": []},
+                {"name": "ChatGPT login", "status": "identified", "components": [{"name": "ChatGPT"}]}
+            ],
+            "scheduled_maintenances": [{"name": "DB upgrade", "status": "in_progress", "components": [{"name": "Files"}]}]
+        });
+        let page = parse_statuspage(&doc).unwrap();
+        let api: Vec<_> = page
+            .components
+            .iter()
+            .filter(|c| c.is_api)
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(api, ["Chat Completions", "Codex API"]);
+        assert_eq!(page.incidents.len(), 2);
+        assert!(page.incidents[0].touches_api);
+        assert!(!page.incidents[1].touches_api);
+        assert_eq!(
+            page.incidents[0].latest_update.as_deref(),
+            Some("We are investigating")
+        );
+        assert_eq!(page.maintenances.len(), 1);
+        assert!(page.maintenances[0].touches_api);
+    }
+
+    #[test]
+    fn incident_io_full_outage_is_major_outage() {
+        let doc = json!({"summary": {
+            "components": [{"id": "a", "name": "Responses"}, {"id": "b", "name": "Sora"}],
+            "affected_components": [{"component_id": "a", "status": "full_outage"}],
+            "ongoing_incidents": [{"name": "Responses down", "status": "identified",
+                "published_at": "2026-11-25T09:00:00Z",
+                "affected_components": [{"component_id": "a", "status": "full_outage"}],
+                "updates": [{"published_at": "2026-11-25T09:00:00Z", "message_string": "first"},
+                            {"published_at": "2026-11-25T09:30:00Z", "message_string": "latest"}]}],
+            "in_progress_maintenances": []
+        }});
+        let page = parse_incident_io(&doc).unwrap();
+        assert_eq!(page.components[0].status, "major_outage");
+        assert_eq!(page.components[1].status, "operational");
+        assert!(page.incidents[0].touches_api);
+        assert_eq!(page.incidents[0].latest_update.as_deref(), Some("latest"));
+    }
+
+    #[test]
+    fn garbage_is_not_a_page() {
+        for doc in [
+            json!(null),
+            json!([]),
+            json!({"components": 3}),
+            json!({"status": "ok"}),
+            json!("x"),
+        ] {
+            assert!(parse_statuspage(&doc).is_none(), "{doc}");
+            assert!(parse_incident_io(&doc).is_none(), "{doc}");
+        }
+    }
+}

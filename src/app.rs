@@ -1,0 +1,202 @@
+//! The application: turns the command line into a validated configuration, runs the checks on
+//! a tokio runtime, and writes the rendered (and redacted) report.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+use openai_doctor_checks::check::ORDER;
+use openai_doctor_checks::net::Net;
+use openai_doctor_checks::{
+    Config, Context, Env, Redactor, SecretString, Selection, catalog, registry, runner,
+};
+
+use crate::cli::{Cli, Color, Command, RunArgs};
+use crate::exit;
+use crate::report::{self, Style, Target};
+
+/// An error that ends the program before or outside a report, with its exit code.
+#[derive(Debug)]
+pub struct AppError {
+    /// Exit code (`exit::USAGE` or `exit::INTERNAL`).
+    pub code: u8,
+    /// Message for stderr (already redacted).
+    pub message: String,
+}
+
+impl AppError {
+    fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: exit::USAGE,
+            message: message.into(),
+        }
+    }
+
+    fn internal(message: impl Into<String>) -> Self {
+        Self {
+            code: exit::INTERNAL,
+            message: message.into(),
+        }
+    }
+}
+
+/// Runs the command line.
+///
+/// # Errors
+/// Usage errors (exit 2) and internal errors (exit 3).
+pub fn run(cli: Cli) -> Result<u8, AppError> {
+    match cli.command {
+        Some(Command::Checks) => print_checks(),
+        Some(Command::Explain { code }) => explain(&code),
+        None => doctor(cli.run),
+    }
+}
+
+fn print_checks() -> Result<u8, AppError> {
+    let mut out = Vec::new();
+    let available = registry();
+    for id in ORDER {
+        match available.iter().find(|c| c.info().id == *id) {
+            Some(check) => {
+                let info = check.info();
+                let _ = writeln!(
+                    out,
+                    "{:<10} {}\n{:<10} verifies: {}\n{:<10} guide step: {}\n",
+                    info.id, info.title, "", info.verifies, "", info.guide_step
+                );
+            }
+            None => {
+                let _ = writeln!(out, "{id:<10} (not in this version yet)\n");
+            }
+        }
+    }
+    write_stdout(&out)
+}
+
+fn explain(code: &str) -> Result<u8, AppError> {
+    let Some(entry) = catalog::find(code.trim()) else {
+        let known: Vec<&str> = catalog::CODES.iter().map(|c| c.id).collect();
+        return Err(AppError::usage(format!(
+            "unknown finding code `{code}`. Known codes: {}",
+            known.join(", ")
+        )));
+    };
+    let text = format!("{}\n{}\n\n{}\n", entry.id, entry.title, entry.explain);
+    write_stdout(text.as_bytes())
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<u8, AppError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        // A closed pipe (`| head`) is not an error worth reporting.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(AppError::internal(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(exit::OK),
+    }
+}
+
+/// Validates the selection against the known ids and this build's checks.
+fn selection(args: &RunArgs) -> Result<Selection, AppError> {
+    let available: Vec<&str> = registry().iter().map(|c| c.info().id).collect();
+    for (flag, ids) in [("--only", &args.only), ("--skip", &args.skip)] {
+        for id in ids {
+            if !ORDER.contains(&id.as_str()) {
+                return Err(AppError::usage(format!(
+                    "{flag}: `{id}` is not a check id. Check ids: {}",
+                    ORDER.join(", ")
+                )));
+            }
+            if !available.contains(&id.as_str()) {
+                return Err(AppError::usage(format!(
+                    "{flag}: the `{id}` check is not in this version yet. Available: {}",
+                    available.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(Selection {
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+    })
+}
+
+fn config(args: &RunArgs, env: Env) -> Config {
+    let mut config = Config::new(env);
+    config.base_url = args.base_url.clone();
+    config.org = args.org.clone();
+    config.project = args.project.clone();
+    config.model = args.model.clone();
+    config.status_url = args.status_url.clone();
+    config.ca_files = args.ca_file.clone();
+    config.dns_server = args.dns_server;
+    config.resolve = args.resolve.clone();
+    config.client_timeout = args.timeout;
+    config.max_retries = args.max_retries;
+    config.deadline = args.deadline;
+    config
+}
+
+fn use_color(choice: Color, env: &Env) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::io::stdout().is_terminal()
+                && env.non_empty("NO_COLOR").is_none()
+                && env.get("TERM") != Some("dumb")
+        }
+    }
+}
+
+fn doctor(args: RunArgs) -> Result<u8, AppError> {
+    let env = Env::from_process();
+    // A redactor for errors raised before the network context (and its redactor) exists.
+    let mut early = Redactor::new();
+    if let Some(key) = env.get("OPENAI_API_KEY") {
+        early.add_key(&SecretString::new(key));
+    }
+    let selection = selection(&args)?;
+    for (given, what) in [
+        (args.payload.is_some(), "--payload"),
+        (args.bundle.is_some(), "--bundle"),
+    ] {
+        if given {
+            eprintln!(
+                "openai-doctor: note: {what} is accepted but its feature is not in this version yet; ignoring it"
+            );
+        }
+    }
+    let config = config(&args, env);
+    let net = Net::new(&config).map_err(|e| AppError::usage(early.redact(&e)))?;
+    let target = Target::new(&config, &net);
+    let color = use_color(args.color, &config.env);
+    let ctx = Arc::new(Context { config, net });
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::internal(format!("cannot start the async runtime: {e}")))?;
+    let run = runtime.block_on(runner::run(registry(), ctx.clone(), &selection));
+
+    let style = Style {
+        color,
+        verbose: args.verbose,
+        width: report::terminal_width(),
+    };
+    let mut out = Vec::new();
+    report::render(args.format, &run, &target, style, &mut out)
+        .map_err(|e| AppError::internal(format!("cannot render the report: {e}")))?;
+    let text = ctx.net.redactor.redact(&String::from_utf8_lossy(&out));
+    write_stdout(text.as_bytes())?;
+    // Background tasks (connections left open) must not hold the exit up.
+    runtime.shutdown_background();
+
+    Ok(if run.root_cause_is_internal() {
+        exit::INTERNAL
+    } else if run.verdict.root_cause.is_some() {
+        exit::CHECK_FAILED
+    } else {
+        exit::OK
+    })
+}

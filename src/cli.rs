@@ -1,0 +1,227 @@
+//! The command line: one clap definition, whose doc comments are the help text.
+//! House rules: long flags only unless a short one is a strong convention (-v); every option
+//! that takes a value has an upper-case value name; the API key is never a flag.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use openai_doctor_checks::config::{self, ResolvePin};
+use openai_doctor_checks::url;
+
+const EXAMPLES: &str = "\
+Examples:
+  From a laptop:
+    export OPENAI_API_KEY=sk-...
+    openai-doctor
+
+  Inside a container (the doctor reads the container's own limits and DNS settings):
+    docker run --rm -e OPENAI_API_KEY -e HTTPS_PROXY openai-doctor
+    kubectl exec deploy/my-app -- openai-doctor --format json
+
+  Preparing a support ticket:
+    openai-doctor -v --format markdown > ticket.md
+
+Exit codes: 0 no check failed, 1 a check failed, 2 usage or input error, 3 internal error.
+The API key is read only from OPENAI_API_KEY (never a flag: flags leak into shell history and ps).";
+
+/// Tells you why your calls to the OpenAI API fail, and what to do about it.
+///
+/// Runs the troubleshooting checklist in order: status page, DNS, TCP+TLS, proxy, request
+/// payload, an authenticated probe, timeouts, container limits. Each finding names the cause
+/// and the fix; a check that cannot run because an earlier one failed is skipped, so the
+/// report shows one root cause.
+#[derive(Debug, Parser)]
+#[command(name = "openai-doctor", version, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    /// Run a subcommand instead of the checklist.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Options for the checklist run.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the checks in report order: id, what each verifies, the guide step it follows.
+    Checks,
+    /// Explain a finding code: what it means, likely causes, how to fix and verify.
+    Explain {
+        /// A finding code as printed in a report, e.g. status.major_outage.
+        #[arg(value_name = "CODE")]
+        code: String,
+    },
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Table,
+    /// For machines: one JSON document on stdout (schema_version 1, see README).
+    Json,
+    /// For pasting into a ticket or an issue.
+    Markdown,
+}
+
+/// When to colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// When stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Options of the checklist run.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// API base URL, as your client uses it.
+    #[arg(long, value_name = "URL", env = "OPENAI_BASE_URL", default_value = config::DEFAULT_BASE_URL,
+          value_parser = |s: &str| config::parse_http_url("--base-url", s), help_heading = "Target")]
+    pub base_url: url::Url,
+
+    /// Organization ID sent as OpenAI-Organization.
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "OPENAI_ORG_ID",
+        help_heading = "Target"
+    )]
+    pub org: Option<String>,
+
+    /// Project ID sent as OpenAI-Project.
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "OPENAI_PROJECT_ID",
+        help_heading = "Target"
+    )]
+    pub project: Option<String>,
+
+    /// Model for the probe's one billable request.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "gpt-4.1-nano",
+        help_heading = "Target"
+    )]
+    pub model: String,
+
+    /// Status page root (reads <URL>/api/v2/summary.json, then incident.io's <URL>/proxy/<host>).
+    #[arg(long, value_name = "URL", default_value = config::DEFAULT_STATUS_URL,
+          value_parser = |s: &str| config::parse_http_url("--status-url", s), help_heading = "Target")]
+    pub status_url: url::Url,
+
+    /// Extra trust anchors (PEM), on top of the system store, SSL_CERT_FILE and SSL_CERT_DIR. Repeatable.
+    #[arg(long, value_name = "PEM", help_heading = "Network")]
+    pub ca_file: Vec<PathBuf>,
+
+    /// Use this nameserver for every lookup the doctor makes.
+    #[arg(long, value_name = "IP[:PORT]", value_parser = config::parse_dns_server, help_heading = "Network")]
+    pub dns_server: Option<std::net::SocketAddr>,
+
+    /// Pin a host to an address, like curl's --resolve. Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR", value_parser = ResolvePin::parse, help_heading = "Network")]
+    pub resolve: Vec<ResolvePin>,
+
+    /// Whole-run deadline; every check ends within it.
+    #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_secs, help_heading = "Network")]
+    pub deadline: std::time::Duration,
+
+    /// The per-attempt timeout your application uses (the SDKs' default is 600).
+    #[arg(long, value_name = "SECS", default_value = "600", value_parser = parse_secs, help_heading = "Request")]
+    pub timeout: std::time::Duration,
+
+    /// The retry count your application uses (the SDKs' default is 2).
+    #[arg(long, value_name = "N", default_value_t = config::SDK_DEFAULT_MAX_RETRIES, help_heading = "Request")]
+    pub max_retries: u32,
+
+    /// Request body to validate (`-` for stdin). The payload check lands in a later release.
+    #[arg(long, value_name = "FILE", help_heading = "Request")]
+    pub payload: Option<PathBuf>,
+
+    /// Write a support bundle (zip). The bundle lands in a later release.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, help_heading = "Output")]
+    pub bundle: Option<Option<PathBuf>>,
+
+    /// Run only these checks (comma-separated ids).
+    #[arg(
+        long,
+        value_name = "IDS",
+        value_delimiter = ',',
+        help_heading = "Output"
+    )]
+    pub only: Vec<String>,
+
+    /// Do not run these checks (comma-separated ids).
+    #[arg(
+        long,
+        value_name = "IDS",
+        value_delimiter = ',',
+        help_heading = "Output"
+    )]
+    pub skip: Vec<String>,
+
+    /// Output format.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value = "table",
+        help_heading = "Output"
+    )]
+    pub format: Format,
+
+    /// When to use colour (NO_COLOR is honoured in auto).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        help_heading = "Output"
+    )]
+    pub color: Color,
+
+    /// Show details for every check and the table of requests made.
+    #[arg(short, long, help_heading = "Output")]
+    pub verbose: bool,
+}
+
+/// Parses a positive number of seconds (fractions allowed, at most a day).
+fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !v.is_finite() || v <= 0.0 || v > 86_400.0 {
+        return Err(format!(
+            "`{s}` must be more than 0 and at most 86400 seconds"
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds_are_validated() {
+        assert_eq!(parse_secs("1.5").unwrap().as_millis(), 1500);
+        assert!(parse_secs("0").is_err());
+        assert!(parse_secs("-1").is_err());
+        assert!(parse_secs("nan").is_err());
+        assert!(parse_secs("abc").is_err());
+    }
+}

@@ -1,0 +1,108 @@
+//! Renderers of a run: table (people), JSON (machines), markdown (tickets). Every renderer writes
+//! to `impl Write`; the caller redacts the bytes before they leave the process.
+
+mod json;
+mod markdown;
+mod table;
+
+use std::io::{self, Write};
+
+use openai_doctor_checks::net::Net;
+use openai_doctor_checks::{Config, RunReport, Status};
+use serde::Serialize;
+
+use crate::cli::Format;
+
+/// What the run was aimed at, for headers and the JSON `target` object.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    /// API base URL.
+    pub base_url: String,
+    /// Its host.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// Model for the probe.
+    pub model: String,
+    /// Proxy in the path (password redacted), or null.
+    pub proxy: Option<String>,
+}
+
+impl Target {
+    /// From the configuration and the effective network path.
+    #[must_use]
+    pub fn new(config: &Config, net: &Net) -> Self {
+        Self {
+            base_url: config.base_url.to_string(),
+            host: config.api_host().to_owned(),
+            port: config.api_port(),
+            model: config.model.clone(),
+            proxy: net
+                .proxy
+                .as_ref()
+                .filter(|p| p.in_path().is_some())
+                .map(|p| p.display()),
+        }
+    }
+}
+
+/// How to render.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// ANSI colours on.
+    pub color: bool,
+    /// Details and requests.
+    pub verbose: bool,
+    /// Wrap width.
+    pub width: usize,
+}
+
+/// The terminal's width, or 80 when stdout is not a terminal. Kept between 60 and 120.
+#[must_use]
+pub fn terminal_width() -> usize {
+    terminal_size::terminal_size_of(io::stdout())
+        .map_or(80, |(w, _)| usize::from(w.0))
+        .clamp(60, 120)
+}
+
+/// Renders `run` in `format` to `w`.
+///
+/// # Errors
+/// Write errors.
+pub fn render(
+    format: Format,
+    run: &RunReport,
+    target: &Target,
+    style: Style,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table => table::render(run, target, style, w),
+        Format::Json => json::render(run, target, w),
+        Format::Markdown => markdown::render(run, target, w),
+    }
+}
+
+/// The symbol for a status (✓ pass, ! warn, ✗ fail, – skip, i info).
+#[must_use]
+pub fn symbol(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✓",
+        Status::Info => "i",
+        Status::Warn => "!",
+        Status::Fail => "✗",
+        Status::Skip => "–",
+    }
+}
+
+/// Milliseconds as `12 ms` or `1.5 s`.
+#[must_use]
+pub fn ms(v: u64) -> String {
+    if v < 1000 {
+        format!("{v} ms")
+    } else {
+        #[allow(clippy::cast_precision_loss)]
+        let s = v as f64 / 1000.0;
+        format!("{s:.1} s")
+    }
+}

@@ -1,0 +1,70 @@
+//! The JSON report: valid against the committed schema, nothing else on stdout, no secret.
+
+use crate::support::server::{self, Reply};
+use crate::support::status_pages::{HEALTHY, statuspage};
+use crate::support::{doctor, run};
+
+fn validator() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../schema/report.schema.json")).unwrap();
+    jsonschema::validator_for(&schema).expect("the schema itself is valid")
+}
+
+#[test]
+fn json_reports_match_the_schema_in_healthy_and_broken_worlds() {
+    let healthy = server::http(|_| Reply::json(200, &statuspage(HEALTHY, serde_json::json!([]))));
+    let broken =
+        server::http(|_| Reply::new(502, "text/html", "<html><body>Bad gateway</body></html>"));
+    let v = validator();
+    for srv in [&healthy, &broken] {
+        let r = run(
+            doctor().args(["--format", "json", "--status-url", &srv.url()]),
+            &[],
+        );
+        let doc = r.json();
+        let errors: Vec<String> = v
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "schema errors: {errors:#?}\n{}",
+            r.stdout
+        );
+        assert_eq!(doc["schema_version"], 1);
+        let ids: Vec<&str> = doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["status", "container"], "report order");
+        assert!(
+            doc["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|q| q["url"].as_str().unwrap().starts_with(&srv.url()))
+        );
+        assert!(r.stderr.is_empty(), "nothing on stderr: {}", r.stderr);
+    }
+}
+
+#[test]
+fn the_key_is_not_in_any_output_even_when_servers_echo_it() {
+    // A status page that echoes the Authorization-looking text and the key back.
+    let srv = server::http(|_| {
+        Reply::new(
+            500,
+            "text/plain",
+            format!("oops {}", crate::support::FAKE_KEY),
+        )
+    });
+    for format in ["table", "json", "markdown"] {
+        let r = run(
+            doctor().args(["--format", format, "-v", "--status-url", &srv.url()]),
+            &[],
+        );
+        assert!(!r.stdout.is_empty());
+    }
+}

@@ -1,0 +1,10 @@
+//! Black-box tests of the `openai-doctor` binary against loopback worlds. One test binary (one
+//! link step) with a module per topic.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli;
+mod container;
+mod json_report;
+mod status;

@@ -1,0 +1,200 @@
+//! A scripted HTTP/1.1 server (optionally TLS) on 127.0.0.1:0, running on its own thread with a
+//! current-thread runtime, stopped on drop. The handler sees each request and returns a reply.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use rustls::ServerConfig;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// What the server saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Seen {
+    /// A header's value (name case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A scripted reply.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub delay: Duration,
+}
+
+impl Reply {
+    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
+    }
+    pub fn json(status: u16, body: &serde_json::Value) -> Self {
+        Self::new(status, "application/json", body.to_string())
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+type Handler = Arc<dyn Fn(&Seen) -> Reply + Send + Sync>;
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    tls: bool,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    /// `http://127.0.0.1:PORT` or `https://localhost:PORT` (TLS leaves are minted for localhost).
+    pub fn url(&self) -> String {
+        if self.tls {
+            format!("https://localhost:{}", self.addr.port())
+        } else {
+            format!("http://127.0.0.1:{}", self.addr.port())
+        }
+    }
+
+    /// Requests seen so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Plain HTTP.
+pub fn http(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Server {
+    start(Arc::new(handler), None)
+}
+
+/// HTTPS with the given rustls configuration.
+pub fn https(
+    tls: Arc<ServerConfig>,
+    handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
+) -> Server {
+    start(Arc::new(handler), Some(tls))
+}
+
+fn start(handler: Handler, tls: Option<Arc<ServerConfig>>) -> Server {
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    std_listener.set_nonblocking(true).unwrap();
+    let addr = std_listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (stop_tx, mut stop_rx) = oneshot::channel();
+    let is_tls = tls.is_some();
+    let seen2 = seen.clone();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = TcpListener::from_std(std_listener).unwrap();
+            let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+            loop {
+                let (tcp, _) = tokio::select! {
+                    _ = &mut stop_rx => break,
+                    accepted = listener.accept() => match accepted { Ok(a) => a, Err(_) => continue },
+                };
+                let (handler, seen, acceptor) = (handler.clone(), seen2.clone(), acceptor.clone());
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let s = Seen {
+                            method: req.method().to_string(),
+                            path: req.uri().path_and_query().map(ToString::to_string).unwrap_or_default(),
+                            headers: req.headers().iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
+                        };
+                        seen.lock().unwrap().push(s.clone());
+                        let reply = handler(&s);
+                        async move {
+                            tokio::time::sleep(reply.delay).await;
+                            let mut resp = hyper::Response::builder().status(reply.status);
+                            for (k, v) in &reply.headers {
+                                resp = resp.header(k, v);
+                            }
+                            Ok::<_, Infallible>(resp.body(Full::new(Bytes::from(reply.body))).unwrap())
+                        }
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new();
+                    match acceptor {
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(tcp).await {
+                                let _ = conn.serve_connection(TokioIo::new(stream), service).await;
+                            }
+                        }
+                        None => {
+                            let _ = conn.serve_connection(TokioIo::new(tcp), service).await;
+                        }
+                    }
+                });
+            }
+        });
+    });
+    Server {
+        addr,
+        tls: is_tls,
+        seen,
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    }
+}
+
+/// A TCP listener that accepts connections and never says a word (a blackholed peer).
+pub struct Silent {
+    pub addr: SocketAddr,
+    _listener: std::net::TcpListener,
+}
+
+/// Starts a silent listener. The kernel completes handshakes from the backlog; nobody reads.
+pub fn silent() -> Silent {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    Silent {
+        addr: listener.local_addr().unwrap(),
+        _listener: listener,
+    }
+}
+
+/// A loopback port with nothing listening on it (connections are refused).
+pub fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
