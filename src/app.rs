@@ -5,7 +5,6 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use openai_doctor_checks::check::ORDER;
-use openai_doctor_checks::net::Net;
 use openai_doctor_checks::{
     Config, Context, Env, Redactor, SecretString, Selection, catalog, registry, runner,
 };
@@ -167,10 +166,9 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         }
     }
     let config = config(&args, env);
-    let net = Net::new(&config).map_err(|e| AppError::usage(early.redact(&e)))?;
-    let target = Target::new(&config, &net);
     let color = use_color(args.color, &config.env);
-    let ctx = Arc::new(Context { config, net });
+    let ctx = Arc::new(Context::new(config).map_err(|e| AppError::usage(early.redact(&e)))?);
+    let target = Target::new(&ctx.config, &ctx.net);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

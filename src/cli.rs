@@ -31,7 +31,8 @@ The API key is read only from OPENAI_API_KEY (never a flag: flags leak into shel
 /// and the fix; a check that cannot run because an earlier one failed is skipped, so the
 /// report shows one root cause.
 #[derive(Debug, Parser)]
-#[command(name = "openai-doctor", version, after_help = EXAMPLES, max_term_width = 100)]
+// A flag given twice takes its last value, as in curl and git (wrapper scripts rely on it).
+#[command(name = "openai-doctor", version, after_help = EXAMPLES, max_term_width = 100, args_override_self = true)]
 pub struct Cli {
     /// Run a subcommand instead of the checklist.
     #[command(subcommand)]
@@ -223,5 +224,33 @@ mod tests {
         assert!(parse_secs("-1").is_err());
         assert!(parse_secs("nan").is_err());
         assert!(parse_secs("abc").is_err());
+    }
+}
+
+#[cfg(test)]
+mod repeat_tests {
+    use super::*;
+
+    #[test]
+    fn repeatable_flags_accumulate_and_single_flags_take_the_last_value() {
+        let cli = Cli::try_parse_from([
+            "openai-doctor",
+            "--resolve",
+            "a:1:127.0.0.1",
+            "--resolve",
+            "b:2:127.0.0.2",
+            "--ca-file",
+            "x.pem",
+            "--ca-file",
+            "y.pem",
+            "--model",
+            "m1",
+            "--model",
+            "m2",
+        ])
+        .unwrap();
+        assert_eq!(cli.run.resolve.len(), 2);
+        assert_eq!(cli.run.ca_file.len(), 2);
+        assert_eq!(cli.run.model, "m2");
     }
 }

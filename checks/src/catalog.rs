@@ -2,7 +2,7 @@
 //! test that keeps codes and explanations in step.
 
 use crate::model::Code;
-use crate::{container, runner, status};
+use crate::{container, dns, proxy, runner, status, tls};
 
 /// Every finding code, grouped by check in report order.
 pub static CODES: &[&Code] = &[
@@ -12,6 +12,42 @@ pub static CODES: &[&Code] = &[
     &status::MAINTENANCE,
     &status::INCIDENT,
     &status::UNKNOWN,
+    &dns::NXDOMAIN,
+    &dns::TIMEOUT,
+    &dns::SERVFAIL,
+    &dns::REFUSED,
+    &dns::NO_ADDRESSES,
+    &dns::ERROR,
+    &dns::PRIVATE_ADDRESS,
+    &dns::IPV6_ONLY,
+    &dns::IPV6_NO_ROUTE,
+    &dns::HOSTS_FILE,
+    &dns::RESOLVERS_DIFFER,
+    &dns::VIA_PROXY,
+    &tls::CONNECT_REFUSED,
+    &tls::CONNECT_TIMEOUT_CODE,
+    &tls::UNREACHABLE,
+    &tls::FAMILY_UNREACHABLE,
+    &tls::UNKNOWN_ISSUER,
+    &tls::EXPIRED,
+    &tls::NOT_YET_VALID,
+    &tls::NAME_MISMATCH,
+    &tls::HANDSHAKE,
+    &tls::HANDSHAKE_TIMEOUT_CODE,
+    &tls::CLIENT_TRUST,
+    &proxy::DIRECT,
+    &proxy::BYPASSED,
+    &proxy::BAD_URL,
+    &proxy::UNSUPPORTED_SCHEME,
+    &proxy::CASE_CONFLICT,
+    &proxy::TYPO,
+    &proxy::CLIENTS,
+    &proxy::REFUSED,
+    &proxy::TIMEOUT,
+    &proxy::AUTH_REQUIRED,
+    &proxy::FORBIDDEN,
+    &proxy::UPSTREAM,
+    &proxy::UNEXPECTED,
     &container::MEMORY_NEAR_LIMIT,
     &container::OOM_KILLED,
     &container::CPU_QUOTA,

@@ -97,6 +97,23 @@ pub struct Context {
     pub config: Config,
     /// The shared network context.
     pub net: Net,
+    /// Facts checks hand to their dependents.
+    pub facts: crate::facts::Facts,
+}
+
+impl Context {
+    /// A context for `config`, with the network context built from it.
+    ///
+    /// # Errors
+    /// See [`Net::new`].
+    pub fn new(config: Config) -> Result<Self, String> {
+        let net = Net::new(&config)?;
+        Ok(Self {
+            config,
+            net,
+            facts: crate::facts::Facts::default(),
+        })
+    }
 }
 
 /// One check of the checklist.
@@ -118,6 +135,9 @@ pub trait Check: Send + Sync {
 pub fn registry() -> Vec<Arc<dyn Check>> {
     vec![
         Arc::new(crate::status::StatusCheck),
+        Arc::new(crate::dns::DnsCheck),
+        Arc::new(crate::tls::TlsCheck),
+        Arc::new(crate::proxy::ProxyCheck),
         Arc::new(crate::container::ContainerCheck::default()),
     ]
 }

@@ -137,8 +137,10 @@ impl Outcome {
         details: Value,
         findings: Vec<Finding>,
     ) -> Self {
+        // Information does not change a status.
         let status = findings
             .iter()
+            .filter(|f| f.severity != Severity::Info)
             .map(|f| f.severity.status())
             .max()
             .unwrap_or(Status::Pass);
@@ -161,11 +163,14 @@ impl Outcome {
         }
     }
 
-    /// Adds a finding and raises the status to match its severity.
+    /// Adds a finding and raises the status to match a warning or failure.
     #[must_use]
     pub fn and(mut self, finding: Finding) -> Self {
         let implied = finding.severity.status();
-        if implied > self.status && self.status != Status::Skip {
+        if finding.severity != Severity::Info
+            && implied > self.status
+            && self.status != Status::Skip
+        {
             self.status = implied;
         }
         self.findings.push(finding);

@@ -33,10 +33,13 @@ pub struct TrustSources {
 ///
 /// # Errors
 /// A `--ca-file` that cannot be read or holds no certificate (a usage error: exit 2).
-pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, TrustSources), String> {
+pub fn load_roots(
+    config: &Config,
+) -> Result<(Arc<RootCertStore>, RootCertStore, TrustSources), String> {
     let mut store = RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     let (system, _) = store.add_parsable_certificates(native.certs);
+    let os_only = store.clone();
     let mut errors: Vec<String> = native.errors.iter().map(ToString::to_string).collect();
     let mut extra = 0;
     for path in &config.ca_files {
@@ -52,6 +55,7 @@ pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, TrustSources),
     }
     Ok((
         Arc::new(store),
+        os_only,
         TrustSources {
             system,
             extra,
@@ -156,8 +160,10 @@ pub struct Net {
     client: Client,
     /// The proxy that applies to the API URL, if a proxy variable is set.
     pub proxy: Option<ProxyChoice>,
-    /// Trust anchors for every TLS connection.
+    /// Trust anchors for every TLS connection (OS store + `--ca-file`).
     pub roots: Arc<RootCertStore>,
+    /// The OS store alone (as curl and Go see it).
+    pub roots_os: RootCertStore,
     /// Where they came from.
     pub trust: TrustSources,
     /// Scrubs every string that leaves the process.
@@ -171,7 +177,7 @@ impl Net {
     /// # Errors
     /// Unusable `--ca-file`, or an HTTP client that cannot be built from the settings.
     pub fn new(config: &Config) -> Result<Self, String> {
-        let (roots, trust) = load_roots(config)?;
+        let (roots, roots_os, trust) = load_roots(config)?;
         let proxy = proxy_env::choose(&config.env, &config.base_url);
         let mut redactor = Redactor::new();
         if let Some(key) = &config.api_key {
@@ -205,6 +211,10 @@ impl Net {
             p = p.no_proxy(no_proxy.and_then(reqwest::NoProxy::from_string));
             builder = builder.proxy(p);
         }
+        if let Some(server) = config.dns_server {
+            let ns = crate::resolve::Nameserver::new(Some(server), Duration::from_secs(3))?;
+            builder = builder.dns_resolver(Arc::new(crate::resolve::ReqwestResolver(Arc::new(ns))));
+        }
         for pin in &config.resolve {
             builder = builder.resolve(&pin.host, std::net::SocketAddr::new(pin.addr, pin.port));
         }
@@ -215,6 +225,7 @@ impl Net {
             client,
             proxy,
             roots,
+            roots_os,
             trust,
             redactor,
             log: Mutex::new(Vec::new()),

@@ -363,7 +363,6 @@ mod tests {
     use super::*;
     use crate::check::{BoxFuture, CheckInfo};
     use crate::config::{Config, Env};
-    use crate::net::Net;
 
     /// A scripted check: returns `status` after `delay`, or panics.
     struct Fake {
@@ -418,8 +417,7 @@ mod tests {
     fn ctx(deadline: Duration) -> Arc<Context> {
         let mut config = Config::new(Env::default());
         config.deadline = deadline;
-        let net = Net::new(&config).unwrap();
-        Arc::new(Context { config, net })
+        Arc::new(Context::new(config).unwrap())
     }
 
     async fn go(checks: Vec<Arc<dyn Check>>, selection: Selection) -> RunReport {

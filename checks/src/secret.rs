@@ -198,11 +198,12 @@ fn redact_url_credentials(text: &str) -> String {
         out.push_str(&rest[..after]);
         let authority_end = rest[after..]
             .char_indices()
-            .find(|&(_, c)| c == '/' || c.is_whitespace() || c == '"' || c == '\'' || c == '>')
+            .find(|&(_, c)| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
             .map_or(rest.len() - after, |(i, _)| i);
         let authority = &rest[after..after + authority_end];
         match (authority.rfind('@'), authority.find(':')) {
-            (Some(at), Some(colon)) if colon < at => {
+            // `<password>` is a placeholder in advice text, not a secret.
+            (Some(at), Some(colon)) if colon < at && !is_placeholder(&authority[colon + 1..at]) => {
                 out.push_str(&authority[..=colon]);
                 out.push_str("***");
                 out.push_str(&authority[at..]);
@@ -213,6 +214,10 @@ fn redact_url_credentials(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+fn is_placeholder(s: &str) -> bool {
+    s.len() > 2 && s.starts_with('<') && s.ends_with('>') && !s[1..s.len() - 1].contains(['<', '>'])
 }
 
 /// PEM private-key blocks become a one-line marker.
@@ -292,6 +297,13 @@ mod tests {
         assert!(out.contains("http://bob:***@proxy:3128/"), "{out}");
         assert!(out.contains("sk-svcacct-…1234"), "{out}");
         assert!(out.contains("sk-short"), "{out}");
+        let advice = "set HTTPS_PROXY=http://<user>:<password>@<host>:<port>";
+        assert_eq!(
+            r.redact(advice),
+            advice,
+            "placeholders are advice, not secrets"
+        );
+        assert_eq!(r.redact("http://u:<x>y>@h"), "http://u:***@h");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The JSON report: valid against the committed schema, nothing else on stdout, no secret.
 
 use crate::support::server::{self, Reply};
-use crate::support::status_pages::{HEALTHY, statuspage};
+use crate::support::world::World;
 use crate::support::{doctor, run};
 
 fn validator() -> jsonschema::Validator {
@@ -12,13 +12,16 @@ fn validator() -> jsonschema::Validator {
 
 #[test]
 fn json_reports_match_the_schema_in_healthy_and_broken_worlds() {
-    let healthy = server::http(|_| Reply::json(200, &statuspage(HEALTHY, serde_json::json!([]))));
+    let world = World::healthy();
     let broken =
         server::http(|_| Reply::new(502, "text/html", "<html><body>Bad gateway</body></html>"));
     let v = validator();
-    for srv in [&healthy, &broken] {
+    for status_url in [world.status.url(), broken.url()] {
         let r = run(
-            doctor().args(["--format", "json", "--status-url", &srv.url()]),
+            doctor()
+                .args(["--format", "json"])
+                .args(world.args())
+                .args(["--status-url", &status_url]),
             &[],
         );
         let doc = r.json();
@@ -38,13 +41,17 @@ fn json_reports_match_the_schema_in_healthy_and_broken_worlds() {
             .iter()
             .map(|c| c["id"].as_str().unwrap())
             .collect();
-        assert_eq!(ids, ["status", "container"], "report order");
+        assert_eq!(
+            ids,
+            ["status", "dns", "tls", "proxy", "container"],
+            "report order"
+        );
         assert!(
             doc["requests"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .all(|q| q["url"].as_str().unwrap().starts_with(&srv.url()))
+                .all(|q| q["url"].as_str().unwrap().starts_with(&status_url))
         );
         assert!(r.stderr.is_empty(), "nothing on stderr: {}", r.stderr);
     }
@@ -52,7 +59,7 @@ fn json_reports_match_the_schema_in_healthy_and_broken_worlds() {
 
 #[test]
 fn the_key_is_not_in_any_output_even_when_servers_echo_it() {
-    // A status page that echoes the Authorization-looking text and the key back.
+    let world = World::healthy();
     let srv = server::http(|_| {
         Reply::new(
             500,
@@ -62,7 +69,10 @@ fn the_key_is_not_in_any_output_even_when_servers_echo_it() {
     });
     for format in ["table", "json", "markdown"] {
         let r = run(
-            doctor().args(["--format", format, "-v", "--status-url", &srv.url()]),
+            doctor()
+                .args(["--format", format, "-v"])
+                .args(world.args())
+                .args(["--status-url", &srv.url()]),
             &[],
         );
         assert!(!r.stdout.is_empty());

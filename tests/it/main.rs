@@ -7,4 +7,5 @@ mod support;
 mod cli;
 mod container;
 mod json_report;
+mod network;
 mod status;

@@ -264,7 +264,13 @@ fn table_output_fits_80_columns_and_names_the_root_cause() {
         )]),
     );
     let srv = server::http(move |_| Reply::json(200, &page));
-    let r = run(doctor().args(["--status-url", &srv.url()]), &[]);
+    let world = crate::support::world::World::healthy();
+    let r = run(
+        doctor()
+            .args(world.args())
+            .args(["--status-url", &srv.url()]),
+        &[],
+    );
     assert_eq!(r.code, 1);
     for line in r.stdout.lines() {
         assert!(line.chars().count() <= 80, "line over 80 columns: {line:?}");

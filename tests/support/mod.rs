@@ -4,9 +4,12 @@
 
 #![allow(dead_code)]
 
+pub mod dns;
 pub mod pki;
 pub mod server;
 pub mod status_pages;
+pub mod tinyproxy;
+pub mod world;
 
 use std::path::Path;
 use std::process::Output;

@@ -1,0 +1,455 @@
+//! The `dns` check: does the host the client connects to resolve? Through the nameserver
+//! (hickory: A and AAAA with TTLs and exact failures) and through the OS resolver (what
+//! applications use). Without `--dns-server` the OS answer decides; with it, that nameserver's.
+//! With a proxy in the path the client resolves the proxy's host, so that is what decides.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use hickory_resolver::proto::rr::RecordType;
+use serde_json::json;
+
+use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
+use crate::model::{Code, Finding, Outcome, Severity, Status};
+use crate::resolve::{self, Failure, Lookup, Nameserver};
+
+static INFO: CheckInfo = CheckInfo {
+    id: "dns",
+    title: "DNS resolution",
+    verifies: "the API host (or the proxy's host) resolves, through the nameserver and through the OS resolver",
+    guide_step: "2. Check your network connection (DNS)",
+    time_limit: Duration::from_secs(8),
+};
+
+const NS_TIMEOUT: Duration = Duration::from_secs(3);
+const SYSTEM_TIMEOUT: Duration = Duration::from_secs(5);
+
+macro_rules! code {
+    ($name:ident, $id:literal, $title:literal, $explain:literal) => {
+        #[doc = $title]
+        pub static $name: Code = Code {
+            id: $id,
+            title: $title,
+            explain: $explain,
+        };
+    };
+}
+
+code!(
+    NXDOMAIN,
+    "dns.nxdomain",
+    "The name does not exist at the nameserver (NXDOMAIN)",
+    "The nameserver says the host does not exist. For api.openai.com that means the nameserver is \
+not a normal internet resolver: a corporate or split-horizon DNS that does not forward, a typo \
+in OPENAI_BASE_URL, or a DNS filter that blocks the name. Clients report `getaddrinfo ENOTFOUND` \
+(Node) or `[Errno -2] Name or service not known` (Python), wrapped as 'Connection error.'.\n\n\
+Fix: check the host in OPENAI_BASE_URL; ask whoever runs the nameserver to resolve it; in Docker \
+set `dns` in /etc/docker/daemon.json or `docker run --dns`.\n\nVerify: `openai-doctor --only dns` passes."
+);
+code!(
+    TIMEOUT,
+    "dns.timeout",
+    "The nameserver did not answer in time",
+    "No answer came back from the nameserver within the time limit. Packets to port 53 are dropped \
+(a firewall, a VPN that captures DNS, a nameserver that is down). Applications wait for their \
+resolver's timeout (5 s per try in glibc) and then fail with 'Temporary failure in name resolution'.\n\n\
+Fix: check that the nameserver named in the finding is reachable; use another nameserver \
+(`--dns-server` tries one without changing the system).\n\nVerify: the dns check answers in milliseconds."
+);
+code!(
+    SERVFAIL,
+    "dns.servfail",
+    "The nameserver failed to answer (SERVFAIL)",
+    "The nameserver tried and failed: its upstream is unreachable, or DNSSEC validation failed.\n\n\
+Fix: retry later, or use another nameserver; report it to whoever runs the nameserver.\n\nVerify: the dns check passes."
+);
+code!(
+    REFUSED,
+    "dns.refused",
+    "The nameserver refused the query (REFUSED)",
+    "The nameserver does not answer this client or this name: it serves only its own zones, or only \
+some networks.\n\nFix: point the system (or `--dns-server`) at a recursive resolver that serves you.\n\nVerify: the dns check passes."
+);
+code!(
+    NO_ADDRESSES,
+    "dns.no_addresses",
+    "The name exists but has no address",
+    "The nameserver answered, but with neither A nor AAAA records for the host.\n\nFix: check the host \
+name; for a custom base URL, ask its owner to publish address records.\n\nVerify: the dns check passes."
+);
+code!(
+    ERROR,
+    "dns.error",
+    "The lookup failed",
+    "The lookup failed for a reason other than the usual DNS answers (a socket error, a malformed \
+answer, no nameserver configured). The finding quotes the error.\n\nFix: as the error says; check \
+/etc/resolv.conf.\n\nVerify: the dns check passes."
+);
+code!(
+    PRIVATE_ADDRESS,
+    "dns.private_address",
+    "An OpenAI host resolves to a private or loopback address",
+    "api.openai.com is served from public (Cloudflare) addresses. A private, loopback or link-local \
+answer means split-horizon DNS, a corporate gateway, a hosts-file pin, or DNS hijacking. It may \
+be intended (an egress gateway), but TLS will fail unless that gateway presents a certificate \
+your client trusts.\n\nFix: if not intended, find the answering nameserver or the hosts-file entry \
+and remove the override.\n\nVerify: the addresses shown are public."
+);
+code!(
+    IPV6_ONLY,
+    "dns.ipv6_only",
+    "Only IPv6 addresses were returned",
+    "The host resolved to IPv6 addresses only. On a network without IPv6 the client cannot connect \
+at all.\n\nFix: check the nameserver (DNS64?) and the network's IPv6 support.\n\nVerify: A records \
+are returned, or the tls check connects over IPv6."
+);
+code!(
+    IPV6_NO_ROUTE,
+    "dns.ipv6_no_route",
+    "IPv6 comes first, but this host has no IPv6 route",
+    "The OS resolver lists an IPv6 address first, but this host has no route for IPv6. Clients that \
+race both families (Happy Eyeballs: curl, Go, Python's httpx via anyio, Node.js 20+) recover; \
+clients that try the first address only (older Node.js, openai-node v4) fail with ETIMEDOUT or \
+'Premature close'.\n\nFix: `NODE_OPTIONS=--dns-result-order=ipv4first` for Node; fix the IPv6 \
+setup; or prefer IPv4 in /etc/gai.conf (`precedence ::ffff:0:0/96 100`).\n\nVerify: the first \
+address shown is IPv4, or IPv6 has a route."
+);
+code!(
+    HOSTS_FILE,
+    "dns.hosts_file",
+    "The hosts file pins this host",
+    "The hosts file (/etc/hosts) gives an address for this host, and the OS resolver uses it before \
+any nameserver. Pins for api.openai.com go stale when OpenAI's edge addresses change, and then \
+every connection fails or reaches the wrong server.\n\nFix: remove the line from the hosts file \
+unless you run a gateway at that address on purpose.\n\nVerify: the OS resolver's answer matches \
+the nameserver's."
+);
+code!(
+    RESOLVERS_DIFFER,
+    "dns.resolvers_differ",
+    "The OS resolver and the nameserver disagree",
+    "getaddrinfo (what applications use) and the nameserver give different results. Another name \
+service is in play: the hosts file, nsswitch modules (mDNS, systemd-resolved, LDAP), or a VPN \
+client's resolver.\n\nFix: find which source answers (`getent ahosts HOST`) and whether it is \
+intended.\n\nVerify: both answers agree, or the difference is intended."
+);
+code!(
+    VIA_PROXY,
+    "dns.via_proxy",
+    "With a proxy, the proxy resolves the API host",
+    "A proxy is in the path: the client connects to the proxy and asks it to CONNECT to the API \
+host, so the proxy, not this machine, resolves the API host. The check therefore resolves the \
+proxy's host; this machine's answer for the API host is shown for information."
+);
+
+/// The `dns` check.
+#[derive(Debug)]
+pub struct DnsCheck;
+
+impl Check for DnsCheck {
+    fn info(&self) -> &'static CheckInfo {
+        &INFO
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
+        Box::pin(run(ctx, activity))
+    }
+}
+
+fn failure_code(f: &Failure) -> &'static Code {
+    match f {
+        Failure::NxDomain => &NXDOMAIN,
+        Failure::Timeout(_) => &TIMEOUT,
+        Failure::ServFail(_) => &SERVFAIL,
+        Failure::Refused => &REFUSED,
+        Failure::NoRecords => &NO_ADDRESSES,
+        Failure::Other(_) => &ERROR,
+    }
+}
+
+fn remedy(f: &Failure, via: &str) -> String {
+    match f {
+        Failure::NxDomain => format!(
+            "Check the host name; ask whoever runs {via} to resolve it, or try another nameserver with --dns-server."
+        ),
+        Failure::Timeout(_) => format!(
+            "{via} does not answer: check firewalls/VPN for port 53, or try another nameserver with --dns-server."
+        ),
+        Failure::ServFail(_) | Failure::Refused => format!(
+            "Use a recursive resolver that serves this network instead of {via} (try --dns-server)."
+        ),
+        Failure::NoRecords => {
+            "Check the host name: it exists but has no A/AAAA records.".to_owned()
+        }
+        Failure::Other(_) => {
+            "Check /etc/resolv.conf (or the OS network settings) for a usable nameserver."
+                .to_owned()
+        }
+    }
+}
+
+fn join(addrs: &[IpAddr]) -> String {
+    addrs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn run(ctx: &Context, activity: &Activity) -> Outcome {
+    let cfg = &ctx.config;
+    let api_host = cfg
+        .api_host()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let proxy = ctx.net.proxy.as_ref().and_then(|p| p.in_path().cloned());
+    let (host, port, role) = match &proxy {
+        Some(url) => (
+            url.host_str()
+                .unwrap_or_default()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+            url.port_or_known_default().unwrap_or(80),
+            "proxy host",
+        ),
+        None => (api_host.clone(), cfg.api_port(), "API host"),
+    };
+
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        let _ = ctx.facts.connect_addrs.set(vec![ip]);
+        return Outcome::with_status(
+            Status::Pass,
+            format!("the {role} is an IP address ({ip}); no lookup needed"),
+            json!({ "host": host, "addrs": [ip] }),
+        );
+    }
+    if let Some(pin) = cfg
+        .resolve
+        .iter()
+        .find(|p| p.host.eq_ignore_ascii_case(&host) && p.port == port)
+    {
+        let _ = ctx.facts.connect_addrs.set(vec![pin.addr]);
+        return Outcome::with_status(
+            Status::Pass,
+            format!(
+                "{host}:{port} pinned by --resolve to {}; no lookup needed",
+                pin.addr
+            ),
+            json!({ "host": host, "addrs": [pin.addr], "pinned": true }),
+        );
+    }
+
+    activity.set(format!(
+        "looking up {host} (A, AAAA) and asking the OS resolver"
+    ));
+    let ns_timeout = activity.bounded(NS_TIMEOUT, Duration::from_millis(300));
+    let nameserver = match Nameserver::new(cfg.dns_server, ns_timeout) {
+        Ok(ns) => ns,
+        Err(e) => {
+            return Outcome::with_status(
+                Status::Fail,
+                "no usable DNS configuration",
+                json!({ "host": host }),
+            )
+            .and(Finding::new(
+                &ERROR,
+                Severity::Fail,
+                e,
+                "Check /etc/resolv.conf (or the OS network settings).",
+            ));
+        }
+    };
+    let sys_timeout = activity.bounded(SYSTEM_TIMEOUT, Duration::from_millis(300));
+    // With --dns-server every lookup goes to that server: getaddrinfo would ask the system's.
+    let system_lookup = async {
+        if cfg.dns_server.is_some() {
+            None
+        } else {
+            Some(resolve::system_lookup(&host, sys_timeout).await)
+        }
+    };
+    let (a, aaaa, system) = tokio::join!(
+        nameserver.lookup(&host, RecordType::A),
+        nameserver.lookup(&host, RecordType::AAAA),
+        system_lookup
+    );
+    let api_lookup = match &proxy {
+        Some(_) => Some(nameserver.lookup(&api_host, RecordType::A).await),
+        None => None,
+    };
+    let ns_addrs: Vec<IpAddr> = a.addrs.iter().chain(&aaaa.addrs).copied().collect();
+    let pinned = crate::hosts_file::lookup(&host);
+    let lookups: Vec<&Lookup> = [Some(&a), Some(&aaaa), system.as_ref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let details = json!({
+        "host": host,
+        "role": role,
+        "nameserver": nameserver.describe,
+        "lookups": lookups,
+        "hosts_file": { "path": crate::hosts_file::path(), "entries": pinned },
+        "api_host_via_this_machine": api_lookup,
+    });
+
+    let decisive_by_ns = cfg.dns_server.is_some();
+    let (addrs, failure) = match &system {
+        Some(system) => (
+            system.addrs.clone(),
+            system.failure.clone().filter(|_| system.addrs.is_empty()),
+        ),
+        None => {
+            let failure = if ns_addrs.is_empty() {
+                Some(worst_failure(&a, &aaaa))
+            } else {
+                None
+            };
+            (ns_addrs.clone(), failure)
+        }
+    };
+
+    if let Some(failure) = failure {
+        let via = if decisive_by_ns {
+            format!("nameserver {}", nameserver.describe)
+        } else {
+            "the OS resolver".to_owned()
+        };
+        let mut msg = format!("{host} ({role}): {} at {via}", failure.describe());
+        if !decisive_by_ns {
+            // Say what the nameserver itself answered: it names the cause more precisely.
+            let _ = std::fmt::Write::write_fmt(
+                &mut msg,
+                format_args!(
+                    "; nameserver {} answered A: {}, AAAA: {}",
+                    nameserver.describe,
+                    outcome_words(&a),
+                    outcome_words(&aaaa)
+                ),
+            );
+        }
+        let code = if decisive_by_ns {
+            failure_code(&failure)
+        } else {
+            failure_code(
+                a.failure
+                    .as_ref()
+                    .filter(|_| a.addrs.is_empty())
+                    .unwrap_or(&failure),
+            )
+        };
+        return Outcome::with_status(
+            Status::Fail,
+            format!("{host} does not resolve: {}", failure.describe()),
+            details,
+        )
+        .and(Finding::new(
+            code,
+            Severity::Fail,
+            msg,
+            remedy(&failure, &via),
+        ));
+    }
+
+    let _ = ctx.facts.connect_addrs.set(addrs.clone());
+    let mut out = Outcome::from_findings(
+        format!(
+            "{host} → {} ({} ms)",
+            join(&addrs),
+            system
+                .as_ref()
+                .map_or(a.elapsed_ms.max(aaaa.elapsed_ms), |s| s.elapsed_ms)
+        ),
+        details,
+        Vec::new(),
+    );
+    if host.ends_with("openai.com") {
+        let private: Vec<IpAddr> = addrs
+            .iter()
+            .copied()
+            .filter(|ip| resolve::is_non_public(*ip))
+            .collect();
+        if !private.is_empty() {
+            out = out.and(Finding::new(&PRIVATE_ADDRESS, Severity::Warn, format!("{host} resolves to non-public address(es) {}", join(&private)), "Unless you run an egress gateway there on purpose, find the nameserver or hosts-file entry that answers this and remove it."));
+        }
+    }
+    if !pinned.is_empty() {
+        let severity = if host.ends_with("openai.com") {
+            Severity::Warn
+        } else {
+            Severity::Info
+        };
+        out = out.and(Finding::new(
+            &HOSTS_FILE,
+            severity,
+            format!(
+                "{} pins {host} to {}",
+                crate::hosts_file::path(),
+                join(&pinned)
+            ),
+            format!(
+                "Remove the {host} line from {} unless you run a gateway there on purpose.",
+                crate::hosts_file::path()
+            ),
+        ));
+    } else if let Some(system) = system
+        .as_ref()
+        .filter(|s| !s.addrs.is_empty() && ns_addrs.is_empty())
+    {
+        out = out.and(Finding::new(&RESOLVERS_DIFFER, Severity::Info, format!("the OS resolver answers {} but nameserver {} answers A: {}, AAAA: {}", join(&system.addrs), nameserver.describe, outcome_words(&a), outcome_words(&aaaa)), "Another name service (nsswitch, a VPN resolver) answers for this host: check it is intended (getent ahosts)."));
+    }
+    let has_v4 = addrs.iter().any(IpAddr::is_ipv4);
+    if let Some(v6) = addrs.iter().copied().find(IpAddr::is_ipv6) {
+        if !has_v4 {
+            out = out.and(Finding::new(
+                &IPV6_ONLY,
+                Severity::Warn,
+                format!("{host} has only IPv6 addresses ({})", join(&addrs)),
+                "Make sure this network routes IPv6, or get A records from the nameserver.",
+            ));
+        } else if addrs.first().is_some_and(IpAddr::is_ipv6) && !resolve::has_route(v6) {
+            out = out.and(Finding::new(&IPV6_NO_ROUTE, Severity::Warn, format!("the OS resolver lists IPv6 ({v6}) first, but this host has no IPv6 route"), "For Node.js set NODE_OPTIONS=--dns-result-order=ipv4first; or prefer IPv4 in /etc/gai.conf; or fix IPv6."));
+        }
+    }
+    if let (Some(url), Some(api)) = (&proxy, &api_lookup) {
+        out = out.and(Finding::new(
+            &VIA_PROXY,
+            Severity::Info,
+            format!(
+                "the proxy {} resolves {api_host}; from this machine it is {}",
+                crate::proxy_env::redacted_url(url),
+                outcome_words(api)
+            ),
+            "",
+        ));
+    }
+    out
+}
+
+fn outcome_words(l: &Lookup) -> String {
+    if l.addrs.is_empty() {
+        l.failure
+            .as_ref()
+            .map_or_else(|| "nothing".to_owned(), Failure::describe)
+    } else {
+        join(&l.addrs)
+    }
+}
+
+/// The more telling of the A and AAAA failures (NXDOMAIN beats "no records").
+fn worst_failure(a: &Lookup, aaaa: &Lookup) -> Failure {
+    let rank = |f: &Failure| match f {
+        Failure::NoRecords => 0,
+        Failure::Other(_) => 1,
+        Failure::Timeout(_) => 2,
+        Failure::ServFail(_) | Failure::Refused => 3,
+        Failure::NxDomain => 4,
+    };
+    [&a.failure, &aaaa.failure]
+        .into_iter()
+        .flatten()
+        .max_by_key(|f| rank(f))
+        .cloned()
+        .unwrap_or(Failure::NoRecords)
+}

@@ -1,0 +1,398 @@
+//! Name resolution, two ways: through a nameserver with hickory (the system's, or `--dns-server`),
+//! which shows TTLs and the exact failure (NXDOMAIN, SERVFAIL, REFUSED, no answer); and through
+//! the OS resolver (`getaddrinfo`, which honours `/etc/hosts` and nsswitch), which is what
+//! applications use. Also the `reqwest` resolver that makes every connection use `--dns-server`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use serde::Serialize;
+
+/// Why a lookup produced no address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum Failure {
+    /// The name does not exist (NXDOMAIN).
+    NxDomain,
+    /// The name exists but has no record of this type.
+    NoRecords,
+    /// SERVFAIL or another error code.
+    ServFail(String),
+    /// REFUSED: the server will not answer this client or this name.
+    Refused,
+    /// No answer within the time limit.
+    Timeout(u64),
+    /// Anything else (socket errors, malformed answers).
+    Other(String),
+}
+
+impl Failure {
+    /// Words for a report.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::NxDomain => "NXDOMAIN (the name does not exist)".to_owned(),
+            Self::NoRecords => "no address records".to_owned(),
+            Self::ServFail(code) => format!("{code} (the nameserver failed to answer)"),
+            Self::Refused => "REFUSED (the nameserver will not answer this query)".to_owned(),
+            Self::Timeout(ms) => format!(
+                "no answer within {:.1} s",
+                Duration::from_millis(*ms).as_secs_f64()
+            ),
+            Self::Other(e) => e.clone(),
+        }
+    }
+}
+
+/// One lookup's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lookup {
+    /// `A`, `AAAA`, or `system` for getaddrinfo.
+    pub query: &'static str,
+    /// Addresses found.
+    pub addrs: Vec<IpAddr>,
+    /// Smallest TTL of the answer, in seconds (nameserver lookups only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<u32>,
+    /// Why there is no address, when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    /// Time taken.
+    pub elapsed_ms: u64,
+}
+
+/// A nameserver resolver and a description of where it sends queries.
+#[derive(Clone)]
+pub struct Nameserver {
+    resolver: TokioResolver,
+    timeout: Duration,
+    /// `127.0.0.1:53 (from /etc/resolv.conf)` and the like.
+    pub describe: String,
+}
+
+impl std::fmt::Debug for Nameserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Nameserver")
+            .field("describe", &self.describe)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Nameserver {
+    /// A resolver for `server`, or for the system configuration when `None`.
+    ///
+    /// # Errors
+    /// The system configuration cannot be read.
+    pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Self, String> {
+        let (config, mut opts, describe) = match server {
+            Some(addr) => {
+                let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
+                for c in &mut ns.connections {
+                    c.port = addr.port();
+                }
+                (
+                    ResolverConfig::from_parts(None, vec![], vec![ns]),
+                    ResolverOpts::default(),
+                    format!("{addr} (--dns-server)"),
+                )
+            }
+            None => {
+                let (config, opts) = hickory_resolver::system_conf::read_system_conf()
+                    .map_err(|e| format!("cannot read the system DNS configuration: {e}"))?;
+                let servers: Vec<String> = config
+                    .name_servers
+                    .iter()
+                    .map(|n| n.ip.to_string())
+                    .collect();
+                let describe = format!(
+                    "{} (system configuration)",
+                    if servers.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        servers.join(", ")
+                    }
+                );
+                (config, opts, describe)
+            }
+        };
+        opts.timeout = timeout;
+        opts.attempts = 1;
+        opts.use_hosts_file = ResolveHosts::Never;
+        opts.cache_size = 0;
+        opts.ndots = 1;
+        let resolver = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+            .with_options(opts)
+            .build()
+            .map_err(|e| format!("cannot build the DNS resolver: {e}"))?;
+        Ok(Self {
+            resolver,
+            timeout,
+            describe,
+        })
+    }
+
+    /// Looks up `host` (as a fully qualified name: no search domains) for `rtype` (A or AAAA).
+    pub async fn lookup(&self, host: &str, rtype: RecordType) -> Lookup {
+        let start = Instant::now();
+        let fqdn = format!("{}.", host.trim_end_matches('.'));
+        let query = if rtype == RecordType::AAAA {
+            "AAAA"
+        } else {
+            "A"
+        };
+        // hickory may retry over TCP past its own timeout: bound the whole lookup here.
+        let result =
+            tokio::time::timeout(self.timeout, self.resolver.lookup(fqdn.as_str(), rtype)).await;
+        let elapsed_ms = crate::net::millis(start.elapsed());
+        let Ok(result) = result else {
+            return Lookup {
+                query,
+                addrs: Vec::new(),
+                ttl: None,
+                failure: Some(Failure::Timeout(elapsed_ms)),
+                elapsed_ms,
+            };
+        };
+        match result {
+            Ok(lookup) => {
+                let mut addrs = Vec::new();
+                let mut ttl: Option<u32> = None;
+                for r in lookup.answers() {
+                    let ip = match &r.data {
+                        RData::A(a) => IpAddr::V4(a.0),
+                        RData::AAAA(a) => IpAddr::V6(a.0),
+                        _ => continue,
+                    };
+                    addrs.push(ip);
+                    ttl = Some(ttl.map_or(r.ttl, |t| t.min(r.ttl)));
+                }
+                let failure = addrs.is_empty().then_some(Failure::NoRecords);
+                Lookup {
+                    query,
+                    addrs,
+                    ttl,
+                    failure,
+                    elapsed_ms,
+                }
+            }
+            Err(e) => Lookup {
+                query,
+                addrs: Vec::new(),
+                ttl: None,
+                failure: Some(classify(&e, elapsed_ms)),
+                elapsed_ms,
+            },
+        }
+    }
+
+    /// Addresses for `host`: A and AAAA together (for connections).
+    pub async fn addrs(&self, host: &str) -> Result<Vec<IpAddr>, Failure> {
+        let (a, aaaa) = tokio::join!(
+            self.lookup(host, RecordType::A),
+            self.lookup(host, RecordType::AAAA)
+        );
+        let addrs: Vec<IpAddr> = a.addrs.iter().chain(&aaaa.addrs).copied().collect();
+        if addrs.is_empty() {
+            Err(a.failure.unwrap_or(Failure::NoRecords))
+        } else {
+            Ok(addrs)
+        }
+    }
+}
+
+fn classify(e: &NetError, elapsed_ms: u64) -> Failure {
+    match e {
+        NetError::Dns(DnsError::NoRecordsFound(nr)) => {
+            if nr.response_code == ResponseCode::NXDomain {
+                Failure::NxDomain
+            } else {
+                Failure::NoRecords
+            }
+        }
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => Failure::Refused,
+        NetError::Dns(DnsError::ResponseCode(code)) => {
+            Failure::ServFail(code.to_string().to_ascii_uppercase())
+        }
+        NetError::Timeout => Failure::Timeout(elapsed_ms),
+        other => {
+            let text = other.to_string();
+            if text.contains("timed out") {
+                Failure::Timeout(elapsed_ms)
+            } else {
+                Failure::Other(text)
+            }
+        }
+    }
+}
+
+/// Resolves through the OS (`getaddrinfo`), bounded by `timeout`.
+pub async fn system_lookup(host: &str, timeout: Duration) -> Lookup {
+    let start = Instant::now();
+    let target = format!("{}:0", host.trim_start_matches('[').trim_end_matches(']'));
+    let result = tokio::time::timeout(timeout, tokio::net::lookup_host(target)).await;
+    let elapsed_ms = crate::net::millis(start.elapsed());
+    let (addrs, failure) = match result {
+        Ok(Ok(iter)) => {
+            let mut addrs: Vec<IpAddr> = Vec::new();
+            for a in iter {
+                if !addrs.contains(&a.ip()) {
+                    addrs.push(a.ip());
+                }
+            }
+            let failure = addrs.is_empty().then_some(Failure::NoRecords);
+            (addrs, failure)
+        }
+        Ok(Err(e)) => {
+            let text = e.to_string();
+            let lower = text.to_ascii_lowercase();
+            let failure = if lower.contains("not known")
+                || lower.contains("no address associated")
+                || lower.contains("nodename nor servname")
+            {
+                Failure::NxDomain
+            } else if lower.contains("temporary failure") {
+                Failure::ServFail(format!("temporary failure ({text})"))
+            } else {
+                Failure::Other(text)
+            };
+            (Vec::new(), Some(failure))
+        }
+        Err(_) => (Vec::new(), Some(Failure::Timeout(elapsed_ms))),
+    };
+    Lookup {
+        query: "system",
+        addrs,
+        ttl: None,
+        failure,
+        elapsed_ms,
+    }
+}
+
+/// Addresses for `host:port` the way the client would get them: an IP literal as is, a
+/// `--resolve` pin, `--dns-server`, or else the OS resolver.
+///
+/// # Errors
+/// Why the name did not resolve, in words.
+pub async fn client_addrs(
+    config: &crate::config::Config,
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<Vec<IpAddr>, String> {
+    if let Ok(ip) = host.parse() {
+        return Ok(vec![ip]);
+    }
+    if let Some(pin) = config
+        .resolve
+        .iter()
+        .find(|p| p.host.eq_ignore_ascii_case(host) && p.port == port)
+    {
+        return Ok(vec![pin.addr]);
+    }
+    if let Some(server) = config.dns_server {
+        let ns = Nameserver::new(Some(server), timeout)?;
+        return ns.addrs(host).await.map_err(|f| f.describe());
+    }
+    let l = system_lookup(host, timeout).await;
+    if l.addrs.is_empty() {
+        Err(l
+            .failure
+            .map_or_else(|| "no address".to_owned(), |f| f.describe()))
+    } else {
+        Ok(l.addrs)
+    }
+}
+
+/// Makes reqwest resolve every name through `--dns-server`.
+#[derive(Debug, Clone)]
+pub struct ReqwestResolver(pub Arc<Nameserver>);
+
+impl reqwest::dns::Resolve for ReqwestResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let ns = self.0.clone();
+        Box::pin(async move {
+            let addrs = ns.addrs(name.as_str()).await.map_err(
+                |f| -> Box<dyn std::error::Error + Send + Sync> {
+                    format!("dns error: {}", f.describe()).into()
+                },
+            )?;
+            let iter: reqwest::dns::Addrs =
+                Box::new(addrs.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+            Ok(iter)
+        })
+    }
+}
+
+/// Whether an address is private, loopback, link-local, CGNAT or otherwise not public.
+#[must_use]
+pub fn is_non_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || o[0] == 0
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Whether this host has a route to `addr`'s family: a UDP "connect" picks a route and sends nothing.
+#[must_use]
+pub fn has_route(addr: IpAddr) -> bool {
+    let bind: SocketAddr = if addr.is_ipv6() {
+        "[::]:0".parse().expect("literal")
+    } else {
+        "0.0.0.0:0".parse().expect("literal")
+    };
+    std::net::UdpSocket::bind(bind)
+        .and_then(|s| s.connect(SocketAddr::new(addr, 443)))
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_public_ranges() {
+        for ip in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "127.0.0.1",
+            "169.254.1.1",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+        ] {
+            assert!(is_non_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["162.159.140.245", "2606:4700:7::f3", "2a06:98c1:58::f3"] {
+            assert!(!is_non_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn failures_read_well() {
+        assert!(Failure::Timeout(3000).describe().contains("3.0 s"));
+        assert!(Failure::NxDomain.describe().contains("does not exist"));
+    }
+}

@@ -1,0 +1,623 @@
+//! The `tls` check: TCP to each resolved address (IPv4 and IPv6 told apart; refused, timed out and
+//! unreachable told apart) or through the proxy's CONNECT tunnel, then a rustls handshake with the
+//! effective trust anchors. On failure it names the exact fault (unknown issuer — a TLS-inspecting
+//! proxy — expired, not yet valid, wrong name) and, always, which client families would trust it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::ServerName;
+use rustls::{CertificateError, Error as TlsError};
+use serde_json::{Value, json};
+
+use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
+use crate::model::{Code, Finding, Outcome, Severity, Status};
+use crate::net::millis;
+use crate::tls_chain::{self, CertInfo, Recorder};
+use crate::tunnel::{self, ConnectError, ConnectFailure, Io};
+
+static INFO: CheckInfo = CheckInfo {
+    id: "tls",
+    title: "TCP and TLS",
+    verifies: "each address accepts TCP on the API port, and the TLS handshake verifies with the trust anchors clients use",
+    guide_step: "2. Check your network connection (TCP, TLS, certificates)",
+    time_limit: Duration::from_secs(10),
+};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+macro_rules! code {
+    ($name:ident, $id:literal, $title:literal, $explain:literal) => {
+        #[doc = $title]
+        pub static $name: Code = Code {
+            id: $id,
+            title: $title,
+            explain: $explain,
+        };
+    };
+}
+
+code!(
+    CONNECT_REFUSED,
+    "tls.connect_refused",
+    "TCP connection refused",
+    "The address answered with a reset: nothing listens on that port there, or a firewall rejects \
+the connection. Clients fail at once with ECONNREFUSED ('Connection error.').\n\nFix: check the \
+port in OPENAI_BASE_URL; check egress firewall rules for this host.\n\nVerify: the tls check connects."
+);
+code!(
+    CONNECT_TIMEOUT_CODE,
+    "tls.connect_timeout",
+    "TCP connection timed out",
+    "No answer to the TCP handshake: packets are dropped on the way (an egress firewall, a security \
+group without outbound 443, a VPC without NAT, as in a Lambda function in a private subnet). \
+Clients wait for their connect timeout (5 s in the Python SDK), retry, and report 'Connection \
+error.' or 'Request timed out.'.\n\nFix: allow outbound TCP 443 to the API (or route through your \
+proxy: set HTTPS_PROXY).\n\nVerify: the tls check connects in milliseconds."
+);
+code!(
+    UNREACHABLE,
+    "tls.unreachable",
+    "Network unreachable",
+    "The host has no route to the address. Typical for IPv6 addresses on IPv4-only networks, or a \
+host without a default route.\n\nFix: check the routing table and VPN; for IPv6, prefer IPv4.\n\nVerify: the tls check connects."
+);
+code!(
+    FAMILY_UNREACHABLE,
+    "tls.family_unreachable",
+    "Reachable over one IP family only",
+    "Connections work over IPv4 or IPv6 but not both. Clients that race both families (Happy \
+Eyeballs: curl, Go, recent Python and Node.js 20+) succeed; clients that try addresses in order \
+(older Node.js, openai-node v4) may hang on the broken family first.\n\nFix: fix the broken family, \
+or make clients prefer the working one (NODE_OPTIONS=--dns-result-order=ipv4first).\n\nVerify: both families connect."
+);
+code!(
+    UNKNOWN_ISSUER,
+    "tls.unknown_issuer",
+    "The certificate's issuer is not trusted",
+    "The server presented a chain that does not lead to a trusted root. When the issuer is not a \
+public CA for api.openai.com (Let's Encrypt, Google Trust Services, ...), a TLS-inspecting proxy \
+(Zscaler, Netskope, a corporate firewall) is in the path and re-signs traffic with its own CA. \
+Python reports CERTIFICATE_VERIFY_FAILED / 'unable to get local issuer certificate', Node \
+SELF_SIGNED_CERT_IN_CHAIN / UNABLE_TO_GET_ISSUER_CERT_LOCALLY.\n\nFix: get the proxy's root CA \
+from IT, then point each client at it: SSL_CERT_FILE (Python httpx/openai), REQUESTS_CA_BUNDLE \
+(requests), NODE_EXTRA_CA_CERTS (Node.js), the OS store (curl, Go), --ca-file here. Never turn \
+verification off.\n\nVerify: the tls check passes and lists your clients as trusting the chain."
+);
+code!(
+    EXPIRED,
+    "tls.expired",
+    "The certificate has expired (or the clock is ahead)",
+    "The presented certificate's validity ended before the local time. Either the server (or an \
+intercepting proxy) serves an expired certificate, or this machine's clock is wrong — common in \
+containers and VMs restored from snapshots.\n\nFix: compare the local clock with real time \
+(`date -u`); fix NTP; if the clock is right, the server side must renew.\n\nVerify: the tls check passes."
+);
+code!(
+    NOT_YET_VALID,
+    "tls.not_yet_valid",
+    "The certificate is not valid yet (the clock is behind?)",
+    "The certificate's validity starts after the local time. Almost always this machine's clock is \
+behind (a container or VM without time sync).\n\nFix: fix the clock (NTP, `timedatectl set-ntp \
+true`, the hypervisor's time sync).\n\nVerify: `date -u` shows the real time and the tls check passes."
+);
+code!(
+    NAME_MISMATCH,
+    "tls.name_mismatch",
+    "The certificate is not valid for this host",
+    "The server presented a certificate for other names: the base URL points at the wrong server, \
+DNS or a hosts-file entry sends the host elsewhere, or a proxy answers with its own certificate.\n\n\
+Fix: check the host in OPENAI_BASE_URL and what it resolves to (see the dns check).\n\nVerify: the tls check passes."
+);
+code!(
+    HANDSHAKE,
+    "tls.handshake",
+    "The TLS handshake failed",
+    "The TLS handshake did not complete for a reason other than the certificate: the server speaks \
+plain HTTP on this port, a middlebox resets the connection, or no protocol version or cipher \
+is shared. The finding quotes the error.\n\nFix: as the error says; check the scheme and port of \
+OPENAI_BASE_URL.\n\nVerify: the tls check passes."
+);
+code!(
+    HANDSHAKE_TIMEOUT_CODE,
+    "tls.handshake_timeout",
+    "The TLS handshake did not finish",
+    "TCP connected, but the server never completed the TLS handshake: a middlebox that accepts and \
+stalls, a proxy that swallows the ClientHello, or a server that is overloaded.\n\nFix: check \
+middleboxes on the path; try from another network.\n\nVerify: the handshake finishes in milliseconds."
+);
+code!(
+    CLIENT_TRUST,
+    "tls.client_trust",
+    "Some clients would not trust this chain",
+    "The doctor verified the chain (with the OS store and any --ca-file), but some client families \
+use other stores: Python's httpx and requests use certifi (the Mozilla bundle) unless \
+SSL_CERT_FILE / REQUESTS_CA_BUNDLE say otherwise; Node.js uses its own Mozilla bundle plus \
+NODE_EXTRA_CA_CERTS. This is how 'curl works but Python fails' happens.\n\nFix: the finding \
+names, per client, the one variable to set.\n\nVerify: every client you use is listed as trusting the chain."
+);
+
+/// The `tls` check.
+#[derive(Debug)]
+pub struct TlsCheck;
+
+impl Check for TlsCheck {
+    fn info(&self) -> &'static CheckInfo {
+        &INFO
+    }
+
+    fn needs(&self, ctx: &Context) -> Vec<&'static str> {
+        if ctx
+            .net
+            .proxy
+            .as_ref()
+            .is_some_and(|p| p.in_path().is_some())
+        {
+            vec!["dns", "proxy"]
+        } else {
+            vec!["dns"]
+        }
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
+        Box::pin(run(ctx, activity))
+    }
+}
+
+/// One attempt: a TCP connection (direct or via the proxy) and, when it opened, a handshake.
+struct Attempt {
+    label: String,
+    family: &'static str,
+    connect: Result<Duration, ConnectError>,
+    handshake: Option<Handshake>,
+}
+
+struct Handshake {
+    elapsed: Duration,
+    result: Result<Value, HandshakeError>,
+    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+}
+
+enum HandshakeError {
+    Tls(TlsError),
+    Timeout,
+    Other(String),
+}
+
+async fn run(ctx: &Context, activity: &Activity) -> Outcome {
+    let host = ctx
+        .config
+        .api_host()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = ctx.config.api_port();
+    if ctx.config.base_url.scheme() != "https" {
+        return Outcome::with_status(
+            Status::Warn,
+            format!("{} uses plain http: no TLS to check", ctx.config.base_url),
+            json!({}),
+        )
+        .and(Finding::new(
+            &HANDSHAKE,
+            Severity::Warn,
+            "the base URL is http://, so requests and the API key cross the network unencrypted",
+            "Use an https:// base URL.",
+        ));
+    }
+    let proxy = ctx.net.proxy.as_ref().and_then(|p| p.in_path().cloned());
+    let (dial_host, dial_port) = match &proxy {
+        Some(url) => (
+            url.host_str()
+                .unwrap_or_default()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+            url.port_or_known_default().unwrap_or(80),
+        ),
+        None => (host.clone(), port),
+    };
+    activity.set(format!("resolving {dial_host}"));
+    let ips = match ctx.facts.connect_addrs.get() {
+        Some(addrs) => Ok(addrs.clone()),
+        // `dns` was not selected: resolve the way the client would.
+        None => {
+            crate::resolve::client_addrs(
+                &ctx.config,
+                &dial_host,
+                dial_port,
+                activity.bounded(Duration::from_secs(5), Duration::from_secs(1)),
+            )
+            .await
+        }
+    };
+    let ips = match ips {
+        Ok(ips) => ips,
+        Err(e) => {
+            return Outcome::with_status(
+                Status::Fail,
+                format!("{dial_host} does not resolve"),
+                json!({}),
+            )
+            .and(Finding::new(
+                &crate::dns::ERROR,
+                Severity::Fail,
+                format!("{dial_host}: {e}"),
+                "See the dns check (run it with --only dns).",
+            ));
+        }
+    };
+    let Ok(server_name) = ServerName::try_from(host.clone()) else {
+        return Outcome::with_status(
+            Status::Fail,
+            format!("`{host}` is not a valid TLS server name"),
+            json!({}),
+        );
+    };
+    let recorder_roots = ctx.net.roots.clone();
+    let connect_timeout = activity.bounded(CONNECT_TIMEOUT, Duration::from_millis(800));
+    activity.set(format!(
+        "connecting to {} on port {dial_port}{}",
+        ips.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        proxy.as_ref().map_or(String::new(), |p| format!(
+            " (proxy {})",
+            crate::proxy_env::redacted_url(p)
+        ))
+    ));
+
+    // Connect to every address at once; handshake on the first that opens, per family.
+    let connects = ips.clone().into_iter().map(|ip| {
+        let addr = SocketAddr::new(ip, dial_port);
+        let proxy = proxy.clone();
+        let roots = ctx.net.roots.clone();
+        let host = host.clone();
+        async move {
+            let family = if ip.is_ipv4() { "IPv4" } else { "IPv6" };
+            let opened: Result<(Box<dyn Io>, Duration), ConnectError> = match &proxy {
+                None => tunnel::tcp(addr, connect_timeout)
+                    .await
+                    .map(|(s, d)| (Box::new(s) as Box<dyn Io>, d)),
+                Some(url) => match tunnel::open_proxy(addr, url, roots, connect_timeout).await {
+                    Ok((mut s, d)) => {
+                        match tunnel::connect(&mut s, url, &host, port, connect_timeout).await {
+                            Ok(r) if r.status == 200 => Ok((s, d)),
+                            Ok(r) => Err(ConnectError {
+                                addr,
+                                kind: ConnectFailure::Other,
+                                detail: format!(
+                                    "proxy answered CONNECT with {} {}",
+                                    r.status, r.reason
+                                ),
+                                elapsed_ms: millis(d),
+                            }),
+                            Err(e) => Err(ConnectError {
+                                addr,
+                                kind: ConnectFailure::Other,
+                                detail: format!("proxy CONNECT failed: {e:?}"),
+                                elapsed_ms: millis(d),
+                            }),
+                        }
+                    }
+                    Err(tunnel::OpenError::Connect(e)) => Err(e),
+                    Err(tunnel::OpenError::Tls(text)) => Err(ConnectError {
+                        addr,
+                        kind: ConnectFailure::Other,
+                        detail: text,
+                        elapsed_ms: 0,
+                    }),
+                },
+            };
+            (addr, family, opened)
+        }
+    });
+    let opened = futures_join_all(connects).await;
+
+    let mut attempts = Vec::new();
+    let mut handshaken_families: Vec<&str> = Vec::new();
+    for (addr, family, result) in opened {
+        let label = if proxy.is_some() {
+            format!("{host}:{port} via proxy {addr}")
+        } else {
+            addr.to_string()
+        };
+        match result {
+            Ok((stream, elapsed)) if !handshaken_families.contains(&family) => {
+                handshaken_families.push(family);
+                activity.set(format!("TLS handshake with {host} at {label}"));
+                let timeout = activity.bounded(HANDSHAKE_TIMEOUT, Duration::from_millis(300));
+                let hs =
+                    handshake(stream, server_name.clone(), recorder_roots.clone(), timeout).await;
+                attempts.push(Attempt {
+                    label,
+                    family,
+                    connect: Ok(elapsed),
+                    handshake: Some(hs),
+                });
+            }
+            Ok((_, elapsed)) => attempts.push(Attempt {
+                label,
+                family,
+                connect: Ok(elapsed),
+                handshake: None,
+            }),
+            Err(e) => attempts.push(Attempt {
+                label,
+                family,
+                connect: Err(e),
+                handshake: None,
+            }),
+        }
+    }
+    judge(ctx, &host, port, &attempts)
+}
+
+/// Runs the futures concurrently (one task each) and returns their outputs in order.
+async fn futures_join_all<F>(futs: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futs.map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        if let Ok(v) = h.await {
+            out.push(v);
+        }
+    }
+    out
+}
+
+async fn handshake(
+    stream: Box<dyn Io>,
+    name: ServerName<'static>,
+    roots: Arc<rustls::RootCertStore>,
+    timeout: Duration,
+) -> Handshake {
+    let start = Instant::now();
+    let Some(recorder) = Recorder::new(roots) else {
+        return Handshake {
+            elapsed: Duration::ZERO,
+            result: Err(HandshakeError::Other(
+                "no trust anchors at all: the OS store is empty and no --ca-file was given"
+                    .to_owned(),
+            )),
+            chain: Vec::new(),
+        };
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default versions")
+        .dangerous()
+        .with_custom_certificate_verifier(recorder.clone())
+        .with_no_client_auth();
+    cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
+    let result = match tokio::time::timeout(timeout, connector.connect(name, stream)).await {
+        Ok(Ok(tls)) => {
+            let (_, conn) = tls.get_ref();
+            Ok(json!({
+                "version": conn.protocol_version().map(|v| format!("{v:?}").replace("TLSv1_", "TLS 1.")),
+                "cipher": conn.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite())),
+                "alpn": conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
+            }))
+        }
+        Ok(Err(e)) => Err(
+            match e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
+                Some(tls) => HandshakeError::Tls(tls.clone()),
+                None => HandshakeError::Other(e.to_string()),
+            },
+        ),
+        Err(_) => Err(HandshakeError::Timeout),
+    };
+    Handshake {
+        elapsed: start.elapsed(),
+        result,
+        chain: recorder.chain(),
+    }
+}
+
+fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome {
+    let connects: Vec<Value> = attempts
+        .iter()
+        .map(|a| match &a.connect {
+            Ok(d) => json!({"to": a.label, "family": a.family, "connect_ms": millis(*d)}),
+            Err(e) => json!({"to": a.label, "family": a.family, "error": e.kind.words(), "detail": e.detail, "after_ms": e.elapsed_ms}),
+        })
+        .collect();
+    let hs = attempts
+        .iter()
+        .find_map(|a| a.handshake.as_ref().map(|h| (a, h)));
+    let chain_info: Vec<CertInfo> = hs
+        .map(|(_, h)| h.chain.iter().filter_map(tls_chain::describe).collect())
+        .unwrap_or_default();
+    let trust = hs
+        .filter(|(_, h)| !h.chain.is_empty())
+        .map(|(_, h)| tls_chain::client_trust(&h.chain, host, &ctx.net.roots_os, &ctx.config.env))
+        .unwrap_or_default();
+    let mut details = json!({
+        "host": host, "port": port,
+        "connections": connects,
+        "chain": chain_info,
+        "trust_anchors": ctx.net.trust,
+        "clients": trust,
+    });
+
+    // No connection at all.
+    let Some((attempt, hs)) = hs else {
+        let errors: Vec<&ConnectError> = attempts
+            .iter()
+            .filter_map(|a| a.connect.as_ref().err())
+            .collect();
+        let worst = errors
+            .iter()
+            .map(|e| &e.kind)
+            .find(|k| **k == ConnectFailure::Timeout)
+            .or_else(|| errors.first().map(|e| &e.kind))
+            .cloned()
+            .unwrap_or(ConnectFailure::Other);
+        let code = match worst {
+            ConnectFailure::Refused => &CONNECT_REFUSED,
+            ConnectFailure::Timeout => &CONNECT_TIMEOUT_CODE,
+            ConnectFailure::Unreachable => &UNREACHABLE,
+            ConnectFailure::Other => &HANDSHAKE,
+        };
+        let list = errors
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}: {} after {} ms ({})",
+                    e.addr,
+                    e.kind.words(),
+                    e.elapsed_ms,
+                    e.detail
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let summary = format!("cannot connect to {host}:{port}: {}", worst.words());
+        let remedy = match worst {
+            ConnectFailure::Refused => {
+                "Check the port in OPENAI_BASE_URL and egress firewall rules; nothing accepts connections there."
+            }
+            ConnectFailure::Timeout => {
+                "Packets are dropped: allow outbound TCP 443 (security groups, firewall, NAT for private subnets) or route through your proxy (HTTPS_PROXY)."
+            }
+            ConnectFailure::Unreachable => {
+                "No route: check the routing table, VPN, and IPv6 support."
+            }
+            ConnectFailure::Other => "See the error; check the proxy settings (proxy check).",
+        };
+        return Outcome::with_status(Status::Fail, summary, details).and(Finding::new(
+            code,
+            Severity::Fail,
+            list,
+            remedy,
+        ));
+    };
+
+    let mut out = match &hs.result {
+        Ok(session) => {
+            let leaf = chain_info.first();
+            let days =
+                leaf.map(|c| (c.not_after_unix - jiff::Timestamp::now().as_second()) / 86_400);
+            let summary = format!(
+                "{} {}{}, {}connect {} ms, handshake {} ms",
+                session["version"].as_str().unwrap_or("TLS"),
+                session["cipher"].as_str().unwrap_or(""),
+                session["alpn"]
+                    .as_str()
+                    .map_or(String::new(), |a| format!(", ALPN {a}")),
+                leaf.map_or(String::new(), |c| format!(
+                    "certificate from {} valid {} more days, ",
+                    c.issuer(),
+                    days.unwrap_or(0)
+                )),
+                attempt.connect.as_ref().map(|d| millis(*d)).unwrap_or(0),
+                millis(hs.elapsed),
+            );
+            details["session"] = session.clone();
+            Outcome::from_findings(summary, details, Vec::new())
+        }
+        Err(err) => {
+            let (code, msg, remedy) = explain_failure(err, &chain_info, host);
+            details["error"] = json!(msg);
+            Outcome::with_status(
+                Status::Fail,
+                format!("TLS to {host} failed: {}", code.title.to_lowercase()),
+                details,
+            )
+            .and(Finding::new(code, Severity::Fail, msg, remedy))
+        }
+    };
+
+    // Which clients would trust it.
+    let untrusting: Vec<_> = trust.iter().filter(|t| !t.trusted).collect();
+    if hs.result.is_ok() && !untrusting.is_empty() {
+        let fixes = untrusting
+            .iter()
+            .map(|t| format!("{} ({}): {}", t.client, t.store, t.fix))
+            .collect::<Vec<_>>()
+            .join("; ");
+        out = out.and(Finding::new(
+            &CLIENT_TRUST,
+            Severity::Warn,
+            format!(
+                "the doctor trusts this chain, but these clients would not: {}",
+                untrusting
+                    .iter()
+                    .map(|t| t.client)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            fixes,
+        ));
+    }
+
+    // One family failing while the other works.
+    let failed_families: Vec<&str> = attempts
+        .iter()
+        .filter(|a| a.connect.is_err())
+        .map(|a| a.family)
+        .collect();
+    let ok_families: Vec<&str> = attempts
+        .iter()
+        .filter(|a| a.connect.is_ok())
+        .map(|a| a.family)
+        .collect();
+    if let Some(bad) = failed_families.iter().find(|f| !ok_families.contains(f)) {
+        let e = attempts
+            .iter()
+            .find(|a| a.family == *bad)
+            .and_then(|a| a.connect.as_ref().err());
+        out = out.and(Finding::new(
+            &FAMILY_UNREACHABLE,
+            Severity::Warn,
+            format!("{host} connects over {} but not over {bad} ({})", ok_families.first().unwrap_or(&"?"), e.map_or(String::new(), |e| format!("{}: {}", e.addr, e.kind.words()))),
+            "Clients with Happy Eyeballs (curl, Go, Node.js 20+) recover; for older Node.js set NODE_OPTIONS=--dns-result-order=ipv4first, or fix the broken family.",
+        ));
+    }
+    out
+}
+
+fn explain_failure(
+    err: &HandshakeError,
+    chain: &[CertInfo],
+    host: &str,
+) -> (&'static Code, String, String) {
+    let leaf = chain.first();
+    let now = jiff::Timestamp::now();
+    let clock = format!("local clock {}", now.strftime("%Y-%m-%dT%H:%M:%SZ"));
+    let ca_fixes = "Get your proxy's root CA from IT and set: SSL_CERT_FILE=/path/ca.pem (Python openai/httpx), REQUESTS_CA_BUNDLE=/path/ca.pem (requests), NODE_EXTRA_CA_CERTS=/path/ca.pem (Node.js), the OS store (curl, Go), --ca-file here. Do not disable verification.";
+    match err {
+        HandshakeError::Timeout => (&HANDSHAKE_TIMEOUT_CODE, format!("{host}: connected, but the TLS handshake did not finish in time"), "Something on the path accepts the connection and stalls: check middleboxes and the proxy.".to_owned()),
+        HandshakeError::Other(e) => (&HANDSHAKE, format!("{host}: {e}"), "Check the scheme and port of OPENAI_BASE_URL, and the proxy settings.".to_owned()),
+        HandshakeError::Tls(TlsError::InvalidCertificate(cert_err)) => match cert_err {
+            CertificateError::UnknownIssuer | CertificateError::BadSignature => {
+                let top = chain.last();
+                let issuer = top.map_or_else(|| "an unknown issuer".to_owned(), CertInfo::issuer);
+                (&UNKNOWN_ISSUER, format!("{host} presented a certificate issued by {issuer}, which no trusted root vouches for: a TLS-inspecting proxy (Zscaler, Netskope, a corporate firewall) usually does this"), ca_fixes.to_owned())
+            }
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } | CertificateError::ExpiredRevocationList => {
+                let until = leaf.map_or_else(String::new, |c| format!("valid until {}", c.not_after));
+                (&EXPIRED, format!("{host}: the certificate has expired ({until}; {clock})"), "If the local clock is wrong (check `date -u`), fix it (NTP); otherwise the server side must renew the certificate.".to_owned())
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                let from = leaf.map_or_else(String::new, |c| format!("valid from {}", c.not_before));
+                (&NOT_YET_VALID, format!("{host}: the certificate is not valid yet ({from}; {clock}): this machine's clock is probably behind"), "Fix the clock: enable NTP (timedatectl set-ntp true) or the VM/container time sync.".to_owned())
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                let names = leaf.map_or_else(String::new, |c| c.names.join(", "));
+                (&NAME_MISMATCH, format!("{host}: the certificate is valid for {names}, not for {host}"), "Check OPENAI_BASE_URL's host and what it resolves to (dns check, hosts file).".to_owned())
+            }
+            other => (&UNKNOWN_ISSUER, format!("{host}: certificate rejected: {other:?}"), ca_fixes.to_owned()),
+        },
+        HandshakeError::Tls(TlsError::InvalidMessage(m)) => (&HANDSHAKE, format!("{host}: the server did not speak TLS ({m:?}): plain HTTP on this port?"), "Check the scheme and port of OPENAI_BASE_URL.".to_owned()),
+        HandshakeError::Tls(other) => (&HANDSHAKE, format!("{host}: {other}"), "Check the proxy and middleboxes on the path.".to_owned()),
+    }
+}

@@ -1,0 +1,305 @@
+//! The presented certificate chain: captured during the handshake by a verifier that records
+//! what it is asked to verify, described (subject, issuer, dates, names), and verified against
+//! the trust stores the common clients use, so "curl works but Python fails" gets an answer.
+
+use std::sync::{Arc, Mutex};
+
+use rustls::RootCertStore;
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use serde::Serialize;
+
+use crate::config::Env;
+
+/// Verifies like webpki with the given roots, and keeps the chain it was shown.
+#[derive(Debug)]
+pub struct Recorder {
+    inner: Arc<WebPkiServerVerifier>,
+    /// The presented chain, end entity first.
+    pub chain: Mutex<Vec<CertificateDer<'static>>>,
+}
+
+/// A verifier over `roots` with the ring provider.
+///
+/// # Panics
+/// Never in practice: building fails only for an empty root store, which callers avoid.
+#[must_use]
+pub fn webpki(roots: Arc<RootCertStore>) -> Option<Arc<WebPkiServerVerifier>> {
+    WebPkiServerVerifier::builder_with_provider(
+        roots,
+        Arc::new(rustls::crypto::ring::default_provider()),
+    )
+    .build()
+    .ok()
+}
+
+impl Recorder {
+    /// A recorder over `roots` (`None` when the store is empty).
+    #[must_use]
+    pub fn new(roots: Arc<RootCertStore>) -> Option<Arc<Self>> {
+        Some(Arc::new(Self {
+            inner: webpki(roots)?,
+            chain: Mutex::new(Vec::new()),
+        }))
+    }
+
+    /// The chain seen.
+    #[must_use]
+    pub fn chain(&self) -> Vec<CertificateDer<'static>> {
+        self.chain.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut chain) = self.chain.lock() {
+            *chain = std::iter::once(end_entity)
+                .chain(intermediates)
+                .map(|c| c.clone().into_owned())
+                .collect();
+        }
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// One certificate, described.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertInfo {
+    /// Subject common name.
+    pub subject_cn: Option<String>,
+    /// Subject organisation.
+    pub subject_o: Option<String>,
+    /// Issuer common name.
+    pub issuer_cn: Option<String>,
+    /// Issuer organisation.
+    pub issuer_o: Option<String>,
+    /// Valid from (RFC 3339).
+    pub not_before: String,
+    /// Valid until (RFC 3339).
+    pub not_after: String,
+    /// Unix seconds of `not_before`.
+    #[serde(skip)]
+    pub not_before_unix: i64,
+    /// Unix seconds of `not_after`.
+    #[serde(skip)]
+    pub not_after_unix: i64,
+    /// DNS names and IP addresses it is valid for.
+    pub names: Vec<String>,
+}
+
+impl CertInfo {
+    /// `CN=x, O=y` of the issuer.
+    #[must_use]
+    pub fn issuer(&self) -> String {
+        dn(self.issuer_cn.as_deref(), self.issuer_o.as_deref())
+    }
+
+    /// `CN=x, O=y` of the subject.
+    #[must_use]
+    pub fn subject(&self) -> String {
+        dn(self.subject_cn.as_deref(), self.subject_o.as_deref())
+    }
+}
+
+fn dn(cn: Option<&str>, o: Option<&str>) -> String {
+    match (cn, o) {
+        (Some(cn), Some(o)) => format!("CN={cn}, O={o}"),
+        (Some(cn), None) => format!("CN={cn}"),
+        (None, Some(o)) => format!("O={o}"),
+        (None, None) => "(no name)".to_owned(),
+    }
+}
+
+fn rfc3339(unix: i64) -> String {
+    jiff::Timestamp::from_second(unix).map_or_else(|_| unix.to_string(), |t| t.to_string())
+}
+
+/// Describes a DER certificate (`None` when it does not parse).
+#[must_use]
+pub fn describe(der: &CertificateDer<'_>) -> Option<CertInfo> {
+    use x509_parser::prelude::*;
+    let (_, cert) = X509Certificate::from_der(der.as_ref()).ok()?;
+    let first = |name: &X509Name<'_>, cn: bool| -> Option<String> {
+        let attr = if cn {
+            name.iter_common_name().next()
+        } else {
+            name.iter_organization().next()
+        };
+        attr.and_then(|a| a.as_str().ok()).map(str::to_owned)
+    };
+    let mut names = Vec::new();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for n in &san.value.general_names {
+            match n {
+                GeneralName::DNSName(d) => names.push((*d).to_owned()),
+                GeneralName::IPAddress(b) => {
+                    let ip = match b.len() {
+                        4 => <[u8; 4]>::try_from(*b)
+                            .ok()
+                            .map(|a| std::net::IpAddr::from(a).to_string()),
+                        16 => <[u8; 16]>::try_from(*b)
+                            .ok()
+                            .map(|a| std::net::IpAddr::from(a).to_string()),
+                        _ => None,
+                    };
+                    names.extend(ip);
+                }
+                _ => {}
+            }
+        }
+    }
+    let nb = cert.validity().not_before.timestamp();
+    let na = cert.validity().not_after.timestamp();
+    Some(CertInfo {
+        subject_cn: first(cert.subject(), true),
+        subject_o: first(cert.subject(), false),
+        issuer_cn: first(cert.issuer(), true),
+        issuer_o: first(cert.issuer(), false),
+        not_before: rfc3339(nb),
+        not_after: rfc3339(na),
+        not_before_unix: nb,
+        not_after_unix: na,
+        names,
+    })
+}
+
+/// Would this client family trust the chain?
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientTrust {
+    /// Client family.
+    pub client: &'static str,
+    /// The store it uses here (given this environment).
+    pub store: String,
+    /// Verified against that store.
+    pub trusted: bool,
+    /// The one setting that would make it trust the chain (when it does not).
+    pub fix: String,
+}
+
+fn store_from_file(path: &str) -> Option<Arc<RootCertStore>> {
+    let certs = crate::net::read_pem_certs(std::path::Path::new(path)).ok()?;
+    let mut store = RootCertStore::empty();
+    store.add_parsable_certificates(certs);
+    Some(Arc::new(store))
+}
+
+fn mozilla() -> RootCertStore {
+    RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    }
+}
+
+fn verifies(store: Arc<RootCertStore>, chain: &[CertificateDer<'static>], host: &str) -> bool {
+    let (Some(ee), Some(verifier), Ok(name)) = (
+        chain.first(),
+        webpki(store),
+        ServerName::try_from(host.to_owned()),
+    ) else {
+        return false;
+    };
+    verifier
+        .verify_server_cert(ee, &chain[1..], &name, &[], UnixTime::now())
+        .is_ok()
+}
+
+/// Verifies `chain` for `host` against the stores of the common client families, given `env`.
+/// `os` is the OS store as loaded (which honours `SSL_CERT_FILE`/`SSL_CERT_DIR`).
+#[must_use]
+pub fn client_trust(
+    chain: &[CertificateDer<'static>],
+    host: &str,
+    os: &RootCertStore,
+    env: &Env,
+) -> Vec<ClientTrust> {
+    let ca_hint = "/path/to/your-ca.pem";
+    let mut out = Vec::new();
+    out.push(ClientTrust {
+        client: "curl, Go, OS tools",
+        store: "operating system store".to_owned(),
+        trusted: verifies(Arc::new(os.clone()), chain, host),
+        fix: "install the CA in the OS store (Debian: copy to /usr/local/share/ca-certificates and run update-ca-certificates; macOS: Keychain Access; Windows: certutil -addstore Root)".to_owned(),
+    });
+    let (store, label) = match env.non_empty("SSL_CERT_FILE") {
+        Some(f) => (
+            store_from_file(f).unwrap_or_else(|| Arc::new(RootCertStore::empty())),
+            format!("SSL_CERT_FILE={f}"),
+        ),
+        None => (Arc::new(mozilla()), "certifi (Mozilla bundle)".to_owned()),
+    };
+    out.push(ClientTrust {
+        client: "Python openai / httpx",
+        store: label,
+        trusted: verifies(store, chain, host),
+        fix: format!("export SSL_CERT_FILE={ca_hint} (a bundle with your CA and the public roots)"),
+    });
+    let (store, label) = match env
+        .non_empty("REQUESTS_CA_BUNDLE")
+        .map(|f| ("REQUESTS_CA_BUNDLE", f))
+        .or_else(|| {
+            env.non_empty("CURL_CA_BUNDLE")
+                .map(|f| ("CURL_CA_BUNDLE", f))
+        }) {
+        Some((var, f)) => (
+            store_from_file(f).unwrap_or_else(|| Arc::new(RootCertStore::empty())),
+            format!("{var}={f}"),
+        ),
+        None => (Arc::new(mozilla()), "certifi (Mozilla bundle)".to_owned()),
+    };
+    out.push(ClientTrust {
+        client: "Python requests",
+        store: label,
+        trusted: verifies(store, chain, host),
+        fix: format!("export REQUESTS_CA_BUNDLE={ca_hint}"),
+    });
+    let mut node = mozilla();
+    let mut label = "Node.js bundled Mozilla store".to_owned();
+    if let Some(f) = env.non_empty("NODE_EXTRA_CA_CERTS") {
+        if let Ok(certs) = crate::net::read_pem_certs(std::path::Path::new(f)) {
+            node.add_parsable_certificates(certs);
+        }
+        label.push_str(&format!(" + NODE_EXTRA_CA_CERTS={f}"));
+    }
+    if env.non_empty("NODE_USE_SYSTEM_CA") == Some("1") {
+        node.roots.extend(os.roots.iter().cloned());
+        label.push_str(" + OS store (NODE_USE_SYSTEM_CA=1)");
+    }
+    out.push(ClientTrust {
+        client: "Node.js openai",
+        store: label,
+        trusted: verifies(Arc::new(node), chain, host),
+        fix: format!("export NODE_EXTRA_CA_CERTS={ca_hint}"),
+    });
+    out
+}
