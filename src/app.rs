@@ -5,9 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use openai_doctor_checks::check::ORDER;
-use openai_doctor_checks::{
-    Config, Context, Env, Redactor, SecretString, Selection, catalog, registry, runner,
-};
+use openai_doctor_checks::{Config, Context, Env, Redactor, SecretString, Selection, catalog, registry, runner};
 
 use crate::cli::{Cli, Color, Command, RunArgs};
 use crate::exit;
@@ -24,17 +22,11 @@ pub struct AppError {
 
 impl AppError {
     fn usage(message: impl Into<String>) -> Self {
-        Self {
-            code: exit::USAGE,
-            message: message.into(),
-        }
+        Self { code: exit::USAGE, message: message.into() }
     }
 
     fn internal(message: impl Into<String>) -> Self {
-        Self {
-            code: exit::INTERNAL,
-            message: message.into(),
-        }
+        Self { code: exit::INTERNAL, message: message.into() }
     }
 }
 
@@ -74,10 +66,7 @@ fn print_checks() -> Result<u8, AppError> {
 fn explain(code: &str) -> Result<u8, AppError> {
     let Some(entry) = catalog::find(code.trim()) else {
         let known: Vec<&str> = catalog::CODES.iter().map(|c| c.id).collect();
-        return Err(AppError::usage(format!(
-            "unknown finding code `{code}`. Known codes: {}",
-            known.join(", ")
-        )));
+        return Err(AppError::usage(format!("unknown finding code `{code}`. Known codes: {}", known.join(", "))));
     };
     let text = format!("{}\n{}\n\n{}\n", entry.id, entry.title, entry.explain);
     write_stdout(text.as_bytes())
@@ -113,10 +102,20 @@ fn selection(args: &RunArgs) -> Result<Selection, AppError> {
             }
         }
     }
-    Ok(Selection {
-        only: args.only.clone(),
-        skip: args.skip.clone(),
-    })
+    Ok(Selection { only: args.only.clone(), skip: args.skip.clone() })
+}
+
+/// Header values must be visible ASCII: a newline or a control character in OPENAI_ORG_ID would
+/// make every client fail before sending anything.
+fn header_value(what: &str, value: Option<&String>) -> Result<(), AppError> {
+    match value {
+        Some(v) if v.is_empty() || !v.bytes().all(|b| (0x20..0x7f).contains(&b)) => Err(AppError::usage(format!(
+            "{what} must be printable ASCII with no line breaks (got {} characters{})",
+            v.chars().count(),
+            if v.contains('\n') { ", including a newline" } else { "" }
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn config(args: &RunArgs, env: Env) -> Config {
@@ -132,6 +131,9 @@ fn config(args: &RunArgs, env: Env) -> Config {
     config.client_timeout = args.timeout;
     config.max_retries = args.max_retries;
     config.deadline = args.deadline;
+    config.probes = args.probes;
+    config.billable = !args.no_billable;
+    config.platform_deadline = args.platform_deadline;
     config
 }
 
@@ -140,9 +142,7 @@ fn use_color(choice: Color, env: &Env) -> bool {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => {
-            std::io::stdout().is_terminal()
-                && env.non_empty("NO_COLOR").is_none()
-                && env.get("TERM") != Some("dumb")
+            std::io::stdout().is_terminal() && env.non_empty("NO_COLOR").is_none() && env.get("TERM") != Some("dumb")
         }
     }
 }
@@ -155,16 +155,15 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         early.add_key(&SecretString::new(key));
     }
     let selection = selection(&args)?;
-    for (given, what) in [
-        (args.payload.is_some(), "--payload"),
-        (args.bundle.is_some(), "--bundle"),
-    ] {
+    for (given, what) in [(args.payload.is_some(), "--payload"), (args.bundle.is_some(), "--bundle")] {
         if given {
             eprintln!(
                 "openai-doctor: note: {what} is accepted but its feature is not in this version yet; ignoring it"
             );
         }
     }
+    header_value("--org / OPENAI_ORG_ID", args.org.as_ref())?;
+    header_value("--project / OPENAI_PROJECT_ID", args.project.as_ref())?;
     let config = config(&args, env);
     let color = use_color(args.color, &config.env);
     let ctx = Arc::new(Context::new(config).map_err(|e| AppError::usage(early.redact(&e)))?);
@@ -177,11 +176,7 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         .map_err(|e| AppError::internal(format!("cannot start the async runtime: {e}")))?;
     let run = runtime.block_on(runner::run(registry(), ctx.clone(), &selection));
 
-    let style = Style {
-        color,
-        verbose: args.verbose,
-        width: report::terminal_width(),
-    };
+    let style = Style { color, verbose: args.verbose, width: report::terminal_width() };
     let mut out = Vec::new();
     report::render(args.format, &run, &target, style, &mut out)
         .map_err(|e| AppError::internal(format!("cannot render the report: {e}")))?;

@@ -87,30 +87,15 @@ pub struct RunArgs {
     pub base_url: url::Url,
 
     /// Organization ID sent as OpenAI-Organization.
-    #[arg(
-        long,
-        value_name = "ID",
-        env = "OPENAI_ORG_ID",
-        help_heading = "Target"
-    )]
+    #[arg(long, value_name = "ID", env = "OPENAI_ORG_ID", help_heading = "Target")]
     pub org: Option<String>,
 
     /// Project ID sent as OpenAI-Project.
-    #[arg(
-        long,
-        value_name = "ID",
-        env = "OPENAI_PROJECT_ID",
-        help_heading = "Target"
-    )]
+    #[arg(long, value_name = "ID", env = "OPENAI_PROJECT_ID", help_heading = "Target")]
     pub project: Option<String>,
 
     /// Model for the probe's one billable request.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "gpt-4.1-nano",
-        help_heading = "Target"
-    )]
+    #[arg(long, value_name = "NAME", default_value = "gpt-4.1-nano", help_heading = "Target")]
     pub model: String,
 
     /// Status page root (reads <URL>/api/v2/summary.json, then incident.io's <URL>/proxy/<host>).
@@ -142,6 +127,18 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = config::SDK_DEFAULT_MAX_RETRIES, help_heading = "Request")]
     pub max_retries: u32,
 
+    /// Requests in the probe's series (GET /models, retried with the SDKs' backoff).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50), help_heading = "Request")]
+    pub probes: u32,
+
+    /// Do not send the one billable request (a 1-token chat completion).
+    #[arg(long, help_heading = "Request")]
+    pub no_billable: bool,
+
+    /// Your platform's deadline for a whole invocation, when it is not detected (Lambda, ...).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = "Request")]
+    pub platform_deadline: Option<std::time::Duration>,
+
     /// Request body to validate (`-` for stdin). The payload check lands in a later release.
     #[arg(long, value_name = "FILE", help_heading = "Request")]
     pub payload: Option<PathBuf>,
@@ -151,41 +148,19 @@ pub struct RunArgs {
     pub bundle: Option<Option<PathBuf>>,
 
     /// Run only these checks (comma-separated ids).
-    #[arg(
-        long,
-        value_name = "IDS",
-        value_delimiter = ',',
-        help_heading = "Output"
-    )]
+    #[arg(long, value_name = "IDS", value_delimiter = ',', help_heading = "Output")]
     pub only: Vec<String>,
 
     /// Do not run these checks (comma-separated ids).
-    #[arg(
-        long,
-        value_name = "IDS",
-        value_delimiter = ',',
-        help_heading = "Output"
-    )]
+    #[arg(long, value_name = "IDS", value_delimiter = ',', help_heading = "Output")]
     pub skip: Vec<String>,
 
     /// Output format.
-    #[arg(
-        long,
-        value_enum,
-        value_name = "FORMAT",
-        default_value = "table",
-        help_heading = "Output"
-    )]
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "table", help_heading = "Output")]
     pub format: Format,
 
     /// When to use colour (NO_COLOR is honoured in auto).
-    #[arg(
-        long,
-        value_enum,
-        value_name = "WHEN",
-        default_value = "auto",
-        help_heading = "Output"
-    )]
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto", help_heading = "Output")]
     pub color: Color,
 
     /// Show details for every check and the table of requests made.
@@ -195,14 +170,9 @@ pub struct RunArgs {
 
 /// Parses a positive number of seconds (fractions allowed, at most a day).
 fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
-    let v: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
     if !v.is_finite() || v <= 0.0 || v > 86_400.0 {
-        return Err(format!(
-            "`{s}` must be more than 0 and at most 86400 seconds"
-        ));
+        return Err(format!("`{s}` must be more than 0 and at most 86400 seconds"));
     }
     Ok(std::time::Duration::from_secs_f64(v))
 }

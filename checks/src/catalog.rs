@@ -2,7 +2,7 @@
 //! test that keeps codes and explanations in step.
 
 use crate::model::Code;
-use crate::{container, dns, proxy, runner, status, tls};
+use crate::{container, dns, probe, proxy, runner, status, timeout, tls};
 
 /// Every finding code, grouped by check in report order.
 pub static CODES: &[&Code] = &[
@@ -48,6 +48,29 @@ pub static CODES: &[&Code] = &[
     &proxy::FORBIDDEN,
     &proxy::UPSTREAM,
     &proxy::UNEXPECTED,
+    &probe::NO_KEY,
+    &probe::KEY_WHITESPACE,
+    &probe::KEY_FORMAT,
+    &probe::KEY_OTHER_VENDOR,
+    &probe::INVALID_KEY,
+    &probe::REGION,
+    &probe::FORBIDDEN,
+    &probe::NOT_FOUND,
+    &probe::MODEL_NOT_FOUND,
+    &probe::RATE_LIMITED,
+    &probe::QUOTA,
+    &probe::SERVER_ERROR,
+    &probe::EDGE_ERROR,
+    &probe::CONNECTION,
+    &probe::UNEXPECTED,
+    &probe::INTERMITTENT,
+    &probe::STOPPED_EARLY,
+    &probe::CLOCK_SKEW,
+    &timeout::TOO_SHORT,
+    &timeout::THIN_MARGIN,
+    &timeout::RETRY_BUDGET,
+    &timeout::DEFAULT_ON_SERVERLESS,
+    &timeout::PLATFORM,
     &container::MEMORY_NEAR_LIMIT,
     &container::OOM_KILLED,
     &container::CPU_QUOTA,
@@ -73,16 +96,8 @@ mod tests {
     #[test]
     fn codes_are_unique_and_explained() {
         for (i, c) in CODES.iter().enumerate() {
-            assert!(
-                !c.explain.trim().is_empty() && !c.title.is_empty(),
-                "{}",
-                c.id
-            );
-            assert!(
-                CODES[..i].iter().all(|o| o.id != c.id),
-                "duplicate {}",
-                c.id
-            );
+            assert!(!c.explain.trim().is_empty() && !c.title.is_empty(), "{}", c.id);
+            assert!(CODES[..i].iter().all(|o| o.id != c.id), "duplicate {}", c.id);
         }
     }
 }

@@ -79,9 +79,7 @@ fn unescape(s: &str) -> String {
         if bytes[i] == b'\\' && i + 3 < bytes.len() {
             let oct = &bytes[i + 1..i + 4];
             if oct.iter().all(|b| (b'0'..=b'7').contains(b)) {
-                let v = oct
-                    .iter()
-                    .fold(0u32, |acc, b| acc * 8 + u32::from(b - b'0'));
+                let v = oct.iter().fold(0u32, |acc, b| acc * 8 + u32::from(b - b'0'));
                 if let Ok(v) = u8::try_from(v) {
                     out.push(v);
                     i += 4;
@@ -117,12 +115,7 @@ fn parse_proc_cgroup(text: &str) -> Vec<(Vec<String>, String)> {
         .filter_map(|line| {
             let mut parts = line.splitn(3, ':');
             let _id = parts.next()?;
-            let controllers = parts
-                .next()?
-                .split(',')
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned)
-                .collect();
+            let controllers = parts.next()?.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect();
             let path = parts.next()?.to_owned();
             Some((controllers, path))
         })
@@ -163,21 +156,13 @@ fn max_or_num(text: Option<String>) -> Option<u64> {
 fn keyed(text: Option<String>, key: &str) -> Option<u64> {
     text?.lines().find_map(|l| {
         let (k, v) = l.split_once(' ')?;
-        if k == key {
-            v.trim().parse().ok()
-        } else {
-            None
-        }
+        if k == key { v.trim().parse().ok() } else { None }
     })
 }
 
 /// The tightest of a limit from `dir` up to `top` (inclusive): a nested cgroup with no limit of
 /// its own is still bound by its parents'.
-fn tightest<T: PartialOrd + Copy>(
-    dir: &Path,
-    top: &Path,
-    read: impl Fn(&Path) -> Option<T>,
-) -> Option<T> {
+fn tightest<T: PartialOrd + Copy>(dir: &Path, top: &Path, read: impl Fn(&Path) -> Option<T>) -> Option<T> {
     let mut best: Option<T> = None;
     let mut cur = Some(dir);
     while let Some(d) = cur {
@@ -237,24 +222,15 @@ pub fn read_limits(fs: &Fs) -> Option<Limits> {
 
 fn read_v1(fs: &Fs, groups: &[(Vec<String>, String)], mounts: &[Mount], mem_path: &str) -> Limits {
     let dir_for = |controller: &str| -> Option<(PathBuf, PathBuf)> {
-        let (_, path) = groups
-            .iter()
-            .find(|(c, _)| c.iter().any(|x| x == controller))?;
-        let mount = mounts
-            .iter()
-            .find(|m| m.fstype == "cgroup" && m.super_opts.split(',').any(|o| o == controller))?;
+        let (_, path) = groups.iter().find(|(c, _)| c.iter().any(|x| x == controller))?;
+        let mount = mounts.iter().find(|m| m.fstype == "cgroup" && m.super_opts.split(',').any(|o| o == controller))?;
         Some((cgroup_dir(mount, path), PathBuf::from(&mount.point)))
     };
-    let mut limits = Limits {
-        version: 1,
-        path: mem_path.to_owned(),
-        ..Limits::default()
-    };
+    let mut limits = Limits { version: 1, path: mem_path.to_owned(), ..Limits::default() };
     if let Some((dir, top)) = dir_for("memory") {
         let file = |d: &Path, name: &str| fs.read(d.join(name));
-        limits.memory_limit = tightest(&dir, &top, |d| {
-            num(file(d, "memory.limit_in_bytes")).filter(|v| *v < V1_UNLIMITED)
-        });
+        limits.memory_limit =
+            tightest(&dir, &top, |d| num(file(d, "memory.limit_in_bytes")).filter(|v| *v < V1_UNLIMITED));
         limits.memory_current = num(file(&dir, "memory.usage_in_bytes"));
         limits.oom_kills = keyed(file(&dir, "memory.oom_control"), "oom_kill");
         limits.dir = dir.display().to_string();
@@ -297,8 +273,7 @@ mod tests {
         dir
     }
 
-    const V2_MOUNT: &str =
-        "30 24 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
+    const V2_MOUNT: &str = "30 24 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
 
     #[test]
     fn v2_nested_path_takes_the_tightest_limit() {
@@ -307,14 +282,8 @@ mod tests {
             ("/proc/self/mountinfo", V2_MOUNT),
             ("/sys/fs/cgroup/kubepods/pod1/memory.max", "536870912\n"),
             ("/sys/fs/cgroup/kubepods/pod1/ctr/memory.max", "max\n"),
-            (
-                "/sys/fs/cgroup/kubepods/pod1/ctr/memory.current",
-                "500000000\n",
-            ),
-            (
-                "/sys/fs/cgroup/kubepods/pod1/ctr/memory.events",
-                "low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\n",
-            ),
+            ("/sys/fs/cgroup/kubepods/pod1/ctr/memory.current", "500000000\n"),
+            ("/sys/fs/cgroup/kubepods/pod1/ctr/memory.events", "low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\n"),
             ("/sys/fs/cgroup/kubepods/pod1/ctr/cpu.max", "50000 100000\n"),
             ("/sys/fs/cgroup/kubepods/pod1/ctr/pids.max", "max\n"),
             ("/sys/fs/cgroup/kubepods/pids.max", "100\n"),
@@ -347,25 +316,16 @@ mod tests {
     fn v1_mount_root_is_not_assumed_ours() {
         // Docker without a cgroup namespace: the path is /docker/abc and so is the mount root.
         let t = tree(&[
-            (
-                "/proc/self/cgroup",
-                "12:pids:/docker/abc\n9:cpu,cpuacct:/docker/abc\n4:memory:/docker/abc\n",
-            ),
+            ("/proc/self/cgroup", "12:pids:/docker/abc\n9:cpu,cpuacct:/docker/abc\n4:memory:/docker/abc\n"),
             (
                 "/proc/self/mountinfo",
                 "40 30 0:35 /docker/abc /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n\
                  41 30 0:36 /docker/abc /sys/fs/cgroup/cpu,cpuacct ro - cgroup cgroup rw,cpu,cpuacct\n\
                  42 30 0:37 /docker/abc /sys/fs/cgroup/pids ro - cgroup cgroup rw,pids\n",
             ),
-            (
-                "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-                "1073741824\n",
-            ),
+            ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "1073741824\n"),
             ("/sys/fs/cgroup/memory/memory.usage_in_bytes", "1048576\n"),
-            (
-                "/sys/fs/cgroup/memory/memory.oom_control",
-                "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n",
-            ),
+            ("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n"),
             ("/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us", "200000\n"),
             ("/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us", "100000\n"),
             ("/sys/fs/cgroup/pids/pids.max", "max\n"),
@@ -382,18 +342,9 @@ mod tests {
     fn v1_unlimited_is_none_and_garbage_is_tolerated() {
         let t = tree(&[
             ("/proc/self/cgroup", "4:memory:/\ngarbage line\n"),
-            (
-                "/proc/self/mountinfo",
-                "nonsense\n40 30 0:35 / /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n",
-            ),
-            (
-                "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-                "9223372036854771712\n",
-            ),
-            (
-                "/sys/fs/cgroup/memory/memory.usage_in_bytes",
-                "not a number\n",
-            ),
+            ("/proc/self/mountinfo", "nonsense\n40 30 0:35 / /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n"),
+            ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n"),
+            ("/sys/fs/cgroup/memory/memory.usage_in_bytes", "not a number\n"),
         ]);
         let l = read_limits(&Fs::new(t.path())).unwrap();
         assert_eq!(l.memory_limit, None);
@@ -419,9 +370,6 @@ mod tests {
             "Limit                     Soft Limit           Hard Limit           Units\n\
              Max open files            1024                 524288               files\n",
         )]);
-        assert_eq!(
-            open_files(&Fs::new(t.path())),
-            Some((Some(1024), Some(524_288)))
-        );
+        assert_eq!(open_files(&Fs::new(t.path())), Some((Some(1024), Some(524_288))));
     }
 }

@@ -13,16 +13,7 @@ use crate::net::Net;
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The fixed report order. Every check has one of these ids.
-pub const ORDER: &[&str] = &[
-    "status",
-    "dns",
-    "tls",
-    "proxy",
-    "payload",
-    "probe",
-    "timeout",
-    "container",
-];
+pub const ORDER: &[&str] = &["status", "dns", "tls", "proxy", "payload", "probe", "timeout", "container"];
 
 /// Static facts about a check.
 #[derive(Debug)]
@@ -57,17 +48,13 @@ impl Activity {
     /// An activity whose time runs out at `ends_at`.
     #[must_use]
     pub fn until(ends_at: tokio::time::Instant) -> Self {
-        Self {
-            doing: Arc::default(),
-            ends_at,
-        }
+        Self { doing: Arc::default(), ends_at }
     }
 
     /// Time left before the check is cut off.
     #[must_use]
     pub fn time_left(&self) -> Duration {
-        self.ends_at
-            .saturating_duration_since(tokio::time::Instant::now())
+        self.ends_at.saturating_duration_since(tokio::time::Instant::now())
     }
 
     /// `want`, shortened so that it ends `margin` before the check is cut off.
@@ -108,11 +95,7 @@ impl Context {
     /// See [`Net::new`].
     pub fn new(config: Config) -> Result<Self, String> {
         let net = Net::new(&config)?;
-        Ok(Self {
-            config,
-            net,
-            facts: crate::facts::Facts::default(),
-        })
+        Ok(Self { config, net, facts: crate::facts::Facts::default() })
     }
 }
 
@@ -138,6 +121,8 @@ pub fn registry() -> Vec<Arc<dyn Check>> {
         Arc::new(crate::dns::DnsCheck),
         Arc::new(crate::tls::TlsCheck),
         Arc::new(crate::proxy::ProxyCheck),
+        Arc::new(crate::probe::ProbeCheck),
+        Arc::new(crate::timeout::TimeoutCheck),
         Arc::new(crate::container::ContainerCheck::default()),
     ]
 }

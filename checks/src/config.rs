@@ -39,27 +39,16 @@ impl ResolvePin {
     /// A message naming the part that is wrong.
     pub fn parse(s: &str) -> Result<Self, String> {
         let mut parts = s.splitn(3, ':');
-        let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(format!(
-                "`{s}` is not HOST:PORT:ADDR (e.g. api.openai.com:443:127.0.0.1)"
-            ));
+        let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!("`{s}` is not HOST:PORT:ADDR (e.g. api.openai.com:443:127.0.0.1)"));
         };
         if host.is_empty() {
             return Err(format!("`{s}`: the host is empty"));
         }
-        let port: u16 = port
-            .parse()
-            .map_err(|_| format!("`{s}`: `{port}` is not a port number (1-65535)"))?;
+        let port: u16 = port.parse().map_err(|_| format!("`{s}`: `{port}` is not a port number (1-65535)"))?;
         let addr_text = addr.trim_start_matches('[').trim_end_matches(']');
-        let addr: IpAddr = addr_text
-            .parse()
-            .map_err(|_| format!("`{s}`: `{addr}` is not an IP address"))?;
-        Ok(Self {
-            host: host.to_ascii_lowercase(),
-            port,
-            addr,
-        })
+        let addr: IpAddr = addr_text.parse().map_err(|_| format!("`{s}`: `{addr}` is not an IP address"))?;
+        Ok(Self { host: host.to_ascii_lowercase(), port, addr })
     }
 }
 
@@ -71,8 +60,7 @@ pub fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, 53));
     }
-    s.parse::<SocketAddr>()
-        .map_err(|_| format!("`{s}` is not IP or IP:PORT (e.g. 1.1.1.1, 127.0.0.1:5353, [::1]:53)"))
+    s.parse::<SocketAddr>().map_err(|_| format!("`{s}` is not IP or IP:PORT (e.g. 1.1.1.1, 127.0.0.1:5353, [::1]:53)"))
 }
 
 /// A snapshot of the environment variables the doctor reads. Tests build one by hand.
@@ -95,12 +83,7 @@ impl Env {
     /// An environment with exactly these variables.
     #[must_use]
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Self {
-            vars: pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-        }
+        Self { vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }
     }
 
     /// A variable's value, if set (empty counts as set).
@@ -148,6 +131,12 @@ pub struct Config {
     pub max_retries: u32,
     /// Whole-run deadline.
     pub deadline: Duration,
+    /// Requests in the probe's series.
+    pub probes: u32,
+    /// Send the one billable chat completion.
+    pub billable: bool,
+    /// The platform's own deadline for a whole invocation (`--platform-deadline`).
+    pub platform_deadline: Option<Duration>,
     /// Environment snapshot.
     pub env: Env,
 }
@@ -169,6 +158,9 @@ impl Config {
             client_timeout: SDK_DEFAULT_TIMEOUT,
             max_retries: SDK_DEFAULT_MAX_RETRIES,
             deadline: DEFAULT_DEADLINE,
+            probes: 5,
+            billable: true,
+            platform_deadline: None,
             env,
         }
     }
@@ -193,10 +185,7 @@ impl Config {
 pub fn parse_http_url(what: &str, s: &str) -> Result<Url, String> {
     let url = Url::parse(s.trim()).map_err(|e| format!("{what} `{s}` is not a valid URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "{what} `{s}` uses the scheme `{}`; only http and https are supported",
-            url.scheme()
-        ));
+        return Err(format!("{what} `{s}` uses the scheme `{}`; only http and https are supported", url.scheme()));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(format!("{what} `{s}` has no host"));
@@ -216,21 +205,9 @@ mod tests {
         assert_eq!(pin.addr, "127.0.0.1".parse::<IpAddr>().unwrap());
         let v6 = ResolvePin::parse("h:8443:[::1]").unwrap();
         assert_eq!(v6.addr, "::1".parse::<IpAddr>().unwrap());
-        assert!(
-            ResolvePin::parse("h:99999:1.2.3.4")
-                .unwrap_err()
-                .contains("port")
-        );
-        assert!(
-            ResolvePin::parse("h:443")
-                .unwrap_err()
-                .contains("HOST:PORT:ADDR")
-        );
-        assert!(
-            ResolvePin::parse("h:443:nope")
-                .unwrap_err()
-                .contains("IP address")
-        );
+        assert!(ResolvePin::parse("h:99999:1.2.3.4").unwrap_err().contains("port"));
+        assert!(ResolvePin::parse("h:443").unwrap_err().contains("HOST:PORT:ADDR"));
+        assert!(ResolvePin::parse("h:443:nope").unwrap_err().contains("IP address"));
     }
 
     #[test]
@@ -244,11 +221,7 @@ mod tests {
     #[test]
     fn urls_are_checked() {
         assert!(parse_http_url("--base-url", "https://api.openai.com/v1").is_ok());
-        assert!(
-            parse_http_url("--base-url", "ftp://x")
-                .unwrap_err()
-                .contains("scheme")
-        );
+        assert!(parse_http_url("--base-url", "ftp://x").unwrap_err().contains("scheme"));
         assert!(parse_http_url("--base-url", "api.openai.com").is_err());
     }
 }

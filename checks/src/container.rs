@@ -108,9 +108,7 @@ pub struct ContainerCheck {
 
 impl Default for ContainerCheck {
     fn default() -> Self {
-        Self {
-            root: PathBuf::from("/"),
-        }
+        Self { root: PathBuf::from("/") }
     }
 }
 
@@ -193,10 +191,7 @@ pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> Outcome 
     if !cfg!(target_os = "linux") && fs.read("/proc/self/cgroup").is_none() {
         return Outcome::with_status(
             Status::Skip,
-            format!(
-                "not applicable on {}: cgroups and /proc are Linux-only",
-                std::env::consts::OS
-            ),
+            format!("not applicable on {}: cgroups and /proc are Linux-only", std::env::consts::OS),
             json!({ "host": host }),
         );
     }
@@ -214,7 +209,12 @@ pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> Outcome 
             findings.push(Finding::new(
                 &MEMORY_NEAR_LIMIT,
                 Severity::Warn,
-                format!("memory use {} is {}% of the {} limit", human_bytes(cur), cur.saturating_mul(100) / limit, human_bytes(limit)),
+                format!(
+                    "memory use {} is {}% of the {} limit",
+                    human_bytes(cur),
+                    cur.saturating_mul(100) / limit,
+                    human_bytes(limit)
+                ),
                 "Raise the memory limit (docker run -m, Kubernetes resources.limits.memory) or reduce use.",
             ));
         }
@@ -295,8 +295,7 @@ pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> Outcome 
         }
     }
 
-    let mut parts =
-        vec![runtime.map_or_else(|| "not in a container".to_owned(), |r| format!("in a {r}"))];
+    let mut parts = vec![runtime.map_or_else(|| "not in a container".to_owned(), |r| format!("in a {r}"))];
     if let Some(l) = &limits {
         parts.push(match l.memory_limit {
             Some(m) => format!("memory limit {}", human_bytes(m)),
@@ -336,11 +335,7 @@ mod tests {
     use super::*;
 
     fn host() -> HostFacts {
-        HostFacts {
-            memory_total: 8 << 30,
-            cpus: 4,
-            os: "Linux".to_owned(),
-        }
+        HostFacts { memory_total: 8 << 30, cpus: 4, os: "Linux".to_owned() }
     }
 
     fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -366,10 +361,7 @@ mod tests {
             ("/sys/fs/cgroup/cpu.max", "20000 100000\n"),
             ("/sys/fs/cgroup/pids.max", "32\n"),
             ("/sys/fs/cgroup/pids.current", "32\n"),
-            (
-                "/proc/self/limits",
-                "Max open files            512                  4096                 files\n",
-            ),
+            ("/proc/self/limits", "Max open files            512                  4096                 files\n"),
             (
                 "/etc/resolv.conf",
                 "search ns.svc.cluster.local svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n",
@@ -398,43 +390,20 @@ mod tests {
     #[test]
     fn a_plain_host_passes() {
         let t = tree(&[
-            (
-                "/proc/self/cgroup",
-                "0::/user.slice/user-1000.slice/session-2.scope\n",
-            ),
+            ("/proc/self/cgroup", "0::/user.slice/user-1000.slice/session-2.scope\n"),
             ("/proc/self/mountinfo", MOUNT),
-            (
-                "/proc/self/limits",
-                "Max open files            65536                65536                files\n",
-            ),
+            ("/proc/self/limits", "Max open files            65536                65536                files\n"),
             ("/etc/resolv.conf", "nameserver 192.168.1.1\n"),
         ]);
-        let out = inspect(
-            &Fs::new(t.path()),
-            &Env::default(),
-            "api.openai.com",
-            &host(),
-        );
+        let out = inspect(&Fs::new(t.path()), &Env::default(), "api.openai.com", &host());
         assert_eq!(out.status, Status::Pass, "{:?}", out.findings);
-        assert!(
-            out.summary.starts_with("not in a container"),
-            "{}",
-            out.summary
-        );
+        assert!(out.summary.starts_with("not in a container"), "{}", out.summary);
     }
 
     #[test]
     fn docker_marker_and_missing_nameserver() {
-        let t = tree(&[
-            ("/.dockerenv", ""),
-            ("/etc/resolv.conf", "options ndots:1\n"),
-        ]);
-        let out = inspect(
-            &Fs::new(t.path()),
-            &Env::default(),
-            "api.openai.com",
-            &host(),
-        );
+        let t = tree(&[("/.dockerenv", ""), ("/etc/resolv.conf", "options ndots:1\n")]);
+        let out = inspect(&Fs::new(t.path()), &Env::default(), "api.openai.com", &host());
         if cfg!(target_os = "linux") {
             assert_eq!(out.status, Status::Warn);
             assert_eq!(out.findings[0].code, "container.no_nameserver");

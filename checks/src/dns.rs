@@ -27,11 +27,7 @@ const SYSTEM_TIMEOUT: Duration = Duration::from_secs(5);
 macro_rules! code {
     ($name:ident, $id:literal, $title:literal, $explain:literal) => {
         #[doc = $title]
-        pub static $name: Code = Code {
-            id: $id,
-            title: $title,
-            explain: $explain,
-        };
+        pub static $name: Code = Code { id: $id, title: $title, explain: $explain };
     };
 }
 
@@ -175,42 +171,25 @@ fn remedy(f: &Failure, via: &str) -> String {
         Failure::Timeout(_) => format!(
             "{via} does not answer: check firewalls/VPN for port 53, or try another nameserver with --dns-server."
         ),
-        Failure::ServFail(_) | Failure::Refused => format!(
-            "Use a recursive resolver that serves this network instead of {via} (try --dns-server)."
-        ),
-        Failure::NoRecords => {
-            "Check the host name: it exists but has no A/AAAA records.".to_owned()
+        Failure::ServFail(_) | Failure::Refused => {
+            format!("Use a recursive resolver that serves this network instead of {via} (try --dns-server).")
         }
-        Failure::Other(_) => {
-            "Check /etc/resolv.conf (or the OS network settings) for a usable nameserver."
-                .to_owned()
-        }
+        Failure::NoRecords => "Check the host name: it exists but has no A/AAAA records.".to_owned(),
+        Failure::Other(_) => "Check /etc/resolv.conf (or the OS network settings) for a usable nameserver.".to_owned(),
     }
 }
 
 fn join(addrs: &[IpAddr]) -> String {
-    addrs
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let cfg = &ctx.config;
-    let api_host = cfg
-        .api_host()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
+    let api_host = cfg.api_host().trim_start_matches('[').trim_end_matches(']').to_owned();
     let proxy = ctx.net.proxy.as_ref().and_then(|p| p.in_path().cloned());
     let (host, port, role) = match &proxy {
         Some(url) => (
-            url.host_str()
-                .unwrap_or_default()
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_owned(),
+            url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned(),
             url.port_or_known_default().unwrap_or(80),
             "proxy host",
         ),
@@ -225,51 +204,28 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             json!({ "host": host, "addrs": [ip] }),
         );
     }
-    if let Some(pin) = cfg
-        .resolve
-        .iter()
-        .find(|p| p.host.eq_ignore_ascii_case(&host) && p.port == port)
-    {
+    if let Some(pin) = cfg.resolve.iter().find(|p| p.host.eq_ignore_ascii_case(&host) && p.port == port) {
         let _ = ctx.facts.connect_addrs.set(vec![pin.addr]);
         return Outcome::with_status(
             Status::Pass,
-            format!(
-                "{host}:{port} pinned by --resolve to {}; no lookup needed",
-                pin.addr
-            ),
+            format!("{host}:{port} pinned by --resolve to {}; no lookup needed", pin.addr),
             json!({ "host": host, "addrs": [pin.addr], "pinned": true }),
         );
     }
 
-    activity.set(format!(
-        "looking up {host} (A, AAAA) and asking the OS resolver"
-    ));
+    activity.set(format!("looking up {host} (A, AAAA) and asking the OS resolver"));
     let ns_timeout = activity.bounded(NS_TIMEOUT, Duration::from_millis(300));
     let nameserver = match Nameserver::new(cfg.dns_server, ns_timeout) {
         Ok(ns) => ns,
         Err(e) => {
-            return Outcome::with_status(
-                Status::Fail,
-                "no usable DNS configuration",
-                json!({ "host": host }),
-            )
-            .and(Finding::new(
-                &ERROR,
-                Severity::Fail,
-                e,
-                "Check /etc/resolv.conf (or the OS network settings).",
-            ));
+            return Outcome::with_status(Status::Fail, "no usable DNS configuration", json!({ "host": host }))
+                .and(Finding::new(&ERROR, Severity::Fail, e, "Check /etc/resolv.conf (or the OS network settings)."));
         }
     };
     let sys_timeout = activity.bounded(SYSTEM_TIMEOUT, Duration::from_millis(300));
     // With --dns-server every lookup goes to that server: getaddrinfo would ask the system's.
-    let system_lookup = async {
-        if cfg.dns_server.is_some() {
-            None
-        } else {
-            Some(resolve::system_lookup(&host, sys_timeout).await)
-        }
-    };
+    let system_lookup =
+        async { if cfg.dns_server.is_some() { None } else { Some(resolve::system_lookup(&host, sys_timeout).await) } };
     let (a, aaaa, system) = tokio::join!(
         nameserver.lookup(&host, RecordType::A),
         nameserver.lookup(&host, RecordType::AAAA),
@@ -281,10 +237,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     };
     let ns_addrs: Vec<IpAddr> = a.addrs.iter().chain(&aaaa.addrs).copied().collect();
     let pinned = crate::hosts_file::lookup(&host);
-    let lookups: Vec<&Lookup> = [Some(&a), Some(&aaaa), system.as_ref()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let lookups: Vec<&Lookup> = [Some(&a), Some(&aaaa), system.as_ref()].into_iter().flatten().collect();
     let details = json!({
         "host": host,
         "role": role,
@@ -296,26 +249,16 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
 
     let decisive_by_ns = cfg.dns_server.is_some();
     let (addrs, failure) = match &system {
-        Some(system) => (
-            system.addrs.clone(),
-            system.failure.clone().filter(|_| system.addrs.is_empty()),
-        ),
+        Some(system) => (system.addrs.clone(), system.failure.clone().filter(|_| system.addrs.is_empty())),
         None => {
-            let failure = if ns_addrs.is_empty() {
-                Some(worst_failure(&a, &aaaa))
-            } else {
-                None
-            };
+            let failure = if ns_addrs.is_empty() { Some(worst_failure(&a, &aaaa)) } else { None };
             (ns_addrs.clone(), failure)
         }
     };
 
     if let Some(failure) = failure {
-        let via = if decisive_by_ns {
-            format!("nameserver {}", nameserver.describe)
-        } else {
-            "the OS resolver".to_owned()
-        };
+        let via =
+            if decisive_by_ns { format!("nameserver {}", nameserver.describe) } else { "the OS resolver".to_owned() };
         let mut msg = format!("{host} ({role}): {} at {via}", failure.describe());
         if !decisive_by_ns {
             // Say what the nameserver itself answered: it names the cause more precisely.
@@ -332,24 +275,10 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         let code = if decisive_by_ns {
             failure_code(&failure)
         } else {
-            failure_code(
-                a.failure
-                    .as_ref()
-                    .filter(|_| a.addrs.is_empty())
-                    .unwrap_or(&failure),
-            )
+            failure_code(a.failure.as_ref().filter(|_| a.addrs.is_empty()).unwrap_or(&failure))
         };
-        return Outcome::with_status(
-            Status::Fail,
-            format!("{host} does not resolve: {}", failure.describe()),
-            details,
-        )
-        .and(Finding::new(
-            code,
-            Severity::Fail,
-            msg,
-            remedy(&failure, &via),
-        ));
+        return Outcome::with_status(Status::Fail, format!("{host} does not resolve: {}", failure.describe()), details)
+            .and(Finding::new(code, Severity::Fail, msg, remedy(&failure, &via)));
     }
 
     let _ = ctx.facts.connect_addrs.set(addrs.clone());
@@ -357,46 +286,29 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         format!(
             "{host} → {} ({} ms)",
             join(&addrs),
-            system
-                .as_ref()
-                .map_or(a.elapsed_ms.max(aaaa.elapsed_ms), |s| s.elapsed_ms)
+            system.as_ref().map_or(a.elapsed_ms.max(aaaa.elapsed_ms), |s| s.elapsed_ms)
         ),
         details,
         Vec::new(),
     );
     if host.ends_with("openai.com") {
-        let private: Vec<IpAddr> = addrs
-            .iter()
-            .copied()
-            .filter(|ip| resolve::is_non_public(*ip))
-            .collect();
+        let private: Vec<IpAddr> = addrs.iter().copied().filter(|ip| resolve::is_non_public(*ip)).collect();
         if !private.is_empty() {
             out = out.and(Finding::new(&PRIVATE_ADDRESS, Severity::Warn, format!("{host} resolves to non-public address(es) {}", join(&private)), "Unless you run an egress gateway there on purpose, find the nameserver or hosts-file entry that answers this and remove it."));
         }
     }
     if !pinned.is_empty() {
-        let severity = if host.ends_with("openai.com") {
-            Severity::Warn
-        } else {
-            Severity::Info
-        };
+        let severity = if host.ends_with("openai.com") { Severity::Warn } else { Severity::Info };
         out = out.and(Finding::new(
             &HOSTS_FILE,
             severity,
-            format!(
-                "{} pins {host} to {}",
-                crate::hosts_file::path(),
-                join(&pinned)
-            ),
+            format!("{} pins {host} to {}", crate::hosts_file::path(), join(&pinned)),
             format!(
                 "Remove the {host} line from {} unless you run a gateway there on purpose.",
                 crate::hosts_file::path()
             ),
         ));
-    } else if let Some(system) = system
-        .as_ref()
-        .filter(|s| !s.addrs.is_empty() && ns_addrs.is_empty())
-    {
+    } else if let Some(system) = system.as_ref().filter(|s| !s.addrs.is_empty() && ns_addrs.is_empty()) {
         out = out.and(Finding::new(&RESOLVERS_DIFFER, Severity::Info, format!("the OS resolver answers {} but nameserver {} answers A: {}, AAAA: {}", join(&system.addrs), nameserver.describe, outcome_words(&a), outcome_words(&aaaa)), "Another name service (nsswitch, a VPN resolver) answers for this host: check it is intended (getent ahosts)."));
     }
     let has_v4 = addrs.iter().any(IpAddr::is_ipv4);
@@ -429,9 +341,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
 
 fn outcome_words(l: &Lookup) -> String {
     if l.addrs.is_empty() {
-        l.failure
-            .as_ref()
-            .map_or_else(|| "nothing".to_owned(), Failure::describe)
+        l.failure.as_ref().map_or_else(|| "nothing".to_owned(), Failure::describe)
     } else {
         join(&l.addrs)
     }
@@ -446,10 +356,5 @@ fn worst_failure(a: &Lookup, aaaa: &Lookup) -> Failure {
         Failure::ServFail(_) | Failure::Refused => 3,
         Failure::NxDomain => 4,
     };
-    [&a.failure, &aaaa.failure]
-        .into_iter()
-        .flatten()
-        .max_by_key(|f| rank(f))
-        .cloned()
-        .unwrap_or(Failure::NoRecords)
+    [&a.failure, &aaaa.failure].into_iter().flatten().max_by_key(|f| rank(f)).cloned().unwrap_or(Failure::NoRecords)
 }

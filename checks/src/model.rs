@@ -101,18 +101,8 @@ impl Finding {
 
     /// A finding for `code` with a message and a remedy.
     #[must_use]
-    pub fn new(
-        code: &'static Code,
-        severity: Severity,
-        message: impl Into<String>,
-        remedy: impl Into<String>,
-    ) -> Self {
-        Self {
-            code: code.id,
-            severity,
-            message: message.into(),
-            remedy: remedy.into(),
-        }
+    pub fn new(code: &'static Code, severity: Severity, message: impl Into<String>, remedy: impl Into<String>) -> Self {
+        Self { code: code.id, severity, message: message.into(), remedy: remedy.into() }
     }
 }
 
@@ -132,11 +122,7 @@ pub struct Outcome {
 impl Outcome {
     /// An outcome whose status is the worst of its findings (pass when there are none).
     #[must_use]
-    pub fn from_findings(
-        summary: impl Into<String>,
-        details: Value,
-        findings: Vec<Finding>,
-    ) -> Self {
+    pub fn from_findings(summary: impl Into<String>, details: Value, findings: Vec<Finding>) -> Self {
         // Information does not change a status.
         let status = findings
             .iter()
@@ -144,33 +130,20 @@ impl Outcome {
             .map(|f| f.severity.status())
             .max()
             .unwrap_or(Status::Pass);
-        Self {
-            status,
-            summary: summary.into(),
-            details,
-            findings,
-        }
+        Self { status, summary: summary.into(), details, findings }
     }
 
     /// An outcome with an explicit status.
     #[must_use]
     pub fn with_status(status: Status, summary: impl Into<String>, details: Value) -> Self {
-        Self {
-            status,
-            summary: summary.into(),
-            details,
-            findings: Vec::new(),
-        }
+        Self { status, summary: summary.into(), details, findings: Vec::new() }
     }
 
     /// Adds a finding and raises the status to match a warning or failure.
     #[must_use]
     pub fn and(mut self, finding: Finding) -> Self {
         let implied = finding.severity.status();
-        if finding.severity != Severity::Info
-            && implied > self.status
-            && self.status != Status::Skip
-        {
+        if finding.severity != Severity::Info && implied > self.status && self.status != Status::Skip {
             self.status = implied;
         }
         self.findings.push(finding);

@@ -33,9 +33,7 @@ pub struct TrustSources {
 ///
 /// # Errors
 /// A `--ca-file` that cannot be read or holds no certificate (a usage error: exit 2).
-pub fn load_roots(
-    config: &Config,
-) -> Result<(Arc<RootCertStore>, RootCertStore, TrustSources), String> {
+pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, RootCertStore, TrustSources), String> {
     let mut store = RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     let (system, _) = store.add_parsable_certificates(native.certs);
@@ -46,22 +44,11 @@ pub fn load_roots(
         let certs = read_pem_certs(path)?;
         let (added, ignored) = store.add_parsable_certificates(certs);
         if ignored > 0 {
-            errors.push(format!(
-                "{}: {ignored} certificate(s) could not be used",
-                path.display()
-            ));
+            errors.push(format!("{}: {ignored} certificate(s) could not be used", path.display()));
         }
         extra += added;
     }
-    Ok((
-        Arc::new(store),
-        os_only,
-        TrustSources {
-            system,
-            extra,
-            errors,
-        },
-    ))
+    Ok((Arc::new(store), os_only, TrustSources { system, extra, errors }))
 }
 
 /// Reads every certificate in a PEM file.
@@ -70,8 +57,7 @@ pub fn load_roots(
 /// Unreadable file, or no certificate in it.
 pub fn read_pem_certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
     use rustls::pki_types::pem::PemObject;
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
     let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<_, _>>()
         .map_err(|e| format!("CA file {} is not valid PEM: {e}", path.display()))?;
@@ -98,7 +84,7 @@ pub fn tls_config(roots: Arc<RootCertStore>, alpn: &[&[u8]]) -> rustls::ClientCo
 }
 
 /// One HTTP request the doctor made, as it goes into the JSON report and the bundle.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct RequestRecord {
     /// When it was sent (RFC 3339, UTC).
     pub at: String,
@@ -116,27 +102,63 @@ pub struct RequestRecord {
     pub error: Option<String>,
     /// Total time until the body was read or the error happened.
     pub duration_ms: u64,
+    /// Time until the response head arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttfb_ms: Option<u64>,
+    /// Attempt number within a probe series (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
     /// `X-Client-Request-Id` the doctor sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_request_id: Option<String>,
     /// `x-request-id` the server answered with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// `openai-processing-ms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processing_ms: Option<u64>,
+    /// OpenAI's error code from the body (`invalid_api_key`, `insufficient_quota`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// `x-ratelimit-*` headers as sent.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub ratelimit: std::collections::BTreeMap<String, String>,
 }
 
-/// A response body read up to a limit.
+/// A response with its body read up to a limit.
 #[derive(Debug)]
 pub struct Fetched {
     /// HTTP status.
     pub status: u16,
     /// `Content-Type`, if any.
     pub content_type: Option<String>,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
     /// The body, at most `limit` bytes.
     pub body: Vec<u8>,
     /// The body was longer than the limit and was cut.
     pub truncated: bool,
+    /// Time until the response head arrived.
+    pub ttfb: Duration,
     /// Total time.
     pub elapsed: Duration,
+}
+
+impl Fetched {
+    /// A header's value as text.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// What to record about a request besides what the exchange shows.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    /// `X-Client-Request-Id` sent with it.
+    pub client_request_id: Option<String>,
+    /// Attempt number in a series.
+    pub attempt: Option<u32>,
 }
 
 /// Why a request got no (complete) response, in words a user can act on.
@@ -204,10 +226,7 @@ impl Net {
         if let Some(url) = proxy.as_ref().and_then(ProxyChoice::in_path) {
             let mut p = reqwest::Proxy::all(url.as_str())
                 .map_err(|e| format!("proxy {}: {e}", proxy_env::redacted_url(url)))?;
-            let no_proxy = config
-                .env
-                .non_empty("no_proxy")
-                .or_else(|| config.env.non_empty("NO_PROXY"));
+            let no_proxy = config.env.non_empty("no_proxy").or_else(|| config.env.non_empty("NO_PROXY"));
             p = p.no_proxy(no_proxy.and_then(reqwest::NoProxy::from_string));
             builder = builder.proxy(p);
         }
@@ -218,18 +237,8 @@ impl Net {
         for pin in &config.resolve {
             builder = builder.resolve(&pin.host, std::net::SocketAddr::new(pin.addr, pin.port));
         }
-        let client = builder
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
-        Ok(Self {
-            client,
-            proxy,
-            roots,
-            roots_os,
-            trust,
-            redactor,
-            log: Mutex::new(Vec::new()),
-        })
+        let client = builder.build().map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
+        Ok(Self { client, proxy, roots, roots_os, trust, redactor, log: Mutex::new(Vec::new()) })
     }
 
     /// The HTTP client every check uses.
@@ -264,25 +273,35 @@ impl Net {
         limit: usize,
         timeout: Duration,
     ) -> Result<Fetched, FetchError> {
+        self.send(check, self.client.request(Method::GET, url.clone()), limit, timeout, Meta::default()).await
+    }
+
+    /// Sends `request`, reads at most `limit` bytes of the body within `timeout`, and logs the
+    /// exchange with its request ids, timings and rate-limit headers.
+    ///
+    /// # Errors
+    /// No response, or the body could not be read in time.
+    pub async fn send(
+        &self,
+        check: &'static str,
+        request: reqwest::RequestBuilder,
+        limit: usize,
+        timeout: Duration,
+        meta: Meta,
+    ) -> Result<Fetched, FetchError> {
         let at = now_rfc3339();
         let start = Instant::now();
-        let request = self
-            .client
-            .request(Method::GET, url.clone())
-            .timeout(timeout);
+        let (method, url) = match request.try_clone().and_then(|r| r.build().ok()) {
+            Some(r) => (r.method().to_string(), r.url().to_string()),
+            None => (String::new(), String::new()),
+        };
         let result = tokio::time::timeout(timeout, async {
-            let response = request.send().await.map_err(|e| self.classify(&e))?;
-            read_limited(response, limit)
-                .await
-                .map_err(|e| self.classify(&e))
+            let response = request.timeout(timeout).send().await.map_err(|e| self.classify(&e))?;
+            let ttfb = start.elapsed();
+            read_limited(response, limit, ttfb).await.map_err(|e| self.classify(&e))
         })
         .await
-        .unwrap_or_else(|_| {
-            Err(FetchError {
-                phase: "timeout",
-                message: String::new(),
-            })
-        })
+        .unwrap_or_else(|_| Err(FetchError { phase: "timeout", message: String::new() }))
         .map_err(|mut e| {
             if e.phase == "timeout" {
                 e.message = format!("no complete answer within {:.1} s", timeout.as_secs_f64());
@@ -290,16 +309,30 @@ impl Net {
             e
         });
         let elapsed = start.elapsed();
+        let ok = result.as_ref().ok();
         self.record(RequestRecord {
             at,
             check,
-            method: "GET".to_owned(),
-            url: url.to_string(),
-            status: result.as_ref().ok().map(|f| f.status),
+            method,
+            url,
+            status: ok.map(|f| f.status),
             error: result.as_ref().err().map(ToString::to_string),
             duration_ms: millis(elapsed),
-            client_request_id: None,
-            request_id: None,
+            ttfb_ms: ok.map(|f| millis(f.ttfb)),
+            attempt: meta.attempt,
+            client_request_id: meta.client_request_id,
+            request_id: ok.and_then(|f| f.header("x-request-id")).map(str::to_owned),
+            processing_ms: ok.and_then(|f| f.header("openai-processing-ms")).and_then(|v| v.trim().parse().ok()),
+            error_code: ok.and_then(|f| error_body(&f.body)).and_then(|e| e.code),
+            ratelimit: ok
+                .map(|f| {
+                    f.headers
+                        .iter()
+                        .filter(|(k, _)| k.as_str().starts_with("x-ratelimit-"))
+                        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default(),
         });
         result.map(|mut f| {
             f.elapsed = elapsed;
@@ -319,10 +352,7 @@ impl Net {
             || lower.contains("name or service not known")
         {
             "dns"
-        } else if lower.contains("certificate")
-            || lower.contains("tls")
-            || lower.contains("handshake")
-        {
+        } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
             "tls"
         } else if lower.contains("proxy") || lower.contains("tunnel") {
             "proxy"
@@ -331,20 +361,15 @@ impl Net {
         } else {
             "http"
         };
-        FetchError {
-            phase,
-            message: self.redactor.redact(&chain),
-        }
+        FetchError { phase, message: self.redactor.redact(&chain) }
     }
 }
 
-async fn read_limited(mut response: Response, limit: usize) -> Result<Fetched, reqwest::Error> {
+async fn read_limited(mut response: Response, limit: usize, ttfb: Duration) -> Result<Fetched, reqwest::Error> {
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let headers = response.headers().clone();
+    let content_type =
+        response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut body = Vec::new();
     let mut truncated = false;
     while let Some(chunk) = response.chunk().await? {
@@ -356,13 +381,40 @@ async fn read_limited(mut response: Response, limit: usize) -> Result<Fetched, r
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Fetched {
-        status,
-        content_type,
-        body,
-        truncated,
-        elapsed: Duration::ZERO,
+    Ok(Fetched { status, content_type, headers, body, truncated, ttfb, elapsed: Duration::ZERO })
+}
+
+/// OpenAI's error object: `{"error": {"message", "type", "code", "param"}}`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ApiError {
+    /// Human message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Error type (`invalid_request_error`, `server_error`, ...).
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// Error code (`invalid_api_key`, `insufficient_quota`, ...).
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub code: Option<String>,
+}
+
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v: Option<serde_json::Value> = serde::Deserialize::deserialize(d)?;
+    Ok(match v {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
     })
+}
+
+/// Parses OpenAI's error body (`None` for anything else: HTML pages, empty bodies).
+#[must_use]
+pub fn error_body(body: &[u8]) -> Option<ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        error: ApiError,
+    }
+    serde_json::from_slice::<Envelope>(body).ok().map(|e| e.error)
 }
 
 /// The error and all its sources, joined with `: `, without repeats and without the wrappers

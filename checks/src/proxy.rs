@@ -26,11 +26,7 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(5);
 macro_rules! code {
     ($name:ident, $id:literal, $title:literal, $explain:literal) => {
         #[doc = $title]
-        pub static $name: Code = Code {
-            id: $id,
-            title: $title,
-            explain: $explain,
-        };
+        pub static $name: Code = Code { id: $id, title: $title, explain: $explain };
     };
 }
 
@@ -151,16 +147,7 @@ impl Check for ProxyCheck {
     }
 
     fn needs(&self, ctx: &Context) -> Vec<&'static str> {
-        if ctx
-            .net
-            .proxy
-            .as_ref()
-            .is_some_and(|p| p.in_path().is_some())
-        {
-            vec!["dns"]
-        } else {
-            Vec::new()
-        }
+        if ctx.net.proxy.as_ref().is_some_and(|p| p.in_path().is_some()) { vec!["dns"] } else { Vec::new() }
     }
 
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
@@ -169,16 +156,8 @@ impl Check for ProxyCheck {
 }
 
 /// Names of the variables clients read.
-const KNOWN: &[&str] = &[
-    "http_proxy",
-    "HTTP_PROXY",
-    "https_proxy",
-    "HTTPS_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-    "no_proxy",
-    "NO_PROXY",
-];
+const KNOWN: &[&str] =
+    &["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"];
 
 /// Variables that look like misspelt proxy variables.
 fn typos(env: &Env) -> Vec<String> {
@@ -188,12 +167,8 @@ fn typos(env: &Env) -> Vec<String> {
         .filter(|k| {
             let l = k.to_ascii_lowercase();
             let squashed: String = l.chars().filter(char::is_ascii_alphabetic).collect();
-            let proxyish = ["proxy", "porxy", "prxoy", "proxi", "prox"]
-                .iter()
-                .any(|p| squashed.ends_with(p));
-            let scheme = ["http", "https", "all", "no"]
-                .iter()
-                .any(|s| squashed.starts_with(s));
+            let proxyish = ["proxy", "porxy", "prxoy", "proxi", "prox"].iter().any(|p| squashed.ends_with(p));
+            let scheme = ["http", "https", "all", "no"].iter().any(|s| squashed.starts_with(s));
             // Short names only: FOO_HTTP_PROXY_URL-style app settings are not typos.
             proxyish && scheme && squashed.len() <= 10
         })
@@ -202,30 +177,18 @@ fn typos(env: &Env) -> Vec<String> {
 }
 
 fn conflicts(env: &Env) -> Vec<String> {
-    [
-        ("https_proxy", "HTTPS_PROXY"),
-        ("http_proxy", "HTTP_PROXY"),
-        ("all_proxy", "ALL_PROXY"),
-        ("no_proxy", "NO_PROXY"),
-    ]
-    .iter()
-    .filter_map(
-        |(lower, upper)| match (env.non_empty(lower), env.non_empty(upper)) {
+    [("https_proxy", "HTTPS_PROXY"), ("http_proxy", "HTTP_PROXY"), ("all_proxy", "ALL_PROXY"), ("no_proxy", "NO_PROXY")]
+        .iter()
+        .filter_map(|(lower, upper)| match (env.non_empty(lower), env.non_empty(upper)) {
             (Some(a), Some(b)) if a != b => Some(format!("{lower} and {upper}")),
             _ => None,
-        },
-    )
-    .collect()
+        })
+        .collect()
 }
 
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let env = &ctx.config.env;
-    let api_host = ctx
-        .config
-        .api_host()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
+    let api_host = ctx.config.api_host().trim_start_matches('[').trim_end_matches(']').to_owned();
     let api_port = ctx.config.api_port();
     let choice = ctx.net.proxy.clone();
     let details = json!({
@@ -235,79 +198,60 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let mut findings = Vec::new();
     let conflicting = conflicts(env);
     if !conflicting.is_empty() {
-        findings.push(Finding::new(&CASE_CONFLICT, Severity::Warn, format!("{} are set to different values: curl and Python use the lower-case one, Go the upper-case one", conflicting.join("; ")), "Set both cases to the same value, or unset one."));
+        findings.push(Finding::new(
+            &CASE_CONFLICT,
+            Severity::Warn,
+            format!(
+                "{} are set to different values: curl and Python use the lower-case one, Go the upper-case one",
+                conflicting.join("; ")
+            ),
+            "Set both cases to the same value, or unset one.",
+        ));
     }
     let typo = typos(env);
     if !typo.is_empty() {
         findings.push(Finding::new(
             &TYPO,
             Severity::Warn,
-            format!(
-                "{} set, but no client reads {}",
-                typo.join(", "),
-                if typo.len() == 1 { "it" } else { "them" }
-            ),
+            format!("{} set, but no client reads {}", typo.join(", "), if typo.len() == 1 { "it" } else { "them" }),
             "Rename it to HTTPS_PROXY / HTTP_PROXY / NO_PROXY.",
         ));
     }
 
     let Some(choice) = choice else {
-        let out = Outcome::from_findings(
-            "direct connection: no proxy variable is set",
-            details,
-            findings,
-        );
-        return if out.status == Status::Pass {
-            Outcome {
-                status: Status::Info,
-                ..out
-            }
-        } else {
-            out
-        };
+        let out = Outcome::from_findings("direct connection: no proxy variable is set", details, findings);
+        return if out.status == Status::Pass { Outcome { status: Status::Info, ..out } } else { out };
     };
     let shown = choice.display();
     if let Some(entry) = &choice.bypassed_by {
-        findings.push(Finding::new(&BYPASSED, Severity::Info, format!("{} is set ({shown}), but NO_PROXY entry `{entry}` matches {api_host}: clients connect directly", choice.var), ""));
-        let out = Outcome::from_findings(
+        findings.push(Finding::new(
+            &BYPASSED,
+            Severity::Info,
             format!(
-                "direct connection: NO_PROXY `{entry}` bypasses {} for {api_host}",
+                "{} is set ({shown}), but NO_PROXY entry `{entry}` matches {api_host}: clients connect directly",
                 choice.var
             ),
+            "",
+        ));
+        let out = Outcome::from_findings(
+            format!("direct connection: NO_PROXY `{entry}` bypasses {} for {api_host}", choice.var),
             details,
             findings,
         );
-        return if out.status == Status::Pass {
-            Outcome {
-                status: Status::Info,
-                ..out
-            }
-        } else {
-            out
-        };
+        return if out.status == Status::Pass { Outcome { status: Status::Info, ..out } } else { out };
     }
     let url = match &choice.url {
         Ok(url) => url.clone(),
         Err(why) => {
-            let (code, severity) = if why.contains("socks") {
-                (&UNSUPPORTED_SCHEME, Severity::Warn)
-            } else {
-                (&BAD_URL, Severity::Fail)
-            };
+            let (code, severity) =
+                if why.contains("socks") { (&UNSUPPORTED_SCHEME, Severity::Warn) } else { (&BAD_URL, Severity::Fail) };
             findings.push(Finding::new(
                 code,
                 severity,
                 format!("{} is not a usable proxy URL: {why}", choice.var),
-                format!(
-                    "Set {} to http://host:port (or http://<user>:<password>@<host>:<port>).",
-                    choice.var
-                ),
+                format!("Set {} to http://host:port (or http://<user>:<password>@<host>:<port>).", choice.var),
             ));
-            return Outcome::from_findings(
-                format!("{} cannot be used: {why}", choice.var),
-                details,
-                findings,
-            );
+            return Outcome::from_findings(format!("{} cannot be used: {why}", choice.var), details, findings);
         }
     };
     findings.push(Finding::new(
@@ -318,12 +262,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     ));
 
     // Live: connect to the proxy and ask for a tunnel to the API host.
-    let proxy_host = url
-        .host_str()
-        .unwrap_or_default()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
+    let proxy_host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
     let proxy_port = url.port_or_known_default().unwrap_or(80);
     let addrs = match ctx.facts.connect_addrs.get() {
         Some(addrs) => Ok(addrs.clone()),
@@ -345,61 +284,47 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             findings.push(Finding::new(
                 &crate::dns::ERROR,
                 Severity::Fail,
-                format!(
-                    "the proxy host {proxy_host} (from {}) does not resolve: {why}",
-                    choice.var
-                ),
+                format!("the proxy host {proxy_host} (from {}) does not resolve: {why}", choice.var),
                 "Check the host in the proxy variable.",
             ));
-            return Outcome::from_findings(
-                format!("proxy {shown} does not resolve"),
-                details,
-                findings,
-            );
+            return Outcome::from_findings(format!("proxy {shown} does not resolve"), details, findings);
         }
     };
     activity.set(format!("connecting to proxy {shown} at {addr}"));
     let step = activity.bounded(STEP_TIMEOUT, Duration::from_millis(300));
-    let (mut stream, connect_time) = match tunnel::open_proxy(
-        addr,
-        &url,
-        ctx.net.roots.clone(),
-        step,
-    )
-    .await
-    {
+    let (mut stream, connect_time) = match tunnel::open_proxy(addr, &url, ctx.net.roots.clone(), step).await {
         Ok(ok) => ok,
         Err(tunnel::OpenError::Connect(e)) => {
             let (code, remedy) = match e.kind {
-                ConnectFailure::Refused => (&REFUSED, format!("Check the host and port in {} and that the proxy is running.", choice.var)),
-                ConnectFailure::Timeout => (&TIMEOUT, "The proxy's address drops packets: check it is reachable from this network (firewall, VPN).".to_owned()),
+                ConnectFailure::Refused => {
+                    (&REFUSED, format!("Check the host and port in {} and that the proxy is running.", choice.var))
+                }
+                ConnectFailure::Timeout => (
+                    &TIMEOUT,
+                    "The proxy's address drops packets: check it is reachable from this network (firewall, VPN)."
+                        .to_owned(),
+                ),
                 _ => (&REFUSED, format!("Check the address in {}.", choice.var)),
             };
             findings.push(Finding::new(
                 code,
                 Severity::Fail,
-                format!(
-                    "proxy {shown} (from {}) at {addr}: {} after {} ms",
-                    choice.var,
-                    e.kind.words(),
-                    e.elapsed_ms
-                ),
+                format!("proxy {shown} (from {}) at {addr}: {} after {} ms", choice.var, e.kind.words(), e.elapsed_ms),
                 remedy,
             ));
-            return Outcome::from_findings(
-                format!("proxy {shown} unreachable: {}", e.kind.words()),
-                details,
-                findings,
-            );
+            return Outcome::from_findings(format!("proxy {shown} unreachable: {}", e.kind.words()), details, findings);
         }
         Err(tunnel::OpenError::Tls(text)) => {
-            findings.push(Finding::new(&UNEXPECTED, Severity::Fail, format!("proxy {shown} (from {}): {text}", choice.var), "Check the proxy URL's scheme (http:// or https://) and that your CA trusts the proxy's certificate."));
+            findings.push(Finding::new(
+                &UNEXPECTED,
+                Severity::Fail,
+                format!("proxy {shown} (from {}): {text}", choice.var),
+                "Check the proxy URL's scheme (http:// or https://) and that your CA trusts the proxy's certificate.",
+            ));
             return Outcome::from_findings(format!("proxy {shown}: {text}"), details, findings);
         }
     };
-    activity.set(format!(
-        "waiting for proxy {shown} to answer CONNECT {api_host}:{api_port}"
-    ));
+    activity.set(format!("waiting for proxy {shown} to answer CONNECT {api_host}:{api_port}"));
     let step = activity.bounded(STEP_TIMEOUT, Duration::from_millis(300));
     let reply = tunnel::connect(&mut stream, &url, &api_host, api_port, step).await;
     let from = choice.var;
@@ -411,16 +336,13 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         Ok(r) => r,
         Err(e) => {
             let (code, msg) = match e {
-                TunnelError::Timeout(t) => (
-                    &TIMEOUT,
-                    format!("proxy {shown} (from {from}) accepted the connection but {t}"),
-                ),
+                TunnelError::Timeout(t) => {
+                    (&TIMEOUT, format!("proxy {shown} (from {from}) accepted the connection but {t}"))
+                }
                 TunnelError::Closed(t) | TunnelError::Io(t) => {
                     (&UNEXPECTED, format!("proxy {shown} (from {from}): {t}"))
                 }
-                TunnelError::NotHttp(t) => {
-                    (&UNEXPECTED, format!("proxy {shown} (from {from}): {t}"))
-                }
+                TunnelError::NotHttp(t) => (&UNEXPECTED, format!("proxy {shown} (from {from}): {t}")),
             };
             findings.push(Finding::new(
                 code,
@@ -428,36 +350,25 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
                 msg,
                 "Check the proxy URL and that the proxy is healthy; ask its operator.",
             ));
-            return Outcome::from_findings(
-                format!("proxy {shown} did not open a tunnel"),
-                details,
-                findings,
-            );
+            return Outcome::from_findings(format!("proxy {shown} did not open a tunnel"), details, findings);
         }
     };
-    details["connect_reply"] =
-        json!({"status": reply.status, "reason": reply.reason, "elapsed_ms": reply.elapsed_ms});
+    details["connect_reply"] = json!({"status": reply.status, "reason": reply.reason, "elapsed_ms": reply.elapsed_ms});
     let target = format!("{api_host}:{api_port}");
     match reply.status {
         200..=299 => {
-            let summary = format!(
-                "CONNECT {target} through {shown} (from {from}) → {} in {} ms",
-                reply.status, reply.elapsed_ms
-            );
+            let summary =
+                format!("CONNECT {target} through {shown} (from {from}) → {} in {} ms", reply.status, reply.elapsed_ms);
             Outcome::from_findings(summary, details, findings)
         }
         // 407 is the standard answer; some proxies (tinyproxy among them) answer CONNECT with 401.
         401 | 407 => {
             let mut offered = reply.header_values("proxy-authenticate");
             offered.extend(reply.header_values("www-authenticate"));
-            let schemes: Vec<String> = offered
-                .iter()
-                .map(|v| v.split_whitespace().next().unwrap_or("").to_owned())
-                .collect();
+            let schemes: Vec<String> =
+                offered.iter().map(|v| v.split_whitespace().next().unwrap_or("").to_owned()).collect();
             let only_sso = !schemes.is_empty()
-                && schemes
-                    .iter()
-                    .all(|s| s.eq_ignore_ascii_case("negotiate") || s.eq_ignore_ascii_case("ntlm"));
+                && schemes.iter().all(|s| s.eq_ignore_ascii_case("negotiate") || s.eq_ignore_ascii_case("ntlm"));
             let msg = format!(
                 "proxy {shown} (from {from}) answered {}: {}; it offers {}",
                 reply.status,
@@ -466,11 +377,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
                 } else {
                     "it requires credentials and the proxy URL has none"
                 },
-                if schemes.is_empty() {
-                    "no scheme".to_owned()
-                } else {
-                    schemes.join(", ")
-                }
+                if schemes.is_empty() { "no scheme".to_owned() } else { schemes.join(", ") }
             );
             let remedy = if only_sso {
                 "This proxy offers only Negotiate/NTLM, which the official SDKs do not support: run a local forwarding proxy (cntlm, px) and point HTTPS_PROXY at it.".to_owned()
@@ -490,34 +397,25 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             findings.push(Finding::new(
                 &FORBIDDEN,
                 Severity::Fail,
-                format!(
-                    "proxy {shown} (from {from}) refused CONNECT {target}: 403 {}",
-                    reply.reason
-                ),
+                format!("proxy {shown} (from {from}) refused CONNECT {target}: 403 {}", reply.reason),
                 format!("Ask the proxy's operator to allow {target}."),
             ));
-            Outcome::from_findings(
-                format!("proxy {shown} blocks {target} (403)"),
-                details,
-                findings,
-            )
+            Outcome::from_findings(format!("proxy {shown} blocks {target} (403)"), details, findings)
         }
         502..=504 => {
-            findings.push(Finding::new(&UPSTREAM, Severity::Fail, format!("proxy {shown} (from {from}) could not reach {target}: {} {}", reply.status, reply.reason), "The proxy itself cannot reach the API: ask its operator (its DNS, routes or firewall)."));
-            Outcome::from_findings(
-                format!("proxy {shown} cannot reach {target} ({})", reply.status),
-                details,
-                findings,
-            )
+            findings.push(Finding::new(
+                &UPSTREAM,
+                Severity::Fail,
+                format!("proxy {shown} (from {from}) could not reach {target}: {} {}", reply.status, reply.reason),
+                "The proxy itself cannot reach the API: ask its operator (its DNS, routes or firewall).",
+            ));
+            Outcome::from_findings(format!("proxy {shown} cannot reach {target} ({})", reply.status), details, findings)
         }
         other => {
             findings.push(Finding::new(
                 &UNEXPECTED,
                 Severity::Fail,
-                format!(
-                    "proxy {shown} (from {from}) answered CONNECT {target} with {other} {}",
-                    reply.reason
-                ),
+                format!("proxy {shown} (from {from}) answered CONNECT {target} with {other} {}", reply.reason),
                 "Check the proxy URL; ask its operator.",
             ));
             Outcome::from_findings(format!("proxy {shown} answered {other}"), details, findings)

@@ -75,11 +75,7 @@ pub fn parse_proxy_url(raw: &str) -> Result<Url, String> {
     if trimmed.is_empty() {
         return Err("the value is empty".to_owned());
     }
-    let with_scheme = if trimmed.contains("://") {
-        trimmed.to_owned()
-    } else {
-        format!("http://{trimmed}")
-    };
+    let with_scheme = if trimmed.contains("://") { trimmed.to_owned() } else { format!("http://{trimmed}") };
     let url = Url::parse(&with_scheme).map_err(|e| format!("not a URL ({e})"))?;
     match url.scheme() {
         "http" | "https" => {}
@@ -90,9 +86,7 @@ pub fn parse_proxy_url(raw: &str) -> Result<Url, String> {
             ));
         }
         other => {
-            return Err(format!(
-                "the scheme `{other}` is not a proxy scheme (use http://)"
-            ));
+            return Err(format!("the scheme `{other}` is not a proxy scheme (use http://)"));
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
@@ -104,9 +98,7 @@ pub fn parse_proxy_url(raw: &str) -> Result<Url, String> {
 /// The first `NO_PROXY` entry (from `no_proxy`, then `NO_PROXY`) that matches `host`.
 #[must_use]
 pub fn no_proxy_match(env: &Env, host: &str) -> Option<String> {
-    let list = env
-        .non_empty("no_proxy")
-        .or_else(|| env.non_empty("NO_PROXY"))?;
+    let list = env.non_empty("no_proxy").or_else(|| env.non_empty("NO_PROXY"))?;
     no_proxy_list_match(list, host)
 }
 
@@ -116,11 +108,7 @@ pub fn no_proxy_match(env: &Env, host: &str) -> Option<String> {
 pub fn no_proxy_list_match(list: &str, host: &str) -> Option<String> {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    for entry in list
-        .split([',', ' '])
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
+    for entry in list.split([',', ' ']).map(str::trim).filter(|e| !e.is_empty()) {
         if entry == "*" {
             return Some(entry.to_owned());
         }
@@ -147,21 +135,12 @@ pub fn no_proxy_list_match(list: &str, host: &str) -> Option<String> {
 /// The proxy that applies to `target` from `env`, if any variable is set.
 #[must_use]
 pub fn choose(env: &Env, target: &Url) -> Option<ProxyChoice> {
-    let order = if target.scheme() == "http" {
-        HTTP_ORDER
-    } else {
-        HTTPS_ORDER
-    };
+    let order = if target.scheme() == "http" { HTTP_ORDER } else { HTTPS_ORDER };
     let var = order.iter().copied().find(|v| env.non_empty(v).is_some())?;
     let raw = env.non_empty(var).unwrap_or_default().to_owned();
     let url = parse_proxy_url(&raw);
     let bypassed_by = target.host_str().and_then(|h| no_proxy_match(env, h));
-    Some(ProxyChoice {
-        var,
-        raw,
-        url,
-        bypassed_by,
-    })
+    Some(ProxyChoice { var, raw, url, bypassed_by })
 }
 
 #[cfg(test)]
@@ -174,31 +153,18 @@ mod tests {
 
     #[test]
     fn lower_case_wins_and_all_proxy_is_the_fallback() {
-        let env = Env::from_pairs([
-            ("HTTPS_PROXY", "http://upper:1"),
-            ("https_proxy", "http://lower:2"),
-        ]);
+        let env = Env::from_pairs([("HTTPS_PROXY", "http://upper:1"), ("https_proxy", "http://lower:2")]);
         assert_eq!(choose(&env, &api()).unwrap().var, "https_proxy");
         let env = Env::from_pairs([("ALL_PROXY", "http://all:3")]);
         assert_eq!(choose(&env, &api()).unwrap().var, "ALL_PROXY");
         let env = Env::from_pairs([("HTTP_PROXY", "http://plain:3")]);
-        assert!(
-            choose(&env, &api()).is_none(),
-            "HTTP_PROXY does not apply to https URLs"
-        );
+        assert!(choose(&env, &api()).is_none(), "HTTP_PROXY does not apply to https URLs");
     }
 
     #[test]
     fn bare_host_port_means_http_and_bad_schemes_are_named() {
-        assert_eq!(
-            parse_proxy_url("proxy:3128").unwrap().as_str(),
-            "http://proxy:3128/"
-        );
-        assert!(
-            parse_proxy_url("socks5://p:1")
-                .unwrap_err()
-                .contains("socks5")
-        );
+        assert_eq!(parse_proxy_url("proxy:3128").unwrap().as_str(), "http://proxy:3128/");
+        assert!(parse_proxy_url("socks5://p:1").unwrap_err().contains("socks5"));
         assert!(parse_proxy_url("ftp://p:1").unwrap_err().contains("ftp"));
         assert!(parse_proxy_url("").is_err());
         assert!(parse_proxy_url("http://").is_err());
@@ -206,19 +172,10 @@ mod tests {
 
     #[test]
     fn no_proxy_matching() {
-        assert_eq!(
-            no_proxy_list_match("localhost,.openai.com", "api.openai.com").as_deref(),
-            Some(".openai.com")
-        );
-        assert_eq!(
-            no_proxy_list_match("openai.com", "api.openai.com").as_deref(),
-            Some("openai.com")
-        );
+        assert_eq!(no_proxy_list_match("localhost,.openai.com", "api.openai.com").as_deref(), Some(".openai.com"));
+        assert_eq!(no_proxy_list_match("openai.com", "api.openai.com").as_deref(), Some("openai.com"));
         assert_eq!(no_proxy_list_match("*", "x").as_deref(), Some("*"));
-        assert_eq!(
-            no_proxy_list_match("api.openai.com:443", "api.openai.com").as_deref(),
-            Some("api.openai.com:443")
-        );
+        assert_eq!(no_proxy_list_match("api.openai.com:443", "api.openai.com").as_deref(), Some("api.openai.com:443"));
         assert!(no_proxy_list_match("notopenai.com,localhost", "api.openai.com").is_none());
         assert_eq!(no_proxy_list_match("::1", "[::1]").as_deref(), Some("::1"));
     }

@@ -16,11 +16,7 @@ pub struct ResolvConf {
 
 impl Default for ResolvConf {
     fn default() -> Self {
-        Self {
-            nameservers: Vec::new(),
-            search: Vec::new(),
-            ndots: 1,
-        }
+        Self { nameservers: Vec::new(), search: Vec::new(), ndots: 1 }
     }
 }
 
@@ -81,9 +77,7 @@ mod tests {
 
     #[test]
     fn defaults_and_comments() {
-        let conf = ResolvConf::parse(
-            "# generated\nnameserver 127.0.0.11 # docker\noptions ndots:0 edns0\n",
-        );
+        let conf = ResolvConf::parse("# generated\nnameserver 127.0.0.11 # docker\noptions ndots:0 edns0\n");
         assert_eq!(conf.nameservers, ["127.0.0.11"]);
         assert_eq!(conf.ndots, 0);
         assert!(conf.searched_first("api.openai.com").is_empty());
@@ -95,9 +89,6 @@ mod tests {
     fn ndots_two_does_not_search_a_two_dot_name() {
         let conf = ResolvConf::parse("search corp.example\noptions ndots:2");
         assert!(conf.searched_first("api.openai.com").is_empty());
-        assert_eq!(
-            conf.searched_first("openai.com"),
-            ["openai.com.corp.example"]
-        );
+        assert_eq!(conf.searched_first("openai.com"), ["openai.com.corp.example"]);
     }
 }

@@ -42,10 +42,7 @@ impl Failure {
             Self::NoRecords => "no address records".to_owned(),
             Self::ServFail(code) => format!("{code} (the nameserver failed to answer)"),
             Self::Refused => "REFUSED (the nameserver will not answer this query)".to_owned(),
-            Self::Timeout(ms) => format!(
-                "no answer within {:.1} s",
-                Duration::from_millis(*ms).as_secs_f64()
-            ),
+            Self::Timeout(ms) => format!("no answer within {:.1} s", Duration::from_millis(*ms).as_secs_f64()),
             Self::Other(e) => e.clone(),
         }
     }
@@ -79,9 +76,7 @@ pub struct Nameserver {
 
 impl std::fmt::Debug for Nameserver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Nameserver")
-            .field("describe", &self.describe)
-            .finish_non_exhaustive()
+        f.debug_struct("Nameserver").field("describe", &self.describe).finish_non_exhaustive()
     }
 }
 
@@ -106,18 +101,10 @@ impl Nameserver {
             None => {
                 let (config, opts) = hickory_resolver::system_conf::read_system_conf()
                     .map_err(|e| format!("cannot read the system DNS configuration: {e}"))?;
-                let servers: Vec<String> = config
-                    .name_servers
-                    .iter()
-                    .map(|n| n.ip.to_string())
-                    .collect();
+                let servers: Vec<String> = config.name_servers.iter().map(|n| n.ip.to_string()).collect();
                 let describe = format!(
                     "{} (system configuration)",
-                    if servers.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        servers.join(", ")
-                    }
+                    if servers.is_empty() { "none".to_owned() } else { servers.join(", ") }
                 );
                 (config, opts, describe)
             }
@@ -131,25 +118,16 @@ impl Nameserver {
             .with_options(opts)
             .build()
             .map_err(|e| format!("cannot build the DNS resolver: {e}"))?;
-        Ok(Self {
-            resolver,
-            timeout,
-            describe,
-        })
+        Ok(Self { resolver, timeout, describe })
     }
 
     /// Looks up `host` (as a fully qualified name: no search domains) for `rtype` (A or AAAA).
     pub async fn lookup(&self, host: &str, rtype: RecordType) -> Lookup {
         let start = Instant::now();
         let fqdn = format!("{}.", host.trim_end_matches('.'));
-        let query = if rtype == RecordType::AAAA {
-            "AAAA"
-        } else {
-            "A"
-        };
+        let query = if rtype == RecordType::AAAA { "AAAA" } else { "A" };
         // hickory may retry over TCP past its own timeout: bound the whole lookup here.
-        let result =
-            tokio::time::timeout(self.timeout, self.resolver.lookup(fqdn.as_str(), rtype)).await;
+        let result = tokio::time::timeout(self.timeout, self.resolver.lookup(fqdn.as_str(), rtype)).await;
         let elapsed_ms = crate::net::millis(start.elapsed());
         let Ok(result) = result else {
             return Lookup {
@@ -174,36 +152,19 @@ impl Nameserver {
                     ttl = Some(ttl.map_or(r.ttl, |t| t.min(r.ttl)));
                 }
                 let failure = addrs.is_empty().then_some(Failure::NoRecords);
-                Lookup {
-                    query,
-                    addrs,
-                    ttl,
-                    failure,
-                    elapsed_ms,
-                }
+                Lookup { query, addrs, ttl, failure, elapsed_ms }
             }
-            Err(e) => Lookup {
-                query,
-                addrs: Vec::new(),
-                ttl: None,
-                failure: Some(classify(&e, elapsed_ms)),
-                elapsed_ms,
-            },
+            Err(e) => {
+                Lookup { query, addrs: Vec::new(), ttl: None, failure: Some(classify(&e, elapsed_ms)), elapsed_ms }
+            }
         }
     }
 
     /// Addresses for `host`: A and AAAA together (for connections).
     pub async fn addrs(&self, host: &str) -> Result<Vec<IpAddr>, Failure> {
-        let (a, aaaa) = tokio::join!(
-            self.lookup(host, RecordType::A),
-            self.lookup(host, RecordType::AAAA)
-        );
+        let (a, aaaa) = tokio::join!(self.lookup(host, RecordType::A), self.lookup(host, RecordType::AAAA));
         let addrs: Vec<IpAddr> = a.addrs.iter().chain(&aaaa.addrs).copied().collect();
-        if addrs.is_empty() {
-            Err(a.failure.unwrap_or(Failure::NoRecords))
-        } else {
-            Ok(addrs)
-        }
+        if addrs.is_empty() { Err(a.failure.unwrap_or(Failure::NoRecords)) } else { Ok(addrs) }
     }
 }
 
@@ -217,17 +178,11 @@ fn classify(e: &NetError, elapsed_ms: u64) -> Failure {
             }
         }
         NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => Failure::Refused,
-        NetError::Dns(DnsError::ResponseCode(code)) => {
-            Failure::ServFail(code.to_string().to_ascii_uppercase())
-        }
+        NetError::Dns(DnsError::ResponseCode(code)) => Failure::ServFail(code.to_string().to_ascii_uppercase()),
         NetError::Timeout => Failure::Timeout(elapsed_ms),
         other => {
             let text = other.to_string();
-            if text.contains("timed out") {
-                Failure::Timeout(elapsed_ms)
-            } else {
-                Failure::Other(text)
-            }
+            if text.contains("timed out") { Failure::Timeout(elapsed_ms) } else { Failure::Other(text) }
         }
     }
 }
@@ -266,13 +221,7 @@ pub async fn system_lookup(host: &str, timeout: Duration) -> Lookup {
         }
         Err(_) => (Vec::new(), Some(Failure::Timeout(elapsed_ms))),
     };
-    Lookup {
-        query: "system",
-        addrs,
-        ttl: None,
-        failure,
-        elapsed_ms,
-    }
+    Lookup { query: "system", addrs, ttl: None, failure, elapsed_ms }
 }
 
 /// Addresses for `host:port` the way the client would get them: an IP literal as is, a
@@ -289,11 +238,7 @@ pub async fn client_addrs(
     if let Ok(ip) = host.parse() {
         return Ok(vec![ip]);
     }
-    if let Some(pin) = config
-        .resolve
-        .iter()
-        .find(|p| p.host.eq_ignore_ascii_case(host) && p.port == port)
-    {
+    if let Some(pin) = config.resolve.iter().find(|p| p.host.eq_ignore_ascii_case(host) && p.port == port) {
         return Ok(vec![pin.addr]);
     }
     if let Some(server) = config.dns_server {
@@ -302,9 +247,7 @@ pub async fn client_addrs(
     }
     let l = system_lookup(host, timeout).await;
     if l.addrs.is_empty() {
-        Err(l
-            .failure
-            .map_or_else(|| "no address".to_owned(), |f| f.describe()))
+        Err(l.failure.map_or_else(|| "no address".to_owned(), |f| f.describe()))
     } else {
         Ok(l.addrs)
     }
@@ -318,13 +261,10 @@ impl reqwest::dns::Resolve for ReqwestResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let ns = self.0.clone();
         Box::pin(async move {
-            let addrs = ns.addrs(name.as_str()).await.map_err(
-                |f| -> Box<dyn std::error::Error + Send + Sync> {
-                    format!("dns error: {}", f.describe()).into()
-                },
-            )?;
-            let iter: reqwest::dns::Addrs =
-                Box::new(addrs.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+            let addrs = ns.addrs(name.as_str()).await.map_err(|f| -> Box<dyn std::error::Error + Send + Sync> {
+                format!("dns error: {}", f.describe()).into()
+            })?;
+            let iter: reqwest::dns::Addrs = Box::new(addrs.into_iter().map(|ip| SocketAddr::new(ip, 0)));
             Ok(iter)
         })
     }
@@ -345,10 +285,7 @@ pub fn is_non_public(ip: IpAddr) -> bool {
         }
         IpAddr::V6(v6) => {
             let s = v6.segments();
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
+            v6.is_loopback() || v6.is_unspecified() || (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80
         }
     }
 }
@@ -356,14 +293,9 @@ pub fn is_non_public(ip: IpAddr) -> bool {
 /// Whether this host has a route to `addr`'s family: a UDP "connect" picks a route and sends nothing.
 #[must_use]
 pub fn has_route(addr: IpAddr) -> bool {
-    let bind: SocketAddr = if addr.is_ipv6() {
-        "[::]:0".parse().expect("literal")
-    } else {
-        "0.0.0.0:0".parse().expect("literal")
-    };
-    std::net::UdpSocket::bind(bind)
-        .and_then(|s| s.connect(SocketAddr::new(addr, 443)))
-        .is_ok()
+    let bind: SocketAddr =
+        if addr.is_ipv6() { "[::]:0".parse().expect("literal") } else { "0.0.0.0:0".parse().expect("literal") };
+    std::net::UdpSocket::bind(bind).and_then(|s| s.connect(SocketAddr::new(addr, 443))).is_ok()
 }
 
 #[cfg(test)]

@@ -50,8 +50,7 @@ impl Selection {
     /// Whether check `id` is selected.
     #[must_use]
     pub fn includes(&self, id: &str) -> bool {
-        (self.only.is_empty() || self.only.iter().any(|o| o == id))
-            && !self.skip.iter().any(|s| s == id)
+        (self.only.is_empty() || self.only.iter().any(|o| o == id)) && !self.skip.iter().any(|s| s == id)
     }
 }
 
@@ -86,10 +85,7 @@ impl RunReport {
     #[must_use]
     pub fn root_cause_is_internal(&self) -> bool {
         self.verdict.root_cause.is_some_and(|id| {
-            self.checks
-                .iter()
-                .find(|c| c.id == id)
-                .is_some_and(|c| c.findings.iter().any(|f| f.code == INTERNAL.id))
+            self.checks.iter().find(|c| c.id == id).is_some_and(|c| c.findings.iter().any(|f| f.code == INTERNAL.id))
         })
     }
 }
@@ -97,11 +93,7 @@ impl RunReport {
 type Done = (Status, Option<&'static str>);
 
 /// Runs `checks` (already in report order) against `ctx`.
-pub async fn run(
-    checks: Vec<Arc<dyn Check>>,
-    ctx: Arc<Context>,
-    selection: &Selection,
-) -> RunReport {
+pub async fn run(checks: Vec<Arc<dyn Check>>, ctx: Arc<Context>, selection: &Selection) -> RunReport {
     let started_at = now_rfc3339();
     let start = Instant::now();
     let deadline = tokio::time::Instant::now() + ctx.config.deadline;
@@ -158,13 +150,7 @@ pub async fn run(
         }
     }
     let verdict = verdict(&reports);
-    RunReport {
-        started_at,
-        duration: start.elapsed(),
-        requests: ctx.net.requests(),
-        checks: reports,
-        verdict,
-    }
+    RunReport { started_at, duration: start.elapsed(), requests: ctx.net.requests(), checks: reports, verdict }
 }
 
 async fn run_one(
@@ -212,28 +198,21 @@ async fn run_one(
         Ok(Ok(outcome)) => outcome,
         Ok(Err(join_error)) => {
             let what = panic_message(join_error);
-            Outcome::with_status(Status::Fail, "the check crashed (a bug in openai-doctor)", json!({}))
-                .and(Finding::new(
+            Outcome::with_status(Status::Fail, "the check crashed (a bug in openai-doctor)", json!({})).and(
+                Finding::new(
                     &INTERNAL,
                     Severity::Fail,
                     format!("the `{}` check crashed: {what}", info.id),
                     "Report this output at the openai-doctor issue tracker; the other checks are unaffected.",
-                ))
+                ),
+            )
         }
         Err(_) => {
             abort.abort();
             let limit = limit_at.saturating_duration_since(now);
             let waiting = activity.get();
-            let waiting = if waiting.is_empty() {
-                "its first step".to_owned()
-            } else {
-                waiting
-            };
-            let which = if limit_at >= deadline {
-                "the run deadline (--deadline)"
-            } else {
-                "its time limit"
-            };
+            let waiting = if waiting.is_empty() { "its first step".to_owned() } else { waiting };
+            let which = if limit_at >= deadline { "the run deadline (--deadline)" } else { "its time limit" };
             Outcome::with_status(
                 Status::Fail,
                 format!("no result within {:.1} s", limit.as_secs_f64()),
@@ -242,10 +221,7 @@ async fn run_one(
             .and(Finding::new(
                 &TIMED_OUT,
                 Severity::Fail,
-                format!(
-                    "stopped after {:.1} s ({which}) while waiting for: {waiting}",
-                    limit.as_secs_f64()
-                ),
+                format!("stopped after {:.1} s ({which}) while waiting for: {waiting}", limit.as_secs_f64()),
                 "Something on the path accepts traffic and never answers (a firewall that drops \
                  packets, a stalled proxy or nameserver). See `openai-doctor explain timed_out`.",
             ))
@@ -276,11 +252,7 @@ fn redact_value(r: &crate::secret::Redactor, v: serde_json::Value) -> serde_json
     match v {
         Value::String(s) => Value::String(r.redact(&s)),
         Value::Array(a) => Value::Array(a.into_iter().map(|x| redact_value(r, x)).collect()),
-        Value::Object(o) => Value::Object(
-            o.into_iter()
-                .map(|(k, x)| (k, redact_value(r, x)))
-                .collect(),
-        ),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, x)| (k, redact_value(r, x))).collect()),
         other => other,
     }
 }
@@ -297,12 +269,7 @@ fn panic_message(e: tokio::task::JoinError) -> String {
         .unwrap_or_else(|| "panic".to_owned())
 }
 
-fn skipped(
-    id: &'static str,
-    title: &'static str,
-    why: &str,
-    blocked_by: Option<&'static str>,
-) -> CheckReport {
+fn skipped(id: &'static str, title: &'static str, why: &str, blocked_by: Option<&'static str>) -> CheckReport {
     CheckReport {
         id,
         title,
@@ -325,25 +292,13 @@ pub fn verdict(reports: &[CheckReport]) -> Verdict {
     let warns = ran().filter(|r| r.status == Status::Warn).count();
     let blocked = reports.iter().filter(|r| r.blocked_by.is_some()).count();
     let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("1 {word}")
-        } else {
-            format!("{n} {word}s")
-        }
+        if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
     };
     let summary = match root {
         Some(root) => {
-            let mut s = format!(
-                "{} failed; root cause: {} — {}",
-                plural(fails, "check"),
-                root.id,
-                root.summary
-            );
+            let mut s = format!("{} failed; root cause: {} — {}", plural(fails, "check"), root.id, root.summary);
             if blocked > 0 {
-                s.push_str(&format!(
-                    " ({} skipped because of it)",
-                    plural(blocked, "check")
-                ));
+                s.push_str(&format!(" ({} skipped because of it)", plural(blocked, "check")));
             }
             s
         }
@@ -351,11 +306,7 @@ pub fn verdict(reports: &[CheckReport]) -> Verdict {
         None if ran().count() == 0 => "no check ran".to_owned(),
         None => "no problem found".to_owned(),
     };
-    Verdict {
-        status,
-        root_cause: root.map(|r| r.id),
-        summary,
-    }
+    Verdict { status, root_cause: root.map(|r| r.id), summary }
 }
 
 #[cfg(test)]
@@ -374,13 +325,7 @@ mod tests {
     }
 
     fn info(id: &'static str, limit: Duration) -> &'static CheckInfo {
-        Box::leak(Box::new(CheckInfo {
-            id,
-            title: id,
-            verifies: "",
-            guide_step: "",
-            time_limit: limit,
-        }))
+        Box::leak(Box::new(CheckInfo { id, title: id, verifies: "", guide_step: "", time_limit: limit }))
     }
 
     fn fake(id: &'static str, needs: &[&'static str], status: Status) -> Arc<dyn Check> {
@@ -405,11 +350,7 @@ mod tests {
                 activity.set(format!("the fake {} sleeping", self.info.id));
                 tokio::time::sleep(self.delay).await;
                 assert!(!self.panic, "scripted panic in {}", self.info.id);
-                Outcome::with_status(
-                    self.status,
-                    format!("{} says {}", self.info.id, self.status.as_str()),
-                    json!({}),
-                )
+                Outcome::with_status(self.status, format!("{} says {}", self.info.id, self.status.as_str()), json!({}))
             })
         }
     }
@@ -425,10 +366,7 @@ mod tests {
     }
 
     fn statuses(r: &RunReport) -> Vec<(&str, Status, Option<&str>)> {
-        r.checks
-            .iter()
-            .map(|c| (c.id, c.status, c.blocked_by))
-            .collect()
+        r.checks.iter().map(|c| (c.id, c.status, c.blocked_by)).collect()
     }
 
     #[tokio::test]
@@ -456,16 +394,8 @@ mod tests {
         );
         assert_eq!(r.verdict.root_cause, Some("dns"));
         assert_eq!(r.verdict.status, Status::Fail);
-        assert!(
-            r.verdict.summary.contains("root cause: dns"),
-            "{}",
-            r.verdict.summary
-        );
-        assert!(
-            r.verdict.summary.contains("2 checks skipped"),
-            "{}",
-            r.verdict.summary
-        );
+        assert!(r.verdict.summary.contains("root cause: dns"), "{}", r.verdict.summary);
+        assert!(r.verdict.summary.contains("2 checks skipped"), "{}", r.verdict.summary);
     }
 
     #[tokio::test]
@@ -477,10 +407,7 @@ mod tests {
                 fake("probe", &["proxy"], Status::Pass),
                 fake("proxy", &[], Status::Fail),
             ],
-            Selection {
-                only: vec![],
-                skip: vec!["proxy".into()],
-            },
+            Selection { only: vec![], skip: vec!["proxy".into()] },
         )
         .await;
         assert_eq!(
@@ -498,20 +425,11 @@ mod tests {
     #[tokio::test]
     async fn not_applicable_dependencies_do_not_block() {
         let r = go(
-            vec![
-                fake("payload", &[], Status::Skip),
-                fake("probe", &["payload"], Status::Pass),
-            ],
+            vec![fake("payload", &[], Status::Skip), fake("probe", &["payload"], Status::Pass)],
             Selection::default(),
         )
         .await;
-        assert_eq!(
-            statuses(&r),
-            [
-                ("payload", Status::Skip, None),
-                ("probe", Status::Pass, None)
-            ]
-        );
+        assert_eq!(statuses(&r), [("payload", Status::Skip, None), ("probe", Status::Pass, None)]);
     }
 
     #[tokio::test]
@@ -523,18 +441,10 @@ mod tests {
             delay: Duration::ZERO,
             panic: true,
         });
-        let r = go(
-            vec![crash, fake("container", &[], Status::Pass)],
-            Selection::default(),
-        )
-        .await;
+        let r = go(vec![crash, fake("container", &[], Status::Pass)], Selection::default()).await;
         assert_eq!(r.checks[0].status, Status::Fail);
         assert_eq!(r.checks[0].findings[0].code, "internal");
-        assert!(
-            r.checks[0].findings[0].message.contains("scripted panic"),
-            "{:?}",
-            r.checks[0].findings
-        );
+        assert!(r.checks[0].findings[0].message.contains("scripted panic"), "{:?}", r.checks[0].findings);
         assert_eq!(r.checks[1].status, Status::Pass);
         assert!(r.root_cause_is_internal());
     }
@@ -550,10 +460,7 @@ mod tests {
         });
         let start = Instant::now();
         let r = go(vec![slow], Selection::default()).await;
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "bounded by the check's limit"
-        );
+        assert!(start.elapsed() < Duration::from_secs(5), "bounded by the check's limit");
         let f = &r.checks[0].findings[0];
         assert_eq!((r.checks[0].status, f.code), (Status::Fail, "timed_out"));
         assert!(f.message.contains("the fake tls sleeping"), "{}", f.message);
@@ -578,37 +485,18 @@ mod tests {
         .await;
         assert!(start.elapsed() < Duration::from_secs(5));
         assert_eq!(r.checks[0].findings[0].code, "timed_out");
-        assert!(
-            r.checks[0].findings[0].message.contains("--deadline"),
-            "{}",
-            r.checks[0].findings[0].message
-        );
-        assert_eq!(
-            (r.checks[1].status, r.checks[1].blocked_by),
-            (Status::Skip, Some("dns"))
-        );
+        assert!(r.checks[0].findings[0].message.contains("--deadline"), "{}", r.checks[0].findings[0].message);
+        assert_eq!((r.checks[1].status, r.checks[1].blocked_by), (Status::Skip, Some("dns")));
     }
 
     #[tokio::test]
     async fn only_selects() {
         let r = go(
-            vec![
-                fake("status", &[], Status::Fail),
-                fake("container", &[], Status::Pass),
-            ],
-            Selection {
-                only: vec!["container".into()],
-                skip: vec![],
-            },
+            vec![fake("status", &[], Status::Fail), fake("container", &[], Status::Pass)],
+            Selection { only: vec!["container".into()], skip: vec![] },
         )
         .await;
-        assert_eq!(
-            statuses(&r),
-            [
-                ("status", Status::Skip, None),
-                ("container", Status::Pass, None)
-            ]
-        );
+        assert_eq!(statuses(&r), [("status", Status::Skip, None), ("container", Status::Pass, None)]);
         assert_eq!(r.verdict.root_cause, None);
     }
 }

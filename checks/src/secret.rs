@@ -40,24 +40,13 @@ impl fmt::Display for SecretString {
 }
 
 /// Known key prefixes, longest first so `sk-proj-` wins over `sk-`.
-const KEY_PREFIXES: &[&str] = &[
-    "sk-svcacct-",
-    "sk-admin-",
-    "sk-proj-",
-    "sk-None-",
-    "sk-ant-",
-    "sk-",
-];
+const KEY_PREFIXES: &[&str] = &["sk-svcacct-", "sk-admin-", "sk-proj-", "sk-None-", "sk-ant-", "sk-"];
 
 /// `sk-proj-…WXYZ` for a key; `…WXYZ` when there is no known prefix; `***` when too short to
 /// show anything without revealing most of it.
 #[must_use]
 pub fn key_hint(key: &str) -> String {
-    let prefix = KEY_PREFIXES
-        .iter()
-        .find(|p| key.starts_with(**p))
-        .copied()
-        .unwrap_or("");
+    let prefix = KEY_PREFIXES.iter().find(|p| key.starts_with(**p)).copied().unwrap_or("");
     let rest = &key[prefix.len()..];
     let chars: Vec<char> = rest.chars().collect();
     if chars.len() < 12 {
@@ -125,9 +114,7 @@ impl Redactor {
 }
 
 fn percent_encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
 fn is_key_char(c: char) -> bool {
@@ -139,14 +126,8 @@ fn redact_key_shapes(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(pos) = rest.find("sk-") {
-        let boundary_ok = rest[..pos]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !is_key_char(c));
-        let token_len = rest[pos..]
-            .char_indices()
-            .find(|&(_, c)| !is_key_char(c))
-            .map_or(rest.len() - pos, |(i, _)| i);
+        let boundary_ok = rest[..pos].chars().next_back().is_none_or(|c| !is_key_char(c));
+        let token_len = rest[pos..].char_indices().find(|&(_, c)| !is_key_char(c)).map_or(rest.len() - pos, |(i, _)| i);
         let token = &rest[pos..pos + token_len];
         out.push_str(&rest[..pos]);
         if boundary_ok && token_len >= 23 && !token.contains('…') {
@@ -224,9 +205,7 @@ fn is_placeholder(s: &str) -> bool {
 fn redact_pem_private_keys(text: &str) -> String {
     let mut out = text.to_owned();
     while let Some(start) = out.find("-----BEGIN ") {
-        let header_end = match out[start..]
-            .find("-----\n")
-            .or_else(|| out[start + 11..].find("-----").map(|i| i + 11))
+        let header_end = match out[start..].find("-----\n").or_else(|| out[start + 11..].find("-----").map(|i| i + 11))
         {
             Some(i) => start + i,
             None => break,
@@ -243,9 +222,7 @@ fn redact_pem_private_keys(text: &str) -> String {
             break;
         };
         let end_marker = header_end + end_rel;
-        let close = out[end_marker + 9..]
-            .find("-----")
-            .map_or(out.len(), |i| end_marker + 9 + i + 5);
+        let close = out[end_marker + 9..].find("-----").map_or(out.len(), |i| end_marker + 9 + i + 5);
         out.replace_range(start..close, "[private key redacted]");
     }
     out
@@ -271,17 +248,12 @@ mod tests {
     #[test]
     fn known_secrets_are_replaced_everywhere() {
         let mut r = Redactor::new();
-        r.add_key(&SecretString::new(
-            "sk-proj-abcdefghijklmnopqrstuvwxyz0123WXYZ\n",
-        ));
+        r.add_key(&SecretString::new("sk-proj-abcdefghijklmnopqrstuvwxyz0123WXYZ\n"));
         r.add_password("p@ss:word");
         let text = "key=sk-proj-abcdefghijklmnopqrstuvwxyz0123WXYZ pw=p@ss:word enc=p%40ss%3Aword";
         let out = r.redact(text);
         assert!(!out.contains("abcdefghijklmnop"), "{out}");
-        assert!(
-            !out.contains("p@ss:word") && !out.contains("p%40ss%3Aword"),
-            "{out}"
-        );
+        assert!(!out.contains("p@ss:word") && !out.contains("p%40ss%3Aword"), "{out}");
         assert!(out.contains("sk-proj-…WXYZ"), "{out}");
     }
 
@@ -298,11 +270,7 @@ mod tests {
         assert!(out.contains("sk-svcacct-…1234"), "{out}");
         assert!(out.contains("sk-short"), "{out}");
         let advice = "set HTTPS_PROXY=http://<user>:<password>@<host>:<port>";
-        assert_eq!(
-            r.redact(advice),
-            advice,
-            "placeholders are advice, not secrets"
-        );
+        assert_eq!(r.redact(advice), advice, "placeholders are advice, not secrets");
         assert_eq!(r.redact("http://u:<x>y>@h"), "http://u:***@h");
     }
 
@@ -320,9 +288,7 @@ mod tests {
     #[test]
     fn redaction_is_idempotent() {
         let mut r = Redactor::new();
-        r.add_key(&SecretString::new(
-            "sk-proj-abcdefghijklmnopqrstuvwxyz0123WXYZ",
-        ));
+        r.add_key(&SecretString::new("sk-proj-abcdefghijklmnopqrstuvwxyz0123WXYZ"));
         let once = r.redact("sk-proj-abcdefghijklmnopqrstuvwxyz0123WXYZ and Bearer tok");
         assert_eq!(r.redact(&once), once);
     }

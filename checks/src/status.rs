@@ -102,10 +102,7 @@ pub fn summary_url(root: &Url) -> Url {
 /// `<root>/proxy/<host of root>`.
 #[must_use]
 pub fn incident_io_url(root: &Url) -> Url {
-    join(
-        root,
-        &format!("proxy/{}", root.host_str().unwrap_or_default()),
-    )
+    join(root, &format!("proxy/{}", root.host_str().unwrap_or_default()))
 }
 
 fn join(root: &Url, path: &str) -> Url {
@@ -121,19 +118,14 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let root = &ctx.config.status_url;
     let mut tried = Vec::new();
     for (url, parse) in [
-        (
-            summary_url(root),
-            status_page::parse_statuspage as fn(&Value) -> Option<Page>,
-        ),
+        (summary_url(root), status_page::parse_statuspage as fn(&Value) -> Option<Page>),
         (incident_io_url(root), status_page::parse_incident_io),
     ] {
         activity.set(format!("GET {url}"));
         // Leave time to report "status unknown" rather than be cut off by the deadline.
         let timeout = activity.bounded(FETCH_TIMEOUT, Duration::from_millis(300));
         if timeout < Duration::from_millis(200) {
-            tried.push(format!(
-                "{url}: not tried, no time left before the deadline"
-            ));
+            tried.push(format!("{url}: not tried, no time left before the deadline"));
             break;
         }
         match ctx.net.get(INFO.id, &url, MAX_BODY, timeout).await {
@@ -149,18 +141,14 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         }
     }
     let why = tried.join("; ");
-    Outcome::with_status(
-        Status::Warn,
-        "status unknown: the status page could not be read",
-        json!({ "tried": tried }),
-    )
-    .and(Finding::new(
-        &UNKNOWN,
-        Severity::Warn,
-        format!("status unknown: {why}"),
-        "Open https://status.openai.com in a browser. If it is unreachable from this \
+    Outcome::with_status(Status::Warn, "status unknown: the status page could not be read", json!({ "tried": tried }))
+        .and(Finding::new(
+            &UNKNOWN,
+            Severity::Warn,
+            format!("status unknown: {why}"),
+            "Open https://status.openai.com in a browser. If it is unreachable from this \
              machine too, look at the network checks (dns, tls, proxy).",
-    ))
+        ))
 }
 
 /// Turns a response into a page, or says in words what was received instead.
@@ -170,20 +158,12 @@ fn interpret(f: &Fetched, parse: fn(&Value) -> Option<Page>) -> Result<Page, Str
         return Err(format!("HTTP {}{kind}", f.status));
     }
     if f.truncated {
-        return Err(format!(
-            "larger than {} MiB, not read further",
-            MAX_BODY / (1024 * 1024)
-        ));
+        return Err(format!("larger than {} MiB, not read further", MAX_BODY / (1024 * 1024)));
     }
     let doc: Value = serde_json::from_slice(&f.body).map_err(|e| {
-        if kind.is_empty() {
-            format!("not valid JSON ({e})")
-        } else {
-            format!("HTTP {}{kind}", f.status)
-        }
+        if kind.is_empty() { format!("not valid JSON ({e})") } else { format!("HTTP {}{kind}", f.status) }
     })?;
-    parse(&doc)
-        .ok_or_else(|| "JSON, but not a status page summary in the expected format".to_owned())
+    parse(&doc).ok_or_else(|| "JSON, but not a status page summary in the expected format".to_owned())
 }
 
 /// ", HTML, not JSON" and the like; empty when the body looks like JSON.
@@ -193,18 +173,14 @@ fn describe(f: &Fetched) -> String {
     let ct = f.content_type.as_deref().unwrap_or("").to_ascii_lowercase();
     if f.body.is_empty() {
         ", empty body".to_owned()
-    } else if t.starts_with("<!doctype html") || t.starts_with("<html") || ct.contains("text/html")
-    {
+    } else if t.starts_with("<!doctype html") || t.starts_with("<html") || ct.contains("text/html") {
         ", HTML, not JSON".to_owned()
     } else if t.starts_with('{') || t.starts_with('[') {
         String::new()
     } else if std::str::from_utf8(&f.body).is_err() {
         ", binary data, not JSON".to_owned()
     } else {
-        format!(
-            ", text, not JSON (starts with {:?})",
-            t.chars().take(40).collect::<String>()
-        )
+        format!(", text, not JSON (starts with {:?})", t.chars().take(40).collect::<String>())
     }
 }
 
@@ -220,20 +196,17 @@ fn judge(page: &Page, url: &Url, tried: &[String]) -> Outcome {
         "fallback_reasons": tried,
     });
     if api.is_empty() {
-        return Outcome::with_status(
-            Status::Warn,
-            "status unknown: the page lists no API component",
-            details,
-        )
-        .and(Finding::new(
-            &UNKNOWN,
-            Severity::Warn,
-            format!(
-                "status unknown: {url} lists {} components, none of them an API component",
-                page.components.len()
+        return Outcome::with_status(Status::Warn, "status unknown: the page lists no API component", details).and(
+            Finding::new(
+                &UNKNOWN,
+                Severity::Warn,
+                format!(
+                    "status unknown: {url} lists {} components, none of them an API component",
+                    page.components.len()
+                ),
+                "Open https://status.openai.com in a browser and look at the API components.",
             ),
-            "Open https://status.openai.com in a browser and look at the API components.",
-        ));
+        );
     }
     let mut out = Outcome::from_findings(String::new(), details, Vec::new());
     for c in &api {
@@ -251,10 +224,9 @@ fn judge(page: &Page, url: &Url, tried: &[String]) -> Outcome {
             "Wait and retry with exponential backoff; follow https://status.openai.com.",
         ));
     }
-    for (list, code, what) in [
-        (&page.incidents, &INCIDENT, "incident"),
-        (&page.maintenances, &MAINTENANCE, "maintenance"),
-    ] {
+    for (list, code, what) in
+        [(&page.incidents, &INCIDENT, "incident"), (&page.maintenances, &MAINTENANCE, "maintenance")]
+    {
         for i in list.iter().filter(|i| i.touches_api) {
             let mut msg = format!("{what}: {} ({}", i.name, status_page::words(&i.status));
             if let Some(since) = &i.since {
@@ -275,10 +247,7 @@ fn judge(page: &Page, url: &Url, tried: &[String]) -> Outcome {
             ));
         }
     }
-    let worst = api
-        .iter()
-        .max_by_key(|c| status_page::severity_rank(&c.status))
-        .expect("api is not empty");
+    let worst = api.iter().max_by_key(|c| status_page::severity_rank(&c.status)).expect("api is not empty");
     let others = page.incidents.iter().filter(|i| !i.touches_api).count();
     let api_incidents = page.incidents.iter().filter(|i| i.touches_api).count();
     let mut summary = if status_page::severity_rank(&worst.status) == 0 {
@@ -292,18 +261,10 @@ fn judge(page: &Page, url: &Url, tried: &[String]) -> Outcome {
         bad.join(", ")
     };
     if api_incidents > 0 {
-        let _ = write!(
-            summary,
-            "; {api_incidents} ongoing API incident{}",
-            if api_incidents == 1 { "" } else { "s" }
-        );
+        let _ = write!(summary, "; {api_incidents} ongoing API incident{}", if api_incidents == 1 { "" } else { "s" });
     }
     if others > 0 {
-        let _ = write!(
-            summary,
-            " ({others} incident{} on other products)",
-            if others == 1 { "" } else { "s" }
-        );
+        let _ = write!(summary, " ({others} incident{} on other products)", if others == 1 { "" } else { "s" });
     }
     out.summary = summary;
     out
@@ -316,27 +277,20 @@ mod tests {
     #[test]
     fn urls_are_built_from_the_root() {
         let root = Url::parse("http://127.0.0.1:8080/x").unwrap();
-        assert_eq!(
-            summary_url(&root).as_str(),
-            "http://127.0.0.1:8080/x/api/v2/summary.json"
-        );
-        assert_eq!(
-            incident_io_url(&root).as_str(),
-            "http://127.0.0.1:8080/x/proxy/127.0.0.1"
-        );
+        assert_eq!(summary_url(&root).as_str(), "http://127.0.0.1:8080/x/api/v2/summary.json");
+        assert_eq!(incident_io_url(&root).as_str(), "http://127.0.0.1:8080/x/proxy/127.0.0.1");
         let root = Url::parse("https://status.openai.com").unwrap();
-        assert_eq!(
-            incident_io_url(&root).as_str(),
-            "https://status.openai.com/proxy/status.openai.com"
-        );
+        assert_eq!(incident_io_url(&root).as_str(), "https://status.openai.com/proxy/status.openai.com");
     }
 
     fn fetched(status: u16, ct: &str, body: &str) -> Fetched {
         Fetched {
             status,
             content_type: Some(ct.to_owned()),
+            headers: reqwest::header::HeaderMap::new(),
             body: body.as_bytes().to_vec(),
             truncated: false,
+            ttfb: Duration::ZERO,
             elapsed: Duration::ZERO,
         }
     }

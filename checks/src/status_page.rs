@@ -89,9 +89,7 @@ fn s(v: &Value, key: &str) -> Option<String> {
 }
 
 fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+    v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 
 /// Normalises a component status word.
@@ -126,10 +124,7 @@ pub fn parse_statuspage(doc: &Value) -> Option<Page> {
         .collect();
     let group_of = |c: &Value| -> Option<String> {
         let gid = s(c, "group_id")?;
-        group_names
-            .iter()
-            .find(|(id, _)| *id == gid)
-            .map(|(_, n)| n.clone())
+        group_names.iter().find(|(id, _)| *id == gid).map(|(_, n)| n.clone())
     };
     let components: Vec<Component> = components_raw
         .iter()
@@ -146,22 +141,11 @@ pub fn parse_statuspage(doc: &Value) -> Option<Page> {
             })
         })
         .collect();
-    let api_names: Vec<&str> = components
-        .iter()
-        .filter(|c| c.is_api)
-        .map(|c| c.name.as_str())
-        .collect();
+    let api_names: Vec<&str> = components.iter().filter(|c| c.is_api).map(|c| c.name.as_str()).collect();
     let incident = |i: &Value| -> Option<Incident> {
-        let comps: Vec<String> = arr(i, "components")
-            .iter()
-            .filter_map(|c| s(c, "name"))
-            .collect();
-        let touches_api = comps
-            .iter()
-            .any(|n| api_names.contains(&n.as_str()) || is_api_name(n));
-        let latest = arr(i, "incident_updates")
-            .first()
-            .and_then(|u| s(u, "body"));
+        let comps: Vec<String> = arr(i, "components").iter().filter_map(|c| s(c, "name")).collect();
+        let touches_api = comps.iter().any(|n| api_names.contains(&n.as_str()) || is_api_name(n));
+        let latest = arr(i, "incident_updates").first().and_then(|u| s(u, "body"));
         Some(Incident {
             name: s(i, "name")?,
             status: s(i, "status").unwrap_or_default(),
@@ -174,22 +158,12 @@ pub fn parse_statuspage(doc: &Value) -> Option<Page> {
     };
     let incidents = arr(doc, "incidents")
         .iter()
-        .filter(|i| {
-            !matches!(
-                i.get("status").and_then(Value::as_str),
-                Some("resolved" | "postmortem")
-            )
-        })
+        .filter(|i| !matches!(i.get("status").and_then(Value::as_str), Some("resolved" | "postmortem")))
         .filter_map(incident)
         .collect();
     let maintenances = arr(doc, "scheduled_maintenances")
         .iter()
-        .filter(|m| {
-            matches!(
-                m.get("status").and_then(Value::as_str),
-                Some("in_progress" | "verifying")
-            )
-        })
+        .filter(|m| matches!(m.get("status").and_then(Value::as_str), Some("in_progress" | "verifying")))
         .filter_map(incident)
         .collect();
     Some(Page {
@@ -229,29 +203,15 @@ pub fn parse_incident_io(doc: &Value) -> Option<Page> {
         .filter_map(|c| {
             let id = s(c, "id")?;
             let name = s(c, "name")?;
-            let group = groups
-                .iter()
-                .find(|(cid, _)| *cid == id)
-                .map(|(_, g)| g.clone());
+            let group = groups.iter().find(|(cid, _)| *cid == id).map(|(_, g)| g.clone());
             let status = affected
                 .iter()
                 .find(|(cid, _)| *cid == id)
                 .map_or_else(|| "operational".to_owned(), |(_, st)| normalise(st));
-            Some(Component {
-                is_api: is_api_name(&name) || is_api_group(group.as_deref()),
-                id,
-                name,
-                status,
-                group,
-            })
+            Some(Component { is_api: is_api_name(&name) || is_api_group(group.as_deref()), id, name, status, group })
         })
         .collect();
-    let name_of = |id: &str| {
-        components
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| (c.name.clone(), c.is_api))
-    };
+    let name_of = |id: &str| components.iter().find(|c| c.id == id).map(|c| (c.name.clone(), c.is_api));
     let incident = |i: &Value| -> Option<Incident> {
         let touched: Vec<(String, bool)> = arr(i, "affected_components")
             .iter()
@@ -275,21 +235,9 @@ pub fn parse_incident_io(doc: &Value) -> Option<Page> {
             components: names,
         })
     };
-    let incidents = arr(summary, "ongoing_incidents")
-        .iter()
-        .filter_map(incident)
-        .collect();
-    let maintenances = arr(summary, "in_progress_maintenances")
-        .iter()
-        .filter_map(incident)
-        .collect();
-    Some(Page {
-        format: Format::IncidentIo,
-        indicator: None,
-        components,
-        incidents,
-        maintenances,
-    })
+    let incidents = arr(summary, "ongoing_incidents").iter().filter_map(incident).collect();
+    let maintenances = arr(summary, "in_progress_maintenances").iter().filter_map(incident).collect();
+    Some(Page { format: Format::IncidentIo, indicator: None, components, incidents, maintenances })
 }
 
 /// Rank of a normalised component status, worst highest.
@@ -337,20 +285,12 @@ mod tests {
             "scheduled_maintenances": [{"name": "DB upgrade", "status": "in_progress", "components": [{"name": "Files"}]}]
         });
         let page = parse_statuspage(&doc).unwrap();
-        let api: Vec<_> = page
-            .components
-            .iter()
-            .filter(|c| c.is_api)
-            .map(|c| c.name.as_str())
-            .collect();
+        let api: Vec<_> = page.components.iter().filter(|c| c.is_api).map(|c| c.name.as_str()).collect();
         assert_eq!(api, ["Chat Completions", "Codex API"]);
         assert_eq!(page.incidents.len(), 2);
         assert!(page.incidents[0].touches_api);
         assert!(!page.incidents[1].touches_api);
-        assert_eq!(
-            page.incidents[0].latest_update.as_deref(),
-            Some("We are investigating")
-        );
+        assert_eq!(page.incidents[0].latest_update.as_deref(), Some("We are investigating"));
         assert_eq!(page.maintenances.len(), 1);
         assert!(page.maintenances[0].touches_api);
     }
@@ -376,13 +316,7 @@ mod tests {
 
     #[test]
     fn garbage_is_not_a_page() {
-        for doc in [
-            json!(null),
-            json!([]),
-            json!({"components": 3}),
-            json!({"status": "ok"}),
-            json!("x"),
-        ] {
+        for doc in [json!(null), json!([]), json!({"components": 3}), json!({"status": "ok"}), json!("x")] {
             assert!(parse_statuspage(&doc).is_none(), "{doc}");
             assert!(parse_incident_io(&doc).is_none(), "{doc}");
         }

@@ -31,11 +31,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 macro_rules! code {
     ($name:ident, $id:literal, $title:literal, $explain:literal) => {
         #[doc = $title]
-        pub static $name: Code = Code {
-            id: $id,
-            title: $title,
-            explain: $explain,
-        };
+        pub static $name: Code = Code { id: $id, title: $title, explain: $explain };
     };
 }
 
@@ -149,16 +145,7 @@ impl Check for TlsCheck {
     }
 
     fn needs(&self, ctx: &Context) -> Vec<&'static str> {
-        if ctx
-            .net
-            .proxy
-            .as_ref()
-            .is_some_and(|p| p.in_path().is_some())
-        {
-            vec!["dns", "proxy"]
-        } else {
-            vec!["dns"]
-        }
+        if ctx.net.proxy.as_ref().is_some_and(|p| p.in_path().is_some()) { vec!["dns", "proxy"] } else { vec!["dns"] }
     }
 
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
@@ -187,12 +174,7 @@ enum HandshakeError {
 }
 
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
-    let host = ctx
-        .config
-        .api_host()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
+    let host = ctx.config.api_host().trim_start_matches('[').trim_end_matches(']').to_owned();
     let port = ctx.config.api_port();
     if ctx.config.base_url.scheme() != "https" {
         return Outcome::with_status(
@@ -210,11 +192,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let proxy = ctx.net.proxy.as_ref().and_then(|p| p.in_path().cloned());
     let (dial_host, dial_port) = match &proxy {
         Some(url) => (
-            url.host_str()
-                .unwrap_or_default()
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_owned(),
+            url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned(),
             url.port_or_known_default().unwrap_or(80),
         ),
         None => (host.clone(), port),
@@ -236,38 +214,25 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let ips = match ips {
         Ok(ips) => ips,
         Err(e) => {
-            return Outcome::with_status(
-                Status::Fail,
-                format!("{dial_host} does not resolve"),
-                json!({}),
-            )
-            .and(Finding::new(
-                &crate::dns::ERROR,
-                Severity::Fail,
-                format!("{dial_host}: {e}"),
-                "See the dns check (run it with --only dns).",
-            ));
+            return Outcome::with_status(Status::Fail, format!("{dial_host} does not resolve"), json!({})).and(
+                Finding::new(
+                    &crate::dns::ERROR,
+                    Severity::Fail,
+                    format!("{dial_host}: {e}"),
+                    "See the dns check (run it with --only dns).",
+                ),
+            );
         }
     };
     let Ok(server_name) = ServerName::try_from(host.clone()) else {
-        return Outcome::with_status(
-            Status::Fail,
-            format!("`{host}` is not a valid TLS server name"),
-            json!({}),
-        );
+        return Outcome::with_status(Status::Fail, format!("`{host}` is not a valid TLS server name"), json!({}));
     };
     let recorder_roots = ctx.net.roots.clone();
     let connect_timeout = activity.bounded(CONNECT_TIMEOUT, Duration::from_millis(800));
     activity.set(format!(
         "connecting to {} on port {dial_port}{}",
-        ips.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-        proxy.as_ref().map_or(String::new(), |p| format!(
-            " (proxy {})",
-            crate::proxy_env::redacted_url(p)
-        ))
+        ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        proxy.as_ref().map_or(String::new(), |p| format!(" (proxy {})", crate::proxy_env::redacted_url(p)))
     ));
 
     // Connect to every address at once; handshake on the first that opens, per family.
@@ -279,37 +244,27 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         async move {
             let family = if ip.is_ipv4() { "IPv4" } else { "IPv6" };
             let opened: Result<(Box<dyn Io>, Duration), ConnectError> = match &proxy {
-                None => tunnel::tcp(addr, connect_timeout)
-                    .await
-                    .map(|(s, d)| (Box::new(s) as Box<dyn Io>, d)),
+                None => tunnel::tcp(addr, connect_timeout).await.map(|(s, d)| (Box::new(s) as Box<dyn Io>, d)),
                 Some(url) => match tunnel::open_proxy(addr, url, roots, connect_timeout).await {
-                    Ok((mut s, d)) => {
-                        match tunnel::connect(&mut s, url, &host, port, connect_timeout).await {
-                            Ok(r) if r.status == 200 => Ok((s, d)),
-                            Ok(r) => Err(ConnectError {
-                                addr,
-                                kind: ConnectFailure::Other,
-                                detail: format!(
-                                    "proxy answered CONNECT with {} {}",
-                                    r.status, r.reason
-                                ),
-                                elapsed_ms: millis(d),
-                            }),
-                            Err(e) => Err(ConnectError {
-                                addr,
-                                kind: ConnectFailure::Other,
-                                detail: format!("proxy CONNECT failed: {e:?}"),
-                                elapsed_ms: millis(d),
-                            }),
-                        }
-                    }
+                    Ok((mut s, d)) => match tunnel::connect(&mut s, url, &host, port, connect_timeout).await {
+                        Ok(r) if r.status == 200 => Ok((s, d)),
+                        Ok(r) => Err(ConnectError {
+                            addr,
+                            kind: ConnectFailure::Other,
+                            detail: format!("proxy answered CONNECT with {} {}", r.status, r.reason),
+                            elapsed_ms: millis(d),
+                        }),
+                        Err(e) => Err(ConnectError {
+                            addr,
+                            kind: ConnectFailure::Other,
+                            detail: format!("proxy CONNECT failed: {e:?}"),
+                            elapsed_ms: millis(d),
+                        }),
+                    },
                     Err(tunnel::OpenError::Connect(e)) => Err(e),
-                    Err(tunnel::OpenError::Tls(text)) => Err(ConnectError {
-                        addr,
-                        kind: ConnectFailure::Other,
-                        detail: text,
-                        elapsed_ms: 0,
-                    }),
+                    Err(tunnel::OpenError::Tls(text)) => {
+                        Err(ConnectError { addr, kind: ConnectFailure::Other, detail: text, elapsed_ms: 0 })
+                    }
                 },
             };
             (addr, family, opened)
@@ -320,37 +275,17 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let mut attempts = Vec::new();
     let mut handshaken_families: Vec<&str> = Vec::new();
     for (addr, family, result) in opened {
-        let label = if proxy.is_some() {
-            format!("{host}:{port} via proxy {addr}")
-        } else {
-            addr.to_string()
-        };
+        let label = if proxy.is_some() { format!("{host}:{port} via proxy {addr}") } else { addr.to_string() };
         match result {
             Ok((stream, elapsed)) if !handshaken_families.contains(&family) => {
                 handshaken_families.push(family);
                 activity.set(format!("TLS handshake with {host} at {label}"));
                 let timeout = activity.bounded(HANDSHAKE_TIMEOUT, Duration::from_millis(300));
-                let hs =
-                    handshake(stream, server_name.clone(), recorder_roots.clone(), timeout).await;
-                attempts.push(Attempt {
-                    label,
-                    family,
-                    connect: Ok(elapsed),
-                    handshake: Some(hs),
-                });
+                let hs = handshake(stream, server_name.clone(), recorder_roots.clone(), timeout).await;
+                attempts.push(Attempt { label, family, connect: Ok(elapsed), handshake: Some(hs) });
             }
-            Ok((_, elapsed)) => attempts.push(Attempt {
-                label,
-                family,
-                connect: Ok(elapsed),
-                handshake: None,
-            }),
-            Err(e) => attempts.push(Attempt {
-                label,
-                family,
-                connect: Err(e),
-                handshake: None,
-            }),
+            Ok((_, elapsed)) => attempts.push(Attempt { label, family, connect: Ok(elapsed), handshake: None }),
+            Err(e) => attempts.push(Attempt { label, family, connect: Err(e), handshake: None }),
         }
     }
     judge(ctx, &host, port, &attempts)
@@ -383,8 +318,7 @@ async fn handshake(
         return Handshake {
             elapsed: Duration::ZERO,
             result: Err(HandshakeError::Other(
-                "no trust anchors at all: the OS store is empty and no --ca-file was given"
-                    .to_owned(),
+                "no trust anchors at all: the OS store is empty and no --ca-file was given".to_owned(),
             )),
             chain: Vec::new(),
         };
@@ -407,19 +341,13 @@ async fn handshake(
                 "alpn": conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
             }))
         }
-        Ok(Err(e)) => Err(
-            match e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
-                Some(tls) => HandshakeError::Tls(tls.clone()),
-                None => HandshakeError::Other(e.to_string()),
-            },
-        ),
+        Ok(Err(e)) => Err(match e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
+            Some(tls) => HandshakeError::Tls(tls.clone()),
+            None => HandshakeError::Other(e.to_string()),
+        }),
         Err(_) => Err(HandshakeError::Timeout),
     };
-    Handshake {
-        elapsed: start.elapsed(),
-        result,
-        chain: recorder.chain(),
-    }
+    Handshake { elapsed: start.elapsed(), result, chain: recorder.chain() }
 }
 
 fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome {
@@ -430,15 +358,20 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
             Err(e) => json!({"to": a.label, "family": a.family, "error": e.kind.words(), "detail": e.detail, "after_ms": e.elapsed_ms}),
         })
         .collect();
-    let hs = attempts
-        .iter()
-        .find_map(|a| a.handshake.as_ref().map(|h| (a, h)));
-    let chain_info: Vec<CertInfo> = hs
-        .map(|(_, h)| h.chain.iter().filter_map(tls_chain::describe).collect())
-        .unwrap_or_default();
+    let hs = attempts.iter().find_map(|a| a.handshake.as_ref().map(|h| (a, h)));
+    let chain_info: Vec<CertInfo> =
+        hs.map(|(_, h)| h.chain.iter().filter_map(tls_chain::describe).collect()).unwrap_or_default();
     let trust = hs
         .filter(|(_, h)| !h.chain.is_empty())
-        .map(|(_, h)| tls_chain::client_trust(&h.chain, host, &ctx.net.roots_os, &ctx.config.env))
+        .map(|(_, h)| {
+            tls_chain::client_trust(
+                &h.chain,
+                host,
+                &ctx.net.roots_os,
+                &ctx.config.env,
+                ctx.config.ca_files.first().map(std::path::PathBuf::as_path),
+            )
+        })
         .unwrap_or_default();
     let mut details = json!({
         "host": host, "port": port,
@@ -450,10 +383,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
 
     // No connection at all.
     let Some((attempt, hs)) = hs else {
-        let errors: Vec<&ConnectError> = attempts
-            .iter()
-            .filter_map(|a| a.connect.as_ref().err())
-            .collect();
+        let errors: Vec<&ConnectError> = attempts.iter().filter_map(|a| a.connect.as_ref().err()).collect();
         let worst = errors
             .iter()
             .map(|e| &e.kind)
@@ -469,15 +399,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
         };
         let list = errors
             .iter()
-            .map(|e| {
-                format!(
-                    "{}: {} after {} ms ({})",
-                    e.addr,
-                    e.kind.words(),
-                    e.elapsed_ms,
-                    e.detail
-                )
-            })
+            .map(|e| format!("{}: {} after {} ms ({})", e.addr, e.kind.words(), e.elapsed_ms, e.detail))
             .collect::<Vec<_>>()
             .join("; ");
         let summary = format!("cannot connect to {host}:{port}: {}", worst.words());
@@ -488,9 +410,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
             ConnectFailure::Timeout => {
                 "Packets are dropped: allow outbound TCP 443 (security groups, firewall, NAT for private subnets) or route through your proxy (HTTPS_PROXY)."
             }
-            ConnectFailure::Unreachable => {
-                "No route: check the routing table, VPN, and IPv6 support."
-            }
+            ConnectFailure::Unreachable => "No route: check the routing table, VPN, and IPv6 support.",
             ConnectFailure::Other => "See the error; check the proxy settings (proxy check).",
         };
         return Outcome::with_status(Status::Fail, summary, details).and(Finding::new(
@@ -504,20 +424,20 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
     let mut out = match &hs.result {
         Ok(session) => {
             let leaf = chain_info.first();
-            let days =
-                leaf.map(|c| (c.not_after_unix - jiff::Timestamp::now().as_second()) / 86_400);
+            let days = leaf.map(|c| (c.not_after_unix - jiff::Timestamp::now().as_second()) / 86_400);
             let summary = format!(
                 "{} {}{}, {}connect {} ms, handshake {} ms",
                 session["version"].as_str().unwrap_or("TLS"),
                 session["cipher"].as_str().unwrap_or(""),
-                session["alpn"]
-                    .as_str()
-                    .map_or(String::new(), |a| format!(", ALPN {a}")),
-                leaf.map_or(String::new(), |c| format!(
-                    "certificate from {} valid {} more days, ",
-                    c.issuer(),
-                    days.unwrap_or(0)
-                )),
+                session["alpn"].as_str().map_or(String::new(), |a| format!(", ALPN {a}")),
+                leaf.map_or(String::new(), |c| {
+                    let days = days.unwrap_or(0);
+                    format!(
+                        "certificate from {} valid {days} more day{}, ",
+                        c.issuer(),
+                        if days == 1 { "" } else { "s" }
+                    )
+                }),
                 attempt.connect.as_ref().map(|d| millis(*d)).unwrap_or(0),
                 millis(hs.elapsed),
             );
@@ -527,54 +447,31 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
         Err(err) => {
             let (code, msg, remedy) = explain_failure(err, &chain_info, host);
             details["error"] = json!(msg);
-            Outcome::with_status(
-                Status::Fail,
-                format!("TLS to {host} failed: {}", code.title.to_lowercase()),
-                details,
-            )
-            .and(Finding::new(code, Severity::Fail, msg, remedy))
+            Outcome::with_status(Status::Fail, format!("TLS to {host} failed: {}", code.title.to_lowercase()), details)
+                .and(Finding::new(code, Severity::Fail, msg, remedy))
         }
     };
 
     // Which clients would trust it.
     let untrusting: Vec<_> = trust.iter().filter(|t| !t.trusted).collect();
     if hs.result.is_ok() && !untrusting.is_empty() {
-        let fixes = untrusting
-            .iter()
-            .map(|t| format!("{} ({}): {}", t.client, t.store, t.fix))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let fixes = untrusting.iter().map(|t| format!("{}: {}", t.client, t.fix)).collect::<Vec<_>>().join("; ");
         out = out.and(Finding::new(
             &CLIENT_TRUST,
             Severity::Warn,
             format!(
                 "the doctor trusts this chain, but these clients would not: {}",
-                untrusting
-                    .iter()
-                    .map(|t| t.client)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                untrusting.iter().map(|t| t.client).collect::<Vec<_>>().join(", ")
             ),
             fixes,
         ));
     }
 
     // One family failing while the other works.
-    let failed_families: Vec<&str> = attempts
-        .iter()
-        .filter(|a| a.connect.is_err())
-        .map(|a| a.family)
-        .collect();
-    let ok_families: Vec<&str> = attempts
-        .iter()
-        .filter(|a| a.connect.is_ok())
-        .map(|a| a.family)
-        .collect();
+    let failed_families: Vec<&str> = attempts.iter().filter(|a| a.connect.is_err()).map(|a| a.family).collect();
+    let ok_families: Vec<&str> = attempts.iter().filter(|a| a.connect.is_ok()).map(|a| a.family).collect();
     if let Some(bad) = failed_families.iter().find(|f| !ok_families.contains(f)) {
-        let e = attempts
-            .iter()
-            .find(|a| a.family == *bad)
-            .and_then(|a| a.connect.as_ref().err());
+        let e = attempts.iter().find(|a| a.family == *bad).and_then(|a| a.connect.as_ref().err());
         out = out.and(Finding::new(
             &FAMILY_UNREACHABLE,
             Severity::Warn,
@@ -585,39 +482,67 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
     out
 }
 
-fn explain_failure(
-    err: &HandshakeError,
-    chain: &[CertInfo],
-    host: &str,
-) -> (&'static Code, String, String) {
+fn explain_failure(err: &HandshakeError, chain: &[CertInfo], host: &str) -> (&'static Code, String, String) {
     let leaf = chain.first();
     let now = jiff::Timestamp::now();
     let clock = format!("local clock {}", now.strftime("%Y-%m-%dT%H:%M:%SZ"));
     let ca_fixes = "Get your proxy's root CA from IT and set: SSL_CERT_FILE=/path/ca.pem (Python openai/httpx), REQUESTS_CA_BUNDLE=/path/ca.pem (requests), NODE_EXTRA_CA_CERTS=/path/ca.pem (Node.js), the OS store (curl, Go), --ca-file here. Do not disable verification.";
     match err {
-        HandshakeError::Timeout => (&HANDSHAKE_TIMEOUT_CODE, format!("{host}: connected, but the TLS handshake did not finish in time"), "Something on the path accepts the connection and stalls: check middleboxes and the proxy.".to_owned()),
-        HandshakeError::Other(e) => (&HANDSHAKE, format!("{host}: {e}"), "Check the scheme and port of OPENAI_BASE_URL, and the proxy settings.".to_owned()),
+        HandshakeError::Timeout => (
+            &HANDSHAKE_TIMEOUT_CODE,
+            format!("{host}: connected, but the TLS handshake did not finish in time"),
+            "Something on the path accepts the connection and stalls: check middleboxes and the proxy.".to_owned(),
+        ),
+        HandshakeError::Other(e) => (
+            &HANDSHAKE,
+            format!("{host}: {e}"),
+            "Check the scheme and port of OPENAI_BASE_URL, and the proxy settings.".to_owned(),
+        ),
         HandshakeError::Tls(TlsError::InvalidCertificate(cert_err)) => match cert_err {
             CertificateError::UnknownIssuer | CertificateError::BadSignature => {
                 let top = chain.last();
                 let issuer = top.map_or_else(|| "an unknown issuer".to_owned(), CertInfo::issuer);
-                (&UNKNOWN_ISSUER, format!("{host} presented a certificate issued by {issuer}, which no trusted root vouches for: a TLS-inspecting proxy (Zscaler, Netskope, a corporate firewall) usually does this"), ca_fixes.to_owned())
+                (
+                    &UNKNOWN_ISSUER,
+                    format!(
+                        "{host} presented a certificate issued by {issuer}, which no trusted root vouches for: a TLS-inspecting proxy (Zscaler, Netskope, a corporate firewall) usually does this"
+                    ),
+                    ca_fixes.to_owned(),
+                )
             }
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } | CertificateError::ExpiredRevocationList => {
+            CertificateError::Expired
+            | CertificateError::ExpiredContext { .. }
+            | CertificateError::ExpiredRevocationList => {
                 let until = leaf.map_or_else(String::new, |c| format!("valid until {}", c.not_after));
                 (&EXPIRED, format!("{host}: the certificate has expired ({until}; {clock})"), "If the local clock is wrong (check `date -u`), fix it (NTP); otherwise the server side must renew the certificate.".to_owned())
             }
             CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
                 let from = leaf.map_or_else(String::new, |c| format!("valid from {}", c.not_before));
-                (&NOT_YET_VALID, format!("{host}: the certificate is not valid yet ({from}; {clock}): this machine's clock is probably behind"), "Fix the clock: enable NTP (timedatectl set-ntp true) or the VM/container time sync.".to_owned())
+                (
+                    &NOT_YET_VALID,
+                    format!(
+                        "{host}: the certificate is not valid yet ({from}; {clock}): this machine's clock is probably behind"
+                    ),
+                    "Fix the clock: enable NTP (timedatectl set-ntp true) or the VM/container time sync.".to_owned(),
+                )
             }
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 let names = leaf.map_or_else(String::new, |c| c.names.join(", "));
-                (&NAME_MISMATCH, format!("{host}: the certificate is valid for {names}, not for {host}"), "Check OPENAI_BASE_URL's host and what it resolves to (dns check, hosts file).".to_owned())
+                (
+                    &NAME_MISMATCH,
+                    format!("{host}: the certificate is valid for {names}, not for {host}"),
+                    "Check OPENAI_BASE_URL's host and what it resolves to (dns check, hosts file).".to_owned(),
+                )
             }
             other => (&UNKNOWN_ISSUER, format!("{host}: certificate rejected: {other:?}"), ca_fixes.to_owned()),
         },
-        HandshakeError::Tls(TlsError::InvalidMessage(m)) => (&HANDSHAKE, format!("{host}: the server did not speak TLS ({m:?}): plain HTTP on this port?"), "Check the scheme and port of OPENAI_BASE_URL.".to_owned()),
-        HandshakeError::Tls(other) => (&HANDSHAKE, format!("{host}: {other}"), "Check the proxy and middleboxes on the path.".to_owned()),
+        HandshakeError::Tls(TlsError::InvalidMessage(m)) => (
+            &HANDSHAKE,
+            format!("{host}: the server did not speak TLS ({m:?}): plain HTTP on this port?"),
+            "Check the scheme and port of OPENAI_BASE_URL.".to_owned(),
+        ),
+        HandshakeError::Tls(other) => {
+            (&HANDSHAKE, format!("{host}: {other}"), "Check the proxy and middleboxes on the path.".to_owned())
+        }
     }
 }

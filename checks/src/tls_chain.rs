@@ -27,22 +27,14 @@ pub struct Recorder {
 /// Never in practice: building fails only for an empty root store, which callers avoid.
 #[must_use]
 pub fn webpki(roots: Arc<RootCertStore>) -> Option<Arc<WebPkiServerVerifier>> {
-    WebPkiServerVerifier::builder_with_provider(
-        roots,
-        Arc::new(rustls::crypto::ring::default_provider()),
-    )
-    .build()
-    .ok()
+    WebPkiServerVerifier::builder_with_provider(roots, Arc::new(rustls::crypto::ring::default_provider())).build().ok()
 }
 
 impl Recorder {
     /// A recorder over `roots` (`None` when the store is empty).
     #[must_use]
     pub fn new(roots: Arc<RootCertStore>) -> Option<Arc<Self>> {
-        Some(Arc::new(Self {
-            inner: webpki(roots)?,
-            chain: Mutex::new(Vec::new()),
-        }))
+        Some(Arc::new(Self { inner: webpki(roots)?, chain: Mutex::new(Vec::new()) }))
     }
 
     /// The chain seen.
@@ -62,13 +54,9 @@ impl ServerCertVerifier for Recorder {
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         if let Ok(mut chain) = self.chain.lock() {
-            *chain = std::iter::once(end_entity)
-                .chain(intermediates)
-                .map(|c| c.clone().into_owned())
-                .collect();
+            *chain = std::iter::once(end_entity).chain(intermediates).map(|c| c.clone().into_owned()).collect();
         }
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
     }
 
     fn verify_tls12_signature(
@@ -152,11 +140,7 @@ pub fn describe(der: &CertificateDer<'_>) -> Option<CertInfo> {
     use x509_parser::prelude::*;
     let (_, cert) = X509Certificate::from_der(der.as_ref()).ok()?;
     let first = |name: &X509Name<'_>, cn: bool| -> Option<String> {
-        let attr = if cn {
-            name.iter_common_name().next()
-        } else {
-            name.iter_organization().next()
-        };
+        let attr = if cn { name.iter_common_name().next() } else { name.iter_organization().next() };
         attr.and_then(|a| a.as_str().ok()).map(str::to_owned)
     };
     let mut names = Vec::new();
@@ -166,12 +150,8 @@ pub fn describe(der: &CertificateDer<'_>) -> Option<CertInfo> {
                 GeneralName::DNSName(d) => names.push((*d).to_owned()),
                 GeneralName::IPAddress(b) => {
                     let ip = match b.len() {
-                        4 => <[u8; 4]>::try_from(*b)
-                            .ok()
-                            .map(|a| std::net::IpAddr::from(a).to_string()),
-                        16 => <[u8; 16]>::try_from(*b)
-                            .ok()
-                            .map(|a| std::net::IpAddr::from(a).to_string()),
+                        4 => <[u8; 4]>::try_from(*b).ok().map(|a| std::net::IpAddr::from(a).to_string()),
+                        16 => <[u8; 16]>::try_from(*b).ok().map(|a| std::net::IpAddr::from(a).to_string()),
                         _ => None,
                     };
                     names.extend(ip);
@@ -216,22 +196,15 @@ fn store_from_file(path: &str) -> Option<Arc<RootCertStore>> {
 }
 
 fn mozilla() -> RootCertStore {
-    RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    }
+    RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() }
 }
 
 fn verifies(store: Arc<RootCertStore>, chain: &[CertificateDer<'static>], host: &str) -> bool {
-    let (Some(ee), Some(verifier), Ok(name)) = (
-        chain.first(),
-        webpki(store),
-        ServerName::try_from(host.to_owned()),
-    ) else {
+    let (Some(ee), Some(verifier), Ok(name)) = (chain.first(), webpki(store), ServerName::try_from(host.to_owned()))
+    else {
         return false;
     };
-    verifier
-        .verify_server_cert(ee, &chain[1..], &name, &[], UnixTime::now())
-        .is_ok()
+    verifier.verify_server_cert(ee, &chain[1..], &name, &[], UnixTime::now()).is_ok()
 }
 
 /// Verifies `chain` for `host` against the stores of the common client families, given `env`.
@@ -242,46 +215,43 @@ pub fn client_trust(
     host: &str,
     os: &RootCertStore,
     env: &Env,
+    ca_file: Option<&std::path::Path>,
 ) -> Vec<ClientTrust> {
-    let ca_hint = "/path/to/your-ca.pem";
+    let ca = ca_file.map_or_else(|| "your-ca.pem".to_owned(), |p| p.display().to_string());
     let mut out = Vec::new();
     out.push(ClientTrust {
         client: "curl, Go, OS tools",
         store: "operating system store".to_owned(),
         trusted: verifies(Arc::new(os.clone()), chain, host),
-        fix: "install the CA in the OS store (Debian: copy to /usr/local/share/ca-certificates and run update-ca-certificates; macOS: Keychain Access; Windows: certutil -addstore Root)".to_owned(),
+        fix: format!("add {ca} to the OS store (Debian: /usr/local/share/ca-certificates + update-ca-certificates; macOS: Keychain; Windows: certutil -addstore Root)"),
     });
     let (store, label) = match env.non_empty("SSL_CERT_FILE") {
-        Some(f) => (
-            store_from_file(f).unwrap_or_else(|| Arc::new(RootCertStore::empty())),
-            format!("SSL_CERT_FILE={f}"),
-        ),
+        Some(f) => {
+            (store_from_file(f).unwrap_or_else(|| Arc::new(RootCertStore::empty())), format!("SSL_CERT_FILE={f}"))
+        }
         None => (Arc::new(mozilla()), "certifi (Mozilla bundle)".to_owned()),
     };
     out.push(ClientTrust {
         client: "Python openai / httpx",
         store: label,
         trusted: verifies(store, chain, host),
-        fix: format!("export SSL_CERT_FILE={ca_hint} (a bundle with your CA and the public roots)"),
+        fix: format!("SSL_CERT_FILE=bundle.pem, where bundle.pem is the public roots plus {ca} (it replaces certifi)"),
     });
     let (store, label) = match env
         .non_empty("REQUESTS_CA_BUNDLE")
         .map(|f| ("REQUESTS_CA_BUNDLE", f))
-        .or_else(|| {
-            env.non_empty("CURL_CA_BUNDLE")
-                .map(|f| ("CURL_CA_BUNDLE", f))
-        }) {
-        Some((var, f)) => (
-            store_from_file(f).unwrap_or_else(|| Arc::new(RootCertStore::empty())),
-            format!("{var}={f}"),
-        ),
+        .or_else(|| env.non_empty("CURL_CA_BUNDLE").map(|f| ("CURL_CA_BUNDLE", f)))
+    {
+        Some((var, f)) => {
+            (store_from_file(f).unwrap_or_else(|| Arc::new(RootCertStore::empty())), format!("{var}={f}"))
+        }
         None => (Arc::new(mozilla()), "certifi (Mozilla bundle)".to_owned()),
     };
     out.push(ClientTrust {
         client: "Python requests",
         store: label,
         trusted: verifies(store, chain, host),
-        fix: format!("export REQUESTS_CA_BUNDLE={ca_hint}"),
+        fix: "REQUESTS_CA_BUNDLE=bundle.pem (the same bundle)".to_owned(),
     });
     let mut node = mozilla();
     let mut label = "Node.js bundled Mozilla store".to_owned();
@@ -299,7 +269,7 @@ pub fn client_trust(
         client: "Node.js openai",
         store: label,
         trusted: verifies(Arc::new(node), chain, host),
-        fix: format!("export NODE_EXTRA_CA_CERTS={ca_hint}"),
+        fix: format!("NODE_EXTRA_CA_CERTS={ca} (added to Node's bundled roots)"),
     });
     out
 }

@@ -60,17 +60,10 @@ pub struct ConnectError {
 ///
 /// # Errors
 /// The classified failure.
-pub async fn tcp(
-    addr: SocketAddr,
-    timeout: Duration,
-) -> Result<(TcpStream, Duration), ConnectError> {
+pub async fn tcp(addr: SocketAddr, timeout: Duration) -> Result<(TcpStream, Duration), ConnectError> {
     let start = Instant::now();
-    let fail = |kind, detail: String| ConnectError {
-        addr,
-        kind,
-        detail,
-        elapsed_ms: crate::net::millis(start.elapsed()),
-    };
+    let fail =
+        |kind, detail: String| ConnectError { addr, kind, detail, elapsed_ms: crate::net::millis(start.elapsed()) };
     match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
         Ok(Ok(stream)) => {
             let _ = stream.set_nodelay(true);
@@ -87,10 +80,7 @@ pub async fn tcp(
             };
             Err(fail(kind, e.to_string()))
         }
-        Err(_) => Err(fail(
-            ConnectFailure::Timeout,
-            format!("no answer within {:.1} s", timeout.as_secs_f64()),
-        )),
+        Err(_) => Err(fail(ConnectFailure::Timeout, format!("no answer within {:.1} s", timeout.as_secs_f64()))),
     }
 }
 
@@ -111,11 +101,7 @@ impl ConnectReply {
     /// All values of a header.
     #[must_use]
     pub fn header_values(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
 }
 
@@ -149,11 +135,7 @@ pub async fn connect(
     timeout: Duration,
 ) -> Result<ConnectReply, TunnelError> {
     let start = Instant::now();
-    let authority = if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    };
+    let authority = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
     let mut req = format!(
         "CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: openai-doctor/{}\r\n",
         env!("CARGO_PKG_VERSION")
@@ -161,25 +143,16 @@ pub async fn connect(
     if !proxy.username().is_empty() {
         let user = percent_decode(proxy.username());
         let pass = percent_decode(proxy.password().unwrap_or(""));
-        req.push_str(&format!(
-            "Proxy-Authorization: Basic {}\r\n",
-            b64(format!("{user}:{pass}").as_bytes())
-        ));
+        req.push_str(&format!("Proxy-Authorization: Basic {}\r\n", b64(format!("{user}:{pass}").as_bytes())));
     }
     req.push_str("\r\n");
     let io = async {
-        stream
-            .write_all(req.as_bytes())
-            .await
-            .map_err(|e| TunnelError::Io(e.to_string()))?;
+        stream.write_all(req.as_bytes()).await.map_err(|e| TunnelError::Io(e.to_string()))?;
         let mut head = Vec::with_capacity(1024);
         let mut buf = [0u8; 1024];
         loop {
             // Read byte-wise up to the end of the head: whatever follows belongs to the tunnel.
-            let n = stream
-                .read(&mut buf[..1])
-                .await
-                .map_err(|e| TunnelError::Io(e.to_string()))?;
+            let n = stream.read(&mut buf[..1]).await.map_err(|e| TunnelError::Io(e.to_string()))?;
             if n == 0 {
                 return Err(TunnelError::Closed(if head.is_empty() {
                     "the proxy closed the connection without answering".to_owned()
@@ -195,20 +168,14 @@ pub async fn connect(
                 return Err(TunnelError::NotHttp(describe_bytes(&head)));
             }
             if head.len() >= MAX_HEAD {
-                return Err(TunnelError::NotHttp(format!(
-                    "response head larger than {} KiB",
-                    MAX_HEAD / 1024
-                )));
+                return Err(TunnelError::NotHttp(format!("response head larger than {} KiB", MAX_HEAD / 1024)));
             }
         }
         parse_head(&head, start)
     };
     match tokio::time::timeout(timeout, io).await {
         Ok(r) => r,
-        Err(_) => Err(TunnelError::Timeout(format!(
-            "no answer to CONNECT within {:.1} s",
-            timeout.as_secs_f64()
-        ))),
+        Err(_) => Err(TunnelError::Timeout(format!("no answer to CONNECT within {:.1} s", timeout.as_secs_f64()))),
     }
 }
 
@@ -216,10 +183,7 @@ fn describe_bytes(b: &[u8]) -> String {
     if b.first() == Some(&0x16) || b.first() == Some(&0x15) {
         "the proxy answered with TLS: it expects https:// in the proxy URL".to_owned()
     } else {
-        format!(
-            "the proxy answered {:?}, not HTTP",
-            String::from_utf8_lossy(b)
-        )
+        format!("the proxy answered {:?}, not HTTP", String::from_utf8_lossy(b))
     }
 }
 
@@ -229,9 +193,7 @@ fn parse_head(head: &[u8], start: Instant) -> Result<ConnectReply, TunnelError> 
     let status_line = lines.next().unwrap_or_default();
     let mut parts = status_line.splitn(3, ' ');
     let (Some(version), Some(code)) = (parts.next(), parts.next()) else {
-        return Err(TunnelError::NotHttp(format!(
-            "bad status line {status_line:?}"
-        )));
+        return Err(TunnelError::NotHttp(format!("bad status line {status_line:?}")));
     };
     let status: u16 = code
         .parse()
@@ -279,21 +241,14 @@ pub async fn open_proxy(
     if proxy.scheme() != "https" {
         return Ok((Box::new(tcp), elapsed));
     }
-    let host = proxy
-        .host_str()
-        .unwrap_or_default()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
+    let host = proxy.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
     let name = rustls::pki_types::ServerName::try_from(host)
         .map_err(|e| OpenError::Tls(format!("proxy host is not a valid TLS name: {e}")))?;
     let connector = tokio_rustls::TlsConnector::from(Arc::new(crate::net::tls_config(roots, &[])));
     match tokio::time::timeout(timeout, connector.connect(name, tcp)).await {
         Ok(Ok(tls)) => Ok((Box::new(tls), elapsed)),
         Ok(Err(e)) => Err(OpenError::Tls(format!("TLS with the proxy failed: {e}"))),
-        Err(_) => Err(OpenError::Tls(
-            "TLS with the proxy did not finish in time".to_owned(),
-        )),
+        Err(_) => Err(OpenError::Tls("TLS with the proxy did not finish in time".to_owned())),
     }
 }
 
@@ -304,11 +259,7 @@ mod base64_lite {
     pub fn encode(input: &[u8]) -> String {
         let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
         for chunk in input.chunks(3) {
-            let b = [
-                chunk[0],
-                *chunk.get(1).unwrap_or(&0),
-                *chunk.get(2).unwrap_or(&0),
-            ];
+            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             for i in 0..4 {
                 if i <= chunk.len() {
@@ -345,14 +296,8 @@ mod tests {
     fn heads_parse() {
         let r = parse_head(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"x\"\r\nProxy-Authenticate: Negotiate\r\n\r\n", Instant::now()).unwrap();
         assert_eq!(r.status, 407);
-        assert_eq!(
-            r.header_values("proxy-authenticate"),
-            ["Basic realm=\"x\"", "Negotiate"]
-        );
-        assert!(matches!(
-            parse_head(b"SSH-2.0-x\r\n\r\n", Instant::now()),
-            Err(TunnelError::NotHttp(_))
-        ));
+        assert_eq!(r.header_values("proxy-authenticate"), ["Basic realm=\"x\"", "Negotiate"]);
+        assert!(matches!(parse_head(b"SSH-2.0-x\r\n\r\n", Instant::now()), Err(TunnelError::NotHttp(_))));
     }
 
     #[test]

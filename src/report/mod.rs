@@ -37,11 +37,7 @@ impl Target {
             host: config.api_host().to_owned(),
             port: config.api_port(),
             model: config.model.clone(),
-            proxy: net
-                .proxy
-                .as_ref()
-                .filter(|p| p.in_path().is_some())
-                .map(|p| p.display()),
+            proxy: net.proxy.as_ref().filter(|p| p.in_path().is_some()).map(|p| p.display()),
         }
     }
 }
@@ -60,22 +56,14 @@ pub struct Style {
 /// The terminal's width, or 80 when stdout is not a terminal. Kept between 60 and 120.
 #[must_use]
 pub fn terminal_width() -> usize {
-    terminal_size::terminal_size_of(io::stdout())
-        .map_or(80, |(w, _)| usize::from(w.0))
-        .clamp(60, 120)
+    terminal_size::terminal_size_of(io::stdout()).map_or(80, |(w, _)| usize::from(w.0)).clamp(60, 120)
 }
 
 /// Renders `run` in `format` to `w`.
 ///
 /// # Errors
 /// Write errors.
-pub fn render(
-    format: Format,
-    run: &RunReport,
-    target: &Target,
-    style: Style,
-    w: &mut impl Write,
-) -> io::Result<()> {
+pub fn render(format: Format, run: &RunReport, target: &Target, style: Style, w: &mut impl Write) -> io::Result<()> {
     match format {
         Format::Table => table::render(run, target, style, w),
         Format::Json => json::render(run, target, w),

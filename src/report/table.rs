@@ -19,11 +19,7 @@ const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
 fn paint(style: Style, color: &str, text: &str) -> String {
-    if style.color {
-        format!("{color}{text}{RESET}")
-    } else {
-        text.to_owned()
-    }
+    if style.color { format!("{color}{text}{RESET}") } else { text.to_owned() }
 }
 
 fn status_color(status: Status) -> &'static str {
@@ -67,31 +63,10 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 ///
 /// # Errors
 /// Write errors.
-pub fn render(
-    run: &RunReport,
-    target: &Target,
-    style: Style,
-    w: &mut impl Write,
-) -> io::Result<()> {
+pub fn render(run: &RunReport, target: &Target, style: Style, w: &mut impl Write) -> io::Result<()> {
     let proxy = target.proxy.as_deref().unwrap_or("none");
-    writeln!(
-        w,
-        "{}",
-        paint(
-            style,
-            BOLD,
-            &format!("openai-doctor {}", env!("CARGO_PKG_VERSION"))
-        )
-    )?;
-    writeln!(
-        w,
-        "{}",
-        wrap(
-            &format!("target {} · proxy {proxy}", target.base_url),
-            style.width,
-            "  "
-        )
-    )?;
+    writeln!(w, "{}", paint(style, BOLD, &format!("openai-doctor {}", env!("CARGO_PKG_VERSION"))))?;
+    writeln!(w, "{}", wrap(&format!("target {} · proxy {proxy}", target.base_url), style.width, "  "))?;
     writeln!(w)?;
     let id_width = run.checks.iter().map(|c| c.id.len()).max().unwrap_or(9);
     let indent = " ".repeat(id_width + 6);
@@ -101,20 +76,12 @@ pub fn render(
     writeln!(w)?;
     let verdict = format!("{} {}", verdict_word(run), run.verdict.summary);
     let color = status_color(run.verdict.status);
-    writeln!(
-        w,
-        "{}",
-        paint(style, color, &wrap(&verdict, style.width, "  "))
-    )?;
+    writeln!(w, "{}", paint(style, color, &wrap(&verdict, style.width, "  ")))?;
     if run.verdict.root_cause.is_some() && !style.verbose {
         writeln!(
             w,
             "{}",
-            paint(
-                style,
-                DIM,
-                "Run with -v for details, or `openai-doctor explain CODE` for a finding."
-            )
+            paint(style, DIM, "Run with -v for details, or `openai-doctor explain CODE` for a finding.")
         )?;
     }
     if style.verbose && !run.requests.is_empty() {
@@ -133,13 +100,7 @@ fn verdict_word(run: &RunReport) -> &'static str {
     }
 }
 
-fn write_check(
-    check: &CheckReport,
-    style: Style,
-    id_width: usize,
-    indent: &str,
-    w: &mut impl Write,
-) -> io::Result<()> {
+fn write_check(check: &CheckReport, style: Style, id_width: usize, indent: &str, w: &mut impl Write) -> io::Result<()> {
     let sym = paint(style, status_color(check.status), symbol(check.status));
     let prefix = format!("  {sym} {:<id_width$}  ", check.id);
     // The prefix's ANSI codes take no columns: wrap as if it were plain.
@@ -161,35 +122,14 @@ fn write_check(
         writeln!(w, "{indent}{mark} {}", &wrapped[plain.len()..])?;
         if !f.remedy.is_empty() {
             let fix = format!("fix: {}", f.remedy);
-            writeln!(
-                w,
-                "{}",
-                wrap_after(
-                    &format!("{indent}  "),
-                    &fix,
-                    style.width,
-                    &format!("{indent}  ")
-                )
-            )?;
+            writeln!(w, "{}", wrap_after(&format!("{indent}  "), &fix, style.width, &format!("{indent}  ")))?;
         }
     }
     if style.verbose && check.status != Status::Skip {
         for line in detail_lines(&check.details, "") {
-            writeln!(
-                w,
-                "{}",
-                paint(
-                    style,
-                    DIM,
-                    &wrap_after(indent, &line, style.width, &format!("{indent}    "))
-                )
-            )?;
+            writeln!(w, "{}", paint(style, DIM, &wrap_after(indent, &line, style.width, &format!("{indent}    "))))?;
         }
-        writeln!(
-            w,
-            "{indent}{}",
-            paint(style, DIM, &format!("took {}", ms(check.duration_ms)))
-        )?;
+        writeln!(w, "{indent}{}", paint(style, DIM, &format!("took {}", ms(check.duration_ms))))?;
     }
     Ok(())
 }
@@ -200,20 +140,13 @@ fn detail_lines(v: &Value, prefix: &str) -> Vec<String> {
     match v {
         Value::Object(map) => {
             for (k, x) in map {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
                 match x {
                     Value::Null => {}
                     Value::Object(_) => out.extend(detail_lines(x, &key)),
                     Value::Array(a) if a.is_empty() => {}
                     Value::Array(a) if a.iter().all(|e| !e.is_object()) => {
-                        out.push(format!(
-                            "{key}: {}",
-                            a.iter().map(scalar).collect::<Vec<_>>().join(", ")
-                        ));
+                        out.push(format!("{key}: {}", a.iter().map(scalar).collect::<Vec<_>>().join(", ")));
                     }
                     Value::Array(a) => {
                         for (i, e) in a.iter().enumerate() {
@@ -241,16 +174,7 @@ fn compact(v: &Value) -> String {
         Value::Object(map) => map
             .iter()
             .filter(|(_, x)| !x.is_null())
-            .map(|(k, x)| {
-                format!(
-                    "{k}={}",
-                    if x.is_object() || x.is_array() {
-                        x.to_string()
-                    } else {
-                        scalar(x)
-                    }
-                )
-            })
+            .map(|(k, x)| format!("{k}={}", if x.is_object() || x.is_array() { x.to_string() } else { scalar(x) }))
             .collect::<Vec<_>>()
             .join(" "),
         other => scalar(other),
@@ -265,17 +189,9 @@ fn requests_table(run: &RunReport, width: usize) -> Table {
         .set_width(u16::try_from(width).unwrap_or(80))
         .set_header(["at (UTC)", "check", "request", "result", "time"]);
     for r in &run.requests {
-        let result = r
-            .status
-            .map_or_else(|| r.error.clone().unwrap_or_default(), |s| s.to_string());
+        let result = r.status.map_or_else(|| r.error.clone().unwrap_or_default(), |s| s.to_string());
         let at = r.at.get(11..23).unwrap_or(&r.at).to_owned();
-        table.add_row([
-            at,
-            r.check.to_owned(),
-            format!("{} {}", r.method, r.url),
-            result,
-            ms(r.duration_ms),
-        ]);
+        table.add_row([at, r.check.to_owned(), format!("{} {}", r.method, r.url), result, ms(r.duration_ms)]);
     }
     table
 }

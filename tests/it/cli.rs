@@ -6,21 +6,10 @@ use crate::support::{doctor, run};
 fn help_lists_the_groups_and_examples() {
     let r = run(doctor().arg("--help"), &[]);
     assert_eq!(r.code, 0);
-    for text in [
-        "Target:",
-        "Network:",
-        "Request:",
-        "Output:",
-        "--base-url",
-        "--deadline",
-        "Inside a container",
-        "Exit codes",
-    ] {
-        assert!(
-            r.stdout.contains(text),
-            "--help lacks {text:?}:\n{}",
-            r.stdout
-        );
+    for text in
+        ["Target:", "Network:", "Request:", "Output:", "--base-url", "--deadline", "Inside a container", "Exit codes"]
+    {
+        assert!(r.stdout.contains(text), "--help lacks {text:?}:\n{}", r.stdout);
     }
     assert!(!r.stdout.contains("--api-key"), "the key is never a flag");
 }
@@ -29,11 +18,7 @@ fn help_lists_the_groups_and_examples() {
 fn unknown_flags_exit_2_with_a_helpful_message() {
     let r = run(doctor().arg("--bogus"), &[]);
     assert_eq!(r.code, 2, "{r:?}");
-    assert!(
-        r.stderr.contains("--bogus") && r.stderr.contains("--help"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("--bogus") && r.stderr.contains("--help"), "{}", r.stderr);
 }
 
 #[test]
@@ -49,39 +34,19 @@ fn bad_values_exit_2_and_say_what_is_wrong() {
     ] {
         let r = run(doctor().args(&args), &[]);
         assert_eq!(r.code, 2, "{args:?}: {r:?}");
-        assert!(
-            r.stderr.contains(expect),
-            "{args:?}: stderr lacks {expect:?}:\n{}",
-            r.stderr
-        );
-        assert!(
-            r.stdout.is_empty(),
-            "{args:?}: nothing on stdout on a usage error"
-        );
+        assert!(r.stderr.contains(expect), "{args:?}: stderr lacks {expect:?}:\n{}", r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?}: nothing on stdout on a usage error");
     }
 }
 
 #[test]
 fn an_unreadable_ca_file_is_an_input_error() {
-    let r = run(
-        doctor().args(["--ca-file", "/nonexistent/ca.pem", "--only", "container"]),
-        &[],
-    );
+    let r = run(doctor().args(["--ca-file", "/nonexistent/ca.pem", "--only", "container"]), &[]);
     assert_eq!(r.code, 2, "{r:?}");
-    assert!(
-        r.stderr.contains("cannot read CA file /nonexistent/ca.pem"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("cannot read CA file /nonexistent/ca.pem"), "{}", r.stderr);
     let dir = tempfile::tempdir().unwrap();
     let junk = crate::support::write(dir.path(), "junk.pem", "not a certificate\n");
-    let r = run(
-        doctor()
-            .arg("--ca-file")
-            .arg(&junk)
-            .args(["--only", "container"]),
-        &[],
-    );
+    let r = run(doctor().arg("--ca-file").arg(&junk).args(["--only", "container"]), &[]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("holds no certificate"), "{}", r.stderr);
 }
@@ -90,29 +55,10 @@ fn an_unreadable_ca_file_is_an_input_error() {
 fn checks_lists_every_id_in_report_order() {
     let r = run(doctor().arg("checks"), &[]);
     assert_eq!(r.code, 0);
-    let ids = [
-        "status",
-        "dns",
-        "tls",
-        "proxy",
-        "payload",
-        "probe",
-        "timeout",
-        "container",
-    ];
-    let positions: Vec<usize> = ids
-        .iter()
-        .map(|id| {
-            r.stdout
-                .find(&format!("{id} "))
-                .unwrap_or_else(|| panic!("{id} missing"))
-        })
-        .collect();
-    assert!(
-        positions.windows(2).all(|w| w[0] < w[1]),
-        "order: {positions:?}\n{}",
-        r.stdout
-    );
+    let ids = ["status", "dns", "tls", "proxy", "payload", "probe", "timeout", "container"];
+    let positions: Vec<usize> =
+        ids.iter().map(|id| r.stdout.find(&format!("{id} ")).unwrap_or_else(|| panic!("{id} missing"))).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "order: {positions:?}\n{}", r.stdout);
     assert!(r.stdout.contains("guide step"), "{}", r.stdout);
 }
 
@@ -120,18 +66,10 @@ fn checks_lists_every_id_in_report_order() {
 fn explain_prints_the_long_text_and_rejects_unknown_codes() {
     let r = run(doctor().args(["explain", "status.major_outage"]), &[]);
     assert_eq!(r.code, 0);
-    assert!(
-        r.stdout.contains("Fix:") && r.stdout.contains("Verify:"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("Fix:") && r.stdout.contains("Verify:"), "{}", r.stdout);
     let r = run(doctor().args(["explain", "nope"]), &[]);
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("container.ndots"),
-        "lists known codes: {}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("container.ndots"), "lists known codes: {}", r.stderr);
 }
 
 #[test]

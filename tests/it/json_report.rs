@@ -5,54 +5,28 @@ use crate::support::world::World;
 use crate::support::{doctor, run};
 
 fn validator() -> jsonschema::Validator {
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../../schema/report.schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(include_str!("../../schema/report.schema.json")).unwrap();
     jsonschema::validator_for(&schema).expect("the schema itself is valid")
 }
 
 #[test]
 fn json_reports_match_the_schema_in_healthy_and_broken_worlds() {
     let world = World::healthy();
-    let broken =
-        server::http(|_| Reply::new(502, "text/html", "<html><body>Bad gateway</body></html>"));
+    let broken = server::http(|_| Reply::new(502, "text/html", "<html><body>Bad gateway</body></html>"));
     let v = validator();
     for status_url in [world.status.url(), broken.url()] {
-        let r = run(
-            doctor()
-                .args(["--format", "json"])
-                .args(world.args())
-                .args(["--status-url", &status_url]),
-            &[],
-        );
+        let r = run(doctor().args(["--format", "json"]).args(world.args()).args(["--status-url", &status_url]), &[]);
         let doc = r.json();
-        let errors: Vec<String> = v
-            .iter_errors(&doc)
-            .map(|e| format!("{e} at {}", e.instance_path()))
-            .collect();
-        assert!(
-            errors.is_empty(),
-            "schema errors: {errors:#?}\n{}",
-            r.stdout
-        );
+        let errors: Vec<String> = v.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "schema errors: {errors:#?}\n{}", r.stdout);
         assert_eq!(doc["schema_version"], 1);
-        let ids: Vec<&str> = doc["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap())
-            .collect();
-        assert_eq!(
-            ids,
-            ["status", "dns", "tls", "proxy", "container"],
-            "report order"
-        );
-        assert!(
-            doc["requests"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|q| q["url"].as_str().unwrap().starts_with(&status_url))
-        );
+        let ids: Vec<&str> = doc["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["status", "dns", "tls", "proxy", "probe", "timeout", "container"], "report order");
+        for q in doc["requests"].as_array().unwrap() {
+            let url = q["url"].as_str().unwrap();
+            let expected = if q["check"] == "status" { status_url.clone() } else { world.base_url() };
+            assert!(url.starts_with(&expected), "{url} is not under {expected}");
+        }
         assert!(r.stderr.is_empty(), "nothing on stderr: {}", r.stderr);
     }
 }
@@ -60,21 +34,10 @@ fn json_reports_match_the_schema_in_healthy_and_broken_worlds() {
 #[test]
 fn the_key_is_not_in_any_output_even_when_servers_echo_it() {
     let world = World::healthy();
-    let srv = server::http(|_| {
-        Reply::new(
-            500,
-            "text/plain",
-            format!("oops {}", crate::support::FAKE_KEY),
-        )
-    });
+    let srv = server::http(|_| Reply::new(500, "text/plain", format!("oops {}", crate::support::FAKE_KEY)));
     for format in ["table", "json", "markdown"] {
-        let r = run(
-            doctor()
-                .args(["--format", format, "-v"])
-                .args(world.args())
-                .args(["--status-url", &srv.url()]),
-            &[],
-        );
+        let r =
+            run(doctor().args(["--format", format, "-v"]).args(world.args()).args(["--status-url", &srv.url()]), &[]);
         assert!(!r.stdout.is_empty());
     }
 }

@@ -8,4 +8,5 @@ mod cli;
 mod container;
 mod json_report;
 mod network;
+mod probe;
 mod status;

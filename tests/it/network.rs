@@ -20,26 +20,11 @@ fn status_page() -> server::Server {
 
 /// Runs the doctor in JSON. Unless the test brings its own, a loopback nameserver with an empty
 /// zone answers every lookup, so nothing leaves loopback.
-fn doctor_run(
-    base_url: &str,
-    status: &server::Server,
-    extra: &[&str],
-    env: &[(&str, &str)],
-    secrets: &[&str],
-) -> Run {
+fn doctor_run(base_url: &str, status: &server::Server, extra: &[&str], env: &[(&str, &str)], secrets: &[&str]) -> Run {
     let fallback = dns::serve(&[]);
     let mut cmd = doctor();
-    cmd.args([
-        "--format",
-        "json",
-        "--skip",
-        "container",
-        "--base-url",
-        base_url,
-        "--status-url",
-        &status.url(),
-    ])
-    .args(extra);
+    cmd.args(["--format", "json", "--skip", "container", "--base-url", base_url, "--status-url", &status.url()])
+        .args(extra);
     if !extra.contains(&"--dns-server") {
         cmd.args(["--dns-server", &fallback.arg()]);
     }
@@ -54,7 +39,7 @@ fn statuses(r: &Run) -> Vec<(String, String, Option<String>)> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["id"] != "container")
+        .filter(|c| ["status", "dns", "tls", "proxy"].contains(&c["id"].as_str().unwrap()))
         .map(|c| {
             (
                 c["id"].as_str().unwrap().to_owned(),
@@ -66,9 +51,7 @@ fn statuses(r: &Run) -> Vec<(String, String, Option<String>)> {
 }
 
 fn st(v: &[(&str, &str, Option<&str>)]) -> Vec<(String, String, Option<String>)> {
-    v.iter()
-        .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), c.map(str::to_owned)))
-        .collect()
+    v.iter().map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), c.map(str::to_owned))).collect()
 }
 
 fn finding(r: &Run, check: &str, i: usize) -> (String, String, String) {
@@ -83,64 +66,32 @@ fn finding(r: &Run, check: &str, i: usize) -> (String, String, String) {
 #[test]
 fn healthy_path_through_the_test_nameserver_and_ca() {
     let pki = Pki::new("Doctor Test Root", "openai-doctor tests");
-    let api = server::https(pki.server_config(&["api.test"], Validity::Current), |_| {
-        Reply::json(200, &json!({"data": []}))
-    });
+    let api =
+        server::https(pki.server_config(&["api.test"], Validity::Current), |_| Reply::json(200, &json!({"data": []})));
     let ns = dns::serve(&[("api.test", "127.0.0.1")]);
     let status = status_page();
     let base = format!("https://api.test:{}/v1", api.addr.port());
-    let r = doctor_run(
-        &base,
-        &status,
-        &[
-            "--dns-server",
-            &ns.arg(),
-            "--ca-file",
-            pki.ca_file.to_str().unwrap(),
-        ],
-        &[],
-        &[],
-    );
+    let r =
+        doctor_run(&base, &status, &["--dns-server", &ns.arg(), "--ca-file", pki.ca_file.to_str().unwrap()], &[], &[]);
     assert_eq!(
         statuses(&r),
-        st(&[
-            ("status", "pass", None),
-            ("dns", "pass", None),
-            ("tls", "warn", None),
-            ("proxy", "info", None)
-        ]),
+        st(&[("status", "pass", None), ("dns", "pass", None), ("tls", "warn", None), ("proxy", "info", None)]),
         "{}",
         r.stdout
     );
     assert_eq!(r.code, 0);
     let dns = r.check("dns");
-    assert!(
-        dns["summary"]
-            .as_str()
-            .unwrap()
-            .contains("api.test → 127.0.0.1"),
-        "{dns}"
-    );
+    assert!(dns["summary"].as_str().unwrap().contains("api.test → 127.0.0.1"), "{dns}");
     assert_eq!(dns["details"]["lookups"][0]["ttl"], 300);
     let tls = r.check("tls");
-    assert!(
-        tls["summary"].as_str().unwrap().contains("TLS 1.3"),
-        "{tls}"
-    );
+    assert!(tls["summary"].as_str().unwrap().contains("TLS 1.3"), "{tls}");
     assert_eq!(tls["details"]["chain"][0]["names"][0], "api.test");
     // Trusted by the doctor through --ca-file, by no real client: it says which and how to fix each.
     let (code, msg, fix) = finding(&r, "tls", 0);
     assert_eq!(code, "tls.client_trust");
+    assert!(msg.contains("Python openai / httpx") && msg.contains("Node.js openai") && msg.contains("curl"), "{msg}");
     assert!(
-        msg.contains("Python openai / httpx")
-            && msg.contains("Node.js openai")
-            && msg.contains("curl"),
-        "{msg}"
-    );
-    assert!(
-        fix.contains("SSL_CERT_FILE")
-            && fix.contains("NODE_EXTRA_CA_CERTS")
-            && fix.contains("REQUESTS_CA_BUNDLE"),
+        fix.contains("SSL_CERT_FILE") && fix.contains("NODE_EXTRA_CA_CERTS") && fix.contains("REQUESTS_CA_BUNDLE"),
         "{fix}"
     );
 }
@@ -149,31 +100,19 @@ fn healthy_path_through_the_test_nameserver_and_ca() {
 fn curl_works_but_python_requests_and_node_do_not() {
     // SSL_CERT_FILE holds the CA: OS-store clients and httpx trust it; requests and Node.js do not.
     let pki = Pki::new("Corp Root", "Corp");
-    let api = server::https(pki.server_config(&["api.test"], Validity::Current), |_| {
-        Reply::json(200, &json!({}))
-    });
+    let api = server::https(pki.server_config(&["api.test"], Validity::Current), |_| Reply::json(200, &json!({})));
     let ns = dns::serve(&[("api.test", "127.0.0.1")]);
     let status = status_page();
     let base = format!("https://api.test:{}/v1", api.addr.port());
     let ca = pki.ca_file.to_str().unwrap();
-    let r = doctor_run(
-        &base,
-        &status,
-        &["--dns-server", &ns.arg(), "--only", "dns,tls"],
-        &[("SSL_CERT_FILE", ca)],
-        &[],
-    );
+    let r =
+        doctor_run(&base, &status, &["--dns-server", &ns.arg(), "--only", "dns,tls"], &[("SSL_CERT_FILE", ca)], &[]);
     let clients = r.check("tls")["details"]["clients"].clone();
     let trusted: Vec<(&str, bool)> = clients
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| {
-            (
-                c["client"].as_str().unwrap(),
-                c["trusted"].as_bool().unwrap(),
-            )
-        })
+        .map(|c| (c["client"].as_str().unwrap(), c["trusted"].as_bool().unwrap()))
         .collect();
     assert_eq!(
         trusted,
@@ -187,9 +126,7 @@ fn curl_works_but_python_requests_and_node_do_not() {
     let (_, msg, fix) = finding(&r, "tls", 0);
     assert!(msg.contains("Python requests, Node.js openai"), "{msg}");
     assert!(
-        fix.contains("REQUESTS_CA_BUNDLE")
-            && fix.contains("NODE_EXTRA_CA_CERTS")
-            && !fix.contains("SSL_CERT_FILE="),
+        fix.contains("REQUESTS_CA_BUNDLE") && fix.contains("NODE_EXTRA_CA_CERTS") && !fix.contains("SSL_CERT_FILE="),
         "{fix}"
     );
 }
@@ -197,10 +134,7 @@ fn curl_works_but_python_requests_and_node_do_not() {
 #[test]
 fn interception_ca_is_named_with_the_fix_per_client() {
     let zscaler = Pki::new("Zscaler Root CA", "Zscaler Inc.");
-    let api = server::https(
-        zscaler.server_config(&["api.test"], Validity::Current),
-        |_| Reply::json(200, &json!({})),
-    );
+    let api = server::https(zscaler.server_config(&["api.test"], Validity::Current), |_| Reply::json(200, &json!({})));
     let ns = dns::serve(&[("api.test", "127.0.0.1")]);
     let status = status_page();
     let r = doctor_run(
@@ -214,16 +148,8 @@ fn interception_ca_is_named_with_the_fix_per_client() {
     assert_eq!(r.json()["verdict"]["root_cause"], "tls");
     let (code, msg, fix) = finding(&r, "tls", 0);
     assert_eq!(code, "tls.unknown_issuer");
-    assert!(
-        msg.contains("CN=Zscaler Root CA, O=Zscaler Inc.") && msg.contains("TLS-inspecting proxy"),
-        "{msg}"
-    );
-    for var in [
-        "SSL_CERT_FILE",
-        "NODE_EXTRA_CA_CERTS",
-        "REQUESTS_CA_BUNDLE",
-        "--ca-file",
-    ] {
+    assert!(msg.contains("CN=Zscaler Root CA, O=Zscaler Inc.") && msg.contains("TLS-inspecting proxy"), "{msg}");
+    for var in ["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "--ca-file"] {
         assert!(fix.contains(var), "{var} missing from {fix}");
     }
 }
@@ -235,12 +161,7 @@ fn expired_not_yet_valid_and_wrong_name_are_told_apart() {
     let status = status_page();
     let ca = pki.ca_file.to_str().unwrap().to_owned();
     for (names, validity, code, words) in [
-        (
-            &["api.test"][..],
-            Validity::Expired,
-            "tls.expired",
-            vec!["valid until 2021-01-01", "local clock"],
-        ),
+        (&["api.test"][..], Validity::Expired, "tls.expired", vec!["valid until 2021-01-01", "local clock"]),
         (
             &["api.test"][..],
             Validity::NotYetValid,
@@ -254,9 +175,7 @@ fn expired_not_yet_valid_and_wrong_name_are_told_apart() {
             vec!["valid for other.example, www.other.example, not for api.test"],
         ),
     ] {
-        let api = server::https(pki.server_config(names, validity), |_| {
-            Reply::json(200, &json!({}))
-        });
+        let api = server::https(pki.server_config(names, validity), |_| Reply::json(200, &json!({})));
         let r = doctor_run(
             &format!("https://api.test:{}/v1", api.addr.port()),
             &status,
@@ -277,21 +196,10 @@ fn expired_not_yet_valid_and_wrong_name_are_told_apart() {
 fn nxdomain_fails_dns_and_blocks_tls() {
     let ns = dns::serve(&[("api.test", "127.0.0.1")]);
     let status = status_page();
-    let r = doctor_run(
-        "https://missing.test/v1",
-        &status,
-        &["--dns-server", &ns.arg()],
-        &[],
-        &[],
-    );
+    let r = doctor_run("https://missing.test/v1", &status, &["--dns-server", &ns.arg()], &[], &[]);
     assert_eq!(
         statuses(&r),
-        st(&[
-            ("status", "pass", None),
-            ("dns", "fail", None),
-            ("tls", "skip", Some("dns")),
-            ("proxy", "info", None)
-        ])
+        st(&[("status", "pass", None), ("dns", "fail", None), ("tls", "skip", Some("dns")), ("proxy", "info", None)])
     );
     assert_eq!(r.json()["verdict"]["root_cause"], "dns");
     let (code, msg, _) = finding(&r, "dns", 0);
@@ -328,37 +236,19 @@ fn a_silent_nameserver_is_a_timeout_within_the_deadline() {
     assert!(r.elapsed < Duration::from_secs(7), "took {:?}", r.elapsed);
     let (code, msg, fix) = finding(&r, "dns", 0);
     assert_eq!(code, "dns.timeout", "{msg}");
-    assert!(
-        msg.contains("no answer within") && msg.contains(&hole.addr.to_string()),
-        "{msg}"
-    );
+    assert!(msg.contains("no answer within") && msg.contains(&hole.addr.to_string()), "{msg}");
     assert!(fix.contains("port 53"), "{fix}");
-    assert_eq!(
-        statuses(&r)[2],
-        ("tls".to_owned(), "skip".to_owned(), Some("dns".to_owned()))
-    );
+    assert_eq!(statuses(&r)[2], ("tls".to_owned(), "skip".to_owned(), Some("dns".to_owned())));
 }
 
 #[test]
 fn closed_port_and_silent_listener() {
     let status = status_page();
-    let r = doctor_run(
-        &format!("https://127.0.0.1:{}/v1", closed_port()),
-        &status,
-        &[],
-        &[],
-        &[],
-    );
+    let r = doctor_run(&format!("https://127.0.0.1:{}/v1", closed_port()), &status, &[], &[], &[]);
     assert_eq!(finding(&r, "tls", 0).0, "tls.connect_refused");
     assert_eq!(r.json()["verdict"]["root_cause"], "tls");
     let s = silent();
-    let r = doctor_run(
-        &format!("https://127.0.0.1:{}/v1", s.addr.port()),
-        &status,
-        &["--deadline", "4"],
-        &[],
-        &[],
-    );
+    let r = doctor_run(&format!("https://127.0.0.1:{}/v1", s.addr.port()), &status, &["--deadline", "4"], &[], &[]);
     assert!(r.elapsed < Duration::from_secs(5), "took {:?}", r.elapsed);
     let (code, msg, _) = finding(&r, "tls", 0);
     assert_eq!(code, "tls.handshake_timeout", "{msg}");
@@ -377,20 +267,12 @@ fn a_dead_proxy_is_the_root_cause_and_tls_is_blocked() {
     );
     assert_eq!(
         statuses(&r),
-        st(&[
-            ("status", "skip", None),
-            ("dns", "pass", None),
-            ("tls", "skip", Some("proxy")),
-            ("proxy", "fail", None)
-        ])
+        st(&[("status", "skip", None), ("dns", "pass", None), ("tls", "skip", Some("proxy")), ("proxy", "fail", None)])
     );
     assert_eq!(r.json()["verdict"]["root_cause"], "proxy");
     let (code, msg, fix) = finding(&r, "proxy", 1);
     assert_eq!(code, "proxy.refused");
-    assert!(
-        msg.contains("from HTTPS_PROXY") && msg.contains(&format!("127.0.0.1:{port}")),
-        "{msg}"
-    );
+    assert!(msg.contains("from HTTPS_PROXY") && msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
     assert!(fix.contains("HTTPS_PROXY"), "{fix}");
 }
 
@@ -408,10 +290,7 @@ fn a_stalled_proxy_ends_within_the_deadline() {
     assert!(r.elapsed < Duration::from_secs(5), "took {:?}", r.elapsed);
     let (code, msg, _) = finding(&r, "proxy", 1);
     assert_eq!(code, "proxy.timeout", "{msg}");
-    assert!(
-        msg.contains("accepted the connection but no answer to CONNECT"),
-        "{msg}"
-    );
+    assert!(msg.contains("accepted the connection but no answer to CONNECT"), "{msg}");
 }
 
 #[test]
@@ -421,25 +300,12 @@ fn malformed_proxy_variables_and_typos() {
         "https://api.openai.com/v1",
         &status,
         &["--only", "proxy"],
-        &[
-            ("https_proxy", "ftp://p:1"),
-            ("HTTPS_PROXY", "http://other:1"),
-            ("HTTP_PORXY", "x"),
-        ],
+        &[("https_proxy", "ftp://p:1"), ("HTTPS_PROXY", "http://other:1"), ("HTTP_PORXY", "x")],
         &[],
     );
     let p = r.check("proxy");
-    let codes: Vec<&str> = p["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        codes,
-        ["proxy.case_conflict", "proxy.typo", "proxy.bad_url"],
-        "{p}"
-    );
+    let codes: Vec<&str> = p["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["proxy.case_conflict", "proxy.typo", "proxy.bad_url"], "{p}");
     assert_eq!(p["status"], "fail");
 }
 
@@ -450,30 +316,19 @@ fn no_proxy_bypass_is_reported_and_the_connection_is_direct() {
         "https://api.openai.com/v1",
         &status,
         &["--only", "proxy"],
-        &[
-            ("HTTPS_PROXY", "http://127.0.0.1:9"),
-            ("NO_PROXY", "localhost,.openai.com"),
-        ],
+        &[("HTTPS_PROXY", "http://127.0.0.1:9"), ("NO_PROXY", "localhost,.openai.com")],
         &[],
     );
     let p = r.check("proxy");
     assert_eq!(p["status"], "info", "{p}");
-    assert!(
-        p["summary"]
-            .as_str()
-            .unwrap()
-            .contains("NO_PROXY `.openai.com` bypasses HTTPS_PROXY"),
-        "{p}"
-    );
+    assert!(p["summary"].as_str().unwrap().contains("NO_PROXY `.openai.com` bypasses HTTPS_PROXY"), "{p}");
     assert!(r.json()["target"]["proxy"].is_null());
 }
 
 #[test]
 fn through_tinyproxy_open_and_with_basic_auth() {
     let pki = Pki::new("Doctor Test Root", "tests");
-    let api = server::https(pki.server_config(&["localhost"], Validity::Current), |_| {
-        Reply::json(200, &json!({}))
-    });
+    let api = server::https(pki.server_config(&["localhost"], Validity::Current), |_| Reply::json(200, &json!({})));
     let status = status_page();
     let base = format!("https://localhost:{}/v1", api.addr.port());
     let ca = pki.ca_file.to_str().unwrap().to_owned();
@@ -488,23 +343,11 @@ fn through_tinyproxy_open_and_with_basic_auth() {
     );
     assert_eq!(
         statuses(&r),
-        st(&[
-            ("status", "pass", None),
-            ("dns", "pass", None),
-            ("tls", "warn", None),
-            ("proxy", "pass", None)
-        ]),
+        st(&[("status", "pass", None), ("dns", "pass", None), ("tls", "warn", None), ("proxy", "pass", None)]),
         "{}",
         r.stdout
     );
-    assert!(
-        r.check("proxy")["summary"]
-            .as_str()
-            .unwrap()
-            .contains("→ 200"),
-        "{}",
-        r.check("proxy")
-    );
+    assert!(r.check("proxy")["summary"].as_str().unwrap().contains("→ 200"), "{}", r.check("proxy"));
     assert_eq!(r.check("tls")["details"]["session"]["version"], "TLS 1.3");
 
     let password = "s3cr3t-Pa55word";
@@ -518,51 +361,21 @@ fn through_tinyproxy_open_and_with_basic_auth() {
         &[password],
     );
     assert_eq!(r.check("proxy")["status"], "pass", "{}", r.stdout);
-    assert_eq!(
-        r.json()["target"]["proxy"],
-        format!("http://doctor:***@127.0.0.1:{}/", authed.port)
-    );
+    assert_eq!(r.json()["target"]["proxy"], format!("http://doctor:***@127.0.0.1:{}/", authed.port));
 
     let wrong = authed.url(Some(("doctor", "wrong-password-123")));
-    let r = doctor_run(
-        &base,
-        &status,
-        &[],
-        &[("HTTPS_PROXY", &wrong), ("NO_PROXY", "127.0.0.1")],
-        &["wrong-password-123"],
-    );
+    let r =
+        doctor_run(&base, &status, &[], &[("HTTPS_PROXY", &wrong), ("NO_PROXY", "127.0.0.1")], &["wrong-password-123"]);
     let (code, msg, fix) = finding(&r, "proxy", 1);
     assert_eq!(code, "proxy.auth_required", "{msg}");
-    assert!(
-        msg.contains("rejected the credentials") && msg.contains("Basic"),
-        "{msg}"
-    );
-    assert!(
-        fix.contains("http://<user>:<password>@<host>:<port>"),
-        "{fix}"
-    );
-    assert_eq!(
-        statuses(&r)[2],
-        (
-            "tls".to_owned(),
-            "skip".to_owned(),
-            Some("proxy".to_owned())
-        )
-    );
+    assert!(msg.contains("rejected the credentials") && msg.contains("Basic"), "{msg}");
+    assert!(fix.contains("http://<user>:<password>@<host>:<port>"), "{fix}");
+    assert_eq!(statuses(&r)[2], ("tls".to_owned(), "skip".to_owned(), Some("proxy".to_owned())));
 
     let none = authed.url(None);
-    let r = doctor_run(
-        &base,
-        &status,
-        &[],
-        &[("HTTPS_PROXY", &none), ("NO_PROXY", "127.0.0.1")],
-        &[],
-    );
+    let r = doctor_run(&base, &status, &[], &[("HTTPS_PROXY", &none), ("NO_PROXY", "127.0.0.1")], &[]);
     let (_, msg, _) = finding(&r, "proxy", 1);
-    assert!(
-        msg.contains("requires credentials and the proxy URL has none"),
-        "{msg}"
-    );
+    assert!(msg.contains("requires credentials and the proxy URL has none"), "{msg}");
 
     // The table output (a person's view) carries no password either.
     let mut cmd = doctor();

@@ -11,12 +11,7 @@ use crate::support::status_pages::{HEALTHY, incident, incident_io, statuspage};
 use crate::support::{doctor, run};
 
 fn status_run(url: &str, extra: &[&str]) -> crate::support::Run {
-    run(
-        doctor()
-            .args(["--only", "status", "--format", "json", "--status-url", url])
-            .args(extra),
-        &[],
-    )
+    run(doctor().args(["--only", "status", "--format", "json", "--status-url", url]).args(extra), &[])
 }
 
 #[test]
@@ -29,31 +24,15 @@ fn healthy_statuspage_passes() {
     assert_eq!(r.code, 0, "{r:?}");
     let c = r.check("status");
     assert_eq!(c["status"], "pass", "{c}");
-    assert!(
-        c["summary"]
-            .as_str()
-            .unwrap()
-            .contains("all 3 API components operational"),
-        "{c}"
-    );
-    assert!(
-        c["summary"].as_str().unwrap().contains("not")
-            || !c["summary"].as_str().unwrap().contains("ChatGPT")
-    );
-    assert_eq!(
-        srv.seen().len(),
-        1,
-        "the incident.io fallback is not fetched when not needed"
-    );
+    assert!(c["summary"].as_str().unwrap().contains("all 3 API components operational"), "{c}");
+    assert!(c["summary"].as_str().unwrap().contains("not") || !c["summary"].as_str().unwrap().contains("ChatGPT"));
+    assert_eq!(srv.seen().len(), 1, "the incident.io fallback is not fetched when not needed");
 }
 
 #[test]
 fn major_outage_of_an_api_component_fails_and_is_the_root_cause() {
     let page = statuspage(
-        &[
-            ("Chat Completions", "major_outage"),
-            ("Embeddings", "operational"),
-        ],
+        &[("Chat Completions", "major_outage"), ("Embeddings", "operational")],
         json!([incident(
             "Elevated error rates on Chat Completions",
             "Chat Completions",
@@ -67,12 +46,7 @@ fn major_outage_of_an_api_component_fails_and_is_the_root_cause() {
     assert_eq!(doc["verdict"]["root_cause"], "status");
     let c = r.check("status");
     assert_eq!(c["status"], "fail");
-    let codes: Vec<&str> = c["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = c["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["status.major_outage", "status.incident"]);
     let incident_msg = c["findings"][1]["message"].as_str().unwrap();
     assert!(
@@ -86,25 +60,12 @@ fn major_outage_of_an_api_component_fails_and_is_the_root_cause() {
 #[test]
 fn an_outage_of_chatgpt_alone_does_not_fail_the_api() {
     // statuspage() always puts ChatGPT in a major outage; only API components count.
-    let page = statuspage(
-        HEALTHY,
-        json!([incident(
-            "ChatGPT login errors",
-            "ChatGPT",
-            "Investigating."
-        )]),
-    );
+    let page = statuspage(HEALTHY, json!([incident("ChatGPT login errors", "ChatGPT", "Investigating.")]));
     let srv = server::http(move |_| Reply::json(200, &page));
     let r = status_run(&srv.url(), &[]);
     let c = r.check("status");
     assert_eq!(c["status"], "pass", "{c}");
-    assert!(
-        c["summary"]
-            .as_str()
-            .unwrap()
-            .contains("1 incident on other products"),
-        "{c}"
-    );
+    assert!(c["summary"].as_str().unwrap().contains("1 incident on other products"), "{c}");
 }
 
 #[test]
@@ -121,10 +82,7 @@ fn degraded_is_a_warning_and_exit_0() {
 #[test]
 fn incident_io_feed_is_read_when_the_summary_is_missing() {
     let feed = incident_io(
-        &[
-            ("Chat Completions", "full_outage"),
-            ("Responses", "operational"),
-        ],
+        &[("Chat Completions", "full_outage"), ("Responses", "operational")],
         json!([{"name": "Chat down", "status": "identified", "published_at": "2026-11-25T11:00:00Z",
                 "affected_components": [{"component_id": "k0", "status": "full_outage"}],
                 "updates": [{"published_at": "2026-11-25T11:05:00Z", "message_string": "Fix in progress"}]}]),
@@ -141,51 +99,20 @@ fn incident_io_feed_is_read_when_the_summary_is_missing() {
     let c = r.check("status");
     assert_eq!(c["status"], "fail");
     assert_eq!(c["details"]["format"], "incident_io");
-    assert!(
-        c["findings"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Chat Completions: major outage"),
-        "{c}"
-    );
-    assert!(
-        c["findings"][1]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Fix in progress"),
-        "{c}"
-    );
+    assert!(c["findings"][0]["message"].as_str().unwrap().contains("Chat Completions: major outage"), "{c}");
+    assert!(c["findings"][1]["message"].as_str().unwrap().contains("Fix in progress"), "{c}");
     let paths: Vec<String> = srv.seen().into_iter().map(|s| s.path).collect();
-    assert_eq!(
-        paths,
-        ["/status/api/v2/summary.json", "/status/proxy/127.0.0.1"]
-    );
+    assert_eq!(paths, ["/status/api/v2/summary.json", "/status/proxy/127.0.0.1"]);
 }
 
 #[test]
 fn garbage_pages_are_a_warning_that_says_what_came_back() {
     for (reply, expect) in [
-        (
-            Reply::new(200, "text/html", "<!DOCTYPE html><html>Login</html>"),
-            "HTML, not JSON",
-        ),
-        (
-            Reply::new(200, "application/json", "{\"ok\": true}"),
-            "not a status page summary",
-        ),
-        (
-            Reply::new(200, "application/json", "{\"compon"),
-            "not valid JSON",
-        ),
+        (Reply::new(200, "text/html", "<!DOCTYPE html><html>Login</html>"), "HTML, not JSON"),
+        (Reply::new(200, "application/json", "{\"ok\": true}"), "not a status page summary"),
+        (Reply::new(200, "application/json", "{\"compon"), "not valid JSON"),
         (Reply::new(503, "text/plain", ""), "HTTP 503, empty body"),
-        (
-            Reply::new(
-                200,
-                "application/octet-stream",
-                vec![0xff, 0xfe, 0x00, 0x01],
-            ),
-            "binary data",
-        ),
+        (Reply::new(200, "application/octet-stream", vec![0xff, 0xfe, 0x00, 0x01]), "binary data"),
     ] {
         let srv = server::http(move |_| reply.clone());
         let r = status_run(&srv.url(), &[]);
@@ -193,10 +120,7 @@ fn garbage_pages_are_a_warning_that_says_what_came_back() {
         let c = r.check("status");
         assert_eq!(c["status"], "warn", "{c}");
         let msg = c["findings"][0]["message"].as_str().unwrap();
-        assert!(
-            msg.starts_with("status unknown:") && msg.contains(expect),
-            "{expect}: {msg}"
-        );
+        assert!(msg.starts_with("status unknown:") && msg.contains(expect), "{expect}: {msg}");
     }
 }
 
@@ -207,13 +131,7 @@ fn an_unreachable_page_is_a_warning() {
     assert_eq!(r.code, 0);
     let c = r.check("status");
     assert_eq!(c["status"], "warn");
-    assert!(
-        c["findings"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("refused"),
-        "{c}"
-    );
+    assert!(c["findings"][0]["message"].as_str().unwrap().contains("refused"), "{c}");
 }
 
 #[test]
@@ -223,23 +141,14 @@ fn a_silent_page_ends_within_the_deadline_as_a_warning() {
     assert!(r.elapsed < Duration::from_secs(3), "took {:?}", r.elapsed);
     let c = r.check("status");
     assert_eq!(c["status"], "warn", "{c}");
-    assert!(
-        c["findings"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("no complete answer within"),
-        "{c}"
-    );
+    assert!(c["findings"][0]["message"].as_str().unwrap().contains("no complete answer within"), "{c}");
 }
 
 #[test]
 fn https_page_with_a_test_ca_passes_only_when_the_ca_is_trusted() {
     let pki = Pki::new("Doctor Test CA", "openai-doctor tests");
     let page = statuspage(HEALTHY, json!([]));
-    let srv = server::https(
-        pki.server_config(&["localhost"], Validity::Current),
-        move |_| Reply::json(200, &page),
-    );
+    let srv = server::https(pki.server_config(&["localhost"], Validity::Current), move |_| Reply::json(200, &page));
     let ca = pki.ca_file.to_str().unwrap();
     let trusted = status_run(&srv.url(), &["--ca-file", ca]);
     assert_eq!(trusted.check("status")["status"], "pass", "{:?}", trusted);
@@ -247,10 +156,7 @@ fn https_page_with_a_test_ca_passes_only_when_the_ca_is_trusted() {
     let c = untrusted.check("status");
     assert_eq!(c["status"], "warn", "{c}");
     let msg = c["findings"][0]["message"].as_str().unwrap();
-    assert!(
-        msg.contains("tls error") && msg.to_lowercase().contains("certificate"),
-        "{msg}"
-    );
+    assert!(msg.contains("tls error") && msg.to_lowercase().contains("certificate"), "{msg}");
 }
 
 #[test]
@@ -265,12 +171,7 @@ fn table_output_fits_80_columns_and_names_the_root_cause() {
     );
     let srv = server::http(move |_| Reply::json(200, &page));
     let world = crate::support::world::World::healthy();
-    let r = run(
-        doctor()
-            .args(world.args())
-            .args(["--status-url", &srv.url()]),
-        &[],
-    );
+    let r = run(doctor().args(world.args()).args(["--status-url", &srv.url()]), &[]);
     assert_eq!(r.code, 1);
     for line in r.stdout.lines() {
         assert!(line.chars().count() <= 80, "line over 80 columns: {line:?}");

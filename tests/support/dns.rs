@@ -47,15 +47,8 @@ pub fn serve(records: &[(&str, &str)]) -> Dns {
         ZoneType::Primary,
         AxfrPolicy::Deny,
     );
-    let soa = SOA::new(
-        Name::from_str("ns.test.").unwrap(),
-        Name::from_str("admin.test.").unwrap(),
-        1,
-        3600,
-        600,
-        86_400,
-        60,
-    );
+    let soa =
+        SOA::new(Name::from_str("ns.test.").unwrap(), Name::from_str("admin.test.").unwrap(), 1, 3600, 600, 86_400, 60);
     zone.upsert_mut(Record::from_rdata(origin.clone(), 60, RData::SOA(soa)), 1);
     for (name, addr) in records {
         let name = Name::from_str(&format!("{name}.")).unwrap();
@@ -81,27 +74,16 @@ pub fn serve(records: &[(&str, &str)]) -> Dns {
     tcp.set_nonblocking(true).unwrap();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async move {
             let mut server = Server::new(catalog);
             server.register_socket(tokio::net::UdpSocket::from_std(udp).unwrap());
-            server.register_listener(
-                tokio::net::TcpListener::from_std(tcp).unwrap(),
-                Duration::from_secs(5),
-                32,
-            );
+            server.register_listener(tokio::net::TcpListener::from_std(tcp).unwrap(), Duration::from_secs(5), 32);
             let _ = stop_rx.await;
             let _ = server.shutdown_gracefully().await;
         });
     });
-    Dns {
-        addr,
-        stop: Some(stop_tx),
-        thread: Some(thread),
-    }
+    Dns { addr, stop: Some(stop_tx), thread: Some(thread) }
 }
 
 /// A UDP socket on loopback that reads nothing and answers nothing.
@@ -112,8 +94,5 @@ pub struct Blackhole {
 
 pub fn blackhole() -> Blackhole {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    Blackhole {
-        addr: socket.local_addr().unwrap(),
-        _socket: socket,
-    }
+    Blackhole { addr: socket.local_addr().unwrap(), _socket: socket }
 }

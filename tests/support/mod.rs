@@ -44,8 +44,7 @@ pub struct Run {
 impl Run {
     /// Parses stdout as JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 
     /// The JSON report's entry for check `id`.
@@ -63,11 +62,7 @@ impl Run {
 /// Runs `cmd`, and asserts the fake key and the given secrets appear in neither stdout nor stderr.
 pub fn run(cmd: &mut assert_cmd::Command, secrets: &[&str]) -> Run {
     let start = Instant::now();
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("binary runs");
+    let Output { status, stdout, stderr } = cmd.output().expect("binary runs");
     let run = Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -75,16 +70,8 @@ pub fn run(cmd: &mut assert_cmd::Command, secrets: &[&str]) -> Run {
         elapsed: start.elapsed(),
     };
     for secret in std::iter::once(&FAKE_KEY).chain(secrets) {
-        assert!(
-            !run.stdout.contains(secret),
-            "secret leaked on stdout:\n{}",
-            run.stdout
-        );
-        assert!(
-            !run.stderr.contains(secret),
-            "secret leaked on stderr:\n{}",
-            run.stderr
-        );
+        assert!(!run.stdout.contains(secret), "secret leaked on stdout:\n{}", run.stdout);
+        assert!(!run.stderr.contains(secret), "secret leaked on stderr:\n{}", run.stderr);
     }
     run
 }

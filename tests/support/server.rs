@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -20,15 +20,14 @@ pub struct Seen {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub at: std::time::Instant,
 }
 
 impl Seen {
     /// A header's value (name case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -107,10 +106,7 @@ pub fn http(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Server 
 }
 
 /// HTTPS with the given rustls configuration.
-pub fn https(
-    tls: Arc<ServerConfig>,
-    handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
-) -> Server {
+pub fn https(tls: Arc<ServerConfig>, handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Server {
     start(Arc::new(handler), Some(tls))
 }
 
@@ -123,10 +119,7 @@ fn start(handler: Handler, tls: Option<Arc<ServerConfig>>) -> Server {
     let is_tls = tls.is_some();
     let seen2 = seen.clone();
     let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async move {
             let listener = TcpListener::from_std(std_listener).unwrap();
             let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
@@ -138,14 +131,23 @@ fn start(handler: Handler, tls: Option<Arc<ServerConfig>>) -> Server {
                 let (handler, seen, acceptor) = (handler.clone(), seen2.clone(), acceptor.clone());
                 tokio::spawn(async move {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                        let s = Seen {
-                            method: req.method().to_string(),
-                            path: req.uri().path_and_query().map(ToString::to_string).unwrap_or_default(),
-                            headers: req.headers().iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
-                        };
-                        seen.lock().unwrap().push(s.clone());
-                        let reply = handler(&s);
+                        let (handler, seen) = (handler.clone(), seen.clone());
                         async move {
+                            let (parts, body) = req.into_parts();
+                            let body = body.collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
+                            let s = Seen {
+                                method: parts.method.to_string(),
+                                path: parts.uri.path_and_query().map(ToString::to_string).unwrap_or_default(),
+                                headers: parts
+                                    .headers
+                                    .iter()
+                                    .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                                    .collect(),
+                                body,
+                                at: std::time::Instant::now(),
+                            };
+                            seen.lock().unwrap().push(s.clone());
+                            let reply = handler(&s);
                             tokio::time::sleep(reply.delay).await;
                             let mut resp = hyper::Response::builder().status(reply.status);
                             for (k, v) in &reply.headers {
@@ -169,13 +171,7 @@ fn start(handler: Handler, tls: Option<Arc<ServerConfig>>) -> Server {
             }
         });
     });
-    Server {
-        addr,
-        tls: is_tls,
-        seen,
-        stop: Some(stop_tx),
-        thread: Some(thread),
-    }
+    Server { addr, tls: is_tls, seen, stop: Some(stop_tx), thread: Some(thread) }
 }
 
 /// A TCP listener that accepts connections and never says a word (a blackholed peer).
@@ -187,10 +183,7 @@ pub struct Silent {
 /// Starts a silent listener. The kernel completes handshakes from the backlog; nobody reads.
 pub fn silent() -> Silent {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    Silent {
-        addr: listener.local_addr().unwrap(),
-        _listener: listener,
-    }
+    Silent { addr: listener.local_addr().unwrap(), _listener: listener }
 }
 
 /// A loopback port with nothing listening on it (connections are refused).

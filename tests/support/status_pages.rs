@@ -7,13 +7,14 @@ pub type Components<'a> = &'a [(&'a str, &'a str)];
 
 /// A Statuspage v2 summary with an "APIs" group holding `api`, plus ChatGPT outside it.
 pub fn statuspage(api: Components<'_>, incidents: Value) -> Value {
-    let mut components = vec![
-        json!({"id": "grp", "name": "APIs", "group": true, "status": "operational", "components": []}),
-    ];
+    let mut components =
+        vec![json!({"id": "grp", "name": "APIs", "group": true, "status": "operational", "components": []})];
     for (i, (name, status)) in api.iter().enumerate() {
-        components.push(json!({"id": format!("c{i}"), "name": name, "status": status, "group_id": "grp", "group": false}));
+        components
+            .push(json!({"id": format!("c{i}"), "name": name, "status": status, "group_id": "grp", "group": false}));
     }
-    components.push(json!({"id": "chatgpt", "name": "ChatGPT", "status": "major_outage", "group": false, "group_id": null}));
+    components
+        .push(json!({"id": "chatgpt", "name": "ChatGPT", "status": "major_outage", "group": false, "group_id": null}));
     json!({
         "page": {"id": "test", "name": "OpenAI", "url": "http://127.0.0.1"},
         "status": {"indicator": "major", "description": "Partial System Outage"},
@@ -35,11 +36,8 @@ pub fn incident(name: &str, component: &str, update: &str) -> Value {
 
 /// incident.io's widget feed with the given API components and statuses.
 pub fn incident_io(api: Components<'_>, ongoing: Value) -> Value {
-    let components: Vec<Value> = api
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| json!({"id": format!("k{i}"), "name": name}))
-        .collect();
+    let components: Vec<Value> =
+        api.iter().enumerate().map(|(i, (name, _))| json!({"id": format!("k{i}"), "name": name})).collect();
     let affected: Vec<Value> = api
         .iter()
         .enumerate()
@@ -58,8 +56,5 @@ pub fn incident_io(api: Components<'_>, ongoing: Value) -> Value {
 }
 
 /// All API components operational.
-pub const HEALTHY: Components<'static> = &[
-    ("Chat Completions", "operational"),
-    ("Responses", "operational"),
-    ("Embeddings", "operational"),
-];
+pub const HEALTHY: Components<'static> =
+    &[("Chat Completions", "operational"), ("Responses", "operational"), ("Embeddings", "operational")];

@@ -31,11 +31,7 @@ impl Drop for Tinyproxy {
 }
 
 fn binary() -> PathBuf {
-    for p in [
-        "/usr/bin/tinyproxy",
-        "/usr/sbin/tinyproxy",
-        "/usr/local/bin/tinyproxy",
-    ] {
+    for p in ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy", "/usr/local/bin/tinyproxy"] {
         if std::path::Path::new(p).exists() {
             return PathBuf::from(p);
         }
@@ -78,19 +74,14 @@ pub fn start(auth: Option<(&str, &str)>) -> Tinyproxy {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 break true;
             }
-            if start.elapsed() > Duration::from_secs(5) || child.try_wait().ok().flatten().is_some()
-            {
+            if start.elapsed() > Duration::from_secs(5) || child.try_wait().ok().flatten().is_some() {
                 break false;
             }
             std::thread::sleep(Duration::from_millis(20));
         };
         std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
         if ready {
-            return Tinyproxy {
-                port,
-                child,
-                _dir: dir,
-            };
+            return Tinyproxy { port, child, _dir: dir };
         }
         let _ = child.kill();
     }
@@ -98,8 +89,6 @@ pub fn start(auth: Option<(&str, &str)>) -> Tinyproxy {
 }
 
 fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-    })
+    std::fs::read_to_string("/proc/self/status")
+        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")))
 }

@@ -23,21 +23,13 @@ impl World {
         let api = server::https(pki.server_config(&["api.test"], Validity::Current), api);
         let dns = dns::serve(&[("api.test", "127.0.0.1")]);
         let status = server::http(|_| Reply::json(200, &statuspage(HEALTHY, json!([]))));
-        Self {
-            pki,
-            api,
-            dns,
-            status,
-        }
+        Self { pki, api, dns, status }
     }
 
     /// A world whose API lists models.
     pub fn healthy() -> Self {
         Self::with_api(|_| {
-            Reply::json(
-                200,
-                &json!({"object": "list", "data": [{"id": "gpt-4.1-nano", "object": "model"}]}),
-            )
+            Reply::json(200, &json!({"object": "list", "data": [{"id": "gpt-4.1-nano", "object": "model"}]}))
         })
     }
 

@@ -1,0 +1,723 @@
+//! The `probe` check: is the key usable, and do simple authenticated requests work? A series of
+//! `GET /models` (each with a fresh `X-Client-Request-Id`, retried with the SDKs' backoff and
+//! `Retry-After` handling), then one minimal billable chat completion. Every non-2xx is
+//! classified by status *and* body; the verdict says transient or persistent.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
+use crate::facts::Latency;
+use crate::model::{Code, Finding, Outcome, Severity, Status};
+use crate::net::{ApiError, Fetched, Meta, error_body, millis};
+use crate::retry;
+use crate::secret::{SecretString, key_hint};
+
+static INFO: CheckInfo = CheckInfo {
+    id: "probe",
+    title: "Authenticated probe",
+    verifies: "the API key, and a series of simple authenticated requests (GET /models, one 1-token chat completion), retried like the SDKs",
+    guide_step: "3. Try a simpler request; 4. Retry with exponential backoff",
+    time_limit: Duration::from_secs(120),
+};
+
+/// Most bytes of a response body read.
+const MAX_BODY: usize = 1024 * 1024;
+/// Clock skew worth a warning.
+const SKEW_WARN: i64 = 60;
+
+macro_rules! code {
+    ($name:ident, $id:literal, $title:literal, $explain:literal) => {
+        #[doc = $title]
+        pub static $name: Code = Code { id: $id, title: $title, explain: $explain };
+    };
+}
+
+code!(
+    NO_KEY,
+    "probe.no_key",
+    "OPENAI_API_KEY is not set",
+    "No API key in the environment. The SDKs fail at client construction ('Missing credentials').\n\n\
+Fix: export OPENAI_API_KEY=sk-... in the environment your application runs in (a container's \
+env, a Lambda's configuration, a CI secret).\n\nVerify: the probe check passes."
+);
+code!(
+    KEY_WHITESPACE,
+    "probe.key_whitespace",
+    "The API key has white space or a line break",
+    "The key has leading or trailing white space (often a newline from `echo` into a secret or a \
+.env file), or white space inside. The official Python client then fails with 'Connection \
+error.' and prints the whole key in the exception chain; Node trims it.\n\nFix: store the key \
+without the newline (`printf %s` instead of `echo`; strip .env values).\n\nVerify: the probe passes."
+);
+code!(
+    KEY_FORMAT,
+    "probe.key_format",
+    "The API key does not look like an OpenAI key",
+    "OpenAI keys start with sk- (sk-proj-, sk-svcacct-, sk-admin-, or legacy sk-). A key with \
+another prefix, or of an unusual length, is likely from another service, truncated, or a \
+placeholder.\n\nFix: copy the key again from https://platform.openai.com/api-keys.\n\nVerify: the probe passes."
+);
+code!(
+    KEY_OTHER_VENDOR,
+    "probe.key_other_vendor",
+    "The API key belongs to another vendor",
+    "The key in OPENAI_API_KEY has a prefix another vendor uses (sk-ant- is Anthropic's). OpenAI \
+answers 401.\n\nFix: put your OpenAI key in OPENAI_API_KEY.\n\nVerify: the probe passes."
+);
+code!(
+    INVALID_KEY,
+    "probe.invalid_key",
+    "The API rejected the key (401)",
+    "The API answered 401: the key is wrong, revoked, or belongs to another organization or project \
+than the OpenAI-Organization / OpenAI-Project headers name. Retrying cannot help.\n\nFix: create \
+a new key at https://platform.openai.com/api-keys; check OPENAI_ORG_ID / OPENAI_PROJECT_ID.\n\nVerify: the probe passes."
+);
+code!(
+    REGION,
+    "probe.region",
+    "The API is not available from this country or region (403)",
+    "The API answered 403 unsupported_country_region_territory: requests from this location are \
+not served. A VPN or a proxy elsewhere changes what the API sees.\n\nFix: see OpenAI's list of \
+supported countries; run from a supported region.\n\nVerify: the probe passes."
+);
+code!(
+    FORBIDDEN,
+    "probe.forbidden",
+    "The API refused the request (403)",
+    "The API answered 403: the key lacks the permission for this endpoint or model (restricted \
+project keys, organization policies).\n\nFix: check the key's permissions and the project's \
+model access.\n\nVerify: the probe passes."
+);
+code!(
+    NOT_FOUND,
+    "probe.not_found",
+    "The endpoint does not exist (404): wrong base URL?",
+    "GET /models answered 404. The base URL is probably missing /v1 (it must be \
+https://api.openai.com/v1) or points at another service.\n\nFix: set OPENAI_BASE_URL to the \
+API root including /v1.\n\nVerify: the probe passes."
+);
+code!(
+    MODEL_NOT_FOUND,
+    "probe.model_not_found",
+    "The model does not exist or this key cannot use it (404)",
+    "The chat completion answered 404 model_not_found: a typo in the model name, a model that was \
+retired, or one your project has no access to.\n\nFix: pick a model that GET /models lists for \
+this key (--model here).\n\nVerify: the probe passes."
+);
+code!(
+    RATE_LIMITED,
+    "probe.rate_limited",
+    "Rate limited (429): transient",
+    "The API answered 429 rate_limit_exceeded: too many requests or tokens per minute. It passes: \
+wait the Retry-After time; the SDKs retry this automatically.\n\nFix: retry with backoff; \
+spread load; ask for higher limits. The x-ratelimit-* headers (in -v and JSON) show the \
+limits and when they reset.\n\nVerify: the probe passes after the reset time."
+);
+code!(
+    QUOTA,
+    "probe.quota",
+    "Out of quota (429 insufficient_quota): retrying cannot help",
+    "The API answered 429 insufficient_quota: the account has no credit left or hit its spend \
+limit. Retries fail the same way (yet the SDKs retry every 429).\n\nFix: add credit or raise \
+the limit at https://platform.openai.com/settings/organization/billing.\n\nVerify: the probe passes."
+);
+code!(
+    SERVER_ERROR,
+    "probe.server_error",
+    "The API answered with server errors (5xx)",
+    "The API answered 500/502/503/504. When some requests pass, the errors are transient: retry \
+with exponential backoff and jitter (the SDKs do, twice). When every request fails, simplify \
+the request and check the status page; if it persists, contact support with the request IDs \
+listed (they are in the report and the bundle).\n\nVerify: the probe passes."
+);
+code!(
+    EDGE_ERROR,
+    "probe.edge_error",
+    "An edge error page, not the API (HTML 5xx)",
+    "The answer was an HTML error page, not OpenAI's JSON: it came from the edge (Cloudflare) or a \
+proxy in between, not from the API itself. Clients that expect JSON report a parse error or \
+a bare status.\n\nFix: treat it as transient and retry with backoff; if it persists, report the \
+cf-ray / request id.\n\nVerify: the probe passes."
+);
+code!(
+    CONNECTION,
+    "probe.connection",
+    "Requests failed without an HTTP answer",
+    "A request got no HTTP answer (connection reset, timeout, TLS error mid-request): what the SDKs \
+report as 'Connection error.' or 'Request timed out.'.\n\nFix: see the dns, tls and proxy checks; \
+when they pass and this still happens intermittently, retry with backoff.\n\nVerify: the probe passes."
+);
+code!(
+    UNEXPECTED,
+    "probe.unexpected",
+    "An unexpected answer",
+    "The API answered with a status the doctor does not classify. The finding quotes OpenAI's \
+message.\n\nFix: as the message says."
+);
+code!(
+    INTERMITTENT,
+    "probe.intermittent",
+    "Some requests failed, some passed: transient errors",
+    "Part of the series failed with transient errors (5xx, timeouts, 429) while other requests \
+passed. That is the signature of a transient problem: retries with exponential backoff and \
+jitter get through (the SDKs retry twice by default: make sure you did not turn that off).\n\n\
+Fix: keep retries on (max_retries ≥ 2); if the rate is high, check the status page; report \
+persistent rates to support with the request IDs listed.\n\nVerify: the series passes."
+);
+code!(
+    STOPPED_EARLY,
+    "probe.stopped_early",
+    "The series stopped early to stay within the deadline",
+    "The server was slow (or asked to wait via Retry-After), so the probe stopped before sending \
+every request rather than run past --deadline. Its verdict rests on fewer requests.\n\nFix: give \
+a longer --deadline for a fuller picture."
+);
+code!(
+    CLOCK_SKEW,
+    "probe.clock_skew",
+    "This machine's clock differs from the server's",
+    "The server's Date header differs from the local clock by over a minute. Skewed clocks break \
+TLS certificate checks (not yet valid / expired), signed requests and token expiry.\n\nFix: \
+enable time sync (NTP; timedatectl set-ntp true; the VM's or container host's clock).\n\nVerify: \
+the skew shown is a few seconds."
+);
+
+/// The `probe` check.
+#[derive(Debug)]
+pub struct ProbeCheck;
+
+impl Check for ProbeCheck {
+    fn info(&self) -> &'static CheckInfo {
+        &INFO
+    }
+
+    fn needs(&self, _ctx: &Context) -> Vec<&'static str> {
+        vec!["tls"]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
+        Box::pin(run(ctx, activity))
+    }
+}
+
+/// Problems with the key, and the key to use (trimmed) when it can be used at all.
+#[must_use]
+pub fn inspect_key(key: Option<&SecretString>) -> (Option<SecretString>, Vec<Finding>) {
+    let Some(key) = key else {
+        return (
+            None,
+            vec![Finding::new(
+                &NO_KEY,
+                Severity::Fail,
+                "OPENAI_API_KEY is not set",
+                "export OPENAI_API_KEY=sk-... in the environment your application runs in.",
+            )],
+        );
+    };
+    let raw = key.expose();
+    let trimmed = raw.trim();
+    let hint = key_hint(trimmed);
+    let mut findings = Vec::new();
+    if trimmed.is_empty() {
+        return (
+            None,
+            vec![Finding::new(
+                &NO_KEY,
+                Severity::Fail,
+                "OPENAI_API_KEY is set but empty",
+                "export OPENAI_API_KEY=sk-... with the key's value.",
+            )],
+        );
+    }
+    if trimmed.len() != raw.len() {
+        let what = if raw.ends_with('\n') || raw.ends_with("\r\n") {
+            "ends with a line break"
+        } else {
+            "has white space around it"
+        };
+        findings.push(Finding::new(
+            &KEY_WHITESPACE,
+            Severity::Fail,
+            format!("OPENAI_API_KEY ({hint}) {what}: the Python SDK fails with 'Connection error.' and prints the key; the probe continues with it trimmed"),
+            "Store the key without the trailing newline (printf %s, not echo; check .env files and secret stores).",
+        ));
+    }
+    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii()) {
+        findings.push(Finding::new(
+            &KEY_WHITESPACE,
+            Severity::Fail,
+            format!("OPENAI_API_KEY ({hint}) has white space or non-ASCII characters inside"),
+            "Copy the key again; it cannot be sent as a header as it is.",
+        ));
+        return (None, findings);
+    }
+    if trimmed.starts_with("sk-ant-") {
+        findings.push(Finding::new(
+            &KEY_OTHER_VENDOR,
+            Severity::Fail,
+            format!("OPENAI_API_KEY ({hint}) is an Anthropic key"),
+            "Put your OpenAI key in OPENAI_API_KEY (https://platform.openai.com/api-keys).",
+        ));
+    } else if !trimmed.starts_with("sk-") {
+        findings.push(Finding::new(
+            &KEY_FORMAT,
+            Severity::Warn,
+            format!("OPENAI_API_KEY ({hint}) does not start with sk-, as OpenAI keys do"),
+            "Check that this is an OpenAI key (https://platform.openai.com/api-keys).",
+        ));
+    } else if trimmed.len() < 40 {
+        findings.push(Finding::new(
+            &KEY_FORMAT,
+            Severity::Warn,
+            format!("OPENAI_API_KEY ({hint}) is {} characters long; OpenAI keys are longer (51 to 200)", trimmed.len()),
+            "Check that the key was not truncated when copied.",
+        ));
+    }
+    (Some(SecretString::new(trimmed)), findings)
+}
+
+/// What one request came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    Ok,
+    InvalidKey,
+    Region,
+    Forbidden,
+    NotFound,
+    ModelNotFound,
+    RateLimited,
+    Quota,
+    Server(u16),
+    Edge(u16),
+    Transport(&'static str),
+    Other(u16),
+}
+
+impl Kind {
+    fn code(&self) -> &'static Code {
+        match self {
+            Self::Ok => &INTERMITTENT,
+            Self::InvalidKey => &INVALID_KEY,
+            Self::Region => &REGION,
+            Self::Forbidden => &FORBIDDEN,
+            Self::NotFound => &NOT_FOUND,
+            Self::ModelNotFound => &MODEL_NOT_FOUND,
+            Self::RateLimited => &RATE_LIMITED,
+            Self::Quota => &QUOTA,
+            Self::Server(_) => &SERVER_ERROR,
+            Self::Edge(_) => &EDGE_ERROR,
+            Self::Transport(_) => &CONNECTION,
+            Self::Other(_) => &UNEXPECTED,
+        }
+    }
+
+    /// Transient: another attempt may pass.
+    fn transient(&self) -> bool {
+        matches!(self, Self::RateLimited | Self::Server(_) | Self::Edge(_) | Self::Transport(_))
+    }
+
+    fn label(&self) -> String {
+        match self {
+            Self::Ok => "ok".to_owned(),
+            Self::InvalidKey => "401".to_owned(),
+            Self::Region | Self::Forbidden => "403".to_owned(),
+            Self::NotFound | Self::ModelNotFound => "404".to_owned(),
+            Self::RateLimited => "429".to_owned(),
+            Self::Quota => "429 quota".to_owned(),
+            Self::Server(s) | Self::Other(s) => s.to_string(),
+            Self::Edge(s) => format!("{s} (edge HTML)"),
+            Self::Transport(phase) => format!("{phase} error"),
+        }
+    }
+}
+
+/// One request of the probe, as judged.
+#[derive(Debug, Clone)]
+struct Attempt {
+    what: &'static str,
+    kind: Kind,
+    status: Option<u16>,
+    request_id: Option<String>,
+    client_request_id: String,
+    api_error: Option<ApiError>,
+    transport_error: Option<String>,
+    retry_after: Option<f64>,
+    should_retry: bool,
+    ttfb_ms: u64,
+    total_ms: u64,
+    server_date: Option<i64>,
+}
+
+fn classify(f: &Fetched, what: &'static str) -> (Kind, Option<ApiError>) {
+    let api = error_body(&f.body);
+    let code = api.as_ref().and_then(|e| e.code.clone()).unwrap_or_default();
+    let html = f.content_type.as_deref().is_some_and(|c| c.contains("text/html"))
+        || f.body.trim_ascii_start().starts_with(b"<");
+    let kind = match f.status {
+        200..=299 => Kind::Ok,
+        401 => Kind::InvalidKey,
+        403 if code == "unsupported_country_region_territory" => Kind::Region,
+        403 => Kind::Forbidden,
+        404 if what == "chat" || code == "model_not_found" => Kind::ModelNotFound,
+        404 => Kind::NotFound,
+        429 if code == "insufficient_quota"
+            || api.as_ref().and_then(|e| e.kind.as_deref()) == Some("insufficient_quota") =>
+        {
+            Kind::Quota
+        }
+        429 => Kind::RateLimited,
+        s @ 500..=599 if html && api.is_none() => Kind::Edge(s),
+        s @ (408 | 409 | 500..=599) => Kind::Server(s),
+        s => Kind::Other(s),
+    };
+    (kind, api)
+}
+
+fn now_unix() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+}
+
+async fn attempt(
+    ctx: &Context,
+    key: &SecretString,
+    what: &'static str,
+    number: u32,
+    timeout: Duration,
+    model: &str,
+) -> Attempt {
+    let url = format!(
+        "{}/{}",
+        ctx.config.base_url.as_str().trim_end_matches('/'),
+        if what == "chat" { "chat/completions" } else { "models" }
+    );
+    let client_request_id = uuid::Uuid::new_v4().to_string();
+    let mut req = ctx
+        .net
+        .client()
+        .request(if what == "chat" { Method::POST } else { Method::GET }, &url)
+        .bearer_auth(key.expose())
+        .header("X-Client-Request-Id", &client_request_id);
+    if let Some(org) = &ctx.config.org {
+        req = req.header("OpenAI-Organization", org);
+    }
+    if let Some(project) = &ctx.config.project {
+        req = req.header("OpenAI-Project", project);
+    }
+    if what == "chat" {
+        req = req.header("content-type", "application/json").body(
+            json!({"model": model, "messages": [{"role": "user", "content": "Reply with OK."}], "max_completion_tokens": 1, "store": false}).to_string(),
+        );
+    }
+    let meta = Meta { client_request_id: Some(client_request_id.clone()), attempt: Some(number) };
+    let start = Instant::now();
+    match ctx.net.send(INFO.id, req, MAX_BODY, timeout, meta).await {
+        Ok(f) => {
+            let (kind, api_error) = classify(&f, what);
+            let now = now_unix();
+            Attempt {
+                what,
+                should_retry: retry::should_retry(f.status, &f.headers, now),
+                retry_after: retry::parse_retry_after(&f.headers, now),
+                request_id: f.header("x-request-id").map(str::to_owned),
+                server_date: f.header("date").and_then(retry::http_date_unix),
+                status: Some(f.status),
+                kind,
+                client_request_id,
+                api_error,
+                transport_error: None,
+                ttfb_ms: millis(f.ttfb),
+                total_ms: millis(f.elapsed),
+            }
+        }
+        Err(e) => Attempt {
+            what,
+            kind: Kind::Transport(e.phase),
+            status: None,
+            request_id: None,
+            client_request_id,
+            api_error: None,
+            transport_error: Some(e.to_string()),
+            retry_after: None,
+            should_retry: true,
+            ttfb_ms: 0,
+            total_ms: millis(start.elapsed()),
+            server_date: None,
+        },
+    }
+}
+
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let idx = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[idx]
+}
+
+async fn run(ctx: &Context, activity: &Activity) -> Outcome {
+    let cfg = &ctx.config;
+    let (key, mut findings) = inspect_key(cfg.api_key.as_ref());
+    let Some(key) = key else {
+        return Outcome::from_findings("no usable API key", json!({}), findings);
+    };
+    let mut details = json!({ "key": key.hint(), "base_url": cfg.base_url.as_str(), "model": cfg.model });
+
+    // The series: each request follows the previous one at once after a success, or after the
+    // SDKs' backoff (or the server's Retry-After) after a retryable failure.
+    let mut attempts: Vec<Attempt> = Vec::new();
+    let mut failures_in_a_row: i64 = 0;
+    let mut stopped_early: Option<String> = None;
+    let mut slowest = Duration::ZERO;
+    for i in 0..cfg.probes {
+        let mut wait = Duration::ZERO;
+        if let Some(last) = attempts.last().filter(|a| a.kind != Kind::Ok) {
+            if !last.kind.transient() || !last.should_retry {
+                break;
+            }
+            let headers: Vec<(&str, String)> =
+                last.retry_after.map(|s| vec![("retry-after", s.to_string())]).unwrap_or_default();
+            let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let max = i64::from(cfg.max_retries).max(failures_in_a_row);
+            let secs =
+                retry::retry_delay(max - failures_in_a_row + 1, max, headers.as_slice(), now_unix(), fastrand::f64());
+            wait = Duration::from_secs_f64(secs);
+        }
+        // Stop rather than run past the deadline: the next request needs its wait plus about
+        // as long as the slowest so far.
+        let need = wait + slowest.max(Duration::from_millis(200)) + Duration::from_millis(300);
+        if activity.time_left() < need {
+            stopped_early = Some(format!(
+                "stopped after {} of {} requests: the next one (wait {:.1} s, then up to {:.1} s) would pass the deadline",
+                attempts.len(),
+                cfg.probes,
+                wait.as_secs_f64(),
+                slowest.as_secs_f64()
+            ));
+            break;
+        }
+        if !wait.is_zero() {
+            activity.set(format!("waiting {:.1} s before retrying (SDK backoff / Retry-After)", wait.as_secs_f64()));
+            tokio::time::sleep(wait).await;
+        }
+        activity.set(format!(
+            "GET {}/models (request {} of {})",
+            cfg.base_url.as_str().trim_end_matches('/'),
+            i + 1,
+            cfg.probes
+        ));
+        let a = attempt(
+            ctx,
+            &key,
+            "models",
+            i + 1,
+            activity.bounded(cfg.client_timeout.max(Duration::from_secs(60)), Duration::from_millis(300)),
+            &cfg.model,
+        )
+        .await;
+        slowest = slowest.max(Duration::from_millis(a.total_ms));
+        failures_in_a_row = if a.kind == Kind::Ok { 0 } else { failures_in_a_row + 1 };
+        attempts.push(a);
+    }
+    let series_ok = attempts.iter().filter(|a| a.kind == Kind::Ok).count();
+
+    // The one billable request, when the cheap ones work.
+    let mut chat: Option<Attempt> = None;
+    if cfg.billable && series_ok > 0 && activity.time_left() > slowest + Duration::from_secs(1) {
+        activity.set(format!(
+            "POST {}/chat/completions (model {}, 1 output token)",
+            cfg.base_url.as_str().trim_end_matches('/'),
+            cfg.model
+        ));
+        let number = u32::try_from(attempts.len()).unwrap_or(0) + 1;
+        chat = Some(
+            attempt(
+                ctx,
+                &key,
+                "chat",
+                number,
+                activity.bounded(cfg.client_timeout.max(Duration::from_secs(60)), Duration::from_millis(300)),
+                &cfg.model,
+            )
+            .await,
+        );
+    }
+
+    let all: Vec<&Attempt> = attempts.iter().chain(chat.as_ref()).collect();
+    let latencies: Vec<Latency> = all
+        .iter()
+        .filter(|a| a.kind == Kind::Ok)
+        .map(|a| Latency { what: a.what, ttfb_ms: a.ttfb_ms, total_ms: a.total_ms })
+        .collect();
+    let _ = ctx.facts.latencies.set(latencies.clone());
+    let mut totals: Vec<u64> = attempts.iter().filter(|a| a.kind == Kind::Ok).map(|a| a.total_ms).collect();
+    totals.sort_unstable();
+    details["series"] = json!(attempts.iter().map(|a| json!({
+        "attempt_of": "models", "status": a.status, "result": a.kind.label(), "request_id": a.request_id, "client_request_id": a.client_request_id,
+        "ttfb_ms": a.ttfb_ms, "total_ms": a.total_ms, "error": a.transport_error,
+    })).collect::<Vec<_>>());
+    details["latency_ms"] =
+        json!({ "p50": percentile(&totals, 0.5), "p95": percentile(&totals, 0.95), "max": totals.last() });
+    if let Some(c) = &chat {
+        details["chat"] = json!({"status": c.status, "result": c.kind.label(), "request_id": c.request_id, "client_request_id": c.client_request_id, "total_ms": c.total_ms});
+    }
+
+    // Clock skew against the server's Date header.
+    if let Some(date) = all.iter().rev().find_map(|a| a.server_date) {
+        #[allow(clippy::cast_possible_truncation)]
+        let skew = now_unix() as i64 - date;
+        details["clock_skew_s"] = json!(skew);
+        if skew.abs() > SKEW_WARN {
+            findings.push(Finding::new(
+                &CLOCK_SKEW,
+                Severity::Warn,
+                format!(
+                    "the local clock is {} s {} the server's",
+                    skew.abs(),
+                    if skew > 0 { "ahead of" } else { "behind" }
+                ),
+                "Enable time sync (NTP, timedatectl set-ntp true, the host's clock).",
+            ));
+        }
+    }
+    if let Some(why) = &stopped_early {
+        findings.push(Finding::new(
+            &STOPPED_EARLY,
+            Severity::Info,
+            why.clone(),
+            "Give a longer --deadline for a fuller series.",
+        ));
+    }
+
+    let failed: Vec<&&Attempt> = all.iter().filter(|a| a.kind != Kind::Ok).collect();
+    let n = all.len();
+    if failed.is_empty() {
+        let mut summary = format!(
+            "{} of {} GET /models OK (p50 {} ms, p95 {} ms)",
+            series_ok,
+            attempts.len(),
+            percentile(&totals, 0.5),
+            percentile(&totals, 0.95)
+        );
+        if let Some(c) = &chat {
+            let _ = write!(summary, "; chat completion OK ({}, {} ms)", cfg.model, c.total_ms);
+        }
+        return Outcome::from_findings(summary, details, findings);
+    }
+
+    // Group failures by kind: one finding each, quoting OpenAI and listing the request ids.
+    let mut groups: BTreeMap<String, Vec<&Attempt>> = BTreeMap::new();
+    for a in &failed {
+        groups.entry(a.kind.label()).or_default().push(a);
+    }
+    let persistent = series_ok == 0;
+    let counts = groups.iter().map(|(label, v)| format!("{label} ×{}", v.len())).collect::<Vec<_>>().join(", ");
+    for list in groups.values() {
+        let first = list[0];
+        let kind = &first.kind;
+        // Transient errors among successes are a warning; so is a rate limit, which passes.
+        let severity = if (kind.transient() && !persistent) || *kind == Kind::RateLimited {
+            Severity::Warn
+        } else {
+            Severity::Fail
+        };
+        let ids: Vec<String> = list
+            .iter()
+            .map(|a| a.request_id.clone().unwrap_or_else(|| format!("client {}", a.client_request_id)))
+            .collect();
+        let mut msg = format!(
+            "{} {} → {}",
+            if first.what == "chat" { "POST /chat/completions" } else { "GET /models" },
+            if list.len() > 1 { format!("×{}", list.len()) } else { String::new() },
+            kind.label()
+        );
+        if let Some(e) = &first.api_error {
+            let _ = write!(msg, ": \"{}\"", e.message.as_deref().unwrap_or("").trim());
+            if let Some(code) = &e.code {
+                let _ = write!(msg, " (code {code})");
+            }
+        }
+        if let Some(e) = &first.transport_error {
+            let _ = write!(msg, ": {e}");
+        }
+        if matches!(kind, Kind::Edge(_)) {
+            msg.push_str("; an HTML page from the edge (Cloudflare) or a proxy, not the API");
+        }
+        if *kind == Kind::RateLimited
+            && let Some(ra) = first.retry_after
+        {
+            let _ = write!(msg, "; the server asks to wait {ra:.1} s");
+        }
+        let _ = write!(msg, ". Request ids: {}", ids.join(", "));
+        let remedy = match kind {
+            Kind::InvalidKey => "Create a new key at https://platform.openai.com/api-keys; check OPENAI_ORG_ID / OPENAI_PROJECT_ID match the key.".to_owned(),
+            Kind::Region => "The API does not serve this location; see OpenAI's supported countries.".to_owned(),
+            Kind::Forbidden => "Check the key's permissions and the project's model access.".to_owned(),
+            Kind::NotFound => format!("Check the base URL ({}): it must end in /v1.", cfg.base_url),
+            Kind::ModelNotFound => format!("Use a model GET /models lists for this key (--model; now {}).", cfg.model),
+            Kind::RateLimited => "Transient: wait for the Retry-After time and retry with backoff; see the x-ratelimit-* headers (-v).".to_owned(),
+            Kind::Quota => "Retrying cannot help: add credit or raise the spend limit (https://platform.openai.com/settings/organization/billing).".to_owned(),
+            Kind::Server(_) | Kind::Edge(_) | Kind::Transport(_) if !persistent => "Transient: retry with exponential backoff and jitter (the SDKs do, twice by default).".to_owned(),
+            Kind::Server(_) | Kind::Edge(_) => "Persistent: check https://status.openai.com; simplify the request; contact support with the request ids above.".to_owned(),
+            Kind::Transport(_) => "Persistent: see the dns, tls and proxy checks.".to_owned(),
+            Kind::Other(_) | Kind::Ok => "See OpenAI's message above.".to_owned(),
+        };
+        findings.push(Finding::new(kind.code(), severity, msg, remedy));
+    }
+    let summary = if persistent {
+        format!("every request failed ({counts})")
+    } else {
+        format!("intermittent: {} of {n} requests failed ({counts})", failed.len())
+    };
+    if !persistent && failed.iter().any(|a| a.kind.transient()) {
+        findings.insert(0, Finding::new(&INTERMITTENT, Severity::Warn, summary.clone(), "Keep retries on with exponential backoff (SDK default: 2 retries); report persistent rates to support with the request ids."));
+    }
+    let mut out = Outcome::from_findings(summary, details, findings);
+    if persistent && out.status != Status::Fail {
+        out.status = Status::Fail;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_inspected_without_showing_them() {
+        let (k, f) = inspect_key(None);
+        assert!(k.is_none() && f[0].code == "probe.no_key");
+        let key = "sk-proj-abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP1234";
+        let (k, f) = inspect_key(Some(&SecretString::new(format!("{key}\n"))));
+        assert_eq!(k.unwrap().expose(), key);
+        assert_eq!(f[0].code, "probe.key_whitespace");
+        assert!(
+            f[0].message.contains("line break")
+                && f[0].message.contains("sk-proj-…1234")
+                && !f[0].message.contains(key)
+        );
+        let (_, f) = inspect_key(Some(&SecretString::new("sk-ant-api03-abcdefghijklmnopqrstuvwxyz")));
+        assert_eq!(f[0].code, "probe.key_other_vendor");
+        let (_, f) = inspect_key(Some(&SecretString::new("gsk_abcdefghijklmnopqrstuvwxyz0123456789")));
+        assert_eq!(f[0].code, "probe.key_format");
+        let (_, f) = inspect_key(Some(&SecretString::new("sk-short1234567")));
+        assert!(f[0].message.contains("characters long"), "{}", f[0].message);
+        let (k, f) = inspect_key(Some(&SecretString::new("sk-abc def-ghijklmnopqrstuvwxyz0123456789")));
+        assert!(k.is_none() && f[0].message.contains("inside"));
+        let (k, f) = inspect_key(Some(&SecretString::new(key)));
+        assert!(k.is_some() && f.is_empty());
+    }
+
+    #[test]
+    fn percentiles() {
+        assert_eq!(percentile(&[], 0.5), 0);
+        assert_eq!(percentile(&[10, 20, 30, 40], 0.5), 20);
+        assert_eq!(percentile(&[10, 20, 30, 40], 0.95), 40);
+        assert_eq!(percentile(&[7], 0.95), 7);
+    }
+}

@@ -1,0 +1,363 @@
+//! The `timeout` check: is the client's per-attempt timeout longer than what the API takes, and
+//! does the worst case of its retries (attempts × timeout + backoff) fit the platform's own
+//! deadline (Lambda, API Gateway, Cloud Run, Cloud Functions, Azure Functions, Vercel)?
+//! Recommends numbers and shows the resulting retry schedule.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
+use crate::config::{Env, SDK_DEFAULT_TIMEOUT};
+use crate::model::{Code, Finding, Outcome, Severity, Status};
+use crate::retry::{INITIAL_RETRY_DELAY, MAX_RETRY_DELAY};
+
+static INFO: CheckInfo = CheckInfo {
+    id: "timeout",
+    title: "Timeouts and retries",
+    verifies: "your client timeout against the latency the probe measured, and the worst-case retry time against your platform's deadline",
+    guide_step: "5. Check your timeouts",
+    time_limit: Duration::from_secs(2),
+};
+
+macro_rules! code {
+    ($name:ident, $id:literal, $title:literal, $explain:literal) => {
+        #[doc = $title]
+        pub static $name: Code = Code { id: $id, title: $title, explain: $explain };
+    };
+}
+
+code!(
+    TOO_SHORT,
+    "timeout.too_short",
+    "The client timeout is shorter than the API's latency",
+    "The per-attempt timeout your application uses is below the time the API took to answer even \
+the probe's tiny requests. Real completions take longer (time grows with output tokens; \
+reasoning models think first), so these requests time out, are retried, and time out again: \
+'Request timed out.' / APITimeoutError.\n\nFix: raise the timeout (the recommendation gives a \
+number), or stream responses so the first bytes arrive early.\n\nVerify: `openai-doctor \
+--timeout N` with your new value passes."
+);
+code!(
+    THIN_MARGIN,
+    "timeout.thin_margin",
+    "The client timeout leaves little margin",
+    "The timeout is less than three times the slowest latency observed for tiny requests. Larger \
+requests and slow moments will exceed it.\n\nFix: raise the timeout; stream long responses."
+);
+code!(
+    RETRY_BUDGET,
+    "timeout.retry_budget",
+    "The worst case of the retries outlasts the platform's deadline",
+    "With your timeout and retry count, a request that keeps timing out takes attempts × timeout \
+plus the backoff sleeps. When that exceeds the platform's deadline (Lambda's timeout, API \
+Gateway's 29 s, Cloud Run's request timeout), the platform kills the function before the retries \
+finish: the caller sees a 502/504 from the platform, not the SDK's error, and nothing is logged.\n\n\
+Fix: lower the per-attempt timeout and/or max_retries so the schedule fits (the recommendation \
+gives numbers), or raise the platform's deadline.\n\nVerify: the schedule shown ends before the deadline."
+);
+code!(
+    DEFAULT_ON_SERVERLESS,
+    "timeout.default_on_serverless",
+    "The SDK's 600 s default timeout on a serverless platform",
+    "The official SDKs wait up to 600 s per attempt by default. No serverless invocation lives that \
+long, so a stalled request is never retried: the platform kills it first.\n\nFix: set an \
+explicit timeout (OpenAI(timeout=...), new OpenAI({ timeout })) that fits the platform deadline.\n\n\
+Verify: the timeout check passes with --timeout set to your value."
+);
+code!(
+    PLATFORM,
+    "timeout.platform",
+    "Detected platform and its deadline (information)",
+    "Where the doctor thinks it runs and what deadline that platform puts on one invocation. Run the \
+doctor where your application runs (in the function, in the container) for this to be right, or \
+pass --platform-deadline."
+);
+
+/// A detected runtime platform.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Platform {
+    /// Name.
+    pub name: &'static str,
+    /// The deadline of one invocation, when known.
+    pub deadline_s: Option<f64>,
+    /// Where the number comes from.
+    pub source: String,
+}
+
+/// Detects the platform from the environment; `--platform-deadline` overrides the deadline.
+#[must_use]
+pub fn detect(env: &Env, given: Option<Duration>) -> Option<Platform> {
+    let secs = |v: Option<&str>| v.and_then(|t| t.trim().parse::<f64>().ok()).filter(|s| *s > 0.0);
+    let mut p = if let Some(name) = env.non_empty("AWS_LAMBDA_FUNCTION_NAME") {
+        Some(Platform {
+            name: "AWS Lambda",
+            deadline_s: Some(3.0),
+            source: format!(
+                "function {name}: Lambda's timeout is not in the environment; its default is 3 s (behind API Gateway, 29 s at most). Pass --platform-deadline with the configured value"
+            ),
+        })
+    } else if env.non_empty("FUNCTION_TARGET").is_some() || env.non_empty("FUNCTION_NAME").is_some() {
+        let configured = secs(env.non_empty("FUNCTION_TIMEOUT_SEC"));
+        Some(Platform {
+            name: "Google Cloud Functions",
+            deadline_s: configured.or(Some(60.0)),
+            source: configured.map_or_else(
+                || "default 60 s (FUNCTION_TIMEOUT_SEC not set)".to_owned(),
+                |s| format!("FUNCTION_TIMEOUT_SEC={s}"),
+            ),
+        })
+    } else if env.non_empty("K_SERVICE").is_some() {
+        Some(Platform {
+            name: "Google Cloud Run",
+            deadline_s: Some(300.0),
+            source: "default request timeout 300 s (configurable up to 3600 s)".to_owned(),
+        })
+    } else if env.non_empty("FUNCTIONS_WORKER_RUNTIME").is_some() {
+        Some(Platform {
+            name: "Azure Functions",
+            deadline_s: Some(230.0),
+            source: "HTTP triggers end at 230 s (the load balancer's idle timeout), whatever functionTimeout says"
+                .to_owned(),
+        })
+    } else if env.non_empty("VERCEL").is_some() {
+        Some(Platform { name: "Vercel", deadline_s: None, source: "maxDuration depends on the plan and settings (10-60 s classic, 300 s with Fluid compute): pass --platform-deadline".to_owned() })
+    } else if env.non_empty("KUBERNETES_SERVICE_HOST").is_some() {
+        Some(Platform {
+            name: "Kubernetes",
+            deadline_s: None,
+            source:
+                "no deadline of its own; ingress controllers usually cut requests at 60 s (nginx proxy_read_timeout)"
+                    .to_owned(),
+        })
+    } else {
+        None
+    };
+    if let Some(d) = given {
+        let p = p.get_or_insert(Platform { name: "your platform", deadline_s: None, source: String::new() });
+        p.deadline_s = Some(d.as_secs_f64());
+        p.source = "--platform-deadline".to_owned();
+    }
+    p
+}
+
+/// The longest backoff sleep before retry `n` (0-based), as the SDKs compute it without jitter.
+#[must_use]
+pub fn backoff(n: u32) -> f64 {
+    (INITIAL_RETRY_DELAY * 2f64.powi(i32::try_from(n.min(1000)).unwrap_or(1000))).min(MAX_RETRY_DELAY)
+}
+
+/// Worst case of a call that times out on every attempt: attempts × timeout + backoff sleeps.
+#[must_use]
+pub fn worst_case(timeout_s: f64, max_retries: u32) -> f64 {
+    f64::from(max_retries + 1) * timeout_s + (0..max_retries).map(backoff).sum::<f64>()
+}
+
+/// "attempt 1: 0.0–5.0 s; wait ≤ 0.5 s; attempt 2: 5.5–10.5 s; ..."
+#[must_use]
+pub fn schedule(timeout_s: f64, max_retries: u32) -> String {
+    let mut t = 0.0;
+    let mut out = String::new();
+    for i in 0..=max_retries {
+        if i > 0 {
+            let w = backoff(i - 1);
+            let _ = write!(out, "; wait ≤ {w:.1} s; ");
+            t += w;
+        }
+        let _ = write!(out, "attempt {}: {t:.1}–{:.1} s", i + 1, t + timeout_s);
+        t += timeout_s;
+    }
+    out
+}
+
+/// A timeout and retry count whose worst case fits `deadline` (with a 1 s margin), keeping the
+/// timeout at least `floor` seconds; fewer retries before a shorter timeout.
+#[must_use]
+pub fn fit(deadline: f64, floor: f64, max_retries: u32) -> Option<(f64, u32)> {
+    let budget = deadline - 1.0;
+    for retries in (0..=max_retries).rev() {
+        let backoffs: f64 = (0..retries).map(backoff).sum();
+        let t = ((budget - backoffs) / f64::from(retries + 1)).floor();
+        if t >= floor {
+            return Some((t, retries));
+        }
+    }
+    None
+}
+
+/// The `timeout` check.
+#[derive(Debug)]
+pub struct TimeoutCheck;
+
+impl Check for TimeoutCheck {
+    fn info(&self) -> &'static CheckInfo {
+        &INFO
+    }
+
+    fn needs(&self, _ctx: &Context) -> Vec<&'static str> {
+        vec!["probe"]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
+        Box::pin(async move {
+            activity.set("comparing timeouts");
+            judge(ctx)
+        })
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+fn judge(ctx: &Context) -> Outcome {
+    let cfg = &ctx.config;
+    let timeout_s = cfg.client_timeout.as_secs_f64();
+    let retries = cfg.max_retries;
+    let platform = detect(&cfg.env, cfg.platform_deadline);
+    let samples = ctx.facts.latencies.get().cloned().unwrap_or_default();
+    #[allow(clippy::cast_precision_loss)]
+    let slowest_s = samples.iter().map(|l| l.total_ms).max().map(|ms| ms as f64 / 1000.0);
+    let worst = worst_case(timeout_s, retries);
+    let mut details = json!({
+        "client_timeout_s": timeout_s,
+        "max_retries": retries,
+        "worst_case_s": worst,
+        "schedule": schedule(timeout_s, retries),
+        "platform": platform,
+        "observed": samples,
+    });
+    let mut findings = Vec::new();
+    if let Some(p) = &platform {
+        let deadline = p.deadline_s.map_or_else(|| "unknown".to_owned(), |d| format!("{d:.0} s"));
+        findings.push(Finding::new(
+            &PLATFORM,
+            Severity::Info,
+            format!("platform: {} (deadline {deadline}: {})", p.name, p.source),
+            "",
+        ));
+    }
+
+    let Some(slowest) = slowest_s else {
+        // The probe ran but nothing succeeded: nothing to compare against.
+        return Outcome::from_findings(
+            format!("no successful request to measure; worst case of your retries: {worst:.0} s"),
+            details,
+            findings,
+        );
+    };
+    let floor = (slowest * 3.0).max(10.0).ceil();
+    let mut recommended: Option<(f64, u32)> = None;
+
+    if timeout_s < slowest {
+        recommended = Some((floor, retries));
+        findings.push(Finding::new(
+            &TOO_SHORT,
+            Severity::Fail,
+            format!(
+                "your {} timeout is shorter than the {slowest:.1} s the API took for a tiny request",
+                secs(timeout_s)
+            ),
+            format!("Raise the per-attempt timeout to at least {floor:.0} s (or stream responses)."),
+        ));
+    } else if timeout_s < slowest * 3.0 {
+        recommended = Some((floor, retries));
+        findings.push(Finding::new(
+            &THIN_MARGIN,
+            Severity::Warn,
+            format!("your {} timeout is less than 3× the {slowest:.1} s a tiny request took; larger requests will exceed it", secs(timeout_s)),
+            format!("Raise the per-attempt timeout to {floor:.0} s or more; stream long responses."),
+        ));
+    }
+    if let Some(p) = &platform {
+        if (cfg.client_timeout - SDK_DEFAULT_TIMEOUT).is_zero() && p.name != "Kubernetes" && p.name != "your platform" {
+            findings.push(Finding::new(
+                &DEFAULT_ON_SERVERLESS,
+                Severity::Warn,
+                format!("{} with the SDK's default 600 s per-attempt timeout: a stalled request is never retried before the platform kills it", p.name),
+                "Set an explicit timeout that fits the platform's deadline (OpenAI(timeout=...), new OpenAI({ timeout })).",
+            ));
+        }
+        if let Some(deadline) = p.deadline_s
+            && worst > deadline
+        {
+            let fix = fit(deadline, slowest.max(1.0) * 2.0, retries);
+            recommended = fix.or(recommended);
+            let remedy = match fix {
+                Some((t, r)) => format!(
+                    "Use timeout={t:.0} s with max_retries={r}: {} (ends by {:.1} s, within {deadline:.0} s).",
+                    schedule(t, r),
+                    worst_case(t, r)
+                ),
+                None => format!(
+                    "No timeout and retry count fits {deadline:.0} s with margin above the observed latency: raise the platform's deadline."
+                ),
+            };
+            findings.push(Finding::new(
+                &RETRY_BUDGET,
+                Severity::Fail,
+                format!("worst case {worst:.1} s ({} attempts × {} + backoff) exceeds the {} deadline of {deadline:.0} s: the function is killed before the retries finish", retries + 1, secs(timeout_s), p.name),
+                remedy,
+            ));
+        }
+    }
+    if let Some((t, r)) = recommended {
+        details["recommended"] =
+            json!({ "timeout_s": t, "max_retries": r, "schedule": schedule(t, r), "worst_case_s": worst_case(t, r) });
+    }
+    let summary = format!(
+        "timeout {} × {} attempts (worst case {worst:.1} s) vs slowest observed {:.0} ms{}",
+        secs(timeout_s),
+        retries + 1,
+        slowest * 1000.0,
+        platform
+            .as_ref()
+            .and_then(|p| p.deadline_s.map(|d| format!(", {} deadline {d:.0} s", p.name)))
+            .unwrap_or_default()
+    );
+    let out = Outcome::from_findings(summary, details, findings);
+    debug_assert!(out.status != Status::Skip);
+    out
+}
+
+fn secs(s: f64) -> String {
+    if (s - s.round()).abs() < 1e-9 { format!("{s:.0} s") } else { format!("{s:.1} s") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_and_worst_cases() {
+        assert!((worst_case(600.0, 2) - 1801.5).abs() < 1e-9);
+        assert_eq!(
+            schedule(5.0, 2),
+            "attempt 1: 0.0–5.0 s; wait ≤ 0.5 s; attempt 2: 5.5–10.5 s; wait ≤ 1.0 s; attempt 3: 11.5–16.5 s"
+        );
+        assert!((backoff(10) - 8.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn fitting_a_deadline() {
+        // API Gateway: 29 s.
+        let (t, r) = fit(29.0, 2.0, 2).unwrap();
+        assert!(worst_case(t, r) <= 28.0, "{t} {r}");
+        assert_eq!((t, r), (8.0, 2));
+        // Lambda's default 3 s leaves room for one short attempt only.
+        assert_eq!(fit(3.0, 1.0, 2), Some((2.0, 0)));
+        assert_eq!(fit(3.0, 5.0, 2), None);
+    }
+
+    #[test]
+    fn platforms_are_detected() {
+        let env = Env::from_pairs([("AWS_LAMBDA_FUNCTION_NAME", "f")]);
+        assert_eq!(detect(&env, None).unwrap().deadline_s, Some(3.0));
+        assert_eq!(detect(&env, Some(Duration::from_secs(29))).unwrap().deadline_s, Some(29.0));
+        let env = Env::from_pairs([("K_SERVICE", "svc"), ("FUNCTION_TARGET", "main"), ("FUNCTION_TIMEOUT_SEC", "120")]);
+        let p = detect(&env, None).unwrap();
+        assert_eq!((p.name, p.deadline_s), ("Google Cloud Functions", Some(120.0)));
+        assert_eq!(detect(&Env::from_pairs([("K_SERVICE", "svc")]), None).unwrap().name, "Google Cloud Run");
+        assert_eq!(detect(&Env::from_pairs([("VERCEL", "1")]), None).unwrap().deadline_s, None);
+        assert!(detect(&Env::default(), None).is_none());
+        assert_eq!(detect(&Env::default(), Some(Duration::from_secs(10))).unwrap().name, "your platform");
+    }
+}

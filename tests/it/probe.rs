@@ -1,0 +1,349 @@
+//! The `probe` and `timeout` checks against a scripted loopback API: healthy, always 500, flaky,
+//! 401, 429 with Retry-After, 429 insufficient_quota, 403 region, a Cloudflare HTML 502, slow,
+//! a key with a newline, no key, a Lambda deadline. Request ids in the report are the server's.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::server::{Reply, Seen};
+use crate::support::world::World;
+use crate::support::{FAKE_KEY, Run, doctor, run};
+
+const MODELS: &str = r#"{"object":"list","data":[{"id":"gpt-4.1-nano","object":"model"}]}"#;
+
+fn ok(n: usize) -> Reply {
+    Reply::new(200, "application/json", MODELS)
+        .header("x-request-id", &format!("req_ok{n:04}"))
+        .header("openai-processing-ms", "12")
+        .header("x-ratelimit-reset-requests", "6m0s")
+}
+
+fn api_error(status: u16, n: usize, message: &str, kind: &str, code: Option<&str>) -> Reply {
+    Reply::json(status, &json!({"error": {"message": message, "type": kind, "param": null, "code": code}}))
+        .header("x-request-id", &format!("req_err{n:04}"))
+}
+
+/// A world whose API answers request `n` (0-based) with `script(n, seen)`.
+fn scripted(script: impl Fn(usize, &Seen) -> Reply + Send + Sync + 'static) -> World {
+    let counter = Arc::new(AtomicUsize::new(0));
+    World::with_api(move |s| script(counter.fetch_add(1, Ordering::SeqCst), s))
+}
+
+fn probe_run(world: &World, extra: &[&str]) -> Run {
+    run(doctor().args(["--format", "json", "--skip", "status,container"]).args(world.args()).args(extra), &[])
+}
+
+fn status_of(r: &Run, id: &str) -> String {
+    r.check(id)["status"].as_str().unwrap().to_owned()
+}
+
+fn codes(r: &Run, id: &str) -> Vec<String> {
+    r.check(id)["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_owned()).collect()
+}
+
+fn message(r: &Run, id: &str, code: &str) -> String {
+    r.check(id)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {}", r.check(id)))["message"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn requests(r: &Run) -> Vec<Value> {
+    r.json()["requests"].as_array().unwrap().iter().filter(|q| q["check"] == "probe").cloned().collect()
+}
+
+#[test]
+fn healthy_series_records_the_servers_request_ids() {
+    let world = scripted(|n, _| ok(n));
+    let r = probe_run(&world, &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(status_of(&r, "probe"), "pass");
+    assert!(r.check("probe")["summary"].as_str().unwrap().starts_with("5 of 5 GET /models OK"), "{}", r.check("probe"));
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 6, "5 GET /models and one chat completion");
+    let seen = world.api.seen();
+    assert_eq!(seen.len(), 6);
+    for (q, s) in reqs.iter().zip(&seen) {
+        // The ids in the report are exactly the ones the server issued and received.
+        assert_eq!(
+            q["request_id"].as_str().unwrap(),
+            format!("req_ok{:04}", seen.iter().position(|x| x.at == s.at).unwrap())
+        );
+        assert_eq!(q["client_request_id"].as_str(), s.header("x-client-request-id"));
+        assert_eq!(q["client_request_id"].as_str().unwrap().len(), 36, "a UUID");
+        assert_eq!(s.header("authorization"), Some(format!("Bearer {FAKE_KEY}").as_str()));
+        assert_eq!(q["processing_ms"], 12);
+        assert_eq!(q["ratelimit"]["x-ratelimit-reset-requests"], "6m0s");
+    }
+    let ids: std::collections::HashSet<_> =
+        reqs.iter().map(|q| q["client_request_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids.len(), 6, "a fresh client request id each time");
+    let chat = seen.last().unwrap();
+    assert_eq!((chat.method.as_str(), chat.path.as_str()), ("POST", "/v1/chat/completions"));
+    let body: Value = serde_json::from_slice(&chat.body).unwrap();
+    assert_eq!((body["model"].as_str(), body["max_completion_tokens"].as_u64()), (Some("gpt-4.1-nano"), Some(1)));
+    assert_eq!(status_of(&r, "timeout"), "pass");
+}
+
+#[test]
+fn no_billable_skips_the_chat_completion() {
+    let world = scripted(|n, _| ok(n));
+    let r = probe_run(&world, &["--no-billable", "--probes", "2"]);
+    assert_eq!(world.api.seen().len(), 2);
+    assert!(world.api.seen().iter().all(|s| s.method == "GET"), "no POST was sent");
+    assert_eq!(status_of(&r, "probe"), "pass");
+}
+
+#[test]
+fn always_500_is_persistent_with_request_ids_and_backoff() {
+    let world = scripted(|n, _| {
+        api_error(
+            500,
+            n,
+            "The server had an error while processing your request. Sorry about that!",
+            "server_error",
+            None,
+        )
+    });
+    let r = probe_run(&world, &["--probes", "3"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.json()["verdict"]["root_cause"], "probe");
+    assert_eq!(status_of(&r, "probe"), "fail");
+    assert!(
+        r.check("probe")["summary"].as_str().unwrap().contains("every request failed (500 ×3)"),
+        "{}",
+        r.check("probe")
+    );
+    let msg = message(&r, "probe", "probe.server_error");
+    assert!(msg.contains("req_err0000, req_err0001, req_err0002") && msg.contains("Sorry about that"), "{msg}");
+    // SDK backoff between attempts: at least 0.375 s, then 0.75 s (jitter only shortens 0.5/1.0).
+    let seen = world.api.seen();
+    assert!(seen[1].at - seen[0].at >= Duration::from_millis(375), "{:?}", seen[1].at - seen[0].at);
+    assert!(seen[2].at - seen[1].at >= Duration::from_millis(750), "{:?}", seen[2].at - seen[1].at);
+    assert_eq!(r.check("timeout")["blocked_by"], "probe");
+}
+
+#[test]
+fn flaky_500s_are_intermittent_and_exit_0() {
+    let world =
+        scripted(|n, _| if n % 2 == 1 { api_error(500, n, "Internal error", "server_error", None) } else { ok(n) });
+    let r = probe_run(&world, &["--no-billable"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(status_of(&r, "probe"), "warn");
+    assert_eq!(codes(&r, "probe"), ["probe.intermittent", "probe.server_error"]);
+    assert!(
+        message(&r, "probe", "probe.intermittent").contains("2 of 5 requests failed (500 ×2)"),
+        "{}",
+        r.check("probe")
+    );
+}
+
+#[test]
+fn a_401_stops_the_series_and_quotes_openai() {
+    let world = scripted(|n, _| {
+        api_error(
+            401,
+            n,
+            "Incorrect API key provided: sk-proj-****WXYZ.",
+            "invalid_request_error",
+            Some("invalid_api_key"),
+        )
+    });
+    let r = probe_run(&world, &[]);
+    assert_eq!(world.api.seen().len(), 1, "retrying a 401 cannot help");
+    assert_eq!(codes(&r, "probe"), ["probe.invalid_key"]);
+    let msg = message(&r, "probe", "probe.invalid_key");
+    assert!(
+        msg.contains("Incorrect API key provided")
+            && msg.contains("code invalid_api_key")
+            && msg.contains("req_err0000"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let world = scripted(|n, _| {
+        if n == 0 {
+            api_error(429, n, "Rate limit reached for requests", "requests", Some("rate_limit_exceeded"))
+                .header("retry-after", "1")
+        } else {
+            ok(n)
+        }
+    });
+    let r = probe_run(&world, &["--probes", "2", "--no-billable"]);
+    let seen = world.api.seen();
+    let gap = seen[1].at - seen[0].at;
+    assert!(gap >= Duration::from_millis(1000), "waited only {gap:?} after retry-after: 1");
+    assert!(gap < Duration::from_millis(1800), "waited {gap:?}");
+    assert_eq!(status_of(&r, "probe"), "warn");
+    assert!(
+        message(&r, "probe", "probe.rate_limited").contains("the server asks to wait 1.0 s"),
+        "{}",
+        r.check("probe")
+    );
+}
+
+#[test]
+fn insufficient_quota_is_not_retried_and_fails() {
+    let world = scripted(|n, _| {
+        api_error(
+            429,
+            n,
+            "You exceeded your current quota, please check your plan and billing details.",
+            "insufficient_quota",
+            Some("insufficient_quota"),
+        )
+    });
+    let r = probe_run(&world, &[]);
+    assert_eq!(world.api.seen().len(), 1);
+    assert_eq!(status_of(&r, "probe"), "fail");
+    assert_eq!(codes(&r, "probe"), ["probe.quota"]);
+    assert!(r.check("probe")["findings"][0]["remedy"].as_str().unwrap().contains("Retrying cannot help"));
+}
+
+#[test]
+fn region_block_is_named() {
+    let world = scripted(|n, _| {
+        api_error(
+            403,
+            n,
+            "Country, region, or territory not supported",
+            "request_forbidden",
+            Some("unsupported_country_region_territory"),
+        )
+    });
+    let r = probe_run(&world, &[]);
+    assert_eq!(codes(&r, "probe"), ["probe.region"]);
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn an_html_502_is_from_the_edge() {
+    let world = scripted(|_, _| {
+        Reply::new(502, "text/html; charset=UTF-8", "<!DOCTYPE html><html><head><title>api.openai.com | 502: Bad gateway</title></head><body>Cloudflare</body></html>")
+            .header("server", "cloudflare")
+            .header("cf-ray", "8c0ffee-SJC")
+    });
+    let r = probe_run(&world, &["--probes", "2"]);
+    assert_eq!(codes(&r, "probe"), ["probe.edge_error"]);
+    assert!(message(&r, "probe", "probe.edge_error").contains("from the edge (Cloudflare)"), "{}", r.check("probe"));
+}
+
+#[test]
+fn wrong_base_url_and_wrong_model() {
+    let world = scripted(|n, s| {
+        if s.path.starts_with("/v1/chat") {
+            api_error(
+                404,
+                n,
+                "The model `gpt-9` does not exist or you do not have access to it.",
+                "invalid_request_error",
+                Some("model_not_found"),
+            )
+        } else {
+            ok(n)
+        }
+    });
+    let r = probe_run(&world, &["--model", "gpt-9", "--probes", "1"]);
+    assert_eq!(codes(&r, "probe"), ["probe.model_not_found"]);
+    assert!(message(&r, "probe", "probe.model_not_found").contains("gpt-9"), "{}", r.check("probe"));
+    let world = scripted(|_, _| Reply::new(404, "text/plain", "404 page not found"));
+    let r = probe_run(&world, &["--probes", "1"]);
+    assert_eq!(codes(&r, "probe"), ["probe.not_found"]);
+}
+
+#[test]
+fn a_key_with_a_newline_is_named_and_trimmed() {
+    let world = scripted(|n, _| ok(n));
+    let r = run(
+        doctor()
+            .env("OPENAI_API_KEY", format!("{FAKE_KEY}\n"))
+            .args(["--format", "json", "--only", "dns,tls,probe", "--probes", "1", "--no-billable"])
+            .args(world.args()),
+        &[],
+    );
+    assert_eq!(codes(&r, "probe"), ["probe.key_whitespace"]);
+    assert!(message(&r, "probe", "probe.key_whitespace").contains("ends with a line break"), "{}", r.check("probe"));
+    assert_eq!(
+        world.api.seen()[0].header("authorization"),
+        Some(format!("Bearer {FAKE_KEY}").as_str()),
+        "sent trimmed"
+    );
+}
+
+#[test]
+fn no_key_fails_the_probe_and_blocks_timeout() {
+    let world = scripted(|n, _| ok(n));
+    let r = run(
+        doctor()
+            .env_remove("OPENAI_API_KEY")
+            .args(["--format", "json", "--skip", "status,container"])
+            .args(world.args()),
+        &[],
+    );
+    assert_eq!(codes(&r, "probe"), ["probe.no_key"]);
+    assert!(world.api.seen().is_empty());
+    assert_eq!(r.check("timeout")["blocked_by"], "probe");
+}
+
+#[test]
+fn a_timeout_shorter_than_the_api_fails() {
+    let world = scripted(|n, _| ok(n).after(Duration::from_millis(1500)));
+    let r = probe_run(&world, &["--timeout", "1", "--probes", "2", "--no-billable"]);
+    assert_eq!(status_of(&r, "timeout"), "fail");
+    let msg = message(&r, "timeout", "timeout.too_short");
+    assert!(msg.contains("your 1 s timeout is shorter than the 1.5 s the API took"), "{msg}");
+    assert_eq!(r.check("timeout")["details"]["recommended"]["timeout_s"], 10.0);
+}
+
+#[test]
+fn lambda_with_sdk_defaults_is_killed_before_retries_finish() {
+    let world = scripted(|n, _| ok(n));
+    let r = run(
+        doctor()
+            .env("AWS_LAMBDA_FUNCTION_NAME", "summarise")
+            .args([
+                "--format",
+                "json",
+                "--skip",
+                "status,container",
+                "--platform-deadline",
+                "29",
+                "--probes",
+                "1",
+                "--no-billable",
+            ])
+            .args(world.args()),
+        &[],
+    );
+    assert_eq!(status_of(&r, "timeout"), "fail");
+    assert_eq!(codes(&r, "timeout"), ["timeout.platform", "timeout.default_on_serverless", "timeout.retry_budget"]);
+    let t = r.check("timeout");
+    let budget = t["findings"][2].clone();
+    assert!(
+        budget["message"]
+            .as_str()
+            .unwrap()
+            .contains("worst case 1801.5 s (3 attempts × 600 s + backoff) exceeds the AWS Lambda deadline of 29 s"),
+        "{budget}"
+    );
+    assert!(budget["remedy"].as_str().unwrap().contains("timeout=8 s with max_retries=2"), "{budget}");
+}
+
+#[test]
+fn a_slow_server_stops_the_series_within_the_deadline() {
+    let world = scripted(|n, _| ok(n).after(Duration::from_millis(1200)));
+    let r = probe_run(&world, &["--deadline", "5"]);
+    assert!(r.elapsed < Duration::from_secs(6), "took {:?}", r.elapsed);
+    assert!(codes(&r, "probe").contains(&"probe.stopped_early".to_owned()), "{}", r.check("probe"));
+    assert!(message(&r, "probe", "probe.stopped_early").contains("would pass the deadline"));
+}
