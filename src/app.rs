@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use openai_doctor_checks::check::ORDER;
+use openai_doctor_checks::payload::PayloadInput;
 use openai_doctor_checks::{Config, Context, Env, Redactor, SecretString, Selection, catalog, registry, runner};
 
 use crate::cli::{Cli, Color, Command, RunArgs};
@@ -21,11 +22,11 @@ pub struct AppError {
 }
 
 impl AppError {
-    fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Self { code: exit::USAGE, message: message.into() }
     }
 
-    fn internal(message: impl Into<String>) -> Self {
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
         Self { code: exit::INTERNAL, message: message.into() }
     }
 }
@@ -38,6 +39,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
     match cli.command {
         Some(Command::Checks) => print_checks(),
         Some(Command::Explain { code }) => explain(&code),
+        Some(Command::Validate { files, endpoint, format }) => crate::validate::run(&files, endpoint, format),
         None => doctor(cli.run),
     }
 }
@@ -65,14 +67,14 @@ fn print_checks() -> Result<u8, AppError> {
 
 fn explain(code: &str) -> Result<u8, AppError> {
     let Some(entry) = catalog::find(code.trim()) else {
-        let known: Vec<&str> = catalog::CODES.iter().map(|c| c.id).collect();
+        let known: Vec<&str> = catalog::all().iter().map(|c| c.id).collect();
         return Err(AppError::usage(format!("unknown finding code `{code}`. Known codes: {}", known.join(", "))));
     };
     let text = format!("{}\n{}\n\n{}\n", entry.id, entry.title, entry.explain);
     write_stdout(text.as_bytes())
 }
 
-fn write_stdout(bytes: &[u8]) -> Result<u8, AppError> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<u8, AppError> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         // A closed pipe (`| head`) is not an error worth reporting.
@@ -155,7 +157,7 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         early.add_key(&SecretString::new(key));
     }
     let selection = selection(&args)?;
-    for (given, what) in [(args.payload.is_some(), "--payload"), (args.bundle.is_some(), "--bundle")] {
+    for (given, what) in [(args.bundle.is_some(), "--bundle")] {
         if given {
             eprintln!(
                 "openai-doctor: note: {what} is accepted but its feature is not in this version yet; ignoring it"
@@ -164,7 +166,12 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
     }
     header_value("--org / OPENAI_ORG_ID", args.org.as_ref())?;
     header_value("--project / OPENAI_PROJECT_ID", args.project.as_ref())?;
-    let config = config(&args, env);
+    let mut config = config(&args, env);
+    if let Some(path) = &args.payload {
+        let (name, bytes) = crate::validate::read(path).map_err(|e| AppError::usage(early.redact(&e)))?;
+        config.payload = Some(PayloadInput { name, bytes: Arc::new(bytes), endpoint: args.endpoint });
+        config.send_payload = args.send_payload;
+    }
     let color = use_color(args.color, &config.env);
     let ctx = Arc::new(Context::new(config).map_err(|e| AppError::usage(early.redact(&e)))?);
     let target = Target::new(&ctx.config, &ctx.net);

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use openai_doctor_checks::config::{self, ResolvePin};
+use openai_doctor_checks::payload::Endpoint;
 use openai_doctor_checks::url;
 
 const EXAMPLES: &str = "\
@@ -53,6 +54,18 @@ pub enum Command {
         /// A finding code as printed in a report, e.g. status.major_outage.
         #[arg(value_name = "CODE")]
         code: String,
+    },
+    /// Validate request bodies offline (for CI): exit 0 no errors, 1 errors, 2 unreadable file.
+    Validate {
+        /// Request bodies (JSON files; `-` for stdin).
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// The endpoint, when the body's shape does not say.
+        #[arg(long, value_name = "ENDPOINT", value_parser = Endpoint::parse)]
+        endpoint: Option<Endpoint>,
+        /// Output format (table or json).
+        #[arg(long, value_enum, value_name = "FORMAT", default_value = "table")]
+        format: Format,
     },
 }
 
@@ -139,9 +152,17 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = "Request")]
     pub platform_deadline: Option<std::time::Duration>,
 
-    /// Request body to validate (`-` for stdin). The payload check lands in a later release.
+    /// Request body to validate offline, as your application sends it (`-` for stdin).
     #[arg(long, value_name = "FILE", help_heading = "Request")]
     pub payload: Option<PathBuf>,
+
+    /// The endpoint the payload is for, when its shape does not say.
+    #[arg(long, value_name = "ENDPOINT", value_parser = Endpoint::parse, help_heading = "Request")]
+    pub endpoint: Option<Endpoint>,
+
+    /// Also send the payload itself once, after the minimal request (it costs money).
+    #[arg(long, requires = "payload", help_heading = "Request")]
+    pub send_payload: bool,
 
     /// Write a support bundle (zip). The bundle lands in a later release.
     #[arg(long, value_name = "PATH", num_args = 0..=1, help_heading = "Output")]

@@ -3,6 +3,7 @@
 mod app;
 mod cli;
 mod report;
+mod validate;
 
 use std::process::ExitCode;
 

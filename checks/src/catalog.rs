@@ -83,10 +83,17 @@ pub static CODES: &[&Code] = &[
     &runner::TIMED_OUT,
 ];
 
+/// Every finding code the program can emit, in report order of their checks.
+#[must_use]
+pub fn all() -> Vec<&'static Code> {
+    let (before, after) = CODES.split_at(CODES.iter().position(|c| c.id.starts_with("probe.")).unwrap_or(CODES.len()));
+    before.iter().chain(crate::payload::codes::ALL).chain(after).copied().collect()
+}
+
 /// The catalogue entry for `id`.
 #[must_use]
 pub fn find(id: &str) -> Option<&'static Code> {
-    CODES.iter().copied().find(|c| c.id == id)
+    all().into_iter().find(|c| c.id == id)
 }
 
 #[cfg(test)]
@@ -95,9 +102,10 @@ mod tests {
 
     #[test]
     fn codes_are_unique_and_explained() {
-        for (i, c) in CODES.iter().enumerate() {
+        let all = all();
+        for (i, c) in all.iter().enumerate() {
             assert!(!c.explain.trim().is_empty() && !c.title.is_empty(), "{}", c.id);
-            assert!(CODES[..i].iter().all(|o| o.id != c.id), "duplicate {}", c.id);
+            assert!(all[..i].iter().all(|o| o.id != c.id), "duplicate {}", c.id);
         }
     }
 }

@@ -121,6 +121,7 @@ pub fn registry() -> Vec<Arc<dyn Check>> {
         Arc::new(crate::dns::DnsCheck),
         Arc::new(crate::tls::TlsCheck),
         Arc::new(crate::proxy::ProxyCheck),
+        Arc::new(crate::payload::PayloadCheck),
         Arc::new(crate::probe::ProbeCheck),
         Arc::new(crate::timeout::TimeoutCheck),
         Arc::new(crate::container::ContainerCheck::default()),

@@ -137,6 +137,10 @@ pub struct Config {
     pub billable: bool,
     /// The platform's own deadline for a whole invocation (`--platform-deadline`).
     pub platform_deadline: Option<Duration>,
+    /// The request body to validate (`--payload`).
+    pub payload: Option<crate::payload::PayloadInput>,
+    /// Also send the payload itself (`--send-payload`; it costs money).
+    pub send_payload: bool,
     /// Environment snapshot.
     pub env: Env,
 }
@@ -161,6 +165,8 @@ impl Config {
             probes: 5,
             billable: true,
             platform_deadline: None,
+            payload: None,
+            send_payload: false,
             env,
         }
     }

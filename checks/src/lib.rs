@@ -12,6 +12,7 @@ pub mod facts;
 pub mod hosts_file;
 pub mod model;
 pub mod net;
+pub mod payload;
 pub mod probe;
 pub mod proxy;
 pub mod proxy_env;

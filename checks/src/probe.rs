@@ -178,6 +178,16 @@ every request rather than run past --deadline. Its verdict rests on fewer reques
 a longer --deadline for a fuller picture."
 );
 code!(
+    PAYLOAD_FAILS,
+    "probe.payload_fails",
+    "Your own payload fails where the minimal request passes",
+    "With --send-payload the probe sends your request body once after the minimal one. When the \
+minimal request passes and yours fails with a 5xx, the payload itself triggers the error: the \
+guide's 'simplify and reduce' step. A 4xx quotes the API's reason.\n\nFix: shorten the \
+conversation, drop images and tools, lower the output limit, and add parts back one at a time; \
+contact support with the request id.\n\nVerify: --send-payload passes."
+);
+code!(
     CLOCK_SKEW,
     "probe.clock_skew",
     "This machine's clock differs from the server's",
@@ -363,7 +373,7 @@ fn classify(f: &Fetched, what: &'static str) -> (Kind, Option<ApiError>) {
         401 => Kind::InvalidKey,
         403 if code == "unsupported_country_region_territory" => Kind::Region,
         403 => Kind::Forbidden,
-        404 if what == "chat" || code == "model_not_found" => Kind::ModelNotFound,
+        404 if what != "models" || code == "model_not_found" => Kind::ModelNotFound,
         404 => Kind::NotFound,
         429 if code == "insufficient_quota"
             || api.as_ref().and_then(|e| e.kind.as_deref()) == Some("insufficient_quota") =>
@@ -382,24 +392,43 @@ fn now_unix() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
 
-async fn attempt(
-    ctx: &Context,
-    key: &SecretString,
-    what: &'static str,
-    number: u32,
-    timeout: Duration,
-    model: &str,
-) -> Attempt {
-    let url = format!(
-        "{}/{}",
-        ctx.config.base_url.as_str().trim_end_matches('/'),
-        if what == "chat" { "chat/completions" } else { "models" }
-    );
+/// What one probe request sends.
+#[derive(Debug, Clone, Copy)]
+enum Request<'a> {
+    /// `GET /models`.
+    Models,
+    /// The minimal chat completion.
+    Chat { model: &'a str },
+    /// The user's own payload (`--send-payload`).
+    Payload { endpoint: crate::payload::Endpoint, body: &'a [u8] },
+}
+
+impl Request<'_> {
+    fn what(&self) -> &'static str {
+        match self {
+            Self::Models => "models",
+            Self::Chat { .. } => "chat",
+            Self::Payload { .. } => "payload",
+        }
+    }
+
+    fn path(&self) -> &'static str {
+        match self {
+            Self::Models => "models",
+            Self::Chat { .. } => "chat/completions",
+            Self::Payload { endpoint, .. } => endpoint.path(),
+        }
+    }
+}
+
+async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number: u32, timeout: Duration) -> Attempt {
+    let what = request.what();
+    let url = format!("{}/{}", ctx.config.base_url.as_str().trim_end_matches('/'), request.path());
     let client_request_id = uuid::Uuid::new_v4().to_string();
     let mut req = ctx
         .net
         .client()
-        .request(if what == "chat" { Method::POST } else { Method::GET }, &url)
+        .request(if matches!(request, Request::Models) { Method::GET } else { Method::POST }, &url)
         .bearer_auth(key.expose())
         .header("X-Client-Request-Id", &client_request_id);
     if let Some(org) = &ctx.config.org {
@@ -408,10 +437,13 @@ async fn attempt(
     if let Some(project) = &ctx.config.project {
         req = req.header("OpenAI-Project", project);
     }
-    if what == "chat" {
-        req = req.header("content-type", "application/json").body(
-            json!({"model": model, "messages": [{"role": "user", "content": "Reply with OK."}], "max_completion_tokens": 1, "store": false}).to_string(),
-        );
+    match request {
+        Request::Models => {}
+        Request::Chat { model } => {
+            let body = json!({"model": model, "messages": [{"role": "user", "content": "Reply with OK."}], "max_completion_tokens": 1, "store": false});
+            req = req.header("content-type", "application/json").body(body.to_string());
+        }
+        Request::Payload { body, .. } => req = req.header("content-type", "application/json").body(body.to_vec()),
     }
     let meta = Meta { client_request_id: Some(client_request_id.clone()), attempt: Some(number) };
     let start = Instant::now();
@@ -451,6 +483,40 @@ async fn attempt(
     }
 }
 
+/// What sending the user's payload showed, next to the minimal request.
+fn payload_finding(p: &Attempt, minimal: Option<&Attempt>) -> Finding {
+    let ids = p.request_id.clone().unwrap_or_else(|| format!("client {}", p.client_request_id));
+    let quoted = p
+        .api_error
+        .as_ref()
+        .and_then(|e| e.message.clone())
+        .map_or_else(String::new, |m| format!(": \"{}\"", m.trim()));
+    let minimal_ok = minimal.is_some_and(|m| m.kind == Kind::Ok);
+    match &p.kind {
+        Kind::Ok => Finding::new(
+            &PAYLOAD_FAILS,
+            Severity::Info,
+            format!("your payload also works ({} in {} ms, request id {ids})", p.status.unwrap_or(0), p.total_ms),
+            "",
+        ),
+        Kind::Server(_) | Kind::Edge(_) | Kind::Transport(_) if minimal_ok => Finding::new(
+            &PAYLOAD_FAILS,
+            Severity::Fail,
+            format!(
+                "the minimal request passes but your payload fails with {}{quoted} (request id {ids})",
+                p.kind.label()
+            ),
+            "The payload triggers it: simplify and reduce (shorten the history, drop images and tools, lower max tokens), find the part that fails, then contact support with the request id.",
+        ),
+        other => Finding::new(
+            &PAYLOAD_FAILS,
+            Severity::Fail,
+            format!("your payload fails with {}{quoted} (request id {ids})", other.label()),
+            "Run openai-doctor validate on it; fix what the API's message names.",
+        ),
+    }
+}
+
 fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {
         return 0;
@@ -466,7 +532,15 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let Some(key) = key else {
         return Outcome::from_findings("no usable API key", json!({}), findings);
     };
-    let mut details = json!({ "key": key.hint(), "base_url": cfg.base_url.as_str(), "model": cfg.model });
+    // The payload's model, when a payload is given: that is the model the user calls.
+    let payload = cfg.payload.as_ref().and_then(|p| {
+        let doc: serde_json::Value = serde_json::from_slice(&p.bytes).ok()?;
+        let obj = doc.as_object()?;
+        let endpoint = p.endpoint.or_else(|| crate::payload::rules::detect(obj))?;
+        Some((endpoint, obj.get("model").and_then(serde_json::Value::as_str).map(str::to_owned)))
+    });
+    let model = payload.as_ref().and_then(|(_, m)| m.clone()).unwrap_or_else(|| cfg.model.clone());
+    let mut details = json!({ "key": key.hint(), "base_url": cfg.base_url.as_str(), "model": model });
 
     // The series: each request follows the previous one at once after a success, or after the
     // SDKs' backoff (or the server's Retry-After) after a retryable failure.
@@ -511,15 +585,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             i + 1,
             cfg.probes
         ));
-        let a = attempt(
-            ctx,
-            &key,
-            "models",
-            i + 1,
-            activity.bounded(cfg.client_timeout.max(Duration::from_secs(60)), Duration::from_millis(300)),
-            &cfg.model,
-        )
-        .await;
+        let timeout = activity.bounded(cfg.client_timeout.max(Duration::from_secs(60)), Duration::from_millis(300));
+        let a = attempt(ctx, &key, Request::Models, i + 1, timeout).await;
         slowest = slowest.max(Duration::from_millis(a.total_ms));
         failures_in_a_row = if a.kind == Kind::Ok { 0 } else { failures_in_a_row + 1 };
         attempts.push(a);
@@ -532,20 +599,34 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         activity.set(format!(
             "POST {}/chat/completions (model {}, 1 output token)",
             cfg.base_url.as_str().trim_end_matches('/'),
-            cfg.model
+            model
         ));
         let number = u32::try_from(attempts.len()).unwrap_or(0) + 1;
-        chat = Some(
-            attempt(
-                ctx,
-                &key,
-                "chat",
-                number,
-                activity.bounded(cfg.client_timeout.max(Duration::from_secs(60)), Duration::from_millis(300)),
-                &cfg.model,
-            )
-            .await,
+        let timeout = activity.bounded(cfg.client_timeout.max(Duration::from_secs(60)), Duration::from_millis(300));
+        chat = Some(attempt(ctx, &key, Request::Chat { model: &model }, number, timeout).await);
+    }
+
+    // The user's own payload, only when asked (it costs money): "simplify and reduce" needs to
+    // know whether the minimal request passes where the real one fails.
+    let mut sent_payload: Option<Attempt> = None;
+    if let (true, Some(input), Some((endpoint, _))) = (cfg.send_payload, cfg.payload.as_ref(), payload.as_ref())
+        && series_ok > 0
+        && activity.time_left() > Duration::from_secs(2)
+    {
+        activity.set(format!(
+            "POST {}/{} (your payload {})",
+            cfg.base_url.as_str().trim_end_matches('/'),
+            endpoint.path(),
+            input.name
+        ));
+        let number = u32::try_from(attempts.len() + usize::from(chat.is_some())).unwrap_or(0) + 1;
+        let timeout = activity.bounded(cfg.client_timeout.max(Duration::from_secs(60)), Duration::from_millis(300));
+        sent_payload = Some(
+            attempt(ctx, &key, Request::Payload { endpoint: *endpoint, body: &input.bytes }, number, timeout).await,
         );
+    }
+    if let Some(p) = &sent_payload {
+        findings.push(payload_finding(p, chat.as_ref()));
     }
 
     let all: Vec<&Attempt> = attempts.iter().chain(chat.as_ref()).collect();
@@ -605,7 +686,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             percentile(&totals, 0.95)
         );
         if let Some(c) = &chat {
-            let _ = write!(summary, "; chat completion OK ({}, {} ms)", cfg.model, c.total_ms);
+            let _ = write!(summary, "; chat completion OK ({model}, {} ms)", c.total_ms);
         }
         return Outcome::from_findings(summary, details, findings);
     }
@@ -659,7 +740,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             Kind::Region => "The API does not serve this location; see OpenAI's supported countries.".to_owned(),
             Kind::Forbidden => "Check the key's permissions and the project's model access.".to_owned(),
             Kind::NotFound => format!("Check the base URL ({}): it must end in /v1.", cfg.base_url),
-            Kind::ModelNotFound => format!("Use a model GET /models lists for this key (--model; now {}).", cfg.model),
+            Kind::ModelNotFound => format!("Use a model GET /models lists for this key (--model; now {model})."),
             Kind::RateLimited => "Transient: wait for the Retry-After time and retry with backoff; see the x-ratelimit-* headers (-v).".to_owned(),
             Kind::Quota => "Retrying cannot help: add credit or raise the spend limit (https://platform.openai.com/settings/organization/billing).".to_owned(),
             Kind::Server(_) | Kind::Edge(_) | Kind::Transport(_) if !persistent => "Transient: retry with exponential backoff and jitter (the SDKs do, twice by default).".to_owned(),

@@ -8,5 +8,6 @@ mod cli;
 mod container;
 mod json_report;
 mod network;
+mod payload;
 mod probe;
 mod status;
