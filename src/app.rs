@@ -9,8 +9,33 @@ use openai_doctor_checks::payload::PayloadInput;
 use openai_doctor_checks::{Config, Context, Env, Redactor, SecretString, Selection, catalog, registry, runner};
 
 use crate::cli::{Cli, Color, Command, RunArgs};
+use crate::environment::Environment;
 use crate::exit;
-use crate::report::{self, Style, Target};
+use crate::report::{self, Style, Target, Ticket};
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM.
+async fn interrupted() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
 
 /// An error that ends the program before or outside a report, with its exit code.
 #[derive(Debug)]
@@ -157,13 +182,6 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         early.add_key(&SecretString::new(key));
     }
     let selection = selection(&args)?;
-    for (given, what) in [(args.bundle.is_some(), "--bundle")] {
-        if given {
-            eprintln!(
-                "openai-doctor: note: {what} is accepted but its feature is not in this version yet; ignoring it"
-            );
-        }
-    }
     header_value("--org / OPENAI_ORG_ID", args.org.as_ref())?;
     header_value("--project / OPENAI_PROJECT_ID", args.project.as_ref())?;
     let mut config = config(&args, env);
@@ -181,18 +199,36 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         .enable_all()
         .build()
         .map_err(|e| AppError::internal(format!("cannot start the async runtime: {e}")))?;
-    let run = runtime.block_on(runner::run(registry(), ctx.clone(), &selection));
+    let run = runtime.block_on(runner::run_until(registry(), ctx.clone(), &selection, interrupted()));
 
+    let env = Environment::collect(&ctx.config, &run, target.proxy.clone());
+    let marker = report::markdown::marker(&run.started_at);
+    let ticket = Ticket { env: &env, marker: &marker };
     let style = Style { color, verbose: args.verbose, width: report::terminal_width() };
     let mut out = Vec::new();
-    report::render(args.format, &run, &target, style, &mut out)
+    report::render(args.format, &run, &target, style, &ticket, &mut out)
         .map_err(|e| AppError::internal(format!("cannot render the report: {e}")))?;
     let text = ctx.net.redactor.redact(&String::from_utf8_lossy(&out));
     write_stdout(text.as_bytes())?;
     // Background tasks (connections left open) must not hold the exit up.
     runtime.shutdown_background();
 
-    Ok(if run.root_cause_is_internal() {
+    if let Some(dest) = &args.bundle {
+        let files = report::bundle_files(&run, &target, &ticket)
+            .map_err(|e| AppError::internal(format!("cannot render the bundle: {e}")))?;
+        let written = crate::bundle::write(dest.as_deref(), &run.started_at, &files, &ctx.net.redactor)
+            .map_err(AppError::internal)?;
+        eprintln!(
+            "openai-doctor: support bundle {} ({} bytes, sha256 {}); ticket marker {marker}",
+            written.path.display(),
+            written.size,
+            written.sha256
+        );
+    }
+
+    Ok(if run.interrupted {
+        exit::INTERRUPTED
+    } else if run.root_cause_is_internal() {
         exit::INTERNAL
     } else if run.verdict.root_cause.is_some() {
         exit::CHECK_FAILED

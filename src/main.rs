@@ -1,7 +1,9 @@
 //! `openai-doctor`: parse the command line, run, map the outcome to a documented exit code.
 
 mod app;
+mod bundle;
 mod cli;
+mod environment;
 mod report;
 mod validate;
 
@@ -20,6 +22,9 @@ pub mod exit {
     /// Internal error: a bug in openai-doctor (the root cause is a crashed check, or the run
     /// could not start).
     pub const INTERNAL: u8 = 3;
+    /// Interrupted by Ctrl-C (SIGINT) or SIGTERM: the partial report was printed (and the bundle
+    /// written when asked), as shells expect (128 + SIGINT).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 fn main() -> ExitCode {

@@ -81,6 +81,7 @@ pub static CODES: &[&Code] = &[
     &container::RUNTIME,
     &runner::INTERNAL,
     &runner::TIMED_OUT,
+    &runner::INTERRUPTED,
 ];
 
 /// Every finding code the program can emit, in report order of their checks.

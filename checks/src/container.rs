@@ -139,6 +139,10 @@ pub struct HostFacts {
     pub cpus: usize,
     /// Operating system name and version.
     pub os: String,
+    /// Kernel version.
+    pub kernel: String,
+    /// CPU architecture.
+    pub arch: &'static str,
 }
 
 /// Reads the host totals.
@@ -151,6 +155,8 @@ pub fn host_facts() -> HostFacts {
         memory_total,
         cpus: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         os: sysinfo::System::long_os_version().unwrap_or_else(|| std::env::consts::OS.to_owned()),
+        kernel: sysinfo::System::kernel_version().unwrap_or_default(),
+        arch: std::env::consts::ARCH,
     }
 }
 
@@ -335,7 +341,7 @@ mod tests {
     use super::*;
 
     fn host() -> HostFacts {
-        HostFacts { memory_total: 8 << 30, cpus: 4, os: "Linux".to_owned() }
+        HostFacts { memory_total: 8 << 30, cpus: 4, os: "Linux".to_owned(), kernel: "6.1".to_owned(), arch: "x86_64" }
     }
 
     fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {

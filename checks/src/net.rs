@@ -205,6 +205,14 @@ impl Net {
         if let Some(key) = &config.api_key {
             redactor.add_key(key);
         }
+        // Every other secret-looking variable (admin keys, webhook secrets, tokens) too.
+        for (_, value) in config.env.iter().filter(|(n, _)| crate::secret::is_secret_name(n)) {
+            if value.trim().starts_with("sk-") {
+                redactor.add_key(&crate::secret::SecretString::new(value));
+            } else {
+                redactor.add_password(value);
+            }
+        }
         if let Some(pw) = proxy.as_ref().and_then(ProxyChoice::password) {
             redactor.add_password(&pw);
         }

@@ -37,6 +37,16 @@ Fix: see the step it was waiting for; a longer --deadline helps only on slow but
 networks.\n\nVerify: the check finishes well within the deadline.",
 };
 
+/// The run was interrupted before the check finished.
+pub static INTERRUPTED: Code = Code {
+    id: "interrupted",
+    title: "The run was interrupted before this check finished",
+    explain: "Ctrl-C (SIGINT) or SIGTERM stopped the run while this check was still running; \
+the finding says what it was waiting for, which is often the very step that hangs in your \
+application. The other results stand; the report is partial.\n\nFix: run again and let it finish \
+(it ends within --deadline).",
+};
+
 /// Which checks the user selected.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
@@ -78,6 +88,8 @@ pub struct RunReport {
     pub requests: Vec<RequestRecord>,
     /// The verdict.
     pub verdict: Verdict,
+    /// The run was stopped (Ctrl-C, SIGTERM) before every check finished.
+    pub interrupted: bool,
 }
 
 impl RunReport {
@@ -94,6 +106,17 @@ type Done = (Status, Option<&'static str>);
 
 /// Runs `checks` (already in report order) against `ctx`.
 pub async fn run(checks: Vec<Arc<dyn Check>>, ctx: Arc<Context>, selection: &Selection) -> RunReport {
+    run_until(checks, ctx, selection, std::future::pending()).await
+}
+
+/// Like [`run`], but stops when `stop` completes (Ctrl-C): checks still in flight are aborted and
+/// reported as interrupted, with what they were waiting for.
+pub async fn run_until(
+    checks: Vec<Arc<dyn Check>>,
+    ctx: Arc<Context>,
+    selection: &Selection,
+    stop: impl std::future::Future<Output = ()>,
+) -> RunReport {
     let started_at = now_rfc3339();
     let start = Instant::now();
     let deadline = tokio::time::Instant::now() + ctx.config.deadline;
@@ -106,14 +129,16 @@ pub async fn run(checks: Vec<Arc<dyn Check>>, ctx: Arc<Context>, selection: &Sel
         receivers.insert(check.info().id, rx);
     }
 
-    let mut tasks = Vec::new();
-    for check in checks {
+    let activities: Activities = Arc::default();
+    let infos: Vec<(&'static str, &'static str)> = checks.iter().map(|c| (c.info().id, c.info().title)).collect();
+    let mut set = tokio::task::JoinSet::new();
+    for (index, check) in checks.into_iter().enumerate() {
         let info = check.info();
         let tx = senders.remove(info.id).expect("one sender per check");
         if !selection.includes(info.id) {
             let report = skipped(info.id, info.title, "not selected (--only/--skip)", None);
             let _ = tx.send(Some((Status::Skip, None)));
-            tasks.push(tokio::spawn(async move { report }));
+            set.spawn(async move { (index, report) });
             continue;
         }
         // Dependencies the user deselected count as satisfied: the check copes without them.
@@ -123,34 +148,71 @@ pub async fn run(checks: Vec<Arc<dyn Check>>, ctx: Arc<Context>, selection: &Sel
             .filter(|d| selection.includes(d))
             .filter_map(|d| receivers.get(d).cloned().map(|rx| (d, rx)))
             .collect();
-        let ctx = ctx.clone();
-        tasks.push(tokio::spawn(async move {
-            let report = run_one(check, ctx, deps, deadline).await;
+        let (ctx, activities) = (ctx.clone(), activities.clone());
+        set.spawn(async move {
+            let report = run_one(check, ctx, deps, deadline, activities).await;
             let _ = tx.send(Some((report.status, report.blocked_by)));
-            report
-        }));
+            (index, report)
+        });
     }
 
-    let mut reports = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        // run_one never panics (the check itself runs in its own task), so join errors are
-        // impossible short of runtime shutdown; keep the slot honest anyway.
-        match task.await {
-            Ok(report) => reports.push(report),
-            Err(e) => reports.push(CheckReport {
-                id: "internal",
-                title: "runner",
-                status: Status::Fail,
-                summary: format!("the runner lost a check: {e}"),
-                details: json!({}),
-                findings: Vec::new(),
-                blocked_by: None,
-                duration_ms: 0,
-            }),
+    let mut slots: Vec<Option<CheckReport>> = infos.iter().map(|_| None).collect();
+    let mut interrupted = false;
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        tokio::select! {
+            joined = set.join_next() => match joined {
+                Some(Ok((index, report))) => slots[index] = Some(report),
+                // Aborted after an interrupt; run_one itself never panics.
+                Some(Err(_)) => {}
+                None => break,
+            },
+            () = &mut stop, if !interrupted => {
+                interrupted = true;
+                set.abort_all();
+            }
         }
     }
-    let verdict = verdict(&reports);
-    RunReport { started_at, duration: start.elapsed(), requests: ctx.net.requests(), checks: reports, verdict }
+    let reports: Vec<CheckReport> = slots
+        .into_iter()
+        .zip(&infos)
+        .map(|(slot, (id, title))| {
+            slot.unwrap_or_else(|| {
+                let doing = activities.lock().ok().and_then(|a| a.get(id).map(Activity::get)).filter(|d| !d.is_empty());
+                let summary = match doing {
+                    Some(d) => format!("interrupted while waiting for: {d}"),
+                    None => "interrupted before it started".to_owned(),
+                };
+                let mut report = skipped(id, title, &summary, None);
+                report.findings.push(Finding::new(&INTERRUPTED, Severity::Info, summary.clone(), ""));
+                report
+            })
+        })
+        .collect();
+    let mut verdict = verdict(&reports);
+    if interrupted {
+        verdict.summary = format!("interrupted (the results are partial): {}", verdict.summary);
+    }
+    RunReport {
+        started_at,
+        duration: start.elapsed(),
+        requests: ctx.net.requests(),
+        checks: reports,
+        verdict,
+        interrupted,
+    }
+}
+
+/// What each running check is waiting for, by id (for interrupted reports).
+type Activities = Arc<std::sync::Mutex<HashMap<&'static str, Activity>>>;
+
+/// Aborts a task when dropped, so an aborted runner task takes its check task with it.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn run_one(
@@ -158,6 +220,7 @@ async fn run_one(
     ctx: Arc<Context>,
     deps: Vec<(&'static str, watch::Receiver<Option<Done>>)>,
     deadline: tokio::time::Instant,
+    activities: Activities,
 ) -> CheckReport {
     let info = check.info();
     for (dep, mut rx) in deps {
@@ -189,11 +252,15 @@ async fn run_one(
     let now = tokio::time::Instant::now();
     let limit_at = (now + info.time_limit).min(deadline);
     let activity = Activity::until(limit_at);
+    if let Ok(mut a) = activities.lock() {
+        a.insert(info.id, activity.clone());
+    }
     let handle = {
         let (check, ctx, activity) = (check.clone(), ctx.clone(), activity.clone());
         tokio::spawn(async move { check.run(&ctx, &activity).await })
     };
     let abort = handle.abort_handle();
+    let _guard = AbortOnDrop(abort.clone());
     let outcome = match tokio::time::timeout_at(limit_at, handle).await {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(join_error)) => {

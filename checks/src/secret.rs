@@ -39,6 +39,15 @@ impl fmt::Display for SecretString {
     }
 }
 
+/// Whether an environment variable's name says it holds a secret.
+#[must_use]
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL"].iter().any(|w| upper.contains(w))
+        && !upper.ends_with("_FILE")
+        && !upper.ends_with("_PATH")
+}
+
 /// Known key prefixes, longest first so `sk-proj-` wins over `sk-`.
 const KEY_PREFIXES: &[&str] = &["sk-svcacct-", "sk-admin-", "sk-proj-", "sk-None-", "sk-ant-", "sk-"];
 
@@ -283,6 +292,45 @@ mod tests {
         assert!(!out.contains("MIIEvQ"), "{out}");
         assert!(out.contains("[private key redacted]"), "{out}");
         assert!(out.contains("MIIB"), "certificates are public: {out}");
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            /// Secrets the process knows never survive, wherever they are planted in a report.
+            #[test]
+            fn planted_secrets_never_survive(
+                password in "[A-Za-z0-9!@#%^&*()_+=-]{8,32}",
+                key_body in "[A-Za-z0-9_-]{20,60}",
+                prefix in prop_oneof![Just("sk-"), Just("sk-proj-"), Just("sk-svcacct-"), Just("sk-admin-"), Just("sk-None-")],
+                text in "\\PC{0,200}",
+                at in 0usize..200,
+                around in prop_oneof![Just(""), Just("\""), Just(" "), Just("Bearer "), Just("http://user:"), Just("="), Just("\n")],
+            ) {
+                let key = format!("{prefix}{key_body}");
+                let mut r = Redactor::new();
+                r.add_key(&SecretString::new(key.clone()));
+                r.add_password(&password);
+                let cut = text.char_indices().map(|(i, _)| i).nth(at).unwrap_or(text.len());
+                let planted = format!("{}{around}{key}{around}{password}@host {}", &text[..cut], &text[cut..]);
+                let out = r.redact(&planted);
+                prop_assert!(!out.contains(&key), "key survived: {out}");
+                prop_assert!(!out.contains(&password), "password survived: {out}");
+                prop_assert_eq!(r.redact(&out), out.clone(), "idempotent");
+            }
+
+            /// Key-shaped tokens the process does not know are scrubbed too.
+            #[test]
+            fn unknown_keys_are_scrubbed(body in "[A-Za-z0-9]{24,60}", text in "[a-z ]{0,40}") {
+                let key = format!("sk-proj-{body}");
+                let out = Redactor::new().redact(&format!("{text} {key} {text}"));
+                prop_assert!(!out.contains(&key));
+            }
+        }
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub fn render(run: &RunReport, target: &Target, w: &mut impl Write) -> io::Resul
         "checks": run.checks,
         "requests": run.requests,
     });
+    let mut doc = doc;
+    if run.interrupted {
+        doc["interrupted"] = json!(true);
+    }
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
 }

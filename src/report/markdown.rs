@@ -1,51 +1,128 @@
-//! The report as Markdown, for pasting into a support ticket or an issue.
+//! The support ticket, in Markdown: `ticket.md` in the bundle, and `--format markdown`. A summary
+//! paragraph (what fails, since when, how often), the root cause with its evidence, the failed
+//! requests with their ids, the environment, and what was ruled out.
 
 use std::io::{self, Write};
 
-use openai_doctor_checks::RunReport;
+use openai_doctor_checks::{RunReport, Severity, Status};
 
 use super::{Target, ms, symbol};
+use crate::environment::Environment;
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// Writes the Markdown report.
+/// A ticket marker: `OD-<UTC yyyymmddThhmmssZ>-<8 hex>`, to match a ticket with its bundle.
+#[must_use]
+pub fn marker(started_at: &str) -> String {
+    let stamp: String = started_at.chars().filter(char::is_ascii_alphanumeric).take(15).collect();
+    format!("OD-{stamp}Z-{:08x}", fastrand::u32(..))
+}
+
+/// Writes the ticket.
 ///
 /// # Errors
 /// Write errors.
-pub fn render(run: &RunReport, target: &Target, w: &mut impl Write) -> io::Result<()> {
-    writeln!(w, "# openai-doctor report\n")?;
-    writeln!(w, "- **Verdict:** {}", cell(&run.verdict.summary))?;
-    writeln!(w, "- **Target:** {} (model {})", target.base_url, target.model)?;
-    writeln!(w, "- **Proxy:** {}", target.proxy.as_deref().unwrap_or("none"))?;
-    writeln!(
-        w,
-        "- **Run:** {} UTC, {} , openai-doctor {}",
-        run.started_at,
-        ms(u64::try_from(run.duration.as_millis()).unwrap_or(u64::MAX)),
-        env!("CARGO_PKG_VERSION")
-    )?;
-    writeln!(w, "\n## Checks\n\n| | check | result |\n|---|---|---|")?;
+pub fn render(run: &RunReport, target: &Target, env: &Environment, marker: &str, w: &mut impl Write) -> io::Result<()> {
+    writeln!(w, "# OpenAI API problem report ({marker})\n")?;
+    let failed: Vec<_> =
+        run.requests.iter().filter(|r| r.error.is_some() || r.status.is_some_and(|s| s >= 400)).collect();
+    let api: Vec<_> = run.requests.iter().filter(|r| r.check == "probe").collect();
+    let api_failed = api.iter().filter(|r| r.error.is_some() || r.status.is_some_and(|s| s >= 400)).count();
+    let mut summary = format!(
+        "Calls to `{}` (model `{}`) were checked by openai-doctor {} at {} UTC. ",
+        target.base_url,
+        target.model,
+        env!("CARGO_PKG_VERSION"),
+        run.started_at
+    );
+    match run.verdict.root_cause {
+        Some(id) => summary.push_str(&format!("The root cause found is the **{id}** check: {}. ", run.verdict.summary)),
+        None => summary.push_str(&format!("Verdict: {}. ", run.verdict.summary)),
+    }
+    if !api.is_empty() {
+        summary.push_str(&format!("{api_failed} of {} API requests failed", api.len()));
+        if let Some(first) = api.iter().find(|r| r.error.is_some() || r.status.is_some_and(|s| s >= 400)) {
+            summary.push_str(&format!(", the first at {}", first.at));
+        }
+        summary.push('.');
+    }
+    if run.interrupted {
+        summary.push_str(" The run was interrupted; results are partial.");
+    }
+    writeln!(w, "{summary}\n")?;
+
+    if let Some(root) = run.verdict.root_cause.and_then(|id| run.checks.iter().find(|c| c.id == id)) {
+        writeln!(w, "## Root cause: {} ({})\n", root.title, root.id)?;
+        for f in root.findings.iter().filter(|f| f.severity != Severity::Info) {
+            writeln!(w, "- `{}`: {}", f.code, cell(&f.message))?;
+            if !f.remedy.is_empty() {
+                writeln!(w, "  - What to do: {}", cell(&f.remedy))?;
+            }
+        }
+        writeln!(w)?;
+    }
+
+    if !failed.is_empty() {
+        writeln!(
+            w,
+            "## Failed requests\n\n| UTC timestamp | method | endpoint | status | x-request-id | X-Client-Request-Id | latency |\n|---|---|---|---|---|---|---|"
+        )?;
+        for r in &failed {
+            let status = r.status.map_or_else(|| cell(r.error.as_deref().unwrap_or("no answer")), |s| s.to_string());
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                r.at,
+                r.method,
+                cell(&r.url),
+                status,
+                r.request_id.as_deref().unwrap_or("—"),
+                r.client_request_id.as_deref().unwrap_or("—"),
+                ms(r.duration_ms)
+            )?;
+        }
+        writeln!(w)?;
+    }
+
+    writeln!(w, "## Environment\n\n```text")?;
+    writeln!(w, "OS:          {} (kernel {}, {})", env.os, env.kernel, env.arch)?;
+    writeln!(w, "Container:   {}", env.container.as_deref().unwrap_or("none detected"))?;
+    writeln!(w, "Platform:    {}", env.platform.as_deref().unwrap_or("none detected"))?;
+    writeln!(w, "Proxy:       {}", env.proxy.as_deref().unwrap_or("none"))?;
+    writeln!(w, "Client:      {}", env.client)?;
+    writeln!(w, "Tool:        {}", env.tool)?;
+    writeln!(w, "```\n")?;
+
+    let ruled_out: Vec<_> = run.checks.iter().filter(|c| c.status == Status::Pass).collect();
+    if !ruled_out.is_empty() {
+        writeln!(w, "## Ruled out\n")?;
+        for c in ruled_out {
+            writeln!(w, "- {}: {}", c.title, cell(&c.summary))?;
+        }
+        writeln!(w)?;
+    }
+
+    writeln!(w, "## All checks\n\n| | check | result |\n|---|---|---|")?;
     for c in &run.checks {
         writeln!(w, "| {} | `{}` | {} |", symbol(c.status), c.id, cell(&c.summary))?;
     }
-    let findings: Vec<_> = run.checks.iter().flat_map(|c| c.findings.iter().map(move |f| (c.id, f))).collect();
+    let findings: Vec<_> = run
+        .checks
+        .iter()
+        .flat_map(|c| c.findings.iter().map(move |f| (c.id, f)))
+        .filter(|(_, f)| f.severity != Severity::Info)
+        .collect();
     if !findings.is_empty() {
         writeln!(w, "\n## Findings\n")?;
         for (id, f) in findings {
-            writeln!(w, "- **{id}** `{}` ({:?}): {}", f.code, f.severity, cell(&f.message))?;
-            if !f.remedy.is_empty() {
-                writeln!(w, "  - Fix: {}", cell(&f.remedy))?;
-            }
+            writeln!(w, "- **{id}** `{}`: {}", f.code, cell(&f.message))?;
         }
     }
-    if !run.requests.is_empty() {
-        writeln!(w, "\n## Requests\n\n| at (UTC) | request | result | time |\n|---|---|---|---|")?;
-        for r in &run.requests {
-            let result = r.status.map_or_else(|| r.error.clone().unwrap_or_default(), |s| s.to_string());
-            writeln!(w, "| {} | {} {} | {} | {} |", r.at, r.method, cell(&r.url), cell(&result), ms(r.duration_ms))?;
-        }
-    }
-    Ok(())
+    writeln!(
+        w,
+        "\n_Generated by openai-doctor {}; every secret is redacted (keys show only prefix and last 4 characters)._",
+        env!("CARGO_PKG_VERSION")
+    )
 }

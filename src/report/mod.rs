@@ -1,8 +1,8 @@
 //! Renderers of a run: table (people), JSON (machines), markdown (tickets). Every renderer writes
 //! to `impl Write`; the caller redacts the bytes before they leave the process.
 
-mod json;
-mod markdown;
+pub mod json;
+pub mod markdown;
 mod table;
 
 use std::io::{self, Write};
@@ -63,12 +63,52 @@ pub fn terminal_width() -> usize {
 ///
 /// # Errors
 /// Write errors.
-pub fn render(format: Format, run: &RunReport, target: &Target, style: Style, w: &mut impl Write) -> io::Result<()> {
+pub fn render(
+    format: Format,
+    run: &RunReport,
+    target: &Target,
+    style: Style,
+    ticket: &Ticket<'_>,
+    w: &mut impl Write,
+) -> io::Result<()> {
     match format {
         Format::Table => table::render(run, target, style, w),
         Format::Json => json::render(run, target, w),
-        Format::Markdown => markdown::render(run, target, w),
+        Format::Markdown => markdown::render(run, target, ticket.env, ticket.marker, w),
     }
+}
+
+/// What the ticket needs besides the report.
+#[derive(Debug)]
+pub struct Ticket<'a> {
+    /// Where the run happened.
+    pub env: &'a crate::environment::Environment,
+    /// `OD-...` marker tying a ticket to its bundle.
+    pub marker: &'a str,
+}
+
+/// The bundle's files, rendered (not yet redacted: the bundle writer redacts every file).
+///
+/// # Errors
+/// Serialisation errors.
+pub fn bundle_files(run: &RunReport, target: &Target, ticket: &Ticket<'_>) -> io::Result<Vec<(&'static str, String)>> {
+    let mut md = Vec::new();
+    markdown::render(run, target, ticket.env, ticket.marker, &mut md)?;
+    let mut report = Vec::new();
+    json::render(run, target, &mut report)?;
+    let mut requests = String::new();
+    for r in &run.requests {
+        requests.push_str(&serde_json::to_string(r)?);
+        requests.push('\n');
+    }
+    let env = serde_json::to_string_pretty(ticket.env)? + "\n";
+    Ok(vec![
+        ("ticket.md", String::from_utf8_lossy(&md).into_owned()),
+        ("report.json", String::from_utf8_lossy(&report).into_owned()),
+        ("requests.jsonl", requests),
+        ("environment.json", env),
+        ("README.txt", crate::bundle::README.to_owned()),
+    ])
 }
 
 /// The symbol for a status (✓ pass, ! warn, ✗ fail, – skip, i info).

@@ -44,6 +44,7 @@ fn binary() -> PathBuf {
 /// Starts tinyproxy; `auth` adds `BasicAuth user password`.
 pub fn start(auth: Option<(&str, &str)>) -> Tinyproxy {
     let bin = binary();
+    let mut last_error = String::new();
     for _ in 0..5 {
         let port = super::server::closed_port();
         let dir = tempfile::tempdir().unwrap();
@@ -79,13 +80,16 @@ pub fn start(auth: Option<(&str, &str)>) -> Tinyproxy {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
         if ready {
+            std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
             return Tinyproxy { port, child, _dir: dir };
         }
         let _ = child.kill();
+        let _ = child.wait();
+        let said: Vec<String> = BufReader::new(stderr).lines().map_while(Result::ok).collect();
+        last_error = said.join("\n");
     }
-    panic!("tinyproxy did not start listening");
+    panic!("tinyproxy did not start listening: {last_error}");
 }
 
 fn is_root() -> bool {

@@ -20,7 +20,7 @@ impl World {
     /// A world whose API answers with `api`.
     pub fn with_api(api: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Self {
         let pki = Pki::new("Doctor Test Root", "openai-doctor tests");
-        let api = server::https(pki.server_config(&["api.test"], Validity::Current), api);
+        let api = server::https(pki.server_config(&["api.test", "localhost"], Validity::Current), api);
         let dns = dns::serve(&[("api.test", "127.0.0.1")]);
         let status = server::http(|_| Reply::json(200, &statuspage(HEALTHY, json!([]))));
         Self { pki, api, dns, status }
