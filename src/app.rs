@@ -8,7 +8,7 @@ use openai_doctor_checks::check::ORDER;
 use openai_doctor_checks::payload::PayloadInput;
 use openai_doctor_checks::{Config, Context, Env, Redactor, SecretString, Selection, catalog, registry, runner};
 
-use crate::cli::{Cli, Color, Command, RunArgs};
+use crate::cli::{Cli, Color, Command, Format, RunArgs};
 use crate::environment::Environment;
 use crate::exit;
 use crate::report::{self, Style, Target, Ticket};
@@ -65,6 +65,18 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         Some(Command::Checks) => print_checks(),
         Some(Command::Explain { code }) => explain(&code),
         Some(Command::Validate { files, endpoint, format }) => crate::validate::run(&files, endpoint, format),
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "openai-doctor", &mut out);
+            write_stdout(&out)
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| AppError::internal(format!("cannot render the man page: {e}")))?;
+            write_stdout(&out)
+        }
         None => doctor(cli.run),
     }
 }
@@ -199,7 +211,11 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         .enable_all()
         .build()
         .map_err(|e| AppError::internal(format!("cannot start the async runtime: {e}")))?;
-    let run = runtime.block_on(runner::run_until(registry(), ctx.clone(), &selection, interrupted()));
+    let live = runner::Live::default();
+    let show_progress = std::io::stderr().is_terminal() && args.format != Format::Json;
+    let progress = crate::progress::Progress::start(live.clone(), show_progress, report::terminal_width());
+    let run = runtime.block_on(runner::run_until(registry(), ctx.clone(), &selection, interrupted(), &live));
+    progress.finish();
 
     let env = Environment::collect(&ctx.config, &run, target.proxy.clone());
     let marker = report::markdown::marker(&run.started_at);

@@ -55,6 +55,14 @@ pub enum Command {
         #[arg(value_name = "CODE")]
         code: String,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout: openai-doctor man > openai-doctor.1
+    Man,
     /// Validate request bodies offline (for CI): exit 0 no errors, 1 errors, 2 unreadable file.
     Validate {
         /// Request bodies (JSON files; `-` for stdin).

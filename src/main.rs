@@ -4,6 +4,7 @@ mod app;
 mod bundle;
 mod cli;
 mod environment;
+mod progress;
 mod report;
 mod validate;
 

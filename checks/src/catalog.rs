@@ -66,6 +66,7 @@ pub static CODES: &[&Code] = &[
     &probe::INTERMITTENT,
     &probe::STOPPED_EARLY,
     &probe::CLOCK_SKEW,
+    &probe::PAYLOAD_FAILS,
     &timeout::TOO_SHORT,
     &timeout::THIN_MARGIN,
     &timeout::RETRY_BUDGET,
@@ -100,6 +101,45 @@ pub fn find(id: &str) -> Option<&'static Code> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every `Code` declared anywhere in the sources (a `code!(NAME, "id", ...)` macro call or a
+    /// `static NAME: Code = Code { id: "..." }`) is in the catalogue, so `explain` knows it.
+    #[test]
+    fn every_declared_code_is_in_the_catalogue() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|e| e == "rs") && !p.ends_with("catalog.rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        let known: Vec<&str> = all().iter().map(|c| c.id).collect();
+        let mut declared = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let mut rest = text.as_str();
+            // The id is the first string literal after `code!(` or `: Code = Code {`.
+            while let Some(pos) = [rest.find("code!("), rest.find(": Code = Code {")].into_iter().flatten().min() {
+                rest = &rest[pos + 6..];
+                let Some(start) = rest.find('"') else { break };
+                let end = rest[start + 1..].find('"').unwrap() + start + 1;
+                let id = &rest[start + 1..end];
+                if id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+                    && !id.is_empty()
+                {
+                    declared += 1;
+                    assert!(known.contains(&id), "{id} (declared in {}) is not in catalog::all()", file.display());
+                }
+                rest = &rest[end..];
+            }
+        }
+        assert!(declared >= known.len(), "found only {declared} declarations for {} catalogued codes", known.len());
+    }
 
     #[test]
     fn codes_are_unique_and_explained() {

@@ -106,7 +106,7 @@ type Done = (Status, Option<&'static str>);
 
 /// Runs `checks` (already in report order) against `ctx`.
 pub async fn run(checks: Vec<Arc<dyn Check>>, ctx: Arc<Context>, selection: &Selection) -> RunReport {
-    run_until(checks, ctx, selection, std::future::pending()).await
+    run_until(checks, ctx, selection, std::future::pending(), &Live::default()).await
 }
 
 /// Like [`run`], but stops when `stop` completes (Ctrl-C): checks still in flight are aborted and
@@ -116,6 +116,7 @@ pub async fn run_until(
     ctx: Arc<Context>,
     selection: &Selection,
     stop: impl std::future::Future<Output = ()>,
+    live: &Live,
 ) -> RunReport {
     let started_at = now_rfc3339();
     let start = Instant::now();
@@ -129,7 +130,10 @@ pub async fn run_until(
         receivers.insert(check.info().id, rx);
     }
 
-    let activities: Activities = Arc::default();
+    let activities = live.clone();
+    if let Ok(mut l) = live.0.lock() {
+        l.total = checks.len();
+    }
     let infos: Vec<(&'static str, &'static str)> = checks.iter().map(|c| (c.info().id, c.info().title)).collect();
     let mut set = tokio::task::JoinSet::new();
     for (index, check) in checks.into_iter().enumerate() {
@@ -162,7 +166,13 @@ pub async fn run_until(
     loop {
         tokio::select! {
             joined = set.join_next() => match joined {
-                Some(Ok((index, report))) => slots[index] = Some(report),
+                Some(Ok((index, report))) => {
+                if let Ok(mut l) = live.0.lock() {
+                    l.running.remove(report.id);
+                    l.done += 1;
+                }
+                slots[index] = Some(report);
+            }
                 // Aborted after an interrupt; run_one itself never panics.
                 Some(Err(_)) => {}
                 None => break,
@@ -178,7 +188,12 @@ pub async fn run_until(
         .zip(&infos)
         .map(|(slot, (id, title))| {
             slot.unwrap_or_else(|| {
-                let doing = activities.lock().ok().and_then(|a| a.get(id).map(Activity::get)).filter(|d| !d.is_empty());
+                let doing = activities
+                    .0
+                    .lock()
+                    .ok()
+                    .and_then(|a| a.running.get(id).map(Activity::get))
+                    .filter(|d| !d.is_empty());
                 let summary = match doing {
                     Some(d) => format!("interrupted while waiting for: {d}"),
                     None => "interrupted before it started".to_owned(),
@@ -203,8 +218,29 @@ pub async fn run_until(
     }
 }
 
-/// What each running check is waiting for, by id (for interrupted reports).
-type Activities = Arc<std::sync::Mutex<HashMap<&'static str, Activity>>>;
+/// The run as it happens: which checks are running and what each waits for, how many are done.
+/// The progress display and interrupted reports read it.
+#[derive(Debug, Clone, Default)]
+pub struct Live(Arc<std::sync::Mutex<LiveState>>);
+
+#[derive(Debug, Default)]
+struct LiveState {
+    running: std::collections::BTreeMap<&'static str, Activity>,
+    done: usize,
+    total: usize,
+}
+
+impl Live {
+    /// (done, total, running checks with what each waits for), in report order of ids.
+    #[must_use]
+    pub fn snapshot(&self) -> (usize, usize, Vec<(&'static str, String)>) {
+        self.0
+            .lock()
+            .map_or((0, 0, Vec::new()), |l| (l.done, l.total, l.running.iter().map(|(id, a)| (*id, a.get())).collect()))
+    }
+}
+
+type Activities = Live;
 
 /// Aborts a task when dropped, so an aborted runner task takes its check task with it.
 struct AbortOnDrop(tokio::task::AbortHandle);
@@ -252,8 +288,8 @@ async fn run_one(
     let now = tokio::time::Instant::now();
     let limit_at = (now + info.time_limit).min(deadline);
     let activity = Activity::until(limit_at);
-    if let Ok(mut a) = activities.lock() {
-        a.insert(info.id, activity.clone());
+    if let Ok(mut a) = activities.0.lock() {
+        a.running.insert(info.id, activity.clone());
     }
     let handle = {
         let (check, ctx, activity) = (check.clone(), ctx.clone(), activity.clone());

@@ -426,7 +426,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
             let leaf = chain_info.first();
             let days = leaf.map(|c| (c.not_after_unix - jiff::Timestamp::now().as_second()) / 86_400);
             let summary = format!(
-                "{} {}{}, {}connect {} ms, handshake {} ms",
+                "{}, {}{}, {}connect {} ms, handshake {} ms",
                 session["version"].as_str().unwrap_or("TLS"),
                 session["cipher"].as_str().unwrap_or(""),
                 session["alpn"].as_str().map_or(String::new(), |a| format!(", ALPN {a}")),
@@ -442,6 +442,8 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                 millis(hs.elapsed),
             );
             details["session"] = session.clone();
+            details["connect_ms"] = json!(attempt.connect.as_ref().map(|d| millis(*d)).unwrap_or(0));
+            details["handshake_ms"] = json!(millis(hs.elapsed));
             Outcome::from_findings(summary, details, Vec::new())
         }
         Err(err) => {

@@ -84,12 +84,46 @@ pub fn render(run: &RunReport, target: &Target, style: Style, w: &mut impl Write
             paint(style, DIM, "Run with -v for details, or `openai-doctor explain CODE` for a finding.")
         )?;
     }
+    if style.verbose
+        && let Some(phases) = waterfall(run)
+    {
+        writeln!(w)?;
+        writeln!(w, "Network path (first connection, as httpstat shows it):")?;
+        writeln!(w, "{phases}")?;
+    }
     if style.verbose && !run.requests.is_empty() {
         writeln!(w)?;
         writeln!(w, "Requests ({}):", run.requests.len())?;
-        writeln!(w, "{}", requests_table(run, style.width))?;
+        writeln!(w, "{}", requests_table(run, target, style.width))?;
     }
     Ok(())
+}
+
+/// DNS lookup, TCP connect, TLS handshake, first byte and total of the first API request, from
+/// the checks' details; `None` when the network checks did not run.
+fn waterfall(run: &RunReport) -> Option<String> {
+    let details = |id: &str| run.checks.iter().find(|c| c.id == id && c.status != Status::Skip).map(|c| &c.details);
+    let dns = details("dns")
+        .and_then(|d| d["lookups"].as_array())
+        .and_then(|l| l.iter().filter_map(|x| x["elapsed_ms"].as_u64()).max());
+    let tls = details("tls");
+    let connect = tls.and_then(|d| d["connect_ms"].as_u64());
+    let handshake = tls.and_then(|d| d["handshake_ms"].as_u64());
+    let first = details("probe")
+        .and_then(|d| d["series"].as_array())
+        .and_then(|s| s.iter().find(|a| a["result"] == "ok"))
+        .cloned();
+    let ttfb = first.as_ref().and_then(|a| a["ttfb_ms"].as_u64());
+    let total = first.as_ref().and_then(|a| a["total_ms"].as_u64());
+    if [dns, connect, handshake, ttfb].iter().all(Option::is_none) {
+        return None;
+    }
+    let cell = |v: Option<u64>| v.map_or_else(|| "–".to_owned(), ms);
+    let names = ["DNS lookup", "TCP connect", "TLS handshake", "first byte", "total"];
+    let values = [cell(dns), cell(connect), cell(handshake), cell(ttfb), cell(total)];
+    let head: String = names.iter().map(|n| format!("  {n:<14}")).collect();
+    let row: String = values.iter().map(|v| format!("  [{:>9} ]  ", v)).collect::<String>();
+    Some(format!("{}\n{}", head.trim_end(), row.trim_end()))
 }
 
 fn verdict_word(run: &RunReport) -> &'static str {
@@ -181,7 +215,9 @@ fn compact(v: &Value) -> String {
     }
 }
 
-fn requests_table(run: &RunReport, width: usize) -> Table {
+fn requests_table(run: &RunReport, target: &Target, width: usize) -> Table {
+    // Requests to the API show their path only: the header names the base URL.
+    let origin = target.base_url.split('/').take(3).collect::<Vec<_>>().join("/");
     let mut table = Table::new();
     table
         .load_style(presets::ASCII_BORDERS_ONLY_CONDENSED)
@@ -191,7 +227,8 @@ fn requests_table(run: &RunReport, width: usize) -> Table {
     for r in &run.requests {
         let result = r.status.map_or_else(|| r.error.clone().unwrap_or_default(), |s| s.to_string());
         let at = r.at.get(11..23).unwrap_or(&r.at).to_owned();
-        table.add_row([at, r.check.to_owned(), format!("{} {}", r.method, r.url), result, ms(r.duration_ms)]);
+        let url = r.url.strip_prefix(&origin).filter(|p| p.starts_with('/')).unwrap_or(&r.url);
+        table.add_row([at, r.check.to_owned(), format!("{} {url}", r.method), result, ms(r.duration_ms)]);
     }
     table
 }

@@ -7,6 +7,7 @@ mod support;
 mod bundle;
 mod cli;
 mod container;
+mod experience;
 mod json_report;
 mod network;
 mod payload;

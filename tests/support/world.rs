@@ -37,6 +37,18 @@ impl World {
         format!("https://api.test:{}/v1", self.api.addr.port())
     }
 
+    /// Flags that aim the doctor at this world, without trusting its CA.
+    pub fn args_without_ca(&self) -> Vec<String> {
+        vec![
+            "--base-url".into(),
+            self.base_url(),
+            "--dns-server".into(),
+            self.dns.arg(),
+            "--status-url".into(),
+            self.status.url(),
+        ]
+    }
+
     /// Flags that aim the doctor at this world.
     pub fn args(&self) -> Vec<String> {
         vec![
