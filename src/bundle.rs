@@ -61,10 +61,12 @@ pub fn write(
     files: &[(&str, String)],
     redactor: &Redactor,
 ) -> Result<Written, String> {
-    let path = match dest {
-        Some(p) if p.is_dir() => p.join(default_name(started_at)),
-        Some(p) => p.to_path_buf(),
-        None => PathBuf::from(default_name(started_at)),
+    // An explicit file name is replaced, like curl -o; a default name never replaces another
+    // bundle (two runs in the same second get -2, -3, ...).
+    let (path, no_clobber) = match dest {
+        Some(p) if p.is_dir() => (p.join(default_name(started_at)), true),
+        Some(p) => (p.to_path_buf(), false),
+        None => (PathBuf::from(default_name(started_at)), true),
     };
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options =
@@ -83,7 +85,7 @@ pub fn write(
         path.file_name().and_then(|n| n.to_str()).unwrap_or("bundle.zip"),
         std::process::id()
     ));
-    let result = (|| -> std::io::Result<()> {
+    let result = (|| -> std::io::Result<PathBuf> {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -94,12 +96,39 @@ pub fn write(
         let mut file = options.open(&tmp)?;
         file.write_all(&bytes)?;
         file.sync_all()?;
-        std::fs::rename(&tmp, &path)
+        if !no_clobber {
+            return std::fs::rename(&tmp, &path).map(|()| path.clone());
+        }
+        // hard_link fails when the name exists: that makes "create if absent" atomic.
+        for n in 1..1000 {
+            let candidate = if n == 1 {
+                path.clone()
+            } else {
+                path.with_file_name(format!(
+                    "{}-{n}.zip",
+                    path.file_stem().and_then(|s| s.to_str()).unwrap_or("bundle")
+                ))
+            };
+            match std::fs::hard_link(&tmp, &candidate) {
+                Ok(()) => {
+                    std::fs::remove_file(&tmp)?;
+                    return Ok(candidate);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                // No hard links on this filesystem: fall back to a rename.
+                Err(_) if !candidate.exists() => return std::fs::rename(&tmp, &candidate).map(|()| candidate),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "999 bundles with this name already exist"))
     })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(format!("cannot write the bundle {}: {e}", path.display()));
-    }
+    let path = match result {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(format!("cannot write the bundle {}: {e}", path.display()));
+        }
+    };
     Ok(Written { size: bytes.len() as u64, path, sha256 })
 }
 
@@ -126,5 +155,11 @@ mod tests {
             assert_eq!(std::fs::metadata(&w.path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        let again = write(Some(dir.path()), "2026-11-25T13:15:12Z", &[("a.txt", "x".to_owned())], &r).unwrap();
+        assert_eq!(
+            again.path.file_name().unwrap(),
+            "openai-doctor-20261125T131512Z-2.zip",
+            "a default name never replaces a bundle"
+        );
     }
 }

@@ -339,19 +339,10 @@ pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> Outcome 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cgroup::tree;
 
     fn host() -> HostFacts {
         HostFacts { memory_total: 8 << 30, cpus: 4, os: "Linux".to_owned(), kernel: "6.1".to_owned(), arch: "x86_64" }
-    }
-
-    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let p = dir.path().join(path.trim_start_matches('/'));
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
-        dir
     }
 
     const MOUNT: &str = "30 24 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";

@@ -24,13 +24,6 @@ static INFO: CheckInfo = CheckInfo {
 const NS_TIMEOUT: Duration = Duration::from_secs(3);
 const SYSTEM_TIMEOUT: Duration = Duration::from_secs(5);
 
-macro_rules! code {
-    ($name:ident, $id:literal, $title:literal, $explain:literal) => {
-        #[doc = $title]
-        pub static $name: Code = Code { id: $id, title: $title, explain: $explain };
-    };
-}
-
 code!(
     NXDOMAIN,
     "dns.nxdomain",

@@ -2,6 +2,14 @@
 //! runner (order, dependencies, deadlines, concurrency), the shared network context, and one
 //! module per check. No printing happens here: the binary renders what the runner returns.
 
+/// Declares a finding code: `code!(NAME, id, title, long explanation)` (all literals).
+macro_rules! code {
+    ($name:ident, $id:literal, $title:literal, $explain:literal) => {
+        #[doc = $title]
+        pub static $name: $crate::model::Code = $crate::model::Code { id: $id, title: $title, explain: $explain };
+    };
+}
+
 pub mod catalog;
 pub mod cgroup;
 pub mod check;
@@ -34,3 +42,6 @@ pub use model::{CheckReport, Finding, Outcome, Severity, Status};
 pub use runner::{RunReport, Selection, Verdict, run};
 pub use secret::{Redactor, SecretString};
 pub use url;
+
+#[cfg(test)]
+mod fuzz;

@@ -353,6 +353,12 @@ impl Net {
     pub fn classify(&self, e: &reqwest::Error) -> FetchError {
         let chain = error_chain(e);
         let lower = chain.to_ascii_lowercase();
+        if e.is_redirect() {
+            return FetchError {
+                phase: "redirect",
+                message: self.redactor.redact(&format!("too many redirects (a redirect loop?): {chain}")),
+            };
+        }
         let phase = if e.is_timeout() || lower.contains("timed out") {
             "timeout"
         } else if lower.contains("dns error")

@@ -30,13 +30,6 @@ const MAX_BODY: usize = 1024 * 1024;
 /// Clock skew worth a warning.
 const SKEW_WARN: i64 = 60;
 
-macro_rules! code {
-    ($name:ident, $id:literal, $title:literal, $explain:literal) => {
-        #[doc = $title]
-        pub static $name: Code = Code { id: $id, title: $title, explain: $explain };
-    };
-}
-
 code!(
     NO_KEY,
     "probe.no_key",
@@ -361,6 +354,8 @@ struct Attempt {
     ttfb_ms: u64,
     total_ms: u64,
     server_date: Option<i64>,
+    /// The body was longer than `MAX_BODY` and was cut.
+    truncated: bool,
 }
 
 fn classify(f: &Fetched, what: &'static str) -> (Kind, Option<ApiError>) {
@@ -457,6 +452,7 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
                 retry_after: retry::parse_retry_after(&f.headers, now),
                 request_id: f.header("x-request-id").map(str::to_owned),
                 server_date: f.header("date").and_then(retry::http_date_unix),
+                truncated: f.truncated,
                 status: Some(f.status),
                 kind,
                 client_request_id,
@@ -479,6 +475,7 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
             ttfb_ms: 0,
             total_ms: millis(start.elapsed()),
             server_date: None,
+            truncated: false,
         },
     }
 }
@@ -725,6 +722,9 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         }
         if let Some(e) = &first.transport_error {
             let _ = write!(msg, ": {e}");
+        }
+        if first.truncated {
+            let _ = write!(msg, " (the body was over {} MiB: only the first MiB was read)", MAX_BODY / (1024 * 1024));
         }
         if matches!(kind, Kind::Edge(_)) {
             msg.push_str("; an HTML page from the edge (Cloudflare) or a proxy, not the API");

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::config::Env;
-use crate::model::{Code, Finding, Outcome, Severity, Status};
+use crate::model::{Finding, Outcome, Severity, Status};
 use crate::tunnel::{self, ConnectFailure, TunnelError};
 
 static INFO: CheckInfo = CheckInfo {
@@ -22,13 +22,6 @@ static INFO: CheckInfo = CheckInfo {
 };
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(5);
-
-macro_rules! code {
-    ($name:ident, $id:literal, $title:literal, $explain:literal) => {
-        #[doc = $title]
-        pub static $name: Code = Code { id: $id, title: $title, explain: $explain };
-    };
-}
 
 code!(
     DIRECT,

@@ -334,7 +334,7 @@ mod tests {
         use proptest::prelude::*;
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(2000))]
+            #![proptest_config(ProptestConfig::with_cases(crate::fuzz::cases(2000)))]
 
             #[test]
             fn parsers_never_panic(s in "\\PC{0,40}") {

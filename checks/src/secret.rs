@@ -299,7 +299,7 @@ mod tests {
         use proptest::prelude::*;
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(1000))]
+            #![proptest_config(ProptestConfig::with_cases(crate::fuzz::cases(1000)))]
 
             /// Secrets the process knows never survive, wherever they are planted in a report.
             #[test]

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::config::{Env, SDK_DEFAULT_TIMEOUT};
-use crate::model::{Code, Finding, Outcome, Severity, Status};
+use crate::model::{Finding, Outcome, Severity, Status};
 use crate::retry::{INITIAL_RETRY_DELAY, MAX_RETRY_DELAY};
 
 static INFO: CheckInfo = CheckInfo {
@@ -20,13 +20,6 @@ static INFO: CheckInfo = CheckInfo {
     guide_step: "5. Check your timeouts",
     time_limit: Duration::from_secs(2),
 };
-
-macro_rules! code {
-    ($name:ident, $id:literal, $title:literal, $explain:literal) => {
-        #[doc = $title]
-        pub static $name: Code = Code { id: $id, title: $title, explain: $explain };
-    };
-}
 
 code!(
     TOO_SHORT,

@@ -28,13 +28,6 @@ static INFO: CheckInfo = CheckInfo {
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
-macro_rules! code {
-    ($name:ident, $id:literal, $title:literal, $explain:literal) => {
-        #[doc = $title]
-        pub static $name: Code = Code { id: $id, title: $title, explain: $explain };
-    };
-}
-
 code!(
     CONNECT_REFUSED,
     "tls.connect_refused",

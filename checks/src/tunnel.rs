@@ -187,7 +187,7 @@ fn describe_bytes(b: &[u8]) -> String {
     }
 }
 
-fn parse_head(head: &[u8], start: Instant) -> Result<ConnectReply, TunnelError> {
+pub(crate) fn parse_head(head: &[u8], start: Instant) -> Result<ConnectReply, TunnelError> {
     let text = String::from_utf8_lossy(head);
     let mut lines = text.split("\r\n");
     let status_line = lines.next().unwrap_or_default();

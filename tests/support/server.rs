@@ -128,6 +128,8 @@ fn start(handler: Handler, tls: Option<Arc<ServerConfig>>) -> Server {
                     _ = &mut stop_rx => break,
                     accepted = listener.accept() => match accepted { Ok(a) => a, Err(_) => continue },
                 };
+                // As production servers do: without it, Nagle and delayed ACKs add 40 ms stalls.
+                let _ = tcp.set_nodelay(true);
                 let (handler, seen, acceptor) = (handler.clone(), seen2.clone(), acceptor.clone());
                 tokio::spawn(async move {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
@@ -190,4 +192,47 @@ pub fn silent() -> Silent {
 pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
+}
+
+/// A TLS server that reads each request head, answers with `bytes` as they are (raw HTTP), then
+/// keeps the connection open without sending anything more when `stall` is set, or closes it.
+/// For peers no well-behaved server library would imitate.
+pub fn raw_tls(tls: Arc<ServerConfig>, bytes: Vec<u8>, stall: bool) -> Server {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    std_listener.set_nonblocking(true).unwrap();
+    let addr = std_listener.local_addr().unwrap();
+    let (stop_tx, mut stop_rx) = oneshot::channel();
+    let bytes = Arc::new(bytes);
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let listener = TcpListener::from_std(std_listener).unwrap();
+            let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+            loop {
+                let (tcp, _) = tokio::select! {
+                    _ = &mut stop_rx => break,
+                    accepted = listener.accept() => match accepted { Ok(a) => a, Err(_) => continue },
+                };
+                let (acceptor, bytes) = (acceptor.clone(), bytes.clone());
+                tokio::spawn(async move {
+                    let Ok(mut stream) = acceptor.accept(tcp).await else { return };
+                    let mut head = Vec::new();
+                    let mut b = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match stream.read(&mut b).await {
+                            Ok(1) => head.push(b[0]),
+                            _ => return,
+                        }
+                    }
+                    let _ = stream.write_all(&bytes).await;
+                    let _ = stream.flush().await;
+                    if stall {
+                        tokio::time::sleep(Duration::from_secs(120)).await;
+                    }
+                });
+            }
+        });
+    });
+    Server { addr, tls: true, seen: Arc::default(), stop: Some(stop_tx), thread: Some(thread) }
 }

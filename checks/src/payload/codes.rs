@@ -2,13 +2,6 @@
 
 use crate::model::Code;
 
-macro_rules! code {
-    ($name:ident, $id:literal, $title:literal, $explain:literal) => {
-        #[doc = $title]
-        pub static $name: Code = Code { id: $id, title: $title, explain: $explain };
-    };
-}
-
 code!(
     PARSE,
     "payload.parse",

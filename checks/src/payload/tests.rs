@@ -341,7 +341,7 @@ mod props {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #![proptest_config(ProptestConfig::with_cases(crate::fuzz::cases(3000)))]
 
         #[test]
         fn never_panics_on_any_json(v in json_value(), model in prop_oneof![Just("gpt-4o"), Just("o3"), Just("text-embedding-3-small"), Just("x")]) {
