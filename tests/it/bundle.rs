@@ -119,6 +119,7 @@ fn issued_id(s: &crate::support::server::Seen) -> String {
     format!("req_{}", s.header("x-client-request-id").unwrap_or("none").replace('-', ""))
 }
 
+#[cfg(unix)]
 #[test]
 fn ctrl_c_prints_a_partial_report_writes_the_bundle_and_exits_130() {
     let world = World::with_api(|_| Reply::json(200, &json!({"data": []})).after(Duration::from_secs(20)));

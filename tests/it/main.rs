@@ -11,6 +11,8 @@ mod experience;
 mod hostile;
 mod json_report;
 mod network;
+#[cfg(feature = "online")]
+mod online;
 mod payload;
 mod probe;
 mod status;

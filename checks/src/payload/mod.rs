@@ -153,6 +153,7 @@ impl Report {
             }
             (Some(t), Some(c)) => out.push_str(&format!(", {} of {} tokens", thousands(t), thousands(c))),
             (Some(t), None) => out.push_str(&format!(", {} tokens", thousands(t))),
+            (None, _) if !models::TOKENS => out.push_str(", tokens not counted (built without the tokens feature)"),
             _ => {}
         }
         if self.images.0 > 0 {
@@ -281,6 +282,9 @@ fn count_images(v: &Value, acc: &mut (usize, usize)) {
 }
 
 fn tokens(report: &mut Report, sink: &mut rules::Sink, info: Option<&models::ModelInfo>, texts: &rules::Texts) {
+    if !models::TOKENS {
+        return;
+    }
     let encoding = info.map_or(models::Encoding::O200kBase, |m| m.encoding);
     report.encoding = Some(encoding);
     if report.endpoint == Some(Endpoint::Embeddings) {

@@ -68,13 +68,25 @@ pub fn lookup(model: &str) -> Option<&'static ModelInfo> {
     MODELS.iter().filter(|m| model.starts_with(m.prefix)).max_by_key(|m| m.prefix.len())
 }
 
+/// Whether this build counts tokens (the default `tokens` feature; its tables make the binary
+/// about 45 MiB larger).
+pub const TOKENS: bool = cfg!(feature = "tokens");
+
 /// Counts tokens with the model's encoding. The tokenizer loads on first use (about 40 ms).
+#[cfg(feature = "tokens")]
 #[must_use]
 pub fn count(encoding: Encoding, text: &str) -> usize {
     match encoding {
         Encoding::O200kBase => bpe_openai::o200k_base().count(text),
         Encoding::Cl100kBase => bpe_openai::cl100k_base().count(text),
     }
+}
+
+/// Without the `tokens` feature nothing is counted ([`TOKENS`] says so).
+#[cfg(not(feature = "tokens"))]
+#[must_use]
+pub fn count(_encoding: Encoding, _text: &str) -> usize {
+    0
 }
 
 #[cfg(test)]
@@ -93,6 +105,7 @@ mod tests {
         assert!(lookup("llama-3").is_none());
     }
 
+    #[cfg(feature = "tokens")]
     #[test]
     fn token_counts_match_tiktoken() {
         // Reference counts from tiktoken for the same strings.

@@ -242,6 +242,7 @@ fn syntax_duplicates_and_shapes() {
     assert_eq!(validate(b"", None).problems[0].code, "payload.parse");
 }
 
+#[cfg(feature = "tokens")]
 #[test]
 fn tokens_are_counted_against_the_window() {
     let text = "word ".repeat(140_000);
