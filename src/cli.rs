@@ -172,7 +172,7 @@ pub struct RunArgs {
     #[arg(long, requires = "payload", help_heading = "Request")]
     pub send_payload: bool,
 
-    /// Write a support bundle (zip). The bundle lands in a later release.
+    /// Write a support bundle (zip) for a ticket: to PATH (a file or a directory) or the current directory.
     #[arg(long, value_name = "PATH", num_args = 0..=1, help_heading = "Output")]
     pub bundle: Option<Option<PathBuf>>,
 

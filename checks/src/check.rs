@@ -113,7 +113,7 @@ pub trait Check: Send + Sync {
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome>;
 }
 
-/// The checks this build implements, in report order. Only checks that do real work are listed.
+/// Every check, in report order (`ORDER`; a test keeps the two in step).
 #[must_use]
 pub fn registry() -> Vec<Arc<dyn Check>> {
     vec![
@@ -126,4 +126,13 @@ pub fn registry() -> Vec<Arc<dyn Check>> {
         Arc::new(crate::timeout::TimeoutCheck),
         Arc::new(crate::container::ContainerCheck::default()),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_registry_follows_the_report_order() {
+        let ids: Vec<&str> = super::registry().iter().map(|c| c.info().id).collect();
+        assert_eq!(ids, super::ORDER);
+    }
 }

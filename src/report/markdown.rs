@@ -31,14 +31,17 @@ pub fn render(run: &RunReport, target: &Target, env: &Environment, marker: &str,
     let api: Vec<_> = run.requests.iter().filter(|r| r.check == "probe").collect();
     let api_failed = api.iter().filter(|r| r.error.is_some() || r.status.is_some_and(|s| s >= 400)).count();
     let mut summary = format!(
-        "Calls to `{}` (model `{}`) were checked by openai-doctor {} at {} UTC. ",
+        "Calls to `{}` (model `{}`) were checked by openai-doctor {} at {}. ",
         target.base_url,
         target.model,
         env!("CARGO_PKG_VERSION"),
         run.started_at
     );
-    match run.verdict.root_cause {
-        Some(id) => summary.push_str(&format!("The root cause found is the **{id}** check: {}. ", run.verdict.summary)),
+    match run.verdict.root_cause.and_then(|id| run.checks.iter().find(|c| c.id == id)) {
+        Some(root) => summary.push_str(&format!(
+            "The root cause found is the **{}** check ({}): {}. ",
+            root.id, root.title, root.summary
+        )),
         None => summary.push_str(&format!("Verdict: {}. ", run.verdict.summary)),
     }
     if !api.is_empty() {

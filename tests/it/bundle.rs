@@ -150,6 +150,8 @@ fn ctrl_c_prints_a_partial_report_writes_the_bundle_and_exits_130() {
     assert_eq!(out.status.code(), Some(130));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a partial JSON report");
     assert_eq!(doc["interrupted"], true);
+    let errors: Vec<String> = crate::json_report::validator().iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "a partial report still matches the schema: {errors:?}");
     let probe = doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == "probe").unwrap().clone();
     assert!(probe["summary"].as_str().unwrap().starts_with("interrupted while waiting for: GET"), "{probe}");
     assert_eq!(

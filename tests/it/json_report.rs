@@ -4,7 +4,7 @@ use crate::support::server::{self, Reply};
 use crate::support::world::World;
 use crate::support::{doctor, run};
 
-fn validator() -> jsonschema::Validator {
+pub fn validator() -> jsonschema::Validator {
     let schema: serde_json::Value = serde_json::from_str(include_str!("../../schema/report.schema.json")).unwrap();
     jsonschema::validator_for(&schema).expect("the schema itself is valid")
 }
