@@ -385,3 +385,42 @@ fn through_tinyproxy_open_and_with_basic_auth() {
     let t = run(&mut cmd, &[password]);
     assert!(t.stdout.contains("doctor:***@"), "{}", t.stdout);
 }
+
+#[test]
+fn ipv6_only_answers_are_a_warning() {
+    let ns = dns::serve(&[("v6.test", "::1")]);
+    let status = status_page();
+    let r = doctor_run("https://v6.test/v1", &status, &["--dns-server", &ns.arg(), "--only", "dns"], &[], &[]);
+    let d = r.check("dns");
+    assert_eq!(d["status"], "warn", "{d}");
+    assert_eq!(finding(&r, "dns", 0).0, "dns.ipv6_only");
+    assert!(d["summary"].as_str().unwrap().contains("v6.test → ::1"), "{d}");
+}
+
+#[test]
+fn reachable_over_ipv4_only_is_a_warning_not_a_failure() {
+    // The name has A and AAAA records; the server listens on 127.0.0.1 only, so ::1 refuses.
+    let pki = Pki::new("Doctor Test Root", "tests");
+    let api = server::https(pki.server_config(&["dual.test"], Validity::Current), |_| Reply::json(200, &json!({})));
+    let ns = dns::serve(&[("dual.test", "127.0.0.1"), ("dual.test", "::1")]);
+    let status = status_page();
+    let base = format!("https://dual.test:{}/v1", api.addr.port());
+    let r = doctor_run(
+        &base,
+        &status,
+        &["--dns-server", &ns.arg(), "--ca-file", pki.ca_file.to_str().unwrap(), "--only", "dns,tls"],
+        &[],
+        &[],
+    );
+    let tls = r.check("tls");
+    assert_eq!(tls["status"], "warn", "one family working is not a failure: {tls}");
+    let codes: Vec<&str> = tls["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"tls.family_unreachable"), "{tls}");
+    let msg =
+        tls["findings"].as_array().unwrap().iter().find(|f| f["code"] == "tls.family_unreachable").unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    assert!(msg.contains("connects over IPv4 but not over IPv6") && msg.contains("connection refused"), "{msg}");
+    assert_eq!(r.code, 0);
+}

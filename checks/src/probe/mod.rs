@@ -15,7 +15,13 @@ use crate::facts::Latency;
 use crate::model::{Code, Finding, Outcome, Severity, Status};
 use crate::net::{ApiError, Fetched, Meta, error_body, millis};
 use crate::retry;
-use crate::secret::{SecretString, key_hint};
+use crate::secret::SecretString;
+
+mod codes;
+mod key;
+
+pub use codes::*;
+pub use key::inspect_key;
 
 static INFO: CheckInfo = CheckInfo {
     id: "probe",
@@ -29,166 +35,6 @@ static INFO: CheckInfo = CheckInfo {
 const MAX_BODY: usize = 1024 * 1024;
 /// Clock skew worth a warning.
 const SKEW_WARN: i64 = 60;
-
-code!(
-    NO_KEY,
-    "probe.no_key",
-    "OPENAI_API_KEY is not set",
-    "No API key in the environment. The SDKs fail at client construction ('Missing credentials').\n\n\
-Fix: export OPENAI_API_KEY=sk-... in the environment your application runs in (a container's \
-env, a Lambda's configuration, a CI secret).\n\nVerify: the probe check passes."
-);
-code!(
-    KEY_WHITESPACE,
-    "probe.key_whitespace",
-    "The API key has white space or a line break",
-    "The key has leading or trailing white space (often a newline from `echo` into a secret or a \
-.env file), or white space inside. The official Python client then fails with 'Connection \
-error.' and prints the whole key in the exception chain; Node trims it.\n\nFix: store the key \
-without the newline (`printf %s` instead of `echo`; strip .env values).\n\nVerify: the probe passes."
-);
-code!(
-    KEY_FORMAT,
-    "probe.key_format",
-    "The API key does not look like an OpenAI key",
-    "OpenAI keys start with sk- (sk-proj-, sk-svcacct-, sk-admin-, or legacy sk-). A key with \
-another prefix, or of an unusual length, is likely from another service, truncated, or a \
-placeholder.\n\nFix: copy the key again from https://platform.openai.com/api-keys.\n\nVerify: the probe passes."
-);
-code!(
-    KEY_OTHER_VENDOR,
-    "probe.key_other_vendor",
-    "The API key belongs to another vendor",
-    "The key in OPENAI_API_KEY has a prefix another vendor uses (sk-ant- is Anthropic's). OpenAI \
-answers 401.\n\nFix: put your OpenAI key in OPENAI_API_KEY.\n\nVerify: the probe passes."
-);
-code!(
-    INVALID_KEY,
-    "probe.invalid_key",
-    "The API rejected the key (401)",
-    "The API answered 401: the key is wrong, revoked, or belongs to another organization or project \
-than the OpenAI-Organization / OpenAI-Project headers name. Retrying cannot help.\n\nFix: create \
-a new key at https://platform.openai.com/api-keys; check OPENAI_ORG_ID / OPENAI_PROJECT_ID.\n\nVerify: the probe passes."
-);
-code!(
-    REGION,
-    "probe.region",
-    "The API is not available from this country or region (403)",
-    "The API answered 403 unsupported_country_region_territory: requests from this location are \
-not served. A VPN or a proxy elsewhere changes what the API sees.\n\nFix: see OpenAI's list of \
-supported countries; run from a supported region.\n\nVerify: the probe passes."
-);
-code!(
-    FORBIDDEN,
-    "probe.forbidden",
-    "The API refused the request (403)",
-    "The API answered 403: the key lacks the permission for this endpoint or model (restricted \
-project keys, organization policies).\n\nFix: check the key's permissions and the project's \
-model access.\n\nVerify: the probe passes."
-);
-code!(
-    NOT_FOUND,
-    "probe.not_found",
-    "The endpoint does not exist (404): wrong base URL?",
-    "GET /models answered 404. The base URL is probably missing /v1 (it must be \
-https://api.openai.com/v1) or points at another service.\n\nFix: set OPENAI_BASE_URL to the \
-API root including /v1.\n\nVerify: the probe passes."
-);
-code!(
-    MODEL_NOT_FOUND,
-    "probe.model_not_found",
-    "The model does not exist or this key cannot use it (404)",
-    "The chat completion answered 404 model_not_found: a typo in the model name, a model that was \
-retired, or one your project has no access to.\n\nFix: pick a model that GET /models lists for \
-this key (--model here).\n\nVerify: the probe passes."
-);
-code!(
-    RATE_LIMITED,
-    "probe.rate_limited",
-    "Rate limited (429): transient",
-    "The API answered 429 rate_limit_exceeded: too many requests or tokens per minute. It passes: \
-wait the Retry-After time; the SDKs retry this automatically.\n\nFix: retry with backoff; \
-spread load; ask for higher limits. The x-ratelimit-* headers (in -v and JSON) show the \
-limits and when they reset.\n\nVerify: the probe passes after the reset time."
-);
-code!(
-    QUOTA,
-    "probe.quota",
-    "Out of quota (429 insufficient_quota): retrying cannot help",
-    "The API answered 429 insufficient_quota: the account has no credit left or hit its spend \
-limit. Retries fail the same way (yet the SDKs retry every 429).\n\nFix: add credit or raise \
-the limit at https://platform.openai.com/settings/organization/billing.\n\nVerify: the probe passes."
-);
-code!(
-    SERVER_ERROR,
-    "probe.server_error",
-    "The API answered with server errors (5xx)",
-    "The API answered 500/502/503/504. When some requests pass, the errors are transient: retry \
-with exponential backoff and jitter (the SDKs do, twice). When every request fails, simplify \
-the request and check the status page; if it persists, contact support with the request IDs \
-listed (they are in the report and the bundle).\n\nVerify: the probe passes."
-);
-code!(
-    EDGE_ERROR,
-    "probe.edge_error",
-    "An edge error page, not the API (HTML 5xx)",
-    "The answer was an HTML error page, not OpenAI's JSON: it came from the edge (Cloudflare) or a \
-proxy in between, not from the API itself. Clients that expect JSON report a parse error or \
-a bare status.\n\nFix: treat it as transient and retry with backoff; if it persists, report the \
-cf-ray / request id.\n\nVerify: the probe passes."
-);
-code!(
-    CONNECTION,
-    "probe.connection",
-    "Requests failed without an HTTP answer",
-    "A request got no HTTP answer (connection reset, timeout, TLS error mid-request): what the SDKs \
-report as 'Connection error.' or 'Request timed out.'.\n\nFix: see the dns, tls and proxy checks; \
-when they pass and this still happens intermittently, retry with backoff.\n\nVerify: the probe passes."
-);
-code!(
-    UNEXPECTED,
-    "probe.unexpected",
-    "An unexpected answer",
-    "The API answered with a status the doctor does not classify. The finding quotes OpenAI's \
-message.\n\nFix: as the message says."
-);
-code!(
-    INTERMITTENT,
-    "probe.intermittent",
-    "Some requests failed, some passed: transient errors",
-    "Part of the series failed with transient errors (5xx, timeouts, 429) while other requests \
-passed. That is the signature of a transient problem: retries with exponential backoff and \
-jitter get through (the SDKs retry twice by default: make sure you did not turn that off).\n\n\
-Fix: keep retries on (max_retries ≥ 2); if the rate is high, check the status page; report \
-persistent rates to support with the request IDs listed.\n\nVerify: the series passes."
-);
-code!(
-    STOPPED_EARLY,
-    "probe.stopped_early",
-    "The series stopped early to stay within the deadline",
-    "The server was slow (or asked to wait via Retry-After), so the probe stopped before sending \
-every request rather than run past --deadline. Its verdict rests on fewer requests.\n\nFix: give \
-a longer --deadline for a fuller picture."
-);
-code!(
-    PAYLOAD_FAILS,
-    "probe.payload_fails",
-    "Your own payload fails where the minimal request passes",
-    "With --send-payload the probe sends your request body once after the minimal one. When the \
-minimal request passes and yours fails with a 5xx, the payload itself triggers the error: the \
-guide's 'simplify and reduce' step. A 4xx quotes the API's reason.\n\nFix: shorten the \
-conversation, drop images and tools, lower the output limit, and add parts back one at a time; \
-contact support with the request id.\n\nVerify: --send-payload passes."
-);
-code!(
-    CLOCK_SKEW,
-    "probe.clock_skew",
-    "This machine's clock differs from the server's",
-    "The server's Date header differs from the local clock by over a minute. Skewed clocks break \
-TLS certificate checks (not yet valid / expired), signed requests and token expiry.\n\nFix: \
-enable time sync (NTP; timedatectl set-ntp true; the VM's or container host's clock).\n\nVerify: \
-the skew shown is a few seconds."
-);
 
 /// The `probe` check.
 #[derive(Debug)]
@@ -206,82 +52,6 @@ impl Check for ProbeCheck {
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
         Box::pin(run(ctx, activity))
     }
-}
-
-/// Problems with the key, and the key to use (trimmed) when it can be used at all.
-#[must_use]
-pub fn inspect_key(key: Option<&SecretString>) -> (Option<SecretString>, Vec<Finding>) {
-    let Some(key) = key else {
-        return (
-            None,
-            vec![Finding::new(
-                &NO_KEY,
-                Severity::Fail,
-                "OPENAI_API_KEY is not set",
-                "export OPENAI_API_KEY=sk-... in the environment your application runs in.",
-            )],
-        );
-    };
-    let raw = key.expose();
-    let trimmed = raw.trim();
-    let hint = key_hint(trimmed);
-    let mut findings = Vec::new();
-    if trimmed.is_empty() {
-        return (
-            None,
-            vec![Finding::new(
-                &NO_KEY,
-                Severity::Fail,
-                "OPENAI_API_KEY is set but empty",
-                "export OPENAI_API_KEY=sk-... with the key's value.",
-            )],
-        );
-    }
-    if trimmed.len() != raw.len() {
-        let what = if raw.ends_with('\n') || raw.ends_with("\r\n") {
-            "ends with a line break"
-        } else {
-            "has white space around it"
-        };
-        findings.push(Finding::new(
-            &KEY_WHITESPACE,
-            Severity::Fail,
-            format!("OPENAI_API_KEY ({hint}) {what}: the Python SDK fails with 'Connection error.' and prints the key; the probe continues with it trimmed"),
-            "Store the key without the trailing newline (printf %s, not echo; check .env files and secret stores).",
-        ));
-    }
-    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii()) {
-        findings.push(Finding::new(
-            &KEY_WHITESPACE,
-            Severity::Fail,
-            format!("OPENAI_API_KEY ({hint}) has white space or non-ASCII characters inside"),
-            "Copy the key again; it cannot be sent as a header as it is.",
-        ));
-        return (None, findings);
-    }
-    if trimmed.starts_with("sk-ant-") {
-        findings.push(Finding::new(
-            &KEY_OTHER_VENDOR,
-            Severity::Fail,
-            format!("OPENAI_API_KEY ({hint}) is an Anthropic key"),
-            "Put your OpenAI key in OPENAI_API_KEY (https://platform.openai.com/api-keys).",
-        ));
-    } else if !trimmed.starts_with("sk-") {
-        findings.push(Finding::new(
-            &KEY_FORMAT,
-            Severity::Warn,
-            format!("OPENAI_API_KEY ({hint}) does not start with sk-, as OpenAI keys do"),
-            "Check that this is an OpenAI key (https://platform.openai.com/api-keys).",
-        ));
-    } else if trimmed.len() < 40 {
-        findings.push(Finding::new(
-            &KEY_FORMAT,
-            Severity::Warn,
-            format!("OPENAI_API_KEY ({hint}) is {} characters long; OpenAI keys are longer (51 to 200)", trimmed.len()),
-            "Check that the key was not truncated when copied.",
-        ));
-    }
-    (Some(SecretString::new(trimmed)), findings)
 }
 
 /// What one request came to.
@@ -768,31 +538,6 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_are_inspected_without_showing_them() {
-        let (k, f) = inspect_key(None);
-        assert!(k.is_none() && f[0].code == "probe.no_key");
-        let key = "sk-proj-abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP1234";
-        let (k, f) = inspect_key(Some(&SecretString::new(format!("{key}\n"))));
-        assert_eq!(k.unwrap().expose(), key);
-        assert_eq!(f[0].code, "probe.key_whitespace");
-        assert!(
-            f[0].message.contains("line break")
-                && f[0].message.contains("sk-proj-…1234")
-                && !f[0].message.contains(key)
-        );
-        let (_, f) = inspect_key(Some(&SecretString::new("sk-ant-api03-abcdefghijklmnopqrstuvwxyz")));
-        assert_eq!(f[0].code, "probe.key_other_vendor");
-        let (_, f) = inspect_key(Some(&SecretString::new("gsk_abcdefghijklmnopqrstuvwxyz0123456789")));
-        assert_eq!(f[0].code, "probe.key_format");
-        let (_, f) = inspect_key(Some(&SecretString::new("sk-short1234567")));
-        assert!(f[0].message.contains("characters long"), "{}", f[0].message);
-        let (k, f) = inspect_key(Some(&SecretString::new("sk-abc def-ghijklmnopqrstuvwxyz0123456789")));
-        assert!(k.is_none() && f[0].message.contains("inside"));
-        let (k, f) = inspect_key(Some(&SecretString::new(key)));
-        assert!(k.is_some() && f.is_empty());
-    }
 
     #[test]
     fn percentiles() {

@@ -1,0 +1,161 @@
+//! Finding codes of the `probe` check, with their explanations.
+
+code!(
+    NO_KEY,
+    "probe.no_key",
+    "OPENAI_API_KEY is not set",
+    "No API key in the environment. The SDKs fail at client construction ('Missing credentials').\n\n\
+Fix: export OPENAI_API_KEY=sk-... in the environment your application runs in (a container's \
+env, a Lambda's configuration, a CI secret).\n\nVerify: the probe check passes."
+);
+code!(
+    KEY_WHITESPACE,
+    "probe.key_whitespace",
+    "The API key has white space or a line break",
+    "The key has leading or trailing white space (often a newline from `echo` into a secret or a \
+.env file), or white space inside. The official Python client then fails with 'Connection \
+error.' and prints the whole key in the exception chain; Node trims it.\n\nFix: store the key \
+without the newline (`printf %s` instead of `echo`; strip .env values).\n\nVerify: the probe passes."
+);
+code!(
+    KEY_FORMAT,
+    "probe.key_format",
+    "The API key does not look like an OpenAI key",
+    "OpenAI keys start with sk- (sk-proj-, sk-svcacct-, sk-admin-, or legacy sk-). A key with \
+another prefix, or of an unusual length, is likely from another service, truncated, or a \
+placeholder.\n\nFix: copy the key again from https://platform.openai.com/api-keys.\n\nVerify: the probe passes."
+);
+code!(
+    KEY_OTHER_VENDOR,
+    "probe.key_other_vendor",
+    "The API key belongs to another vendor",
+    "The key in OPENAI_API_KEY has a prefix another vendor uses (sk-ant- is Anthropic's). OpenAI \
+answers 401.\n\nFix: put your OpenAI key in OPENAI_API_KEY.\n\nVerify: the probe passes."
+);
+code!(
+    INVALID_KEY,
+    "probe.invalid_key",
+    "The API rejected the key (401)",
+    "The API answered 401: the key is wrong, revoked, or belongs to another organization or project \
+than the OpenAI-Organization / OpenAI-Project headers name. Retrying cannot help.\n\nFix: create \
+a new key at https://platform.openai.com/api-keys; check OPENAI_ORG_ID / OPENAI_PROJECT_ID.\n\nVerify: the probe passes."
+);
+code!(
+    REGION,
+    "probe.region",
+    "The API is not available from this country or region (403)",
+    "The API answered 403 unsupported_country_region_territory: requests from this location are \
+not served. A VPN or a proxy elsewhere changes what the API sees.\n\nFix: see OpenAI's list of \
+supported countries; run from a supported region.\n\nVerify: the probe passes."
+);
+code!(
+    FORBIDDEN,
+    "probe.forbidden",
+    "The API refused the request (403)",
+    "The API answered 403: the key lacks the permission for this endpoint or model (restricted \
+project keys, organization policies).\n\nFix: check the key's permissions and the project's \
+model access.\n\nVerify: the probe passes."
+);
+code!(
+    NOT_FOUND,
+    "probe.not_found",
+    "The endpoint does not exist (404): wrong base URL?",
+    "GET /models answered 404. The base URL is probably missing /v1 (it must be \
+https://api.openai.com/v1) or points at another service.\n\nFix: set OPENAI_BASE_URL to the \
+API root including /v1.\n\nVerify: the probe passes."
+);
+code!(
+    MODEL_NOT_FOUND,
+    "probe.model_not_found",
+    "The model does not exist or this key cannot use it (404)",
+    "The chat completion answered 404 model_not_found: a typo in the model name, a model that was \
+retired, or one your project has no access to.\n\nFix: pick a model that GET /models lists for \
+this key (--model here).\n\nVerify: the probe passes."
+);
+code!(
+    RATE_LIMITED,
+    "probe.rate_limited",
+    "Rate limited (429): transient",
+    "The API answered 429 rate_limit_exceeded: too many requests or tokens per minute. It passes: \
+wait the Retry-After time; the SDKs retry this automatically.\n\nFix: retry with backoff; \
+spread load; ask for higher limits. The x-ratelimit-* headers (in -v and JSON) show the \
+limits and when they reset.\n\nVerify: the probe passes after the reset time."
+);
+code!(
+    QUOTA,
+    "probe.quota",
+    "Out of quota (429 insufficient_quota): retrying cannot help",
+    "The API answered 429 insufficient_quota: the account has no credit left or hit its spend \
+limit. Retries fail the same way (yet the SDKs retry every 429).\n\nFix: add credit or raise \
+the limit at https://platform.openai.com/settings/organization/billing.\n\nVerify: the probe passes."
+);
+code!(
+    SERVER_ERROR,
+    "probe.server_error",
+    "The API answered with server errors (5xx)",
+    "The API answered 500/502/503/504. When some requests pass, the errors are transient: retry \
+with exponential backoff and jitter (the SDKs do, twice). When every request fails, simplify \
+the request and check the status page; if it persists, contact support with the request IDs \
+listed (they are in the report and the bundle).\n\nVerify: the probe passes."
+);
+code!(
+    EDGE_ERROR,
+    "probe.edge_error",
+    "An edge error page, not the API (HTML 5xx)",
+    "The answer was an HTML error page, not OpenAI's JSON: it came from the edge (Cloudflare) or a \
+proxy in between, not from the API itself. Clients that expect JSON report a parse error or \
+a bare status.\n\nFix: treat it as transient and retry with backoff; if it persists, report the \
+cf-ray / request id.\n\nVerify: the probe passes."
+);
+code!(
+    CONNECTION,
+    "probe.connection",
+    "Requests failed without an HTTP answer",
+    "A request got no HTTP answer (connection reset, timeout, TLS error mid-request): what the SDKs \
+report as 'Connection error.' or 'Request timed out.'.\n\nFix: see the dns, tls and proxy checks; \
+when they pass and this still happens intermittently, retry with backoff.\n\nVerify: the probe passes."
+);
+code!(
+    UNEXPECTED,
+    "probe.unexpected",
+    "An unexpected answer",
+    "The API answered with a status the doctor does not classify. The finding quotes OpenAI's \
+message.\n\nFix: as the message says."
+);
+code!(
+    INTERMITTENT,
+    "probe.intermittent",
+    "Some requests failed, some passed: transient errors",
+    "Part of the series failed with transient errors (5xx, timeouts, 429) while other requests \
+passed. That is the signature of a transient problem: retries with exponential backoff and \
+jitter get through (the SDKs retry twice by default: make sure you did not turn that off).\n\n\
+Fix: keep retries on (max_retries ≥ 2); if the rate is high, check the status page; report \
+persistent rates to support with the request IDs listed.\n\nVerify: the series passes."
+);
+code!(
+    STOPPED_EARLY,
+    "probe.stopped_early",
+    "The series stopped early to stay within the deadline",
+    "The server was slow (or asked to wait via Retry-After), so the probe stopped before sending \
+every request rather than run past --deadline. Its verdict rests on fewer requests.\n\nFix: give \
+a longer --deadline for a fuller picture."
+);
+code!(
+    PAYLOAD_FAILS,
+    "probe.payload_fails",
+    "Your own payload fails where the minimal request passes",
+    "With --send-payload the probe sends your request body once after the minimal one. When the \
+minimal request passes and yours fails with a 5xx, the payload itself triggers the error: the \
+guide's 'simplify and reduce' step. A 4xx quotes the API's reason.\n\nFix: shorten the \
+conversation, drop images and tools, lower the output limit, and add parts back one at a time; \
+contact support with the request id.\n\nVerify: --send-payload passes."
+);
+code!(
+    CLOCK_SKEW,
+    "probe.clock_skew",
+    "This machine's clock differs from the server's",
+    "The server's Date header differs from the local clock by over a minute. Skewed clocks break \
+TLS certificate checks (not yet valid / expired), signed requests and token expiry.\n\nFix: \
+enable time sync (NTP; timedatectl set-ntp true; the VM's or container host's clock).\n\nVerify: \
+the skew shown is a few seconds."
+);
