@@ -184,6 +184,16 @@ impl Config {
     }
 }
 
+/// A URL's host as resolvers and TLS take it: IPv6 without brackets.
+#[must_use]
+pub fn bare_host(url: &Url) -> String {
+    match url.host() {
+        Some(url::Host::Ipv6(addr)) => addr.to_string(),
+        Some(host) => host.to_string(),
+        None => String::new(),
+    }
+}
+
 /// Validates a user-given URL: http(s) only, with a host.
 ///
 /// # Errors
@@ -222,6 +232,13 @@ mod tests {
         assert_eq!(parse_dns_server("127.0.0.1:5353").unwrap().port(), 5353);
         assert_eq!(parse_dns_server("[::1]:53").unwrap().port(), 53);
         assert!(parse_dns_server("dns.google").is_err());
+    }
+
+    #[test]
+    fn bare_hosts() {
+        assert_eq!(bare_host(&Url::parse("https://[::1]:8443/v1").unwrap()), "::1");
+        assert_eq!(bare_host(&Url::parse("https://API.openai.com/v1").unwrap()), "api.openai.com");
+        assert_eq!(bare_host(&Url::parse("http://127.0.0.1:3128").unwrap()), "127.0.0.1");
     }
 
     #[test]

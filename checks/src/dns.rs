@@ -178,14 +178,10 @@ fn join(addrs: &[IpAddr]) -> String {
 
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let cfg = &ctx.config;
-    let api_host = cfg.api_host().trim_start_matches('[').trim_end_matches(']').to_owned();
-    let proxy = ctx.net.proxy.as_ref().and_then(|p| p.in_path().cloned());
+    let api_host = crate::config::bare_host(&cfg.base_url);
+    let proxy = ctx.net.proxy_url().cloned();
     let (host, port, role) = match &proxy {
-        Some(url) => (
-            url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned(),
-            url.port_or_known_default().unwrap_or(80),
-            "proxy host",
-        ),
+        Some(url) => (crate::config::bare_host(url), url.port_or_known_default().unwrap_or(80), "proxy host"),
         None => (api_host.clone(), cfg.api_port(), "API host"),
     };
 

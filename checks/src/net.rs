@@ -249,6 +249,12 @@ impl Net {
         Ok(Self { client, proxy, roots, roots_os, trust, redactor, log: Mutex::new(Vec::new()) })
     }
 
+    /// The proxy in the path to the API: set, valid, and not bypassed by `NO_PROXY`.
+    #[must_use]
+    pub fn proxy_url(&self) -> Option<&Url> {
+        self.proxy.as_ref().and_then(ProxyChoice::in_path)
+    }
+
     /// The HTTP client every check uses.
     #[must_use]
     pub fn client(&self) -> &Client {

@@ -140,7 +140,7 @@ impl Check for ProxyCheck {
     }
 
     fn needs(&self, ctx: &Context) -> Vec<&'static str> {
-        if ctx.net.proxy.as_ref().is_some_and(|p| p.in_path().is_some()) { vec!["dns"] } else { Vec::new() }
+        if ctx.net.proxy_url().is_some() { vec!["dns"] } else { Vec::new() }
     }
 
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
@@ -181,7 +181,7 @@ fn conflicts(env: &Env) -> Vec<String> {
 
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let env = &ctx.config.env;
-    let api_host = ctx.config.api_host().trim_start_matches('[').trim_end_matches(']').to_owned();
+    let api_host = crate::config::bare_host(&ctx.config.base_url);
     let api_port = ctx.config.api_port();
     let choice = ctx.net.proxy.clone();
     let details = json!({
@@ -255,7 +255,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     ));
 
     // Live: connect to the proxy and ask for a tunnel to the API host.
-    let proxy_host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
+    let proxy_host = crate::config::bare_host(&url);
     let proxy_port = url.port_or_known_default().unwrap_or(80);
     let addrs = match ctx.facts.connect_addrs.get() {
         Some(addrs) => Ok(addrs.clone()),

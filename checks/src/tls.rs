@@ -138,7 +138,7 @@ impl Check for TlsCheck {
     }
 
     fn needs(&self, ctx: &Context) -> Vec<&'static str> {
-        if ctx.net.proxy.as_ref().is_some_and(|p| p.in_path().is_some()) { vec!["dns", "proxy"] } else { vec!["dns"] }
+        if ctx.net.proxy_url().is_some() { vec!["dns", "proxy"] } else { vec!["dns"] }
     }
 
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
@@ -167,7 +167,7 @@ enum HandshakeError {
 }
 
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
-    let host = ctx.config.api_host().trim_start_matches('[').trim_end_matches(']').to_owned();
+    let host = crate::config::bare_host(&ctx.config.base_url);
     let port = ctx.config.api_port();
     if ctx.config.base_url.scheme() != "https" {
         return Outcome::with_status(
@@ -182,12 +182,9 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             "Use an https:// base URL.",
         ));
     }
-    let proxy = ctx.net.proxy.as_ref().and_then(|p| p.in_path().cloned());
+    let proxy = ctx.net.proxy_url().cloned();
     let (dial_host, dial_port) = match &proxy {
-        Some(url) => (
-            url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned(),
-            url.port_or_known_default().unwrap_or(80),
-        ),
+        Some(url) => (crate::config::bare_host(url), url.port_or_known_default().unwrap_or(80)),
         None => (host.clone(), port),
     };
     activity.set(format!("resolving {dial_host}"));

@@ -241,7 +241,7 @@ pub async fn open_proxy(
     if proxy.scheme() != "https" {
         return Ok((Box::new(tcp), elapsed));
     }
-    let host = proxy.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
+    let host = crate::config::bare_host(proxy);
     let name = rustls::pki_types::ServerName::try_from(host)
         .map_err(|e| OpenError::Tls(format!("proxy host is not a valid TLS name: {e}")))?;
     let connector = tokio_rustls::TlsConnector::from(Arc::new(crate::net::tls_config(roots, &[])));
