@@ -300,18 +300,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     } else if let Some(system) = system.as_ref().filter(|s| !s.addrs.is_empty() && ns_addrs.is_empty()) {
         out = out.and(Finding::new(&RESOLVERS_DIFFER, Severity::Info, format!("the OS resolver answers {} but nameserver {} answers A: {}, AAAA: {}", join(&system.addrs), nameserver.describe, outcome_words(&a), outcome_words(&aaaa)), "Another name service (nsswitch, a VPN resolver) answers for this host: check it is intended (getent ahosts)."));
     }
-    let has_v4 = addrs.iter().any(IpAddr::is_ipv4);
-    if let Some(v6) = addrs.iter().copied().find(IpAddr::is_ipv6) {
-        if !has_v4 {
-            out = out.and(Finding::new(
-                &IPV6_ONLY,
-                Severity::Warn,
-                format!("{host} has only IPv6 addresses ({})", join(&addrs)),
-                "Make sure this network routes IPv6, or get A records from the nameserver.",
-            ));
-        } else if addrs.first().is_some_and(IpAddr::is_ipv6) && !resolve::has_route(v6) {
-            out = out.and(Finding::new(&IPV6_NO_ROUTE, Severity::Warn, format!("the OS resolver lists IPv6 ({v6}) first, but this host has no IPv6 route"), "For Node.js set NODE_OPTIONS=--dns-result-order=ipv4first; or prefer IPv4 in /etc/gai.conf; or fix IPv6."));
-        }
+    if let Some(f) = ipv6_finding(&host, &addrs, resolve::has_route) {
+        out = out.and(f);
     }
     if let (Some(url), Some(api)) = (&proxy, &api_lookup) {
         out = out.and(Finding::new(
@@ -326,6 +316,28 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         ));
     }
     out
+}
+
+/// IPv6-only answers, or IPv6 listed first on a host without an IPv6 route (`has_route` is the
+/// route probe, injected so tests can play a host without IPv6).
+fn ipv6_finding(host: &str, addrs: &[IpAddr], has_route: impl Fn(IpAddr) -> bool) -> Option<Finding> {
+    let v6 = addrs.iter().copied().find(IpAddr::is_ipv6)?;
+    if !addrs.iter().any(IpAddr::is_ipv4) {
+        return Some(Finding::new(
+            &IPV6_ONLY,
+            Severity::Warn,
+            format!("{host} has only IPv6 addresses ({})", join(addrs)),
+            "Make sure this network routes IPv6, or get A records from the nameserver.",
+        ));
+    }
+    (addrs.first().is_some_and(IpAddr::is_ipv6) && !has_route(v6)).then(|| {
+        Finding::new(
+            &IPV6_NO_ROUTE,
+            Severity::Warn,
+            format!("the OS resolver lists IPv6 ({v6}) first, but this host has no IPv6 route"),
+            "For Node.js set NODE_OPTIONS=--dns-result-order=ipv4first; or prefer IPv4 in /etc/gai.conf; or fix IPv6.",
+        )
+    })
 }
 
 fn outcome_words(l: &Lookup) -> String {
@@ -346,4 +358,26 @@ fn worst_failure(a: &Lookup, aaaa: &Lookup) -> Failure {
         Failure::NxDomain => 4,
     };
     [&a.failure, &aaaa.failure].into_iter().flatten().max_by_key(|f| rank(f)).cloned().unwrap_or(Failure::NoRecords)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ips(list: &[&str]) -> Vec<IpAddr> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn ipv6_first_without_a_route_warns() {
+        let dual = ips(&["2606:4700:7::f3", "162.159.140.245"]);
+        let f = ipv6_finding("api.openai.com", &dual, |_| false).unwrap();
+        assert_eq!(f.code, "dns.ipv6_no_route");
+        assert!(f.message.contains("2606:4700:7::f3"), "{}", f.message);
+        assert!(ipv6_finding("api.openai.com", &dual, |_| true).is_none(), "with a route, nothing to say");
+        let v4_first = ips(&["162.159.140.245", "2606:4700:7::f3"]);
+        assert!(ipv6_finding("api.openai.com", &v4_first, |_| false).is_none(), "IPv4 first: clients try it first");
+        assert_eq!(ipv6_finding("h", &ips(&["::1"]), |_| true).unwrap().code, "dns.ipv6_only");
+        assert!(ipv6_finding("h", &ips(&["127.0.0.1"]), |_| false).is_none());
+    }
 }

@@ -2,6 +2,8 @@
 //! runner (order, dependencies, deadlines, concurrency), the shared network context, and one
 //! module per check. No printing happens here: the binary renders what the runner returns.
 
+#![warn(missing_docs)]
+
 /// Declares a finding code: `code!(NAME, id, title, long explanation)` (all literals).
 macro_rules! code {
     ($name:ident, $id:literal, $title:literal, $explain:literal) => {
