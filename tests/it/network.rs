@@ -424,3 +424,21 @@ fn reachable_over_ipv4_only_is_a_warning_not_a_failure() {
     assert!(msg.contains("connects over IPv4 but not over IPv6") && msg.contains("connection refused"), "{msg}");
     assert_eq!(r.code, 0);
 }
+
+#[test]
+fn dropped_packets_are_a_connect_timeout_within_the_deadline() {
+    let hole = server::blackholed();
+    let status = status_page();
+    let r = doctor_run(
+        &format!("https://127.0.0.1:{}/v1", hole.addr.port()),
+        &status,
+        &["--deadline", "4", "--only", "dns,tls"],
+        &[],
+        &[],
+    );
+    assert!(r.elapsed < Duration::from_secs(5), "took {:?}", r.elapsed);
+    let (code, msg, fix) = finding(&r, "tls", 0);
+    assert_eq!(code, "tls.connect_timeout", "{msg}");
+    assert!(msg.contains(&format!("127.0.0.1:{}", hole.addr.port())) && msg.contains("timed out"), "{msg}");
+    assert!(fix.contains("outbound TCP 443"), "{fix}");
+}

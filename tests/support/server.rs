@@ -236,3 +236,23 @@ pub fn raw_tls(tls: Arc<ServerConfig>, bytes: Vec<u8>, stall: bool) -> Server {
     });
     Server { addr, tls: true, seen: Arc::default(), stop: Some(stop_tx), thread: Some(thread) }
 }
+
+/// A loopback port where connections time out, as behind a firewall that drops packets: a
+/// listener with a backlog of 0 whose one slot is taken, so the kernel drops further SYNs.
+pub struct Blackholed {
+    pub addr: SocketAddr,
+    _listener: std::net::TcpListener,
+    _filler: std::net::TcpStream,
+}
+
+pub fn blackholed() -> Blackholed {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(0).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let filler = std::net::TcpStream::connect(addr).unwrap();
+        Blackholed { addr, _listener: listener.into_std().unwrap(), _filler: filler }
+    })
+}
