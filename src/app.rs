@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use openai_doctor_checks::check::ORDER;
 use openai_doctor_checks::payload::PayloadInput;
-use openai_doctor_checks::{Config, Context, Env, Redactor, SecretString, Selection, catalog, registry, runner};
+use openai_doctor_checks::{Config, Context, Env, Selection, catalog, registry, runner};
 
 use crate::cli::{Cli, Color, Command, Format, RunArgs};
 use crate::environment::Environment;
@@ -167,16 +167,12 @@ fn use_color(choice: Color, env: &Env) -> bool {
 }
 
 fn doctor(args: RunArgs) -> Result<u8, AppError> {
-    let env = Env::from_process();
-    // A redactor for errors raised before the network context (and its redactor) exists.
-    let mut early = Redactor::new();
-    if let Some(key) = env.get("OPENAI_API_KEY") {
-        early.add_key(&SecretString::new(key));
-    }
+    let mut config = config(&args, Env::from_process());
+    // The same redactor as the run's, for errors raised before the network context exists.
+    let early = openai_doctor_checks::net::redactor_for(&config);
     let selection = selection(&args)?;
     header_value("--org / OPENAI_ORG_ID", args.org.as_ref())?;
     header_value("--project / OPENAI_PROJECT_ID", args.project.as_ref())?;
-    let mut config = config(&args, env);
     if let Some(path) = &args.payload {
         let (name, bytes) = crate::validate::read(path).map_err(|e| AppError::usage(early.redact(&e)))?;
         config.payload = Some(PayloadInput { name, bytes: Arc::new(bytes), endpoint: args.endpoint });

@@ -70,6 +70,37 @@ pub fn read_pem_certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'stat
     Ok(certs)
 }
 
+/// The redactor for a run: the API key (shown as its hint), every variable whose name says it
+/// holds a secret (`*_KEY`, `*_SECRET`, `*_TOKEN`, `*_PASSWORD`, ...), and the password of every
+/// proxy variable (or the whole value, when it holds credentials but does not parse).
+#[must_use]
+pub fn redactor_for(config: &Config) -> Redactor {
+    let mut redactor = Redactor::new();
+    if let Some(key) = &config.api_key {
+        redactor.add_key(key);
+    }
+    for (name, value) in config.env.iter() {
+        if crate::secret::is_secret_name(name) {
+            if value.trim().starts_with("sk-") {
+                redactor.add_key(&crate::secret::SecretString::new(value));
+            } else {
+                redactor.add_password(value);
+            }
+        } else if name.to_ascii_uppercase().ends_with("_PROXY") {
+            match proxy_env::parse_proxy_url(value) {
+                Ok(url) => {
+                    if let Some(pw) = proxy_env::url_password(&url) {
+                        redactor.add_password(&pw);
+                    }
+                }
+                Err(_) if value.contains('@') => redactor.add_password(value),
+                Err(_) => {}
+            }
+        }
+    }
+    redactor
+}
+
 /// A rustls client configuration trusting `roots`, with the ring provider.
 #[must_use]
 pub fn tls_config(roots: Arc<RootCertStore>, alpn: &[&[u8]]) -> rustls::ClientConfig {
@@ -201,27 +232,7 @@ impl Net {
     pub fn new(config: &Config) -> Result<Self, String> {
         let (roots, roots_os, trust) = load_roots(config)?;
         let proxy = proxy_env::choose(&config.env, &config.base_url);
-        let mut redactor = Redactor::new();
-        if let Some(key) = &config.api_key {
-            redactor.add_key(key);
-        }
-        // Every other secret-looking variable (admin keys, webhook secrets, tokens) too.
-        for (_, value) in config.env.iter().filter(|(n, _)| crate::secret::is_secret_name(n)) {
-            if value.trim().starts_with("sk-") {
-                redactor.add_key(&crate::secret::SecretString::new(value));
-            } else {
-                redactor.add_password(value);
-            }
-        }
-        if let Some(pw) = proxy.as_ref().and_then(ProxyChoice::password) {
-            redactor.add_password(&pw);
-        }
-        if let Some(choice) = &proxy {
-            // The raw value may hold credentials that did not even parse.
-            if choice.url.is_err() && choice.raw.contains('@') {
-                redactor.add_password(&choice.raw);
-            }
-        }
+        let redactor = redactor_for(config);
 
         let tls = tls_config(roots.clone(), &[b"http/1.1"]);
         let mut builder = Client::builder()
@@ -478,4 +489,28 @@ pub fn millis(d: Duration) -> u64 {
 pub fn now_rfc3339() -> String {
     let now = jiff::Timestamp::now();
     format!("{now:.3}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Env;
+
+    #[test]
+    fn the_redactor_knows_every_secret_in_the_environment() {
+        let env = Env::from_pairs([
+            ("OPENAI_API_KEY", "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789WXYZ"),
+            ("OPENAI_WEBHOOK_SECRET", "whsec_webhooksecret42"),
+            // Not the proxy in the path (the API is https), its password is scrubbed all the same.
+            ("HTTP_PROXY", "http://bob:pl%40in-pass@proxy:3128"),
+            // curl accepts user:password@host:port without a scheme.
+            ("all_proxy", "bob:s3cr3t-pw@proxy:3128"),
+            // A scheme the doctor does not parse: the whole value is a secret then.
+            ("ALL_PROXY", "socks5://u:sockspw1@host:1080"),
+            ("SSL_CERT_FILE", "/etc/ssl/ca.pem"),
+        ]);
+        let r = redactor_for(&Config::new(env));
+        let out = r.redact("sk-proj-abcdefghijklmnopqrstuvwxyz0123456789WXYZ whsec_webhooksecret42 pl@in-pass s3cr3t-pw socks5://u:sockspw1@host:1080 /etc/ssl/ca.pem");
+        assert_eq!(out, "sk-proj-…WXYZ *** *** *** *** /etc/ssl/ca.pem");
+    }
 }

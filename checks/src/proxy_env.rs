@@ -46,14 +46,19 @@ impl ProxyChoice {
     /// The password in the proxy URL, percent-decoded, if any.
     #[must_use]
     pub fn password(&self) -> Option<String> {
-        let url = self.url.as_ref().ok()?;
-        let pw = url.password()?;
-        Some(
-            url::form_urlencoded::parse(format!("p={pw}").as_bytes())
-                .next()
-                .map_or_else(|| pw.to_owned(), |(_, v)| v.into_owned()),
-        )
+        url_password(self.url.as_ref().ok()?)
     }
+}
+
+/// A URL's password, percent-decoded.
+#[must_use]
+pub fn url_password(url: &Url) -> Option<String> {
+    let pw = url.password()?;
+    Some(
+        url::form_urlencoded::parse(format!("p={}", pw.replace('+', "%2B")).as_bytes())
+            .next()
+            .map_or_else(|| pw.to_owned(), |(_, v)| v.into_owned()),
+    )
 }
 
 /// `scheme://user:***@host:port/` for display.
