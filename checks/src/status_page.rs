@@ -110,6 +110,40 @@ fn is_api_group(name: Option<&str>) -> bool {
     name.is_some_and(|g| API_GROUPS.contains(&g.trim().to_ascii_lowercase().as_str()))
 }
 
+/// Whether an incident's title names the API or one of its components ("Elevated errors on the
+/// Responses API", "Batch jobs delayed"), for incidents that list no components.
+#[must_use]
+pub fn title_mentions_api(title: &str) -> bool {
+    let lower = title.to_ascii_lowercase();
+    let words: Vec<&str> =
+        lower.split(|c: char| !c.is_ascii_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
+    let has = |phrase: &str| {
+        let parts: Vec<&str> = phrase.split(' ').collect();
+        words.windows(parts.len()).any(|w| w == parts.as_slice())
+    };
+    // "Slow responses in ChatGPT" is about ChatGPT, unless the API is named too.
+    let other_product = ["chatgpt", "sora", "codex"].iter().any(|p| has(p));
+    if other_product && !has("api") {
+        return false;
+    }
+    [
+        "api",
+        "apis",
+        "chat completions",
+        "completions",
+        "responses",
+        "embeddings",
+        "batch",
+        "files",
+        "realtime",
+        "fine-tuning",
+        "assistants",
+        "moderations",
+    ]
+    .iter()
+    .any(|p| has(p))
+}
+
 /// Parses a Statuspage v2 summary. `None` when the document is not one.
 #[must_use]
 pub fn parse_statuspage(doc: &Value) -> Option<Page> {
@@ -144,7 +178,13 @@ pub fn parse_statuspage(doc: &Value) -> Option<Page> {
     let api_names: Vec<&str> = components.iter().filter(|c| c.is_api).map(|c| c.name.as_str()).collect();
     let incident = |i: &Value| -> Option<Incident> {
         let comps: Vec<String> = arr(i, "components").iter().filter_map(|c| s(c, "name")).collect();
-        let touches_api = comps.iter().any(|n| api_names.contains(&n.as_str()) || is_api_name(n));
+        // OpenAI's Statuspage-compatible feed strips the components from incidents: then the
+        // title is all there is to go by.
+        let touches_api = if comps.is_empty() {
+            title_mentions_api(&s(i, "name").unwrap_or_default())
+        } else {
+            comps.iter().any(|n| api_names.contains(&n.as_str()) || is_api_name(n))
+        };
         let latest = arr(i, "incident_updates").first().and_then(|u| s(u, "body"));
         Some(Incident {
             name: s(i, "name")?,
@@ -312,6 +352,28 @@ mod tests {
         assert_eq!(page.components[1].status, "operational");
         assert!(page.incidents[0].touches_api);
         assert_eq!(page.incidents[0].latest_update.as_deref(), Some("latest"));
+    }
+
+    #[test]
+    fn incidents_without_components_are_judged_by_their_title() {
+        for (title, api) in [
+            ("Elevated error rates on the Responses API", true),
+            ("Increased latency for Chat Completions", true),
+            ("Batch jobs delayed", true),
+            ("Fine-tuning jobs failing", true),
+            ("ChatGPT login issues", false),
+            ("Sora video generation degraded", false),
+            ("Elevated errors for some users", false),
+            ("Rapid response in progress", false),
+            ("Slow responses in ChatGPT", false),
+            ("ChatGPT and API errors", true),
+        ] {
+            assert_eq!(title_mentions_api(title), api, "{title}");
+        }
+        let doc = json!({"page": {}, "status": {"indicator": "major"},
+            "components": [{"id": "c1", "name": "Responses", "status": "operational"}],
+            "incidents": [{"name": "Elevated errors on the Responses API", "status": "investigating", "components": []}]});
+        assert!(parse_statuspage(&doc).unwrap().incidents[0].touches_api);
     }
 
     #[test]
