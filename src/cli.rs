@@ -68,7 +68,7 @@ pub enum Command {
         /// Request bodies (JSON files; `-` for stdin).
         #[arg(value_name = "FILE", required = true)]
         files: Vec<PathBuf>,
-        /// The endpoint, when the body's shape does not say.
+        /// The endpoint (chat, responses, embeddings), when the body's shape does not say.
         #[arg(long, value_name = "ENDPOINT", value_parser = Endpoint::parse)]
         endpoint: Option<Endpoint>,
         /// Output format (table or json).
@@ -164,7 +164,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE", help_heading = "Request")]
     pub payload: Option<PathBuf>,
 
-    /// The endpoint the payload is for, when its shape does not say.
+    /// The endpoint the payload is for (chat, responses, embeddings), when its shape does not say.
     #[arg(long, value_name = "ENDPOINT", value_parser = Endpoint::parse, help_heading = "Request")]
     pub endpoint: Option<Endpoint>,
 
