@@ -442,3 +442,33 @@ fn dropped_packets_are_a_connect_timeout_within_the_deadline() {
     assert!(msg.contains(&format!("127.0.0.1:{}", hole.addr.port())) && msg.contains("timed out"), "{msg}");
     assert!(fix.contains("outbound TCP 443"), "{fix}");
 }
+
+#[test]
+fn resolve_pins_the_host_for_every_connection() {
+    let world = crate::support::world::World::healthy();
+    let port = world.api.addr.port();
+    // An empty nameserver: only the pin can make api.test reach the world.
+    let empty = dns::serve(&[]);
+    let r = run(
+        doctor()
+            .args(["--format", "json", "--skip", "container", "--probes", "1", "--no-billable"])
+            .args([
+                "--base-url",
+                &world.base_url(),
+                "--ca-file",
+                world.pki.ca_file.to_str().unwrap(),
+                "--status-url",
+                &world.status.url(),
+            ])
+            .args(["--dns-server", &empty.arg(), "--resolve", &format!("api.test:{port}:127.0.0.1")]),
+        &[],
+    );
+    assert!(
+        r.check("dns")["summary"].as_str().unwrap().contains("pinned by --resolve to 127.0.0.1"),
+        "{}",
+        r.check("dns")
+    );
+    assert_eq!(r.check("tls")["details"]["connections"][0]["to"], format!("127.0.0.1:{port}"));
+    assert_eq!(r.check("probe")["status"], "pass", "the HTTP client uses the pin too: {}", r.check("probe"));
+    assert_eq!(world.api.seen().len(), 1);
+}
