@@ -347,3 +347,31 @@ fn a_slow_server_stops_the_series_within_the_deadline() {
     assert!(codes(&r, "probe").contains(&"probe.stopped_early".to_owned()), "{}", r.check("probe"));
     assert!(message(&r, "probe", "probe.stopped_early").contains("would pass the deadline"));
 }
+
+#[test]
+fn organization_and_project_headers_are_sent_and_validated() {
+    let world = scripted(|n, _| ok(n));
+    let r = run(
+        doctor().env("OPENAI_ORG_ID", "org-abc123").args(world.args()).args([
+            "--format",
+            "json",
+            "--only",
+            "dns,tls,probe",
+            "--probes",
+            "1",
+            "--no-billable",
+            "--project",
+            "proj_xyz",
+        ]),
+        &[],
+    );
+    assert_eq!(r.check("probe")["status"], "pass");
+    let seen = &world.api.seen()[0];
+    assert_eq!(
+        (seen.header("openai-organization"), seen.header("openai-project")),
+        (Some("org-abc123"), Some("proj_xyz"))
+    );
+    let r = run(doctor().env("OPENAI_ORG_ID", "org-abc\n").args(world.args()), &[]);
+    assert_eq!(r.code, 2, "a line break in a header value is an input error");
+    assert!(r.stderr.contains("OPENAI_ORG_ID") && r.stderr.contains("newline"), "{}", r.stderr);
+}
