@@ -78,3 +78,18 @@ fn version_is_printed() {
     assert_eq!(r.code, 0);
     assert!(r.stdout.starts_with("openai-doctor "), "{}", r.stdout);
 }
+
+#[test]
+fn readme_lists_every_finding_code_and_the_checks_in_order() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let missing: Vec<&str> = openai_doctor_checks::catalog::all()
+        .iter()
+        .map(|c| c.id)
+        .filter(|id| !readme.contains(&format!("| `{id}` |")))
+        .collect();
+    assert!(missing.is_empty(), "README's finding-code table lacks: {missing:?}");
+    let table = readme.split("## The checks").nth(1).unwrap();
+    let ids: Vec<&str> =
+        table.lines().filter_map(|l| l.strip_prefix("| `")).filter_map(|l| l.split('`').next()).take(8).collect();
+    assert_eq!(ids, openai_doctor_checks::check::ORDER);
+}
