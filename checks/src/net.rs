@@ -169,6 +169,8 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// The body was longer than the limit and was cut.
     pub truncated: bool,
+    /// OpenAI's error object, for answers of 400 and above whose body holds one.
+    pub api_error: Option<ApiError>,
     /// Time until the response head arrived.
     pub ttfb: Duration,
     /// Total time.
@@ -316,12 +318,14 @@ impl Net {
     ) -> Result<Fetched, FetchError> {
         let at = now_rfc3339();
         let start = Instant::now();
-        let (method, url) = match request.try_clone().and_then(|r| r.build().ok()) {
-            Some(r) => (r.method().to_string(), r.url().to_string()),
-            None => (String::new(), String::new()),
-        };
+        // Built once: the method and URL for the log come from the request itself (no copy of
+        // the body, which with --send-payload can be large).
+        let request = request.timeout(timeout).build();
+        let (method, url) =
+            request.as_ref().map_or((String::new(), String::new()), |r| (r.method().to_string(), r.url().to_string()));
         let result = tokio::time::timeout(timeout, async {
-            let response = request.timeout(timeout).send().await.map_err(|e| self.classify(&e))?;
+            let response =
+                self.client.execute(request.map_err(|e| self.classify(&e))?).await.map_err(|e| self.classify(&e))?;
             let ttfb = start.elapsed();
             read_limited(response, limit, ttfb).await.map_err(|e| self.classify(&e))
         })
@@ -348,7 +352,7 @@ impl Net {
             client_request_id: meta.client_request_id,
             request_id: ok.and_then(|f| f.header("x-request-id")).map(str::to_owned),
             processing_ms: ok.and_then(|f| f.header("openai-processing-ms")).and_then(|v| v.trim().parse().ok()),
-            error_code: ok.and_then(|f| error_body(&f.body)).and_then(|e| e.code),
+            error_code: ok.and_then(|f| f.api_error.as_ref()).and_then(|e| e.code.clone()),
             ratelimit: ok
                 .map(|f| {
                     f.headers
@@ -412,7 +416,9 @@ async fn read_limited(mut response: Response, limit: usize, ttfb: Duration) -> R
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Fetched { status, content_type, headers, body, truncated, ttfb, elapsed: Duration::ZERO })
+    // Only error answers are worth parsing as OpenAI's error object.
+    let api_error = if status >= 400 { error_body(&body) } else { None };
+    Ok(Fetched { status, content_type, headers, body, truncated, api_error, ttfb, elapsed: Duration::ZERO })
 }
 
 /// OpenAI's error object: `{"error": {"message", "type", "code", "param"}}`.

@@ -128,14 +128,22 @@ pub fn retry_delay(
     now: f64,
     random: f64,
 ) -> f64 {
-    if let Some(ra) = parse_retry_after(headers, now)
+    backoff(parse_retry_after(headers, now), max_retries - remaining_retries, random)
+}
+
+/// The wait before the next attempt, in seconds, from an already parsed `Retry-After` (honoured
+/// when finite and in (0, 120]) and the number of retries already taken (0.5 s doubling to 8 s,
+/// shortened by 0-25% jitter; `random` in [0, 1)).
+#[must_use]
+pub fn backoff(retry_after: Option<f64>, retries_taken: i64, random: f64) -> f64 {
+    if let Some(ra) = retry_after
         && ra.is_finite()
         && ra > 0.0
         && ra <= MAX_RETRY_AFTER
     {
         return ra;
     }
-    let nb = (max_retries - remaining_retries).clamp(0, 1000);
+    let nb = retries_taken.clamp(0, 1000);
     let sleep = (INITIAL_RETRY_DELAY * 2f64.powi(i32::try_from(nb).unwrap_or(1000))).min(MAX_RETRY_DELAY);
     let jitter = 1.0 - 0.25 * random;
     (sleep * jitter).max(0.0)

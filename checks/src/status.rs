@@ -290,6 +290,7 @@ mod tests {
             headers: reqwest::header::HeaderMap::new(),
             body: body.as_bytes().to_vec(),
             truncated: false,
+            api_error: None,
             ttfb: Duration::ZERO,
             elapsed: Duration::ZERO,
         }

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::facts::Latency;
 use crate::model::{Code, Finding, Outcome, Severity, Status};
-use crate::net::{ApiError, Fetched, Meta, error_body, millis};
+use crate::net::{ApiError, Fetched, Meta, millis};
 use crate::retry;
 use crate::secret::SecretString;
 
@@ -129,7 +129,7 @@ struct Attempt {
 }
 
 fn classify(f: &Fetched, what: &'static str) -> (Kind, Option<ApiError>) {
-    let api = error_body(&f.body);
+    let api = f.api_error.clone();
     let code = api.as_ref().and_then(|e| e.code.clone()).unwrap_or_default();
     let html = f.content_type.as_deref().is_some_and(|c| c.contains("text/html"))
         || f.body.trim_ascii_start().starts_with(b"<");
@@ -284,6 +284,12 @@ fn payload_finding(p: &Attempt, minimal: Option<&Attempt>) -> Finding {
     }
 }
 
+/// The doctor's own limit for one request: whatever is left of the check's time (not the
+/// user's `--timeout`, which the `timeout` check judges against the latency measured here).
+fn attempt_limit(activity: &Activity) -> Duration {
+    activity.bounded(INFO.time_limit, Duration::from_millis(300))
+}
+
 fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {
         return 0;
@@ -321,13 +327,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             if !last.kind.transient() || !last.should_retry {
                 break;
             }
-            let headers: Vec<(&str, String)> =
-                last.retry_after.map(|s| vec![("retry-after", s.to_string())]).unwrap_or_default();
-            let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let max = i64::from(cfg.max_retries).max(failures_in_a_row);
-            let secs =
-                retry::retry_delay(max - failures_in_a_row + 1, max, headers.as_slice(), now_unix(), fastrand::f64());
-            wait = Duration::from_secs_f64(secs);
+            // The SDKs' wait: the server's Retry-After, else backoff by retries already taken.
+            wait = Duration::from_secs_f64(retry::backoff(last.retry_after, failures_in_a_row - 1, fastrand::f64()));
         }
         // Stop rather than run past the deadline: the next request needs its wait plus about
         // as long as the slowest so far.
@@ -352,7 +353,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             i + 1,
             cfg.probes
         ));
-        let timeout = activity.bounded(cfg.client_timeout.max(Duration::from_secs(60)), Duration::from_millis(300));
+        let timeout = attempt_limit(activity);
         let a = attempt(ctx, &key, Request::Models, i + 1, timeout).await;
         slowest = slowest.max(Duration::from_millis(a.total_ms));
         failures_in_a_row = if a.kind == Kind::Ok { 0 } else { failures_in_a_row + 1 };
@@ -369,7 +370,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             model
         ));
         let number = u32::try_from(attempts.len()).unwrap_or(0) + 1;
-        let timeout = activity.bounded(cfg.client_timeout.max(Duration::from_secs(60)), Duration::from_millis(300));
+        let timeout = attempt_limit(activity);
         chat = Some(attempt(ctx, &key, Request::Chat { model: &model }, number, timeout).await);
     }
 
@@ -387,7 +388,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             input.name
         ));
         let number = u32::try_from(attempts.len() + usize::from(chat.is_some())).unwrap_or(0) + 1;
-        let timeout = activity.bounded(cfg.client_timeout.max(Duration::from_secs(60)), Duration::from_millis(300));
+        let timeout = attempt_limit(activity);
         sent_payload = Some(
             attempt(ctx, &key, Request::Payload { endpoint: *endpoint, body: &input.bytes }, number, timeout).await,
         );
