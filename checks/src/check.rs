@@ -89,6 +89,29 @@ pub struct Context {
 }
 
 impl Context {
+    /// The first host and port the client connects to: the proxy's when a proxy is in the
+    /// path, else the API's.
+    #[must_use]
+    pub fn first_hop(&self) -> (String, u16) {
+        match self.net.proxy_url() {
+            Some(url) => (crate::config::bare_host(url), url.port_or_known_default().unwrap_or(80)),
+            None => (crate::config::bare_host(&self.config.base_url), self.config.api_port()),
+        }
+    }
+
+    /// Addresses of the first hop: what `dns` found, or, when `dns` was not selected, a lookup
+    /// the way the client would do it (IP literal, `--resolve`, `--dns-server`, the OS).
+    ///
+    /// # Errors
+    /// Why the name did not resolve, in words.
+    pub async fn first_hop_addrs(&self, timeout: Duration) -> Result<Vec<std::net::IpAddr>, String> {
+        if let Some(addrs) = self.facts.connect_addrs.get() {
+            return Ok(addrs.clone());
+        }
+        let (host, port) = self.first_hop();
+        crate::resolve::client_addrs(&self.config, &host, port, timeout).await
+    }
+
     /// A context for `config`, with the network context built from it.
     ///
     /// # Errors

@@ -180,10 +180,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let cfg = &ctx.config;
     let api_host = crate::config::bare_host(&cfg.base_url);
     let proxy = ctx.net.proxy_url().cloned();
-    let (host, port, role) = match &proxy {
-        Some(url) => (crate::config::bare_host(url), url.port_or_known_default().unwrap_or(80), "proxy host"),
-        None => (api_host.clone(), cfg.api_port(), "API host"),
-    };
+    let (host, port) = ctx.first_hop();
+    let role = if proxy.is_some() { "proxy host" } else { "API host" };
 
     if let Ok(ip) = host.parse::<IpAddr>() {
         let _ = ctx.facts.connect_addrs.set(vec![ip]);

@@ -255,21 +255,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     ));
 
     // Live: connect to the proxy and ask for a tunnel to the API host.
-    let proxy_host = crate::config::bare_host(&url);
-    let proxy_port = url.port_or_known_default().unwrap_or(80);
-    let addrs = match ctx.facts.connect_addrs.get() {
-        Some(addrs) => Ok(addrs.clone()),
-        // `dns` was not selected: resolve the way the client would.
-        None => {
-            crate::resolve::client_addrs(
-                &ctx.config,
-                &proxy_host,
-                proxy_port,
-                activity.bounded(STEP_TIMEOUT, Duration::from_millis(500)),
-            )
-            .await
-        }
-    };
+    let (proxy_host, proxy_port) = ctx.first_hop();
+    let addrs = ctx.first_hop_addrs(activity.bounded(STEP_TIMEOUT, Duration::from_millis(500))).await;
     let addr = match addrs.as_deref() {
         Ok([ip, ..]) => SocketAddr::new(*ip, proxy_port),
         Ok([]) | Err(_) => {

@@ -183,24 +183,9 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         ));
     }
     let proxy = ctx.net.proxy_url().cloned();
-    let (dial_host, dial_port) = match &proxy {
-        Some(url) => (crate::config::bare_host(url), url.port_or_known_default().unwrap_or(80)),
-        None => (host.clone(), port),
-    };
+    let (dial_host, dial_port) = ctx.first_hop();
     activity.set(format!("resolving {dial_host}"));
-    let ips = match ctx.facts.connect_addrs.get() {
-        Some(addrs) => Ok(addrs.clone()),
-        // `dns` was not selected: resolve the way the client would.
-        None => {
-            crate::resolve::client_addrs(
-                &ctx.config,
-                &dial_host,
-                dial_port,
-                activity.bounded(Duration::from_secs(5), Duration::from_secs(1)),
-            )
-            .await
-        }
-    };
+    let ips = ctx.first_hop_addrs(activity.bounded(Duration::from_secs(5), Duration::from_secs(1))).await;
     let ips = match ips {
         Ok(ips) => ips,
         Err(e) => {
