@@ -33,11 +33,11 @@ pub struct TrustSources {
 ///
 /// # Errors
 /// A `--ca-file` that cannot be read or holds no certificate (a usage error: exit 2).
-pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, RootCertStore, TrustSources), String> {
+pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, Arc<RootCertStore>, TrustSources), String> {
     let mut store = RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     let (system, _) = store.add_parsable_certificates(native.certs);
-    let os_only = store.clone();
+    let os_only = Arc::new(store.clone());
     let mut errors: Vec<String> = native.errors.iter().map(ToString::to_string).collect();
     let mut extra = 0;
     for path in &config.ca_files {
@@ -101,11 +101,17 @@ pub fn redactor_for(config: &Config) -> Redactor {
     redactor
 }
 
+/// The crypto provider of every TLS connection and verifier (ring), built once.
+#[must_use]
+pub fn crypto() -> Arc<rustls::crypto::CryptoProvider> {
+    static PROVIDER: std::sync::OnceLock<Arc<rustls::crypto::CryptoProvider>> = std::sync::OnceLock::new();
+    PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider())).clone()
+}
+
 /// A rustls client configuration trusting `roots`, with the ring provider.
 #[must_use]
 pub fn tls_config(roots: Arc<RootCertStore>, alpn: &[&[u8]]) -> rustls::ClientConfig {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+    let mut cfg = rustls::ClientConfig::builder_with_provider(crypto())
         .with_safe_default_protocol_versions()
         .expect("ring supports the default protocol versions")
         .with_root_certificates(roots)
@@ -218,7 +224,7 @@ pub struct Net {
     /// Trust anchors for every TLS connection (OS store + `--ca-file`).
     pub roots: Arc<RootCertStore>,
     /// The OS store alone (as curl and Go see it).
-    pub roots_os: RootCertStore,
+    pub roots_os: Arc<RootCertStore>,
     /// Where they came from.
     pub trust: TrustSources,
     /// Scrubs every string that leaves the process.

@@ -25,7 +25,6 @@ static INFO: CheckInfo = CheckInfo {
     time_limit: Duration::from_secs(10),
 };
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
 code!(
@@ -203,7 +202,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         return Outcome::with_status(Status::Fail, format!("`{host}` is not a valid TLS server name"), json!({}));
     };
     let recorder_roots = ctx.net.roots.clone();
-    let connect_timeout = activity.bounded(CONNECT_TIMEOUT, Duration::from_millis(800));
+    let connect_timeout = activity.bounded(crate::net::CONNECT_TIMEOUT, Duration::from_millis(800));
     activity.set(format!(
         "connecting to {} on port {dial_port}{}",
         ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
@@ -298,8 +297,7 @@ async fn handshake(
             chain: Vec::new(),
         };
     };
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+    let mut cfg = rustls::ClientConfig::builder_with_provider(crate::net::crypto())
         .with_safe_default_protocol_versions()
         .expect("ring supports the default versions")
         .dangerous()

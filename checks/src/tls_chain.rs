@@ -27,7 +27,7 @@ pub struct Recorder {
 /// Never in practice: building fails only for an empty root store, which callers avoid.
 #[must_use]
 pub fn webpki(roots: Arc<RootCertStore>) -> Option<Arc<WebPkiServerVerifier>> {
-    WebPkiServerVerifier::builder_with_provider(roots, Arc::new(rustls::crypto::ring::default_provider())).build().ok()
+    WebPkiServerVerifier::builder_with_provider(roots, crate::net::crypto()).build().ok()
 }
 
 impl Recorder {
@@ -195,10 +195,6 @@ fn store_from_file(path: &str) -> Option<Arc<RootCertStore>> {
     Some(Arc::new(store))
 }
 
-fn mozilla() -> RootCertStore {
-    RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() }
-}
-
 fn verifies(store: Arc<RootCertStore>, chain: &[CertificateDer<'static>], host: &str) -> bool {
     let (Some(ee), Some(verifier), Ok(name)) = (chain.first(), webpki(store), ServerName::try_from(host.to_owned()))
     else {
@@ -213,23 +209,25 @@ fn verifies(store: Arc<RootCertStore>, chain: &[CertificateDer<'static>], host: 
 pub fn client_trust(
     chain: &[CertificateDer<'static>],
     host: &str,
-    os: &RootCertStore,
+    os: &Arc<RootCertStore>,
     env: &Env,
     ca_file: Option<&std::path::Path>,
 ) -> Vec<ClientTrust> {
     let ca = ca_file.map_or_else(|| "your-ca.pem".to_owned(), |p| p.display().to_string());
+    // Python's certifi and Node's bundled store are both the Mozilla roots: built once here.
+    let mozilla = Arc::new(RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() });
     let mut out = Vec::new();
     out.push(ClientTrust {
         client: "curl, Go, OS tools",
         store: "operating system store".to_owned(),
-        trusted: verifies(Arc::new(os.clone()), chain, host),
+        trusted: verifies(os.clone(), chain, host),
         fix: format!("add {ca} to the OS store (Debian: /usr/local/share/ca-certificates + update-ca-certificates; macOS: Keychain; Windows: certutil -addstore Root)"),
     });
     let (store, label) = match env.non_empty("SSL_CERT_FILE") {
         Some(f) => {
             (store_from_file(f).unwrap_or_else(|| Arc::new(RootCertStore::empty())), format!("SSL_CERT_FILE={f}"))
         }
-        None => (Arc::new(mozilla()), "certifi (Mozilla bundle)".to_owned()),
+        None => (mozilla.clone(), "certifi (Mozilla bundle)".to_owned()),
     };
     out.push(ClientTrust {
         client: "Python openai / httpx",
@@ -245,7 +243,7 @@ pub fn client_trust(
         Some((var, f)) => {
             (store_from_file(f).unwrap_or_else(|| Arc::new(RootCertStore::empty())), format!("{var}={f}"))
         }
-        None => (Arc::new(mozilla()), "certifi (Mozilla bundle)".to_owned()),
+        None => (mozilla.clone(), "certifi (Mozilla bundle)".to_owned()),
     };
     out.push(ClientTrust {
         client: "Python requests",
@@ -253,7 +251,7 @@ pub fn client_trust(
         trusted: verifies(store, chain, host),
         fix: "REQUESTS_CA_BUNDLE=bundle.pem (the same bundle)".to_owned(),
     });
-    let mut node = mozilla();
+    let mut node = RootCertStore::clone(&mozilla);
     let mut label = "Node.js bundled Mozilla store".to_owned();
     if let Some(f) = env.non_empty("NODE_EXTRA_CA_CERTS") {
         if let Ok(certs) = crate::net::read_pem_certs(std::path::Path::new(f)) {
