@@ -130,7 +130,6 @@ pub async fn run_until(
         receivers.insert(check.info().id, rx);
     }
 
-    let activities = live.clone();
     if let Ok(mut l) = live.0.lock() {
         l.total = checks.len();
     }
@@ -152,9 +151,9 @@ pub async fn run_until(
             .filter(|d| selection.includes(d))
             .filter_map(|d| receivers.get(d).cloned().map(|rx| (d, rx)))
             .collect();
-        let (ctx, activities) = (ctx.clone(), activities.clone());
+        let (ctx, live) = (ctx.clone(), live.clone());
         set.spawn(async move {
-            let report = run_one(check, ctx, deps, deadline, activities).await;
+            let report = run_one(check, ctx, deps, deadline, live).await;
             let _ = tx.send(Some((report.status, report.blocked_by)));
             (index, report)
         });
@@ -167,12 +166,12 @@ pub async fn run_until(
         tokio::select! {
             joined = set.join_next() => match joined {
                 Some(Ok((index, report))) => {
-                if let Ok(mut l) = live.0.lock() {
-                    l.running.remove(report.id);
-                    l.done += 1;
+                    if let Ok(mut l) = live.0.lock() {
+                        l.running.remove(report.id);
+                        l.done += 1;
+                    }
+                    slots[index] = Some(report);
                 }
-                slots[index] = Some(report);
-            }
                 // Aborted after an interrupt; run_one itself never panics.
                 Some(Err(_)) => {}
                 None => break,
@@ -188,12 +187,8 @@ pub async fn run_until(
         .zip(&infos)
         .map(|(slot, (id, title))| {
             slot.unwrap_or_else(|| {
-                let doing = activities
-                    .0
-                    .lock()
-                    .ok()
-                    .and_then(|a| a.running.get(id).map(Activity::get))
-                    .filter(|d| !d.is_empty());
+                let doing =
+                    live.0.lock().ok().and_then(|a| a.running.get(id).map(Activity::get)).filter(|d| !d.is_empty());
                 let summary = match doing {
                     Some(d) => format!("interrupted while waiting for: {d}"),
                     None => "interrupted before it started".to_owned(),
@@ -240,8 +235,6 @@ impl Live {
     }
 }
 
-type Activities = Live;
-
 /// Aborts a task when dropped, so an aborted runner task takes its check task with it.
 struct AbortOnDrop(tokio::task::AbortHandle);
 
@@ -256,7 +249,7 @@ async fn run_one(
     ctx: Arc<Context>,
     deps: Vec<(&'static str, watch::Receiver<Option<Done>>)>,
     deadline: tokio::time::Instant,
-    activities: Activities,
+    live: Live,
 ) -> CheckReport {
     let info = check.info();
     for (dep, mut rx) in deps {
@@ -288,15 +281,15 @@ async fn run_one(
     let now = tokio::time::Instant::now();
     let limit_at = (now + info.time_limit).min(deadline);
     let activity = Activity::until(limit_at);
-    if let Ok(mut a) = activities.0.lock() {
+    if let Ok(mut a) = live.0.lock() {
         a.running.insert(info.id, activity.clone());
     }
     let handle = {
         let (check, ctx, activity) = (check.clone(), ctx.clone(), activity.clone());
         tokio::spawn(async move { check.run(&ctx, &activity).await })
     };
-    let abort = handle.abort_handle();
-    let _guard = AbortOnDrop(abort.clone());
+    // Whatever ends this function (a result, the time limit, the runner's abort) ends the check.
+    let _guard = AbortOnDrop(handle.abort_handle());
     let outcome = match tokio::time::timeout_at(limit_at, handle).await {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(join_error)) => {
@@ -311,7 +304,6 @@ async fn run_one(
             )
         }
         Err(_) => {
-            abort.abort();
             let limit = limit_at.saturating_duration_since(now);
             let waiting = activity.get();
             let waiting = if waiting.is_empty() { "its first step".to_owned() } else { waiting };
