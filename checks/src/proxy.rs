@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::config::Env;
 use crate::model::{Finding, Outcome, Severity, Status};
+use crate::proxy_env::ProxyUrlError;
 use crate::tunnel::{self, ConnectFailure, TunnelError};
 
 static INFO: CheckInfo = CheckInfo {
@@ -211,9 +212,13 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         ));
     }
 
+    // A direct connection is a fact, not a verdict: "info" unless a finding says worse.
+    let direct = |summary: String, findings: Vec<Finding>| {
+        let out = Outcome::from_findings(summary, details.clone(), findings);
+        if out.status == Status::Pass { Outcome { status: Status::Info, ..out } } else { out }
+    };
     let Some(choice) = choice else {
-        let out = Outcome::from_findings("direct connection: no proxy variable is set", details, findings);
-        return if out.status == Status::Pass { Outcome { status: Status::Info, ..out } } else { out };
+        return direct("direct connection: no proxy variable is set".to_owned(), findings);
     };
     let shown = choice.display();
     if let Some(entry) = &choice.bypassed_by {
@@ -226,18 +231,18 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             ),
             "",
         ));
-        let out = Outcome::from_findings(
+        return direct(
             format!("direct connection: NO_PROXY `{entry}` bypasses {} for {api_host}", choice.var),
-            details,
             findings,
         );
-        return if out.status == Status::Pass { Outcome { status: Status::Info, ..out } } else { out };
     }
     let url = match &choice.url {
         Ok(url) => url.clone(),
         Err(why) => {
-            let (code, severity) =
-                if why.contains("socks") { (&UNSUPPORTED_SCHEME, Severity::Warn) } else { (&BAD_URL, Severity::Fail) };
+            let (code, severity) = match why {
+                ProxyUrlError::Socks(_) => (&UNSUPPORTED_SCHEME, Severity::Warn),
+                _ => (&BAD_URL, Severity::Fail),
+            };
             findings.push(Finding::new(
                 code,
                 severity,

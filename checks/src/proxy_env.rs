@@ -19,7 +19,7 @@ pub struct ProxyChoice {
     /// The raw value (may hold credentials: never print it; use `display`).
     pub raw: String,
     /// The parsed URL, or why it does not parse.
-    pub url: Result<Url, String>,
+    pub url: Result<Url, ProxyUrlError>,
     /// `NO_PROXY` entry that bypasses the proxy for the target, if any.
     pub bypassed_by: Option<String>,
 }
@@ -75,29 +75,51 @@ pub fn redacted_url(url: &Url) -> String {
 ///
 /// # Errors
 /// Why the value is not a usable proxy URL.
-pub fn parse_proxy_url(raw: &str) -> Result<Url, String> {
+pub fn parse_proxy_url(raw: &str) -> Result<Url, ProxyUrlError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err("the value is empty".to_owned());
+        return Err(ProxyUrlError::Empty);
     }
     let with_scheme = if trimmed.contains("://") { trimmed.to_owned() } else { format!("http://{trimmed}") };
-    let url = Url::parse(&with_scheme).map_err(|e| format!("not a URL ({e})"))?;
+    let url = Url::parse(&with_scheme).map_err(|e| ProxyUrlError::NotAUrl(e.to_string()))?;
     match url.scheme() {
         "http" | "https" => {}
-        "socks5" | "socks5h" | "socks4" | "socks4a" => {
-            return Err(format!(
-                "`{}` proxies are not supported by the doctor (Python needs `httpx[socks]` for them)",
-                url.scheme()
-            ));
-        }
-        other => {
-            return Err(format!("the scheme `{other}` is not a proxy scheme (use http://)"));
-        }
+        s @ ("socks5" | "socks5h" | "socks4" | "socks4a") => return Err(ProxyUrlError::Socks(s.to_owned())),
+        other => return Err(ProxyUrlError::Scheme(other.to_owned())),
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err("the URL has no host".to_owned());
+        return Err(ProxyUrlError::NoHost);
     }
     Ok(url)
+}
+
+/// Why a proxy variable's value is not a usable proxy URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyUrlError {
+    /// The value is empty.
+    Empty,
+    /// It does not parse as a URL.
+    NotAUrl(String),
+    /// A SOCKS proxy: valid for curl and Go, not something the doctor tests.
+    Socks(String),
+    /// A scheme that is no proxy scheme.
+    Scheme(String),
+    /// No host.
+    NoHost,
+}
+
+impl std::fmt::Display for ProxyUrlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Empty => f.write_str("the value is empty"),
+            Self::NotAUrl(e) => write!(f, "not a URL ({e})"),
+            Self::Socks(s) => {
+                write!(f, "`{s}` proxies are not supported by the doctor (Python needs `httpx[socks]` for them)")
+            }
+            Self::Scheme(s) => write!(f, "the scheme `{s}` is not a proxy scheme (use http://)"),
+            Self::NoHost => f.write_str("the URL has no host"),
+        }
+    }
 }
 
 /// The first `NO_PROXY` entry (from `no_proxy`, then `NO_PROXY`) that matches `host`.
@@ -169,9 +191,11 @@ mod tests {
     #[test]
     fn bare_host_port_means_http_and_bad_schemes_are_named() {
         assert_eq!(parse_proxy_url("proxy:3128").unwrap().as_str(), "http://proxy:3128/");
-        assert!(parse_proxy_url("socks5://p:1").unwrap_err().contains("socks5"));
-        assert!(parse_proxy_url("ftp://p:1").unwrap_err().contains("ftp"));
-        assert!(parse_proxy_url("").is_err());
+        assert_eq!(parse_proxy_url("socks5://p:1").unwrap_err(), ProxyUrlError::Socks("socks5".into()));
+        assert!(parse_proxy_url("socks5://p:1").unwrap_err().to_string().contains("socks5"));
+        assert_eq!(parse_proxy_url("ftp://p:1").unwrap_err(), ProxyUrlError::Scheme("ftp".into()));
+        assert!(parse_proxy_url("ftp://p:1").unwrap_err().to_string().contains("ftp"));
+        assert_eq!(parse_proxy_url(""), Err(ProxyUrlError::Empty));
         assert!(parse_proxy_url("http://").is_err());
     }
 
