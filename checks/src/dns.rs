@@ -234,7 +234,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         "api_host_via_this_machine": api_lookup,
     });
 
-    let decisive_by_ns = cfg.dns_server.is_some();
+    // With --dns-server there is no OS lookup, and the nameserver's answer decides.
+    let decisive_by_ns = system.is_none();
     let (addrs, failure) = match &system {
         Some(system) => (system.addrs.clone(), system.failure.clone().filter(|_| system.addrs.is_empty())),
         None => {
@@ -247,23 +248,21 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         let via =
             if decisive_by_ns { format!("nameserver {}", nameserver.describe) } else { "the OS resolver".to_owned() };
         let mut msg = format!("{host} ({role}): {} at {via}", failure.describe());
+        // The nameserver's own answer names the cause more precisely than getaddrinfo's words
+        // (NXDOMAIN vs "name or service not known"): quote it, and take the code from it.
+        let mut cause = &failure;
         if !decisive_by_ns {
-            // Say what the nameserver itself answered: it names the cause more precisely.
-            let _ = std::fmt::Write::write_fmt(
-                &mut msg,
-                format_args!(
-                    "; nameserver {} answered A: {}, AAAA: {}",
-                    nameserver.describe,
-                    outcome_words(&a),
-                    outcome_words(&aaaa)
-                ),
-            );
+            msg.push_str(&format!(
+                "; nameserver {} answered A: {}, AAAA: {}",
+                nameserver.describe,
+                outcome_words(&a),
+                outcome_words(&aaaa)
+            ));
+            if let Some(ns_failure) = a.failure.as_ref().filter(|_| a.addrs.is_empty()) {
+                cause = ns_failure;
+            }
         }
-        let code = if decisive_by_ns {
-            failure_code(&failure)
-        } else {
-            failure_code(a.failure.as_ref().filter(|_| a.addrs.is_empty()).unwrap_or(&failure))
-        };
+        let code = failure_code(cause);
         return Outcome::with_status(Status::Fail, format!("{host} does not resolve: {}", failure.describe()), details)
             .and(Finding::new(code, Severity::Fail, msg, remedy(&failure, &via)));
     }
