@@ -193,20 +193,22 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
     let run = runtime.block_on(runner::run_until(registry(), ctx.clone(), &selection, interrupted(), &live));
     progress.finish();
 
-    let env = Environment::collect(&ctx.config, &run, target.proxy.clone());
+    // Only the ticket (markdown, bundle) needs the environment and a marker.
+    let wants_ticket = args.format == Format::Markdown || args.bundle.is_some();
+    let env = wants_ticket.then(|| Environment::collect(&ctx.config, &run, target.proxy.clone()));
     let marker = report::markdown::marker(&run.started_at);
-    let ticket = Ticket { env: &env, marker: &marker };
+    let ticket = env.as_ref().map(|env| Ticket { env, marker: &marker });
     let style = Style { color, verbose: args.verbose, width: report::terminal_width() };
     let mut out = Vec::new();
-    report::render(args.format, &run, &target, style, &ticket, &mut out)
+    report::render(args.format, &run, &target, style, ticket.as_ref(), &mut out)
         .map_err(|e| AppError::internal(format!("cannot render the report: {e}")))?;
     let text = ctx.net.redactor.redact(&String::from_utf8_lossy(&out));
     write_stdout(text.as_bytes())?;
     // Background tasks (connections left open) must not hold the exit up.
     runtime.shutdown_background();
 
-    if let Some(dest) = &args.bundle {
-        let files = report::bundle_files(&run, &target, &ticket)
+    if let (Some(dest), Some(ticket)) = (&args.bundle, &ticket) {
+        let files = report::bundle_files(&run, &target, ticket)
             .map_err(|e| AppError::internal(format!("cannot render the bundle: {e}")))?;
         let written = crate::bundle::write(dest.as_deref(), &run.started_at, &files, &ctx.net.redactor)
             .map_err(AppError::internal)?;

@@ -82,7 +82,6 @@ impl Environment {
     /// Collects the environment of this run.
     #[must_use]
     pub fn collect(config: &Config, run: &RunReport, proxy: Option<String>) -> Self {
-        let host = openai_doctor_checks::container::host_facts();
         let detail = |id: &str, pointer: &str| -> Option<String> {
             run.checks
                 .iter()
@@ -91,6 +90,18 @@ impl Environment {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
+        // The container check read the host already; ask sysinfo only when it did not run.
+        let (os, kernel, arch) = match (
+            detail("container", "/host/os"),
+            detail("container", "/host/kernel"),
+            detail("container", "/host/arch"),
+        ) {
+            (Some(os), Some(kernel), Some(arch)) => (os, kernel, arch),
+            _ => {
+                let host = openai_doctor_checks::container::host_facts();
+                (host.os, host.kernel, host.arch.to_owned())
+            }
+        };
         let variables = config
             .env
             .iter()
@@ -98,9 +109,9 @@ impl Environment {
             .map(|(k, v)| Var { name: k.to_owned(), value: shown(k, v) })
             .collect();
         Self {
-            os: host.os,
-            kernel: host.kernel,
-            arch: host.arch.to_owned(),
+            os,
+            kernel,
+            arch,
             container: detail("container", "/runtime"),
             platform: detail("timeout", "/platform/name"),
             proxy,

@@ -68,13 +68,14 @@ pub fn render(
     run: &RunReport,
     target: &Target,
     style: Style,
-    ticket: &Ticket<'_>,
+    ticket: Option<&Ticket<'_>>,
     w: &mut impl Write,
 ) -> io::Result<()> {
-    match format {
-        Format::Table => table::render(run, target, style, w),
-        Format::Json => json::render(run, target, w),
-        Format::Markdown => markdown::render(run, target, ticket.env, ticket.marker, w),
+    match (format, ticket) {
+        (Format::Table, _) => table::render(run, target, style, w),
+        (Format::Json, _) => json::render(run, target, w),
+        (Format::Markdown, Some(t)) => markdown::render(run, target, t.env, t.marker, w),
+        (Format::Markdown, None) => Err(io::Error::other("the markdown ticket needs the environment")),
     }
 }
 
