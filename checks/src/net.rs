@@ -229,6 +229,8 @@ pub struct Net {
     pub trust: TrustSources,
     /// Scrubs every string that leaves the process.
     pub redactor: Redactor,
+    /// `NO_PROXY` (or `no_proxy`), as the client sees it.
+    no_proxy: Option<String>,
     log: Mutex<Vec<RequestRecord>>,
 }
 
@@ -250,11 +252,11 @@ impl Net {
             .redirect(reqwest::redirect::Policy::limited(5))
             .http1_only()
             .no_proxy();
+        let no_proxy = config.env.non_empty("no_proxy").or_else(|| config.env.non_empty("NO_PROXY")).map(str::to_owned);
         if let Some(url) = proxy.as_ref().and_then(ProxyChoice::in_path) {
             let mut p = reqwest::Proxy::all(url.as_str())
                 .map_err(|e| format!("proxy {}: {e}", proxy_env::redacted_url(url)))?;
-            let no_proxy = config.env.non_empty("no_proxy").or_else(|| config.env.non_empty("NO_PROXY"));
-            p = p.no_proxy(no_proxy.and_then(reqwest::NoProxy::from_string));
+            p = p.no_proxy(no_proxy.as_deref().and_then(reqwest::NoProxy::from_string));
             builder = builder.proxy(p);
         }
         if let Some(server) = config.dns_server {
@@ -265,13 +267,24 @@ impl Net {
             builder = builder.resolve(&pin.host, std::net::SocketAddr::new(pin.addr, pin.port));
         }
         let client = builder.build().map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
-        Ok(Self { client, proxy, roots, roots_os, trust, redactor, log: Mutex::new(Vec::new()) })
+        Ok(Self { client, proxy, roots, roots_os, trust, redactor, no_proxy, log: Mutex::new(Vec::new()) })
     }
 
     /// The proxy in the path to the API: set, valid, and not bypassed by `NO_PROXY`.
     #[must_use]
     pub fn proxy_url(&self) -> Option<&Url> {
         self.proxy.as_ref().and_then(ProxyChoice::in_path)
+    }
+
+    /// The proxy a request to `url` goes through, if any (redacted, for messages).
+    #[must_use]
+    pub fn proxy_for(&self, url: &Url) -> Option<String> {
+        let proxy = self.proxy_url()?;
+        let bypassed = match (self.no_proxy.as_deref(), url.host_str()) {
+            (Some(list), Some(host)) => proxy_env::no_proxy_list_match(list, host).is_some(),
+            _ => false,
+        };
+        (!bypassed).then(|| proxy_env::redacted_url(proxy))
     }
 
     /// The HTTP client every check uses.
@@ -340,6 +353,10 @@ impl Net {
         .map_err(|mut e| {
             if e.phase == "timeout" {
                 e.message = format!("no complete answer within {:.1} s", timeout.as_secs_f64());
+            }
+            // A refusal or a timeout through a proxy is the proxy's as much as the server's.
+            if let Some(proxy) = Url::parse(&url).ok().and_then(|u| self.proxy_for(&u)) {
+                e.message.push_str(&format!(" (through proxy {proxy})"));
             }
             e
         });

@@ -472,3 +472,28 @@ fn resolve_pins_the_host_for_every_connection() {
     assert_eq!(r.check("probe")["status"], "pass", "the HTTP client uses the pin too: {}", r.check("probe"));
     assert_eq!(world.api.seen().len(), 1);
 }
+
+#[test]
+fn errors_through_a_proxy_name_the_proxy() {
+    let status = status_page();
+    let port = closed_port();
+    let proxy = format!("http://127.0.0.1:{port}");
+    let r = doctor_run(
+        "https://api.test/v1",
+        &status,
+        &["--only", "status"],
+        &[("HTTPS_PROXY", &proxy), ("HTTP_PROXY", &proxy)],
+        &[],
+    );
+    let msg = r.check("status")["findings"][0]["message"].as_str().unwrap().to_owned();
+    assert!(msg.contains(&format!("(through proxy http://127.0.0.1:{port}/)")), "{msg}");
+    // Bypassed by NO_PROXY: the status page is reached directly and passes.
+    let r = doctor_run(
+        "https://api.test/v1",
+        &status,
+        &["--only", "status"],
+        &[("HTTPS_PROXY", &proxy), ("NO_PROXY", "127.0.0.1")],
+        &[],
+    );
+    assert_eq!(r.check("status")["status"], "pass", "{}", r.check("status"));
+}
