@@ -46,8 +46,7 @@ which key was used; passwords become ***.
 /// Default file name: `openai-doctor-<UTC yyyymmddThhmmssZ>.zip`.
 #[must_use]
 pub fn default_name(started_at: &str) -> String {
-    let stamp: String = started_at.chars().filter(char::is_ascii_alphanumeric).take(15).collect();
-    format!("openai-doctor-{stamp}Z.zip")
+    format!("openai-doctor-{}.zip", crate::report::stamp(started_at))
 }
 
 /// Writes `files` (name, text) as a zip at `dest` (a file, a directory, or the current directory

@@ -16,8 +16,7 @@ fn cell(text: &str) -> String {
 /// A ticket marker: `OD-<UTC yyyymmddThhmmssZ>-<8 hex>`, to match a ticket with its bundle.
 #[must_use]
 pub fn marker(started_at: &str) -> String {
-    let stamp: String = started_at.chars().filter(char::is_ascii_alphanumeric).take(15).collect();
-    format!("OD-{stamp}Z-{:08x}", fastrand::u32(..))
+    format!("OD-{}-{:08x}", super::stamp(started_at), fastrand::u32(..))
 }
 
 /// Writes the ticket.

@@ -112,6 +112,13 @@ pub fn bundle_files(run: &RunReport, target: &Target, ticket: &Ticket<'_>) -> io
     ])
 }
 
+/// `2026-11-25T13:15:12.345Z` → `20261125T131512Z`, for file names and ticket markers.
+#[must_use]
+pub fn stamp(started_at: &str) -> String {
+    let digits: String = started_at.chars().filter(char::is_ascii_alphanumeric).take(15).collect();
+    format!("{digits}Z")
+}
+
 /// The symbol for a status (✓ pass, ! warn, ✗ fail, – skip, i info).
 #[must_use]
 pub fn symbol(status: Status) -> &'static str {
