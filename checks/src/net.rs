@@ -184,6 +184,14 @@ pub struct Fetched {
 }
 
 impl Fetched {
+    /// An HTML page (an edge or proxy error page, a login page), by content type or first bytes.
+    #[must_use]
+    pub fn looks_like_html(&self) -> bool {
+        let head = self.body.trim_ascii_start();
+        self.content_type.as_deref().is_some_and(|c| c.to_ascii_lowercase().contains("text/html"))
+            || (head.starts_with(b"<") && !head.starts_with(b"<?xml"))
+    }
+
     /// A header's value as text.
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {

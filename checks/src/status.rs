@@ -168,16 +168,17 @@ fn interpret(f: &Fetched, parse: fn(&Value) -> Option<Page>) -> Result<Page, Str
 
 /// ", HTML, not JSON" and the like; empty when the body looks like JSON.
 fn describe(f: &Fetched) -> String {
-    let text = String::from_utf8_lossy(&f.body[..f.body.len().min(512)]);
-    let t = text.trim_start().to_ascii_lowercase();
-    let ct = f.content_type.as_deref().unwrap_or("").to_ascii_lowercase();
+    let prefix = &f.body[..f.body.len().min(512)];
+    let t = String::from_utf8_lossy(prefix).trim_start().to_ascii_lowercase();
+    // Invalid bytes in the first 512 (not a character cut at the end of them) mean binary data.
+    let binary = std::str::from_utf8(prefix).is_err_and(|e| e.error_len().is_some());
     if f.body.is_empty() {
         ", empty body".to_owned()
-    } else if t.starts_with("<!doctype html") || t.starts_with("<html") || ct.contains("text/html") {
+    } else if f.looks_like_html() {
         ", HTML, not JSON".to_owned()
     } else if t.starts_with('{') || t.starts_with('[') {
         String::new()
-    } else if std::str::from_utf8(&f.body).is_err() {
+    } else if binary {
         ", binary data, not JSON".to_owned()
     } else {
         format!(", text, not JSON (starts with {:?})", t.chars().take(40).collect::<String>())

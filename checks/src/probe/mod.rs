@@ -131,8 +131,7 @@ struct Attempt {
 fn classify(f: &Fetched, what: &'static str) -> (Kind, Option<ApiError>) {
     let api = f.api_error.clone();
     let code = api.as_ref().and_then(|e| e.code.clone()).unwrap_or_default();
-    let html = f.content_type.as_deref().is_some_and(|c| c.contains("text/html"))
-        || f.body.trim_ascii_start().starts_with(b"<");
+    let html = f.looks_like_html();
     let kind = match f.status {
         200..=299 => Kind::Ok,
         401 => Kind::InvalidKey,
