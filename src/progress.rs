@@ -41,19 +41,24 @@ impl Progress {
             let stop = stop.clone();
             std::thread::spawn(move || {
                 let mut frame = 0;
-                // Quiet for the first 150 ms: fast runs should not flicker.
-                std::thread::sleep(Duration::from_millis(150));
+                let mut drawn = false;
+                // Quiet for the first 150 ms: fast runs should not flicker. Parked, not asleep,
+                // so that finish() wakes the thread at once and adds no wait to the run.
+                std::thread::park_timeout(Duration::from_millis(150));
                 while !stop.load(Ordering::Relaxed) {
                     let (done, total, running) = live.snapshot();
                     let mut err = std::io::stderr().lock();
                     let _ = write!(err, "\r\x1b[2K{}", line(frame, done, total, &running, width));
                     let _ = err.flush();
                     frame += 1;
-                    std::thread::sleep(Duration::from_millis(120));
+                    drawn = true;
+                    std::thread::park_timeout(Duration::from_millis(120));
                 }
-                let mut err = std::io::stderr().lock();
-                let _ = write!(err, "\r\x1b[2K");
-                let _ = err.flush();
+                if drawn {
+                    let mut err = std::io::stderr().lock();
+                    let _ = write!(err, "\r\x1b[2K");
+                    let _ = err.flush();
+                }
             })
         });
         Self { stop, thread }
@@ -63,6 +68,7 @@ impl Progress {
     pub fn finish(mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
+            t.thread().unpark();
             let _ = t.join();
         }
     }
