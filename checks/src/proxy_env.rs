@@ -53,12 +53,13 @@ impl ProxyChoice {
 /// A URL's password, percent-decoded.
 #[must_use]
 pub fn url_password(url: &Url) -> Option<String> {
-    let pw = url.password()?;
-    Some(
-        url::form_urlencoded::parse(format!("p={}", pw.replace('+', "%2B")).as_bytes())
-            .next()
-            .map_or_else(|| pw.to_owned(), |(_, v)| v.into_owned()),
-    )
+    url.password().map(percent_decode)
+}
+
+/// Percent-decodes a URL's user or password (`p%40ss` → `p@ss`; `+` and `&` stay as they are).
+#[must_use]
+pub fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// `scheme://user:***@host:port/` for display.
@@ -215,5 +216,11 @@ mod tests {
         let choice = choose(&env, &api()).unwrap();
         assert_eq!(choice.display(), "http://bob:***@proxy:3128/");
         assert_eq!(choice.password().as_deref(), Some("p@ss"));
+        let env = Env::from_pairs([("HTTPS_PROXY", "http://bob:a&b=c+d%21@proxy:3128")]);
+        assert_eq!(
+            choose(&env, &api()).unwrap().password().as_deref(),
+            Some("a&b=c+d!"),
+            "& and = are part of the password"
+        );
     }
 }

@@ -141,8 +141,8 @@ pub async fn connect(
         env!("CARGO_PKG_VERSION")
     );
     if !proxy.username().is_empty() {
-        let user = percent_decode(proxy.username());
-        let pass = percent_decode(proxy.password().unwrap_or(""));
+        let user = crate::proxy_env::percent_decode(proxy.username());
+        let pass = crate::proxy_env::url_password(proxy).unwrap_or_default();
         req.push_str(&format!("Proxy-Authorization: Basic {}\r\n", b64(format!("{user}:{pass}").as_bytes())));
     }
     req.push_str("\r\n");
@@ -210,12 +210,6 @@ pub(crate) fn parse_head(head: &[u8], start: Instant) -> Result<ConnectReply, Tu
         headers,
         elapsed_ms: crate::net::millis(start.elapsed()),
     })
-}
-
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map_or_else(|| s.to_owned(), |(_, v)| v.into_owned())
 }
 
 /// Why the stream to a proxy did not open.
@@ -302,7 +296,9 @@ mod tests {
 
     #[test]
     fn credentials_are_decoded() {
+        use crate::proxy_env::percent_decode;
         assert_eq!(percent_decode("p%40ss%3A1"), "p@ss:1");
         assert_eq!(percent_decode("a+b"), "a+b");
+        assert_eq!(percent_decode("a&b=c"), "a&b=c");
     }
 }
