@@ -177,6 +177,12 @@ impl Config {
         self.base_url.host_str().unwrap_or("")
     }
 
+    /// The `--resolve` pin for `host:port`, if any.
+    #[must_use]
+    pub fn pin_for(&self, host: &str, port: u16) -> Option<IpAddr> {
+        self.resolve.iter().find(|p| p.host.eq_ignore_ascii_case(host) && p.port == port).map(|p| p.addr)
+    }
+
     /// Port of the API base URL (443 for https by default).
     #[must_use]
     pub fn api_port(&self) -> u16 {

@@ -191,12 +191,12 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             json!({ "host": host, "addrs": [ip] }),
         );
     }
-    if let Some(pin) = cfg.resolve.iter().find(|p| p.host.eq_ignore_ascii_case(&host) && p.port == port) {
-        let _ = ctx.facts.connect_addrs.set(vec![pin.addr]);
+    if let Some(pin) = cfg.pin_for(&host, port) {
+        let _ = ctx.facts.connect_addrs.set(vec![pin]);
         return Outcome::with_status(
             Status::Pass,
-            format!("{host}:{port} pinned by --resolve to {}; no lookup needed", pin.addr),
-            json!({ "host": host, "addrs": [pin.addr], "pinned": true }),
+            format!("{host}:{port} pinned by --resolve to {pin}; no lookup needed"),
+            json!({ "host": host, "addrs": [pin], "pinned": true }),
         );
     }
 

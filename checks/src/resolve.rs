@@ -238,8 +238,8 @@ pub async fn client_addrs(
     if let Ok(ip) = host.parse() {
         return Ok(vec![ip]);
     }
-    if let Some(pin) = config.resolve.iter().find(|p| p.host.eq_ignore_ascii_case(host) && p.port == port) {
-        return Ok(vec![pin.addr]);
+    if let Some(addr) = config.pin_for(host, port) {
+        return Ok(vec![addr]);
     }
     if let Some(server) = config.dns_server {
         let ns = Nameserver::new(Some(server), timeout)?;
