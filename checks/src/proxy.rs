@@ -239,17 +239,27 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let url = match &choice.url {
         Ok(url) => url.clone(),
         Err(why) => {
-            let (code, severity) = match why {
-                ProxyUrlError::Socks(_) => (&UNSUPPORTED_SCHEME, Severity::Warn),
-                _ => (&BAD_URL, Severity::Fail),
-            };
+            let var = choice.var;
+            if let ProxyUrlError::Socks(scheme) = why {
+                findings.push(Finding::new(
+                    &UNSUPPORTED_SCHEME,
+                    Severity::Warn,
+                    format!("{var} is a {scheme} proxy ({shown}): curl and Go use it, Python's openai/httpx only with the httpx[socks] extra, Node.js only with a SOCKS agent; the doctor cannot test it"),
+                    "pip install 'httpx[socks]' for Python clients, or give an HTTP proxy (http://host:port) if your network has one.",
+                ));
+                return Outcome::from_findings(
+                    format!("{var} is a {scheme} proxy, which the doctor cannot test"),
+                    details,
+                    findings,
+                );
+            }
             findings.push(Finding::new(
-                code,
-                severity,
-                format!("{} is not a usable proxy URL: {why}", choice.var),
-                format!("Set {} to http://host:port (or http://<user>:<password>@<host>:<port>).", choice.var),
+                &BAD_URL,
+                Severity::Fail,
+                format!("{var} is not a usable proxy URL: {why}"),
+                format!("Set {var} to http://host:port (or http://<user>:<password>@<host>:<port>)."),
             ));
-            return Outcome::from_findings(format!("{} cannot be used: {why}", choice.var), details, findings);
+            return Outcome::from_findings(format!("{var} cannot be used: {why}"), details, findings);
         }
     };
     findings.push(Finding::new(

@@ -30,7 +30,10 @@ impl ProxyChoice {
     pub fn display(&self) -> String {
         match &self.url {
             Ok(url) => redacted_url(url),
-            Err(_) => "(unparseable proxy URL)".to_owned(),
+            // A URL the doctor does not accept (socks5://...) is still shown, password hidden.
+            Err(_) => {
+                Url::parse(self.raw.trim()).map_or_else(|_| "(unparseable proxy URL)".to_owned(), |u| redacted_url(&u))
+            }
         }
     }
 
