@@ -37,7 +37,7 @@ impl Target {
             host: config.api_host().to_owned(),
             port: config.api_port(),
             model: config.model.clone(),
-            proxy: net.proxy.as_ref().filter(|p| p.in_path().is_some()).map(|p| p.display()),
+            proxy: net.proxy_url().map(openai_doctor_checks::proxy_env::redacted_url),
         }
     }
 }
