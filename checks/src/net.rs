@@ -81,6 +81,11 @@ pub fn redactor_for(config: &Config) -> Redactor {
     }
     for (name, value) in config.env.iter() {
         if crate::secret::is_secret_name(name) {
+            // Only values shaped like a secret: `TOKENIZERS_PARALLELISM=false` is no secret, and
+            // replacing every `false` would corrupt the reports.
+            if !crate::secret::looks_like_secret(value) {
+                continue;
+            }
             if value.trim().starts_with("sk-") {
                 redactor.add_key(&crate::secret::SecretString::new(value));
             } else {
@@ -91,6 +96,9 @@ pub fn redactor_for(config: &Config) -> Redactor {
                 Ok(url) => {
                     if let Some(pw) = proxy_env::url_password(&url) {
                         redactor.add_password(&pw);
+                    } else if !url.username().is_empty() {
+                        // `http://KEY@proxy`: a user name alone is the credential.
+                        redactor.add_password(&proxy_env::percent_decode(url.username()));
                     }
                 }
                 Err(_) if value.contains('@') => redactor.add_password(value),
@@ -545,9 +553,12 @@ mod tests {
             // A scheme the doctor does not parse: the whole value is a secret then.
             ("ALL_PROXY", "socks5://u:sockspw1@host:1080"),
             ("SSL_CERT_FILE", "/etc/ssl/ca.pem"),
+            // Named like a secret, shaped like a setting: left alone.
+            ("TOKENIZERS_PARALLELISM", "false"),
+            ("https_proxy", "http://USERONLYTOKEN@proxy:3128"),
         ]);
         let r = redactor_for(&Config::new(env));
-        let out = r.redact("sk-proj-abcdefghijklmnopqrstuvwxyz0123456789WXYZ whsec_webhooksecret42 pl@in-pass s3cr3t-pw socks5://u:sockspw1@host:1080 /etc/ssl/ca.pem");
-        assert_eq!(out, "sk-proj-…WXYZ *** *** *** *** /etc/ssl/ca.pem");
+        let out = r.redact("sk-proj-abcdefghijklmnopqrstuvwxyz0123456789WXYZ whsec_webhooksecret42 pl@in-pass s3cr3t-pw socks5://u:sockspw1@host:1080 /etc/ssl/ca.pem false USERONLYTOKEN");
+        assert_eq!(out, "sk-proj-…WXYZ *** *** *** *** /etc/ssl/ca.pem false ***");
     }
 }

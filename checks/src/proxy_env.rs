@@ -65,12 +65,15 @@ pub fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
-/// `scheme://user:***@host:port/` for display.
+/// `scheme://user:***@host:port/` for display; a user name without a password (often the key
+/// itself: `http://KEY@proxy`) becomes `***`. Key-like query values are left to the redactor.
 #[must_use]
 pub fn redacted_url(url: &Url) -> String {
     let mut shown = url.clone();
     if shown.password().is_some() {
         let _ = shown.set_password(Some("***"));
+    } else if !shown.username().is_empty() {
+        let _ = shown.set_username("***");
     }
     shown.to_string()
 }

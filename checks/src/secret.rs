@@ -65,8 +65,24 @@ pub fn key_hint(key: &str) -> String {
     format!("{prefix}…{last4}")
 }
 
+/// Whether a value read from a secret-named variable looks like a secret worth replacing
+/// everywhere: long enough, and not a boolean, a number or a word every report contains
+/// (`TOKENIZERS_PARALLELISM=false` must not turn every JSON `false` into `***`).
+#[must_use]
+pub fn looks_like_secret(value: &str) -> bool {
+    let v = value.trim();
+    const WORDS: &[&str] = &["true", "false", "yes", "no", "on", "off", "none", "null", "enabled", "disabled"];
+    v.chars().count() >= 8
+        && !WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
+        && !v.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | '_' | ':'))
+}
+
 /// Scrubs text of secrets: first every exact secret the process knows, then patterns for what it
-/// does not know (OpenAI key shapes, `Bearer` tokens, URL credentials, PEM private keys).
+/// does not know (OpenAI key shapes, `Bearer` and `Basic` credentials, URL user info and
+/// key-like query parameters, PEM private keys).
+///
+/// Every pass is one scan of the text (time and memory linear in its length), so a hostile
+/// body of any size cannot crash the process or blow the deadline here.
 #[derive(Debug, Default, Clone)]
 pub struct Redactor {
     /// (secret, replacement), longest secret first.
@@ -116,9 +132,26 @@ impl Redactor {
             }
         }
         let out = redact_pem_private_keys(&out);
-        let out = redact_url_credentials(&out);
-        let out = redact_bearer(&out);
+        let out = redact_urls(&out);
+        let out = redact_auth_schemes(&out);
         redact_key_shapes(&out)
+    }
+
+    /// Redacts every string of a JSON document in place, field by field, so the document stays
+    /// valid JSON whatever is redacted (keys are ours and left alone).
+    pub fn redact_json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => {
+                let redacted = self.redact(s);
+                if redacted != *s {
+                    *s = redacted;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.redact_json(v)),
+            _ => {}
+        }
     }
 }
 
@@ -153,56 +186,136 @@ fn redact_key_shapes(text: &str) -> String {
     out
 }
 
-/// `Bearer <token>` becomes `Bearer ***` (case-insensitive on the scheme).
-fn redact_bearer(text: &str) -> String {
+/// Where a credential token after `Bearer ` / `Basic ` ends.
+fn token_end(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '\\')
+}
+
+/// `Bearer <token>` becomes `Bearer ***`; `Basic <base64 of user:password>` becomes
+/// `Basic ***` (case-insensitive on the scheme). A `Basic` word followed by ordinary text
+/// ("Basic auth") is left alone: only a token that decodes to `user:password` is a credential.
+fn redact_auth_schemes(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
-    if !lower.contains("bearer ") {
+    if !lower.contains("bearer ") && !lower.contains("basic ") {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
-    while let Some(rel) = lower[i..].find("bearer ") {
-        let start = i + rel + "bearer ".len();
+    loop {
+        let next = [("bearer ", true), ("basic ", false)]
+            .iter()
+            .filter_map(|&(scheme, bearer)| lower[i..].find(scheme).map(|rel| (i + rel + scheme.len(), bearer)))
+            .min_by_key(|&(start, _)| start);
+        let Some((start, bearer)) = next else { break };
         out.push_str(&text[i..start]);
-        let token_len = text[start..]
-            .char_indices()
-            .find(|&(_, c)| c.is_whitespace() || c == '"' || c == '\'' || c == ',')
-            .map_or(text.len() - start, |(j, _)| j);
-        if token_len > 0 && &text[start..start + token_len] != "***" {
-            out.push_str("***");
-        } else {
-            out.push_str(&text[start..start + token_len]);
-        }
+        let token_len =
+            text[start..].char_indices().find(|&(_, c)| token_end(c)).map_or(text.len() - start, |(j, _)| j);
+        let token = &text[start..start + token_len];
+        let secret = if bearer { token_len > 0 && token != "***" } else { is_basic_credential(token) };
+        out.push_str(if secret { "***" } else { token });
         i = start + token_len;
     }
     out.push_str(&text[i..]);
     out
 }
 
-/// `scheme://user:pass@host` becomes `scheme://user:***@host`.
-fn redact_url_credentials(text: &str) -> String {
+/// Whether `token` is base64 of `user:password` (what `Authorization: Basic` carries).
+fn is_basic_credential(token: &str) -> bool {
+    use base64::Engine as _;
+    let token = token.trim_end_matches(['.', ')', ']']);
+    token.len() >= 4
+        && base64::engine::general_purpose::STANDARD
+            .decode(token)
+            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(token))
+            .is_ok_and(|bytes| bytes.contains(&b':'))
+}
+
+/// Where a URL's authority ends.
+fn authority_end(c: char) -> bool {
+    c == '/' || c == '?' || c == '#' || url_end(c)
+}
+
+/// Where a URL ends in running text.
+fn url_end(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '\\')
+}
+
+/// Query parameter names that carry credentials (`?api-key=`, `?sig=`, `&access_token=`...).
+fn is_secret_param(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(n.as_str(), "key" | "sig" | "auth" | "pass" | "pwd")
+        || ["key", "token", "secret", "password", "passwd", "credential", "signature"].iter().any(|w| n.contains(w))
+}
+
+/// In every `scheme://` URL: user info becomes `***` (a user name without a password is often
+/// the key itself: `https://TOKEN@gateway`), a password becomes `***`, and the values of
+/// key-like query parameters become `***`.
+fn redact_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(pos) = rest.find("://") {
         let after = pos + 3;
         out.push_str(&rest[..after]);
-        let authority_end = rest[after..]
-            .char_indices()
-            .find(|&(_, c)| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
-            .map_or(rest.len() - after, |(i, _)| i);
-        let authority = &rest[after..after + authority_end];
-        match (authority.rfind('@'), authority.find(':')) {
-            // `<password>` is a placeholder in advice text, not a secret.
-            (Some(at), Some(colon)) if colon < at && !is_placeholder(&authority[colon + 1..at]) => {
-                out.push_str(&authority[..=colon]);
-                out.push_str("***");
+        let tail = &rest[after..];
+        let url_len = tail.char_indices().find(|&(_, c)| url_end(c)).map_or(tail.len(), |(i, _)| i);
+        let authority_len = tail[..url_len].char_indices().find(|&(_, c)| authority_end(c)).map_or(url_len, |(i, _)| i);
+        let authority = &tail[..authority_len];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.find(':') {
+                    // `<password>` is a placeholder in advice text, not a secret.
+                    Some(colon) if is_placeholder(&userinfo[colon + 1..]) => out.push_str(userinfo),
+                    Some(colon) if colon + 1 < userinfo.len() => {
+                        out.push_str(&userinfo[..=colon]);
+                        out.push_str("***");
+                    }
+                    // `KEY:@host` and `TOKEN@host`: the user name is the secret.
+                    Some(_) if is_placeholder(&userinfo[..userinfo.len() - 1]) || userinfo == "***:" => {
+                        out.push_str(userinfo);
+                    }
+                    Some(_) => out.push_str("***:"),
+                    None if is_placeholder(userinfo) || userinfo == "***" || userinfo.is_empty() => {
+                        out.push_str(userinfo);
+                    }
+                    None => out.push_str("***"),
+                }
                 out.push_str(&authority[at..]);
             }
-            _ => out.push_str(authority),
+            None => out.push_str(authority),
         }
-        rest = &rest[after + authority_end..];
+        out.push_str(&redact_query(&tail[authority_len..url_len]));
+        rest = &tail[url_len..];
     }
     out.push_str(rest);
+    out
+}
+
+/// The path, query and fragment of a URL with key-like query values replaced by `***`.
+fn redact_query(path_and_query: &str) -> String {
+    let Some(q) = path_and_query.find('?') else { return path_and_query.to_owned() };
+    let mut out = String::with_capacity(path_and_query.len());
+    out.push_str(&path_and_query[..=q]);
+    let (query, fragment) =
+        path_and_query[q + 1..].split_once('#').map_or((&path_and_query[q + 1..], None), |(a, b)| (a, Some(b)));
+    for (n, pair) in query.split('&').enumerate() {
+        if n > 0 {
+            out.push('&');
+        }
+        match pair.split_once('=') {
+            Some((name, value))
+                if is_secret_param(name) && !value.is_empty() && value != "***" && !is_placeholder(value) =>
+            {
+                out.push_str(name);
+                out.push_str("=***");
+            }
+            _ => out.push_str(pair),
+        }
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
     out
 }
 
@@ -210,31 +323,82 @@ fn is_placeholder(s: &str) -> bool {
     s.len() > 2 && s.starts_with('<') && s.ends_with('>') && !s[1..s.len() - 1].contains(['<', '>'])
 }
 
-/// PEM private-key blocks become a one-line marker.
+/// PEM private-key blocks become a one-line marker. One forward scan: a header that is not a
+/// private key is copied as is; a private key without its END line loses only its base64 lines,
+/// never the text after them (a request id holding a BEGIN line must not swallow the report).
 fn redact_pem_private_keys(text: &str) -> String {
-    let mut out = text.to_owned();
-    while let Some(start) = out.find("-----BEGIN ") {
-        let header_end = match out[start..].find("-----\n").or_else(|| out[start + 11..].find("-----").map(|i| i + 11))
-        {
-            Some(i) => start + i,
-            None => break,
-        };
-        if !out[start..header_end].contains("PRIVATE KEY") {
-            // Not a private key: leave it, continue after it.
-            let tail = redact_pem_private_keys(&out[header_end..]);
-            out.truncate(header_end);
-            out.push_str(&tail);
-            return out;
-        }
-        let Some(end_rel) = out[header_end..].find("-----END ") else {
-            out.replace_range(start.., "[private key redacted]");
-            break;
-        };
-        let end_marker = header_end + end_rel;
-        let close = out[end_marker + 9..].find("-----").map_or(out.len(), |i| end_marker + 9 + i + 5);
-        out.replace_range(start..close, "[private key redacted]");
+    const BEGIN: &str = "-----BEGIN ";
+    const END: &str = "-----END ";
+    const MARKER: &str = "[private key redacted]";
+    if !text.contains(BEGIN) {
+        return text.to_owned();
     }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    // Where the last search for an END line failed: no END exists after it, so a later BEGIN
+    // does not search again (that would make a text of many BEGINs quadratic).
+    let mut no_end_after = usize::MAX;
+    while let Some(rel) = text[i..].find(BEGIN) {
+        let start = i + rel;
+        out.push_str(&text[i..start]);
+        // The label ends at the next `-----` on the same line, within a label's length.
+        let label_end = line_window(text, start + BEGIN.len()).find("-----").map(|n| start + BEGIN.len() + n + 5);
+        let Some(label_end) = label_end.filter(|&e| text[start..e].contains("PRIVATE KEY")) else {
+            out.push_str(BEGIN);
+            i = start + BEGIN.len();
+            continue;
+        };
+        let end = if start >= no_end_after { None } else { text[label_end..].find(END).map(|n| label_end + n) };
+        match end {
+            Some(end) => {
+                let label = line_window(text, end + END.len());
+                let close = label.find("-----").map_or(end + END.len() + label.len(), |n| end + END.len() + n + 5);
+                out.push_str(MARKER);
+                i = close;
+            }
+            None => {
+                no_end_after = no_end_after.min(start);
+                out.push_str(MARKER);
+                i = base64_lines_end(text, label_end);
+            }
+        }
+    }
+    out.push_str(&text[i..]);
     out
+}
+
+/// The text from `from` to the end of its line, at most 64 bytes of it: PEM labels are short,
+/// and a bounded look keeps the scan linear when a line is megabytes long.
+fn line_window(text: &str, from: usize) -> &str {
+    let mut end = (from + 64).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let window = &text[from..end];
+    window.find('\n').map_or(window, |n| &window[..n])
+}
+
+/// The end of the run of base64 lines that follows a PEM header at `from`.
+fn base64_lines_end(text: &str, from: usize) -> usize {
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
+    let mut i = from;
+    // The rest of the header line itself (normally nothing).
+    if text[i..].starts_with('\n') {
+        i += 1;
+    } else {
+        return i;
+    }
+    loop {
+        let line_end = text[i..].find('\n').map_or(text.len(), |n| i + n);
+        let line = text[i..line_end].trim_end_matches('\r');
+        if line.is_empty() || !line.chars().all(is_b64) {
+            return i;
+        }
+        i = if line_end < text.len() { line_end + 1 } else { line_end };
+        if i >= text.len() {
+            return i;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -323,6 +487,27 @@ mod tests {
                 prop_assert_eq!(r.redact(&out), out.clone(), "idempotent");
             }
 
+            /// Redacting a JSON document field by field always leaves valid JSON, and no pass
+            /// makes the text grow beyond a marker per match.
+            #[test]
+            fn redacted_json_always_parses(
+                parts in proptest::collection::vec(prop_oneof![
+                    Just("-----BEGIN PRIVATE KEY-----".to_owned()), Just("-----END PRIVATE KEY-----".to_owned()),
+                    Just("\n".to_owned()), Just("Bearer ".to_owned()), Just("Basic YTpi".to_owned()),
+                    Just("http://u:p@h/?key=1".to_owned()), Just("sk-proj-abcdefghijklmnopqrstuvwxyz".to_owned()),
+                    Just("false".to_owned()), Just("\"".to_owned()), "\\PC{0,12}",
+                ], 0..60),
+            ) {
+                let text: String = parts.concat();
+                let mut r = Redactor::new();
+                r.add_password("false");
+                let mut doc = serde_json::json!({"s": text, "b": false, "a": [text.clone(), null, 1]});
+                r.redact_json(&mut doc);
+                let back: serde_json::Value = serde_json::from_str(&serde_json::to_string(&doc).unwrap()).unwrap();
+                prop_assert_eq!(&back["b"], &serde_json::Value::Bool(false));
+                prop_assert!(back["s"].as_str().unwrap().len() <= text.len() + 32 * parts.len() + 32);
+            }
+
             /// Key-shaped tokens the process does not know are scrubbed too.
             #[test]
             fn unknown_keys_are_scrubbed(body in "[A-Za-z0-9]{24,60}", text in "[a-z ]{0,40}") {
@@ -331,6 +516,78 @@ mod tests {
                 prop_assert!(!out.contains(&key));
             }
         }
+    }
+
+    #[test]
+    fn url_user_names_and_key_like_query_parameters_are_secrets() {
+        let r = Redactor::new();
+        let out = r.redact(
+            "proxy http://KEYKEYKEY:@proxy:3128/ gw https://TOKEN123@gateway/v1 \
+             az https://x.openai.azure.com/openai?api-version=2024-10-21&api-key=abc123def&sig=zz%2F#frag \
+             q https://h/v1?key=k1&token=t1&access_token=a1&page=2",
+        );
+        for secret in ["KEYKEYKEY", "TOKEN123", "abc123def", "zz%2F", "k1&", "t1&", "a1&"] {
+            assert!(!out.contains(secret), "{secret} survived: {out}");
+        }
+        assert!(out.contains("http://***:@proxy:3128/") && out.contains("https://***@gateway/v1"), "{out}");
+        assert!(out.contains("api-version=2024-10-21&api-key=***&sig=***#frag"), "{out}");
+        assert!(out.contains("key=***&token=***&access_token=***&page=2"), "{out}");
+        assert_eq!(r.redact(&out), out, "idempotent");
+    }
+
+    #[test]
+    fn basic_credentials_are_redacted_and_the_word_basic_is_not() {
+        let r = Redactor::new();
+        // base64("alice:s3cret-pw")
+        let out = r.redact("Proxy-Authorization: Basic YWxpY2U6czNjcmV0LXB3\nuse basic auth or Basic Realm");
+        assert!(!out.contains("YWxpY2U6czNjcmV0LXB3"), "{out}");
+        assert!(out.contains("Basic ***") && out.contains("basic auth") && out.contains("Basic Realm"), "{out}");
+    }
+
+    #[test]
+    fn only_values_shaped_like_secrets_are_registered_from_variables() {
+        for v in ["false", "true", "1", "12345678", "0.5", "off", "short"] {
+            assert!(!looks_like_secret(v), "{v}");
+        }
+        for v in ["hunter2-secret", "whsec_webhooksecret42", "sk-proj-abcdefghijklmnop"] {
+            assert!(looks_like_secret(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn a_begin_line_without_its_end_does_not_swallow_the_text_after_it() {
+        let r = Redactor::new();
+        let out = r.redact("request id -----BEGIN PRIVATE KEY----- | status 500 | end\nnext line");
+        assert!(out.contains("[private key redacted] | status 500 | end\nnext line"), "{out}");
+        let out = r.redact("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nAAAA==\nafter it");
+        assert_eq!(out, "[private key redacted]after it");
+    }
+
+    #[test]
+    fn adversarial_texts_of_megabytes_are_redacted_in_one_pass() {
+        // The recursive version overflowed the stack at ~360 KB and used ~1.3 GB below that.
+        let r = Redactor::new();
+        for unit in ["-----BEGIN X-----\n", "-----BEGIN PRIVATE KEY-----", "http://a@", "Bearer Basic ", "sk-sk-"] {
+            let text = unit.repeat(4 * 1024 * 1024 / unit.len());
+            let out = r.redact(&text);
+            assert!(out.len() <= text.len() + 64, "{unit}: output grew from {} to {}", text.len(), out.len());
+        }
+    }
+
+    #[test]
+    fn json_stays_json_whatever_is_redacted() {
+        let mut r = Redactor::new();
+        r.add_password("false");
+        r.add_password("hunter2-secret");
+        let mut doc = serde_json::json!({
+            "ok": false, "n": 1, "id": "-----BEGIN PRIVATE KEY-----", "pw": "x hunter2-secret y", "list": ["false"]
+        });
+        r.redact_json(&mut doc);
+        let text = serde_json::to_string(&doc).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["ok"], false);
+        assert_eq!(back["pw"], "x *** y");
+        assert_eq!(back["id"], "[private key redacted]");
     }
 
     #[test]
