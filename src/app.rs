@@ -10,7 +10,8 @@ use openai_doctor_checks::{Config, Context, Env, Selection, catalog, registry, r
 
 use crate::cli::{Cli, Color, Command, Format, RunArgs};
 use crate::environment::Environment;
-use crate::exit;
+use crate::exit::{self, AppError};
+use crate::output::Output;
 use crate::report::{self, Style, Target, Ticket};
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.
@@ -37,25 +38,6 @@ async fn interrupted() {
     }
 }
 
-/// An error that ends the program before or outside a report, with its exit code.
-#[derive(Debug)]
-pub struct AppError {
-    /// Exit code (`exit::USAGE` or `exit::INTERNAL`).
-    pub code: u8,
-    /// Message for stderr (already redacted).
-    pub message: String,
-}
-
-impl AppError {
-    pub(crate) fn usage(message: impl Into<String>) -> Self {
-        Self { code: exit::USAGE, message: message.into() }
-    }
-
-    pub(crate) fn internal(message: impl Into<String>) -> Self {
-        Self { code: exit::INTERNAL, message: message.into() }
-    }
-}
-
 /// Runs the command line.
 ///
 /// # Errors
@@ -68,14 +50,14 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         Some(Command::Completions { shell }) => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "openai-doctor", &mut out);
-            write_stdout(&out)
+            Output::stdout_own(&out).map(|()| exit::OK)
         }
         Some(Command::Man) => {
             let mut out = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
                 .render(&mut out)
                 .map_err(|e| AppError::internal(format!("cannot render the man page: {e}")))?;
-            write_stdout(&out)
+            Output::stdout_own(&out).map(|()| exit::OK)
         }
         None => doctor(cli.run),
     }
@@ -91,7 +73,7 @@ fn print_checks() -> Result<u8, AppError> {
             info.id, info.title, "", info.verifies, "", info.guide_step
         );
     }
-    write_stdout(&out)
+    Output::stdout_own(&out).map(|()| exit::OK)
 }
 
 fn explain(code: &str) -> Result<u8, AppError> {
@@ -100,18 +82,7 @@ fn explain(code: &str) -> Result<u8, AppError> {
         return Err(AppError::usage(format!("unknown finding code `{code}`. Known codes: {}", known.join(", "))));
     };
     let text = format!("{}\n{}\n\n{}\n", entry.id, entry.title, entry.explain);
-    write_stdout(text.as_bytes())
-}
-
-pub(crate) fn write_stdout(bytes: &[u8]) -> Result<u8, AppError> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        // A closed pipe (`| head`) is not an error worth reporting.
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(AppError::internal(format!("cannot write to stdout: {e}")))
-        }
-        _ => Ok(exit::OK),
-    }
+    Output::stdout_own(text.as_bytes()).map(|()| exit::OK)
 }
 
 /// Validates the selection against the check ids.
@@ -140,8 +111,9 @@ fn header_value(what: &str, value: Option<&String>) -> Result<(), AppError> {
 fn config(args: &RunArgs, env: Env) -> Config {
     let mut config = Config::new(env);
     config.base_url = args.base_url.clone();
-    config.org = args.org.clone();
-    config.project = args.project.clone();
+    // An empty variable means unset, as the SDKs read it (`OPENAI_ORG_ID=` in a .env file).
+    config.org = args.org.clone().filter(|v| !v.is_empty());
+    config.project = args.project.clone().filter(|v| !v.is_empty());
     config.model = args.model.clone();
     config.status_url = args.status_url.clone();
     config.ca_files = args.ca_file.clone();
@@ -171,8 +143,15 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
     // The same redactor as the run's, for errors raised before the network context exists.
     let early = openai_doctor_checks::net::redactor_for(&config);
     let selection = selection(&args)?;
-    header_value("--org / OPENAI_ORG_ID", args.org.as_ref())?;
-    header_value("--project / OPENAI_PROJECT_ID", args.project.as_ref())?;
+    header_value("--org / OPENAI_ORG_ID", config.org.as_ref())?;
+    header_value("--project / OPENAI_PROJECT_ID", config.project.as_ref())?;
+    // Where the bundle goes is settled before the run: a bad path costs no run.
+    let bundle = match &args.bundle {
+        Some(dest) => {
+            Some(crate::bundle::plan(dest.as_deref(), args.force).map_err(|e| AppError::usage(early.redact(&e)))?)
+        }
+        None => None,
+    };
     if let Some(path) = &args.payload {
         let (name, bytes) = crate::validate::read(path).map_err(|e| AppError::usage(early.redact(&e)))?;
         config.payload = Some(PayloadInput { name, bytes: Arc::new(bytes), endpoint: args.endpoint });
@@ -187,37 +166,37 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         .enable_all()
         .build()
         .map_err(|e| AppError::internal(format!("cannot start the async runtime: {e}")))?;
+    let out = Output::new(ctx.net.redactor.clone());
     let live = runner::Live::default();
     let show_progress = std::io::stderr().is_terminal() && args.format != Format::Json;
-    let progress = crate::progress::Progress::start(live.clone(), show_progress, report::terminal_width());
+    let progress = crate::progress::Progress::start(live.clone(), show_progress, report::terminal_width(), out.clone());
     let run = runtime.block_on(runner::run_until(registry(), ctx.clone(), &selection, interrupted(), &live));
     progress.finish();
 
     // Only the ticket (markdown, bundle) needs the environment and a marker.
-    let wants_ticket = args.format == Format::Markdown || args.bundle.is_some();
+    let wants_ticket = args.format == Format::Markdown || bundle.is_some();
     let env = wants_ticket.then(|| Environment::collect(&ctx.config, &run, target.proxy.clone()));
     let marker = report::markdown::marker(&run.started_at);
     let ticket = env.as_ref().map(|env| Ticket { env, marker: &marker });
     let style = Style { color, verbose: args.verbose, width: report::terminal_width() };
-    let mut out = Vec::new();
-    report::render(args.format, &run, &target, style, ticket.as_ref(), &mut out)
-        .map_err(|e| AppError::internal(format!("cannot render the report: {e}")))?;
-    let text = ctx.net.redactor.redact(&String::from_utf8_lossy(&out));
-    write_stdout(text.as_bytes())?;
+    match report::render(args.format, &run, &target, style, ticket.as_ref())
+        .map_err(|e| AppError::internal(format!("cannot render the report: {e}")))?
+    {
+        report::Rendered::Text(text) => out.stdout(&text)?,
+        report::Rendered::Json(doc) => out.stdout_json(doc)?,
+    }
     // Background tasks (connections left open) must not hold the exit up.
     runtime.shutdown_background();
 
-    if let (Some(dest), Some(ticket)) = (&args.bundle, &ticket) {
-        let files = report::bundle_files(&run, &target, ticket)
-            .map_err(|e| AppError::internal(format!("cannot render the bundle: {e}")))?;
-        let written = crate::bundle::write(dest.as_deref(), &run.started_at, &files, &ctx.net.redactor)
-            .map_err(AppError::internal)?;
-        eprintln!(
+    if let (Some(dest), Some(ticket)) = (&bundle, &ticket) {
+        let files = report::bundle_files(&run, &target, ticket, out.redactor())?;
+        let written = crate::bundle::write(dest, &run.started_at, &files).map_err(AppError::internal)?;
+        out.stderr(&format!(
             "openai-doctor: support bundle {} ({} bytes, sha256 {}); ticket marker {marker}",
             written.path.display(),
             written.size,
             written.sha256
-        );
+        ))?;
     }
 
     Ok(if run.interrupted {

@@ -104,7 +104,7 @@ pub enum Color {
 pub struct RunArgs {
     /// API base URL, as your client uses it.
     #[arg(long, value_name = "URL", env = "OPENAI_BASE_URL", default_value = config::DEFAULT_BASE_URL,
-          value_parser = |s: &str| config::parse_http_url("--base-url", s), help_heading = "Target")]
+          value_parser = |s: &str| config::parse_http_url("--base-url / OPENAI_BASE_URL", s), help_heading = "Target")]
     pub base_url: url::Url,
 
     /// Organization ID sent as OpenAI-Organization.
@@ -137,15 +137,15 @@ pub struct RunArgs {
     pub resolve: Vec<ResolvePin>,
 
     /// Whole-run deadline; every check ends within it.
-    #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_secs, help_heading = "Network")]
+    #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_secs, allow_negative_numbers = true, help_heading = "Network")]
     pub deadline: std::time::Duration,
 
     /// The per-attempt timeout your application uses (the SDKs' default is 600).
-    #[arg(long, value_name = "SECS", default_value = "600", value_parser = parse_secs, help_heading = "Request")]
+    #[arg(long, value_name = "SECS", default_value = "600", value_parser = parse_secs, allow_negative_numbers = true, help_heading = "Request")]
     pub timeout: std::time::Duration,
 
     /// The retry count your application uses (the SDKs' default is 2).
-    #[arg(long, value_name = "N", default_value_t = config::SDK_DEFAULT_MAX_RETRIES, help_heading = "Request")]
+    #[arg(long, value_name = "N", default_value_t = config::SDK_DEFAULT_MAX_RETRIES, value_parser = clap::value_parser!(u32).range(0..=100), help_heading = "Request")]
     pub max_retries: u32,
 
     /// Requests in the probe's series (GET /models, retried with the SDKs' backoff).
@@ -157,7 +157,7 @@ pub struct RunArgs {
     pub no_billable: bool,
 
     /// Your platform's deadline for a whole invocation, when it is not detected (Lambda, ...).
-    #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = "Request")]
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, allow_negative_numbers = true, help_heading = "Request")]
     pub platform_deadline: Option<std::time::Duration>,
 
     /// Request body to validate offline, as your application sends it (`-` for stdin).
@@ -175,6 +175,10 @@ pub struct RunArgs {
     /// Write a support bundle (zip) for a ticket: to PATH (a file or a directory) or the current directory.
     #[arg(long, value_name = "PATH", num_args = 0..=1, help_heading = "Output")]
     pub bundle: Option<Option<PathBuf>>,
+
+    /// With --bundle: replace a file that is not a previous bundle, or write into a device or FIFO.
+    #[arg(long, requires = "bundle", help_heading = "Output")]
+    pub force: bool,
 
     /// Run only these checks (comma-separated ids).
     #[arg(long, value_name = "IDS", value_delimiter = ',', help_heading = "Output")]
@@ -197,11 +201,13 @@ pub struct RunArgs {
     pub verbose: bool,
 }
 
-/// Parses a positive number of seconds (fractions allowed, at most a day).
+/// Parses a number of seconds between a millisecond and a day (fractions allowed). One range
+/// error for every value outside it: `-1`, `0`, `1e-300` (which would round to nothing), `1e9`.
 fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
-    let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    if !v.is_finite() || v <= 0.0 || v > 86_400.0 {
-        return Err(format!("`{s}` must be more than 0 and at most 86400 seconds"));
+    const RANGE: &str = "a number of seconds from 0.001 to 86400";
+    let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not {RANGE}"))?;
+    if !v.is_finite() || !(0.001..=86_400.0).contains(&v) {
+        return Err(format!("`{s}` is out of range: give {RANGE}"));
     }
     Ok(std::time::Duration::from_secs_f64(v))
 }
@@ -223,6 +229,8 @@ mod tests {
         assert!(parse_secs("-1").is_err());
         assert!(parse_secs("nan").is_err());
         assert!(parse_secs("abc").is_err());
+        assert!(parse_secs("1e-300").unwrap_err().contains("out of range"));
+        assert_eq!(parse_secs("0.001").unwrap().as_millis(), 1);
     }
 }
 

@@ -106,7 +106,7 @@ impl Environment {
             .env
             .iter()
             .filter(|(k, _)| EXACT.contains(k) || PREFIXES.iter().any(|p| k.starts_with(p)))
-            .map(|(k, v)| Var { name: k.to_owned(), value: shown(k, v) })
+            .map(|(k, v)| Var { name: k.to_owned(), value: crate::output::clean(&shown(k, v)).into_owned() })
             .collect();
         Self {
             os,

@@ -4,6 +4,8 @@ mod app;
 mod bundle;
 mod cli;
 mod environment;
+mod exit;
+mod output;
 mod progress;
 mod report;
 mod validate;
@@ -12,28 +14,26 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Exit codes, as documented in README.md.
-pub mod exit {
-    /// No check failed (warnings allowed).
-    pub const OK: u8 = 0;
-    /// At least one check failed.
-    pub const CHECK_FAILED: u8 = 1;
-    /// Usage or input error: bad flag, unreadable file, invalid value. (clap uses 2 as well.)
-    pub const USAGE: u8 = 2;
-    /// Internal error: a bug in openai-doctor (the root cause is a crashed check, or the run
-    /// could not start).
-    pub const INTERNAL: u8 = 3;
-    /// Interrupted by Ctrl-C (SIGINT) or SIGTERM: the partial report was printed (and the bundle
-    /// written when asked), as shells expect (128 + SIGINT).
-    pub const INTERRUPTED: u8 = 130;
-}
-
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // clap echoes the offending value (a base URL with its password, say): scrub it first.
+        Err(e) => {
+            let out = output::Output::from_process();
+            let text = e.render().to_string();
+            let written = if e.use_stderr() { out.stderr(&text) } else { out.stdout(&text) };
+            return ExitCode::from(if written.is_err() {
+                exit::INTERNAL
+            } else {
+                u8::try_from(e.exit_code()).unwrap_or(exit::USAGE)
+            });
+        }
+    };
     match app::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("openai-doctor: error: {}", err.message);
+            // Where stderr itself is broken there is nowhere left to say so.
+            let _ = output::Output::from_process().stderr(&format!("openai-doctor: error: {}", err.message));
             ExitCode::from(err.code)
         }
     }

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use openai_doctor_checks::runner::Live;
 
+use crate::output::Output;
+
 const FRAMES: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /// A running progress line.
@@ -35,7 +37,9 @@ pub fn line(frame: usize, done: usize, total: usize, running: &[(&str, String)],
 impl Progress {
     /// Starts drawing when `enabled`.
     #[must_use]
-    pub fn start(live: Live, enabled: bool, width: usize) -> Self {
+    /// The line passes the run's redactor and loses outside control characters, like every
+    /// other output (a URL with a password, a server's text).
+    pub fn start(live: Live, enabled: bool, width: usize, out: Output) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = enabled.then(|| {
             let stop = stop.clone();
@@ -47,8 +51,10 @@ impl Progress {
                 std::thread::park_timeout(Duration::from_millis(150));
                 while !stop.load(Ordering::Relaxed) {
                     let (done, total, running) = live.snapshot();
+                    let text = line(frame, done, total, &running, width);
+                    let text = crate::output::clean(&out.redactor().redact(&text)).into_owned();
                     let mut err = std::io::stderr().lock();
-                    let _ = write!(err, "\r\x1b[2K{}", line(frame, done, total, &running, width));
+                    let _ = write!(err, "\r\x1b[2K{text}");
                     let _ = err.flush();
                     frame += 1;
                     drawn = true;

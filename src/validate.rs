@@ -1,42 +1,33 @@
 //! `openai-doctor validate FILE...`: the payload rules offline, for CI. Exit 0 when no file has
 //! errors (warnings allowed), 1 when any has, 2 when a file cannot be read.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
+use openai_doctor_checks::fsread;
 use openai_doctor_checks::payload::{self, Endpoint, Level, Report};
 use serde_json::json;
 
-use crate::app::{AppError, write_stdout};
 use crate::cli::Format;
 use crate::exit;
+use crate::exit::AppError;
+use crate::output::{Output, clean};
 
 /// Largest body read (the API itself refuses far smaller ones).
 const MAX_BYTES: u64 = 100 * 1024 * 1024;
 
-/// Reads a payload file, or stdin for `-`, with its display name.
+/// Reads a payload file, or stdin for `-`, with its display name. Only regular files: a FIFO
+/// or a device would block or never end.
 ///
 /// # Errors
-/// Unreadable, or larger than 100 MiB.
+/// Unreadable, not a regular file, or larger than 100 MiB.
 pub fn read(path: &Path) -> Result<(String, Vec<u8>), String> {
-    let (name, mut reader): (String, Box<dyn Read>) = if path.as_os_str() == "-" {
-        ("<stdin>".to_owned(), Box::new(std::io::stdin().lock()))
-    } else {
-        let file = std::fs::File::open(path).map_err(|e| format!("cannot read payload {}: {e}", path.display()))?;
-        if file.metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(format!("cannot read payload {}: it is a directory", path.display()));
-        }
-        (path.display().to_string(), Box::new(file))
-    };
-    let mut bytes = Vec::new();
-    (&mut reader)
-        .take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read payload {name}: {e}"))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(format!("payload {name} is larger than 100 MiB"));
+    if path.as_os_str() == "-" {
+        let bytes = fsread::read_limited(std::io::stdin().lock(), "payload <stdin>", MAX_BYTES)?;
+        return Ok(("<stdin>".to_owned(), bytes));
     }
-    Ok((name, bytes))
+    let bytes = fsread::read_regular(path, "payload", MAX_BYTES)?;
+    Ok((path.display().to_string(), bytes))
 }
 
 /// Runs `validate`.
@@ -51,13 +42,19 @@ pub fn run(files: &[std::path::PathBuf], endpoint: Option<Endpoint>, format: For
             Err(e) => results.push((path.display().to_string(), Err(e))),
         }
     }
-    let mut out = Vec::new();
+    // A key pasted as `model`, a password in a URL: validate's output is scrubbed like a run's.
+    let out = Output::from_process();
+    let mut text = Vec::new();
     match format {
-        Format::Json => render_json(&results, &mut out),
-        Format::Table | Format::Markdown => render_text(&results, &mut out),
+        Format::Json => {
+            let doc = document(&results);
+            out.stdout_json(doc)?;
+        }
+        Format::Table | Format::Markdown => {
+            render_text(&results, &mut text).map_err(|e| AppError::internal(format!("cannot render: {e}")))?;
+            out.stdout(&clean(&String::from_utf8_lossy(&text)))?;
+        }
     }
-    .map_err(|e| AppError::internal(format!("cannot render: {e}")))?;
-    write_stdout(&out)?;
     let unreadable = results.iter().any(|(_, r)| r.is_err());
     let errors = results.iter().any(|(_, r)| r.as_ref().is_ok_and(|r| r.errors() > 0));
     Ok(if unreadable {
@@ -100,20 +97,20 @@ pub fn render_text(results: &[(String, Result<Report, String>)], w: &mut impl Wr
         writeln!(w)?;
     }
     let plural = |n: usize, s: &str| if n == 1 { format!("1 {s}") } else { format!("{n} {s}s") };
+    let unreadable = results.iter().filter(|(_, r)| r.is_err()).count();
+    let unreadable = if unreadable > 0 { format!("{unreadable} unreadable, ") } else { String::new() };
     writeln!(
         w,
-        "{} checked: {}, {}",
+        "{} checked: {unreadable}{}, {}",
         plural(results.len(), "file"),
         plural(errors, "error"),
         plural(warnings, "warning")
     )
 }
 
-/// The JSON report: `{schema_version, files: [{file, error | report}], errors, warnings}`.
-///
-/// # Errors
-/// Write errors.
-pub fn render_json(results: &[(String, Result<Report, String>)], w: &mut impl Write) -> std::io::Result<()> {
+/// The JSON report: `{schema_version, files: [{file, error | report}], errors, warnings, unreadable}`.
+#[must_use]
+pub fn document(results: &[(String, Result<Report, String>)]) -> serde_json::Value {
     let files: Vec<_> = results
         .iter()
         .map(|(name, r)| match r {
@@ -123,9 +120,6 @@ pub fn render_json(results: &[(String, Result<Report, String>)], w: &mut impl Wr
         .collect();
     let errors: usize = results.iter().filter_map(|(_, r)| r.as_ref().ok()).map(Report::errors).sum();
     let warnings: usize = results.iter().filter_map(|(_, r)| r.as_ref().ok()).map(Report::warnings).sum();
-    serde_json::to_writer_pretty(
-        &mut *w,
-        &json!({ "schema_version": 1, "files": files, "errors": errors, "warnings": warnings }),
-    )?;
-    writeln!(w)
+    let unreadable = results.iter().filter(|(_, r)| r.is_err()).count();
+    json!({ "schema_version": 1, "files": files, "errors": errors, "warnings": warnings, "unreadable": unreadable })
 }

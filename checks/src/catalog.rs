@@ -65,6 +65,7 @@ pub static CODES: &[&Code] = &[
     &probe::UNEXPECTED,
     &probe::INTERMITTENT,
     &probe::STOPPED_EARLY,
+    &probe::NOT_MEASURED,
     &probe::CLOCK_SKEW,
     &probe::PAYLOAD_FAILS,
     &timeout::TOO_SHORT,

@@ -34,7 +34,9 @@ pub struct CheckInfo {
 /// its time runs out (so it can shorten its own waits and report, instead of being cut off).
 #[derive(Debug, Clone)]
 pub struct Activity {
-    doing: Arc<Mutex<String>>,
+    /// What the check waits for, and whether that is the network (a time-out then points at a
+    /// firewall or a stalled peer) or local work (validation, a backoff of its own).
+    doing: Arc<Mutex<(String, bool)>>,
     ends_at: tokio::time::Instant,
 }
 
@@ -63,17 +65,30 @@ impl Activity {
         want.min(self.time_left().saturating_sub(margin))
     }
 
-    /// Records what the check is waiting for now.
+    /// Records what the check is waiting for now: something on the network.
     pub fn set(&self, what: impl Into<String>) {
         if let Ok(mut a) = self.doing.lock() {
-            *a = what.into();
+            *a = (what.into(), true);
+        }
+    }
+
+    /// Records local work the check is doing now (no network wait).
+    pub fn set_local(&self, what: impl Into<String>) {
+        if let Ok(mut a) = self.doing.lock() {
+            *a = (what.into(), false);
         }
     }
 
     /// The last thing recorded.
     #[must_use]
     pub fn get(&self) -> String {
-        self.doing.lock().map(|a| a.clone()).unwrap_or_default()
+        self.doing.lock().map(|a| a.0.clone()).unwrap_or_default()
+    }
+
+    /// Whether the last thing recorded is a wait on the network.
+    #[must_use]
+    pub fn on_network(&self) -> bool {
+        self.doing.lock().is_ok_and(|a| a.1)
     }
 }
 

@@ -45,7 +45,11 @@ impl ResolvePin {
         if host.is_empty() {
             return Err(format!("`{s}`: the host is empty"));
         }
-        let port: u16 = port.parse().map_err(|_| format!("`{s}`: `{port}` is not a port number (1-65535)"))?;
+        let port: u16 = port
+            .parse()
+            .ok()
+            .filter(|&p| p != 0)
+            .ok_or_else(|| format!("`{s}`: `{port}` is not a port number (1-65535)"))?;
         let addr_text = addr.trim_start_matches('[').trim_end_matches(']');
         let addr: IpAddr = addr_text.parse().map_err(|_| format!("`{s}`: `{addr}` is not an IP address"))?;
         Ok(Self { host: host.to_ascii_lowercase(), port, addr })
@@ -57,10 +61,15 @@ impl ResolvePin {
 /// # Errors
 /// A message saying what was expected.
 pub fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
-    if let Ok(ip) = s.parse::<IpAddr>() {
+    // `[::1]` without a port is how people write an IPv6 nameserver, too.
+    let bare = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')).unwrap_or(s);
+    if let Ok(ip) = bare.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, 53));
     }
-    s.parse::<SocketAddr>().map_err(|_| format!("`{s}` is not IP or IP:PORT (e.g. 1.1.1.1, 127.0.0.1:5353, [::1]:53)"))
+    s.parse::<SocketAddr>()
+        .ok()
+        .filter(|a| a.port() != 0)
+        .ok_or_else(|| format!("`{s}` is not IP or IP:PORT (e.g. 1.1.1.1, 127.0.0.1:5353, [::1]:53, [::1])"))
 }
 
 /// A snapshot of the environment variables the doctor reads. Tests build one by hand.
@@ -188,6 +197,28 @@ impl Config {
     pub fn api_port(&self) -> u16 {
         self.base_url.port_or_known_default().unwrap_or(443)
     }
+
+    /// The URL of an endpoint under the base URL: `path` appended segment by segment, the base's
+    /// query kept (`…/v1?api-version=X` → `…/v1/models?api-version=X`, as the SDKs send it).
+    #[must_use]
+    pub fn api_url(&self, path: &str) -> Url {
+        let mut url = self.base_url.clone();
+        url.set_fragment(None);
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().extend(path.split('/'));
+        }
+        url
+    }
+
+    /// How a request to `path` is named in reports: `GET /models`, with the base URL's query
+    /// when it has one (`GET /models?api-version=X`), so the report names what was requested.
+    #[must_use]
+    pub fn api_label(&self, method: &str, path: &str) -> String {
+        match self.base_url.query() {
+            Some(q) if !q.is_empty() => format!("{method} /{path}?{q}"),
+            _ => format!("{method} /{path}"),
+        }
+    }
 }
 
 /// A URL's host as resolvers and TLS take it: IPv6 without brackets.
@@ -205,12 +236,13 @@ pub fn bare_host(url: &Url) -> String {
 /// # Errors
 /// A message saying what is wrong with it.
 pub fn parse_http_url(what: &str, s: &str) -> Result<Url, String> {
-    let url = Url::parse(s.trim()).map_err(|e| format!("{what} `{s}` is not a valid URL: {e}"))?;
+    // The value itself is not repeated: clap quotes it already, and it may hold a password.
+    let url = Url::parse(s.trim()).map_err(|e| format!("{what}: not a valid URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("{what} `{s}` uses the scheme `{}`; only http and https are supported", url.scheme()));
+        return Err(format!("{what}: the scheme `{}` is not supported; use http or https", url.scheme()));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{what} `{s}` has no host"));
+        return Err(format!("{what}: the URL has no host"));
     }
     Ok(url)
 }
@@ -229,6 +261,7 @@ mod tests {
         assert_eq!(v6.addr, "::1".parse::<IpAddr>().unwrap());
         assert!(ResolvePin::parse("h:99999:1.2.3.4").unwrap_err().contains("port"));
         assert!(ResolvePin::parse("h:443").unwrap_err().contains("HOST:PORT:ADDR"));
+        assert!(ResolvePin::parse("h:0:1.2.3.4").unwrap_err().contains("port"), "port 0 is never what a client uses");
         assert!(ResolvePin::parse("h:443:nope").unwrap_err().contains("IP address"));
     }
 
@@ -238,6 +271,8 @@ mod tests {
         assert_eq!(parse_dns_server("127.0.0.1:5353").unwrap().port(), 5353);
         assert_eq!(parse_dns_server("[::1]:53").unwrap().port(), 53);
         assert!(parse_dns_server("dns.google").is_err());
+        assert_eq!(parse_dns_server("[::1]").unwrap(), "[::1]:53".parse().unwrap());
+        assert!(parse_dns_server("127.0.0.1:0").is_err());
     }
 
     #[test]
@@ -245,6 +280,19 @@ mod tests {
         assert_eq!(bare_host(&Url::parse("https://[::1]:8443/v1").unwrap()), "::1");
         assert_eq!(bare_host(&Url::parse("https://API.openai.com/v1").unwrap()), "api.openai.com");
         assert_eq!(bare_host(&Url::parse("http://127.0.0.1:3128").unwrap()), "127.0.0.1");
+    }
+
+    #[test]
+    fn endpoint_urls_keep_the_base_query() {
+        let mut c = Config::new(Env::default());
+        assert_eq!(c.api_url("models").as_str(), "https://api.openai.com/v1/models");
+        assert_eq!(c.api_label("GET", "models"), "GET /models");
+        c.base_url = Url::parse("https://x.example/openai/v1/?api-version=2024-10-21#f").unwrap();
+        assert_eq!(
+            c.api_url("chat/completions").as_str(),
+            "https://x.example/openai/v1/chat/completions?api-version=2024-10-21"
+        );
+        assert_eq!(c.api_label("GET", "models"), "GET /models?api-version=2024-10-21");
     }
 
     #[test]

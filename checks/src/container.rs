@@ -119,7 +119,7 @@ impl Check for ContainerCheck {
 
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
-            activity.set("reading /proc, /sys/fs/cgroup and /etc/resolv.conf");
+            activity.set_local("reading /proc, /sys/fs/cgroup and /etc/resolv.conf");
             let root = self.root.clone();
             let env = ctx.config.env.clone();
             let host = ctx.config.api_host().to_owned();

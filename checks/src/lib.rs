@@ -19,6 +19,7 @@ pub mod config;
 pub mod container;
 pub mod dns;
 pub mod facts;
+pub mod fsread;
 pub mod hosts_file;
 pub mod model;
 pub mod net;

@@ -171,3 +171,14 @@ pub struct CheckReport {
     /// Wall time of this check.
     pub duration_ms: u64,
 }
+
+/// Passes every string of a JSON value through `f`, in place.
+pub fn map_json_strings(value: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => *s = f(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| map_json_strings(v, f)),
+        Value::Object(map) => map.values_mut().for_each(|v| map_json_strings(v, f)),
+        _ => {}
+    }
+}

@@ -35,6 +35,8 @@ pub struct TrustSources {
 /// A `--ca-file` that cannot be read or holds no certificate (a usage error: exit 2).
 pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, Arc<RootCertStore>, TrustSources), String> {
     let mut store = RootCertStore::empty();
+    // The OS store reads SSL_CERT_FILE / SSL_CERT_DIR itself: refuse a FIFO or a device first.
+    crate::fsread::check_trust_env(&config.env)?;
     let native = rustls_native_certs::load_native_certs();
     let (system, _) = store.add_parsable_certificates(native.certs);
     let os_only = Arc::new(store.clone());
@@ -57,7 +59,7 @@ pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, Arc<RootCertSt
 /// Unreadable file, or no certificate in it.
 pub fn read_pem_certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
     use rustls::pki_types::pem::PemObject;
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+    let bytes = crate::fsread::read_regular(path, "CA file", crate::fsread::CA_FILE_LIMIT)?;
     let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<_, _>>()
         .map_err(|e| format!("CA file {} is not valid PEM: {e}", path.display()))?;

@@ -93,6 +93,36 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// A copy with every text that may hold outside bytes (summaries, details, findings, the
+    /// request log) passed through `f`; ids, codes and numbers are the doctor's own and stay.
+    /// The text renderers use it to strip terminal control characters.
+    #[must_use]
+    pub fn map_text(&self, f: &dyn Fn(&str) -> String) -> Self {
+        let mut run = self.clone();
+        run.verdict.summary = f(&run.verdict.summary);
+        for c in &mut run.checks {
+            c.summary = f(&c.summary);
+            crate::model::map_json_strings(&mut c.details, f);
+            for finding in &mut c.findings {
+                finding.message = f(&finding.message);
+                finding.remedy = f(&finding.remedy);
+            }
+        }
+        for r in &mut run.requests {
+            r.method = f(&r.method);
+            r.url = f(&r.url);
+            for text in
+                [&mut r.error, &mut r.request_id, &mut r.client_request_id, &mut r.error_code].into_iter().flatten()
+            {
+                *text = f(text);
+            }
+            for v in r.ratelimit.values_mut() {
+                *v = f(v);
+            }
+        }
+        run
+    }
+
     /// Whether the root cause is a bug in the doctor itself.
     #[must_use]
     pub fn root_cause_is_internal(&self) -> bool {
@@ -256,7 +286,14 @@ async fn run_one(
         let waited = tokio::time::timeout_at(deadline, rx.wait_for(Option::is_some)).await;
         let done = match waited {
             Ok(Ok(guard)) => *guard,
-            _ => None,
+            // The dependency's task is gone without a result: the run was interrupted.
+            Ok(Err(_)) => {
+                let why = format!("interrupted while `{dep}` was still running");
+                let mut report = skipped(info.id, info.title, &why, None);
+                report.findings.push(Finding::new(&INTERRUPTED, Severity::Info, why, ""));
+                return report;
+            }
+            Err(_) => None,
         };
         match done {
             // Not applicable (skipped with no blocker) counts as satisfied.
@@ -306,8 +343,17 @@ async fn run_one(
         Err(_) => {
             let limit = limit_at.saturating_duration_since(now);
             let waiting = activity.get();
+            let on_network = activity.on_network() && !waiting.is_empty();
             let waiting = if waiting.is_empty() { "its first step".to_owned() } else { waiting };
             let which = if limit_at >= deadline { "the run deadline (--deadline)" } else { "its time limit" };
+            // Only a wait on the network can be a firewall's doing.
+            let remedy = if on_network {
+                "Something on the path accepts traffic and never answers (a firewall that drops \
+                 packets, a stalled proxy or nameserver). See `openai-doctor explain timed_out`."
+            } else {
+                "The check was busy with work of its own, not waiting for the network: give a \
+                 longer --deadline. If it happens again with a generous one, report it."
+            };
             Outcome::with_status(
                 Status::Fail,
                 format!("no result within {:.1} s", limit.as_secs_f64()),
@@ -317,8 +363,7 @@ async fn run_one(
                 &TIMED_OUT,
                 Severity::Fail,
                 format!("stopped after {:.1} s ({which}) while waiting for: {waiting}", limit.as_secs_f64()),
-                "Something on the path accepts traffic and never answers (a firewall that drops \
-                 packets, a stalled proxy or nameserver). See `openai-doctor explain timed_out`.",
+                remedy,
             ))
         }
     };
@@ -327,7 +372,11 @@ async fn run_one(
         title: info.title,
         status: outcome.status,
         summary: ctx.net.redactor.redact(&outcome.summary),
-        details: redact_value(&ctx.net.redactor, outcome.details),
+        details: {
+            let mut details = outcome.details;
+            ctx.net.redactor.redact_json(&mut details);
+            details
+        },
         findings: outcome
             .findings
             .into_iter()
@@ -339,16 +388,6 @@ async fn run_one(
             .collect(),
         blocked_by: None,
         duration_ms: millis(start.elapsed()),
-    }
-}
-
-fn redact_value(r: &crate::secret::Redactor, v: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match v {
-        Value::String(s) => Value::String(r.redact(&s)),
-        Value::Array(a) => Value::Array(a.into_iter().map(|x| redact_value(r, x)).collect()),
-        Value::Object(o) => Value::Object(o.into_iter().map(|(k, x)| (k, redact_value(r, x))).collect()),
-        other => other,
     }
 }
 
@@ -442,7 +481,7 @@ mod tests {
         }
         fn run<'a>(&'a self, _ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
             Box::pin(async move {
-                activity.set(format!("the fake {} sleeping", self.info.id));
+                activity.set_local(format!("the fake {} sleeping", self.info.id));
                 tokio::time::sleep(self.delay).await;
                 assert!(!self.panic, "scripted panic in {}", self.info.id);
                 Outcome::with_status(self.status, format!("{} says {}", self.info.id, self.status.as_str()), json!({}))

@@ -140,18 +140,7 @@ impl Redactor {
     /// Redacts every string of a JSON document in place, field by field, so the document stays
     /// valid JSON whatever is redacted (keys are ours and left alone).
     pub fn redact_json(&self, value: &mut serde_json::Value) {
-        use serde_json::Value;
-        match value {
-            Value::String(s) => {
-                let redacted = self.redact(s);
-                if redacted != *s {
-                    *s = redacted;
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
-            Value::Object(map) => map.values_mut().for_each(|v| self.redact_json(v)),
-            _ => {}
-        }
+        crate::model::map_json_strings(value, &|s| self.redact(s));
     }
 }
 

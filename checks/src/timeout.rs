@@ -194,7 +194,7 @@ impl Check for TimeoutCheck {
 
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
-            activity.set("comparing timeouts");
+            activity.set_local("comparing timeouts");
             judge(ctx)
         })
     }

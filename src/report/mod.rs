@@ -1,14 +1,15 @@
-//! Renderers of a run: table (people), JSON (machines), markdown (tickets). Every renderer writes
-//! to `impl Write`; the caller redacts the bytes before they leave the process.
+//! Renderers of a run: table (people), JSON (machines), markdown (tickets). The text renderers
+//! get a copy of the run whose outside strings are safe for a terminal; the JSON document keeps
+//! them as they came (escaped). Everything is redacted on its way out (`output`, `bundle_files`).
 
 pub mod json;
 pub mod markdown;
 mod table;
 
-use std::io::{self, Write};
+use std::io;
 
 use openai_doctor_checks::net::Net;
-use openai_doctor_checks::{Config, RunReport, Status};
+use openai_doctor_checks::{Config, Redactor, RunReport, Status};
 use serde::Serialize;
 
 use crate::cli::Format;
@@ -59,7 +60,16 @@ pub fn terminal_width() -> usize {
     terminal_size::terminal_size_of(io::stdout()).map_or(80, |(w, _)| usize::from(w.0)).clamp(60, 120)
 }
 
-/// Renders `run` in `format` to `w`.
+/// What goes to stdout for `format`.
+#[derive(Debug)]
+pub enum Rendered {
+    /// Text (table, markdown), made safe for a terminal, not yet redacted.
+    Text(String),
+    /// The JSON document, not yet redacted.
+    Json(serde_json::Value),
+}
+
+/// Renders `run` in `format`.
 ///
 /// # Errors
 /// Write errors.
@@ -69,14 +79,22 @@ pub fn render(
     target: &Target,
     style: Style,
     ticket: Option<&Ticket<'_>>,
-    w: &mut impl Write,
-) -> io::Result<()> {
-    match (format, ticket) {
-        (Format::Table, _) => table::render(run, target, style, w),
-        (Format::Json, _) => json::render(run, target, w),
-        (Format::Markdown, Some(t)) => markdown::render(run, target, t.env, t.marker, w),
-        (Format::Markdown, None) => Err(io::Error::other("the markdown ticket needs the environment")),
+) -> io::Result<Rendered> {
+    if format == Format::Json {
+        return Ok(Rendered::Json(json::document(run, target)));
     }
+    let mut w = Vec::new();
+    match (format, ticket) {
+        (Format::Markdown, Some(t)) => markdown::render(&for_terminal(run), target, t.env, t.marker, &mut w)?,
+        (Format::Markdown, None) => return Err(io::Error::other("the markdown ticket needs the environment")),
+        _ => table::render(&for_terminal(run), target, style, &mut w)?,
+    }
+    Ok(Rendered::Text(String::from_utf8_lossy(&w).into_owned()))
+}
+
+/// The run with the control characters of every outside string shown as escapes.
+fn for_terminal(run: &RunReport) -> RunReport {
+    run.map_text(&|s| crate::output::clean(s).into_owned())
 }
 
 /// What the ticket needs besides the report.
@@ -88,26 +106,36 @@ pub struct Ticket<'a> {
     pub marker: &'a str,
 }
 
-/// The bundle's files, rendered (not yet redacted: the bundle writer redacts every file).
+/// The bundle's files, rendered and redacted: JSON field by field (it stays valid JSON), the
+/// ticket as text.
 ///
 /// # Errors
 /// Serialisation errors.
-pub fn bundle_files(run: &RunReport, target: &Target, ticket: &Ticket<'_>) -> io::Result<Vec<(&'static str, String)>> {
+pub fn bundle_files(
+    run: &RunReport,
+    target: &Target,
+    ticket: &Ticket<'_>,
+    redactor: &Redactor,
+) -> Result<Vec<(&'static str, String)>, crate::exit::AppError> {
+    let io = |e: io::Error| crate::exit::AppError::internal(format!("cannot render the bundle: {e}"));
     let mut md = Vec::new();
-    markdown::render(run, target, ticket.env, ticket.marker, &mut md)?;
-    let mut report = Vec::new();
-    json::render(run, target, &mut report)?;
+    markdown::render(&for_terminal(run), target, ticket.env, ticket.marker, &mut md).map_err(io)?;
+    let mut report = json::document(run, target);
+    redactor.redact_json(&mut report);
     let mut requests = String::new();
     for r in &run.requests {
-        requests.push_str(&serde_json::to_string(r)?);
+        let mut line = serde_json::to_value(r).map_err(|e| io(e.into()))?;
+        redactor.redact_json(&mut line);
+        requests.push_str(&line.to_string());
         requests.push('\n');
     }
-    let env = serde_json::to_string_pretty(ticket.env)? + "\n";
+    let mut env = serde_json::to_value(ticket.env).map_err(|e| io(e.into()))?;
+    redactor.redact_json(&mut env);
     Ok(vec![
-        ("ticket.md", String::from_utf8_lossy(&md).into_owned()),
-        ("report.json", String::from_utf8_lossy(&report).into_owned()),
+        ("ticket.md", redactor.redact(&String::from_utf8_lossy(&md))),
+        ("report.json", crate::output::json_text(&report)?),
         ("requests.jsonl", requests),
-        ("environment.json", env),
+        ("environment.json", crate::output::json_text(&env)?),
         ("README.txt", crate::bundle::README.to_owned()),
     ])
 }

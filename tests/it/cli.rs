@@ -25,7 +25,11 @@ fn unknown_flags_exit_2_with_a_helpful_message() {
 fn bad_values_exit_2_and_say_what_is_wrong() {
     for (args, expect) in [
         (vec!["--base-url", "ftp://x"], "scheme"),
-        (vec!["--deadline", "0"], "more than 0"),
+        (vec!["--deadline", "0"], "out of range"),
+        (vec!["--deadline", "-1"], "out of range"),
+        (vec!["--deadline", "1e-300"], "out of range"),
+        (vec!["--max-retries", "4000000000"], "0..=100"),
+        (vec!["--resolve", "api.openai.com:0:127.0.0.1"], "not a port number"),
         (vec!["--timeout", "soon"], "not a number"),
         (vec!["--resolve", "api.openai.com:443"], "HOST:PORT:ADDR"),
         (vec!["--dns-server", "dns.google"], "IP or IP:PORT"),

@@ -397,7 +397,7 @@ impl Check for PayloadCheck {
                     json!({}),
                 );
             };
-            activity.set(format!("validating {} ({})", input.name, human_size(input.bytes.len())));
+            activity.set_local(format!("validating {} ({})", input.name, human_size(input.bytes.len())));
             let bytes = input.bytes.clone();
             let report = tokio::task::spawn_blocking(move || validate(&bytes, input.endpoint))
                 .await

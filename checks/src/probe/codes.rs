@@ -141,6 +141,16 @@ every request rather than run past --deadline. Its verdict rests on fewer reques
 a longer --deadline for a fuller picture."
 );
 code!(
+    NOT_MEASURED,
+    "probe.not_measured",
+    "The probe sent no request: too little of the deadline was left",
+    "The probe starts when the checks before it are done; when less time is left than one request \
+needs, it sends nothing. Nothing was measured, so nothing is known to work: this is never a pass.\n\n\
+Fix: run again with a longer --deadline (the default is 20 s). If an earlier check was slow (a \
+slow nameserver or TLS handshake), its own time in the report says which.\n\nVerify: the probe \
+sends its series and passes."
+);
+code!(
     PAYLOAD_FAILS,
     "probe.payload_fails",
     "Your own payload fails where the minimal request passes",

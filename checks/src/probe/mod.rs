@@ -187,12 +187,12 @@ impl Request<'_> {
 
 async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number: u32, timeout: Duration) -> Attempt {
     let what = request.what();
-    let url = format!("{}/{}", ctx.config.base_url.as_str().trim_end_matches('/'), request.path());
+    let url = ctx.config.api_url(request.path());
     let client_request_id = uuid::Uuid::new_v4().to_string();
     let mut req = ctx
         .net
         .client()
-        .request(if matches!(request, Request::Models) { Method::GET } else { Method::POST }, &url)
+        .request(if matches!(request, Request::Models) { Method::GET } else { Method::POST }, url)
         .bearer_auth(key.expose())
         .header("X-Client-Request-Id", &client_request_id);
     if let Some(org) = &ctx.config.org {
@@ -343,31 +343,39 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             break;
         }
         if !wait.is_zero() {
-            activity.set(format!("waiting {:.1} s before retrying (SDK backoff / Retry-After)", wait.as_secs_f64()));
+            activity
+                .set_local(format!("waiting {:.1} s before retrying (SDK backoff / Retry-After)", wait.as_secs_f64()));
             tokio::time::sleep(wait).await;
         }
-        activity.set(format!(
-            "GET {}/models (request {} of {})",
-            cfg.base_url.as_str().trim_end_matches('/'),
-            i + 1,
-            cfg.probes
-        ));
+        activity.set(format!("GET {} (request {} of {})", cfg.api_url("models"), i + 1, cfg.probes));
         let timeout = attempt_limit(activity);
         let a = attempt(ctx, &key, Request::Models, i + 1, timeout).await;
         slowest = slowest.max(Duration::from_millis(a.total_ms));
         failures_in_a_row = if a.kind == Kind::Ok { 0 } else { failures_in_a_row + 1 };
         attempts.push(a);
     }
+    // Not one request fitted in the time left: nothing was measured, so nothing passed.
+    if attempts.is_empty() {
+        let left = activity.time_left().as_secs_f64();
+        return Outcome::with_status(Status::Fail, "no request sent: too little of the deadline was left", details)
+            .and(Finding::new(
+                &NOT_MEASURED,
+                Severity::Fail,
+                format!(
+                    "the probe did not send a single request: {left:.1} s of the run deadline was left when it \
+                     started{}",
+                    stopped_early.map_or_else(String::new, |why| format!(" ({why})"))
+                ),
+                "Nothing was measured, so nothing is known to work. Run again with a longer --deadline \
+                 (the default is 20 s); if an earlier step was slow, its own timing in this report says which.",
+            ));
+    }
     let series_ok = attempts.iter().filter(|a| a.kind == Kind::Ok).count();
 
     // The one billable request, when the cheap ones work.
     let mut chat: Option<Attempt> = None;
     if cfg.billable && series_ok > 0 && activity.time_left() > slowest + Duration::from_secs(1) {
-        activity.set(format!(
-            "POST {}/chat/completions (model {}, 1 output token)",
-            cfg.base_url.as_str().trim_end_matches('/'),
-            model
-        ));
+        activity.set(format!("POST {} (model {model}, 1 output token)", cfg.api_url("chat/completions")));
         let number = u32::try_from(attempts.len()).unwrap_or(0) + 1;
         let timeout = attempt_limit(activity);
         chat = Some(attempt(ctx, &key, Request::Chat { model: &model }, number, timeout).await);
@@ -380,12 +388,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         && series_ok > 0
         && activity.time_left() > Duration::from_secs(2)
     {
-        activity.set(format!(
-            "POST {}/{} (your payload {})",
-            cfg.base_url.as_str().trim_end_matches('/'),
-            endpoint.path(),
-            input.name
-        ));
+        activity.set(format!("POST {} (your payload {})", cfg.api_url(endpoint.path()), input.name));
         let number = u32::try_from(attempts.len() + usize::from(chat.is_some())).unwrap_or(0) + 1;
         let timeout = attempt_limit(activity);
         sent_payload = Some(
@@ -446,9 +449,10 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let n = all.len();
     if failed.is_empty() {
         let mut summary = format!(
-            "{} of {} GET /models OK (p50 {} ms, p95 {} ms)",
+            "{} of {} {} OK (p50 {} ms, p95 {} ms)",
             series_ok,
             attempts.len(),
+            cfg.api_label("GET", "models"),
             percentile(&totals, 0.5),
             percentile(&totals, 0.95)
         );
@@ -478,12 +482,13 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             .iter()
             .map(|a| a.request_id.clone().unwrap_or_else(|| format!("client {}", a.client_request_id)))
             .collect();
-        let mut msg = format!(
-            "{} {} → {}",
-            if first.what == "chat" { "POST /chat/completions" } else { "GET /models" },
-            if list.len() > 1 { format!("×{}", list.len()) } else { String::new() },
-            kind.label()
-        );
+        let endpoint = if first.what == "chat" {
+            cfg.api_label("POST", "chat/completions")
+        } else {
+            cfg.api_label("GET", "models")
+        };
+        let times = if list.len() > 1 { format!(" ×{}", list.len()) } else { String::new() };
+        let mut msg = format!("{endpoint}{times} → {}", kind.label());
         if let Some(e) = &first.api_error {
             let _ = write!(msg, ": \"{}\"", e.message.as_deref().unwrap_or("").trim());
             if let Some(code) = &e.code {
