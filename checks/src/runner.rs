@@ -599,6 +599,30 @@ mod tests {
         assert_eq!((r.checks[0].status, f.code), (Status::Fail, "timed_out"));
         assert!(f.message.contains("the fake tls sleeping"), "{}", f.message);
         assert!(f.message.contains("its time limit"), "{}", f.message);
+        // Local work timed out: no firewall is to blame.
+        assert!(!f.remedy.contains("firewall") && f.remedy.contains("longer --deadline"), "{}", f.remedy);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn after_an_interrupt_no_check_blames_the_deadline() {
+        for _ in 0..20 {
+            let slow: Arc<dyn Check> = Arc::new(Fake {
+                info: info("dns", Duration::from_secs(30)),
+                needs: vec![],
+                status: Status::Pass,
+                delay: Duration::from_secs(30),
+                panic: false,
+            });
+            let checks = vec![slow, fake("tls", &["dns"], Status::Pass), fake("probe", &["tls"], Status::Pass)];
+            let stop = tokio::time::sleep(Duration::from_millis(20));
+            let r =
+                run_until(checks, ctx(Duration::from_secs(10)), &Selection::default(), stop, &Live::default()).await;
+            assert!(r.interrupted);
+            for c in &r.checks {
+                assert!(!c.summary.contains("deadline"), "{}: {}", c.id, c.summary);
+                assert!(c.summary.contains("interrupted"), "{}: {}", c.id, c.summary);
+            }
+        }
     }
 
     #[tokio::test]

@@ -133,6 +133,7 @@ impl Redactor {
         }
         let out = redact_pem_private_keys(&out);
         let out = redact_urls(&out);
+        let out = redact_query_params(&out);
         let out = redact_auth_schemes(&out);
         redact_key_shapes(&out)
     }
@@ -273,38 +274,42 @@ fn redact_urls(text: &str) -> String {
             }
             None => out.push_str(authority),
         }
-        out.push_str(&redact_query(&tail[authority_len..url_len]));
+        out.push_str(&tail[authority_len..url_len]);
         rest = &tail[url_len..];
     }
     out.push_str(rest);
     out
 }
 
-/// The path, query and fragment of a URL with key-like query values replaced by `***`.
-fn redact_query(path_and_query: &str) -> String {
-    let Some(q) = path_and_query.find('?') else { return path_and_query.to_owned() };
-    let mut out = String::with_capacity(path_and_query.len());
-    out.push_str(&path_and_query[..=q]);
-    let (query, fragment) =
-        path_and_query[q + 1..].split_once('#').map_or((&path_and_query[q + 1..], None), |(a, b)| (a, Some(b)));
-    for (n, pair) in query.split('&').enumerate() {
-        if n > 0 {
-            out.push('&');
-        }
-        match pair.split_once('=') {
-            Some((name, value))
-                if is_secret_param(name) && !value.is_empty() && value != "***" && !is_placeholder(value) =>
-            {
-                out.push_str(name);
-                out.push_str("=***");
-            }
-            _ => out.push_str(pair),
-        }
+/// `?name=value` and `&name=value` with a key-like name (`api-key`, `sig`, `access_token`...)
+/// become `name=***`, wherever they stand: in a URL, or in a label such as `GET /models?key=…`.
+fn redact_query_params(text: &str) -> String {
+    if !text.contains('=') {
+        return text.to_owned();
     }
-    if let Some(f) = fragment {
-        out.push('#');
-        out.push_str(f);
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']');
+    let value_end = |c: char| matches!(c, '&' | '#') || url_end(c);
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(rel) = text[i..].find(['?', '&']) {
+        let name_start = i + rel + 1;
+        out.push_str(&text[i..name_start]);
+        let name_len = text[name_start..].find(|c: char| !is_name(c)).unwrap_or(text.len() - name_start);
+        let name = &text[name_start..name_start + name_len];
+        let after = name_start + name_len;
+        if name_len == 0 || !text[after..].starts_with('=') || !is_secret_param(name) {
+            i = name_start;
+            continue;
+        }
+        let value_start = after + 1;
+        let value_len = text[value_start..].find(value_end).unwrap_or(text.len() - value_start);
+        let value = &text[value_start..value_start + value_len];
+        out.push_str(name);
+        out.push('=');
+        out.push_str(if value.is_empty() || is_placeholder(value) { value } else { "***" });
+        i = value_start + value_len;
     }
+    out.push_str(&text[i..]);
     out
 }
 
@@ -521,6 +526,8 @@ mod tests {
         assert!(out.contains("http://***:@proxy:3128/") && out.contains("https://***@gateway/v1"), "{out}");
         assert!(out.contains("api-version=2024-10-21&api-key=***&sig=***#frag"), "{out}");
         assert!(out.contains("key=***&token=***&access_token=***&page=2"), "{out}");
+        assert_eq!(r.redact("GET /models?api-key=abc&api-version=1"), "GET /models?api-key=***&api-version=1");
+        assert_eq!(r.redact("a & b = c, x&y"), "a & b = c, x&y", "ordinary text is left alone");
         assert_eq!(r.redact(&out), out, "idempotent");
     }
 

@@ -11,7 +11,7 @@ use crate::support::server::Reply;
 use crate::support::world::World;
 use crate::support::{FAKE_KEY, doctor, run, tinyproxy};
 
-fn unzip(path: &std::path::Path) -> Vec<(String, String)> {
+pub(crate) fn unzip(path: &std::path::Path) -> Vec<(String, String)> {
     let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     (0..archive.len())
         .map(|i| {
@@ -23,7 +23,7 @@ fn unzip(path: &std::path::Path) -> Vec<(String, String)> {
         .collect()
 }
 
-fn bundle_in(dir: &std::path::Path) -> std::path::PathBuf {
+pub(crate) fn bundle_in(dir: &std::path::Path) -> std::path::PathBuf {
     let zips: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())

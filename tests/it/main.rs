@@ -8,6 +8,7 @@ mod bundle;
 mod cli;
 mod container;
 mod experience;
+mod hardening;
 mod hostile;
 mod json_report;
 mod network;
