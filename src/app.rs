@@ -4,9 +4,9 @@
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
-use openai_doctor_checks::check::ORDER;
-use openai_doctor_checks::payload::PayloadInput;
-use openai_doctor_checks::{Config, Context, Env, Selection, catalog, registry, runner};
+use openai_doctor_checks::engine::runner;
+use openai_doctor_checks::request::PayloadInput;
+use openai_doctor_checks::{Config, Context, Env, Selection, catalog, registry};
 
 use crate::cli::{Cli, Color, Command, Format, RunArgs};
 use crate::environment::Environment;
@@ -85,14 +85,9 @@ fn explain(code: &str) -> Result<u8, AppError> {
     Output::stdout_own(text.as_bytes()).map(|()| exit::OK)
 }
 
-/// Validates the selection against the check ids.
-fn selection(args: &RunArgs) -> Result<Selection, AppError> {
-    for (flag, ids) in [("--only", &args.only), ("--skip", &args.skip)] {
-        if let Some(id) = ids.iter().find(|id| !ORDER.contains(&id.as_str())) {
-            return Err(AppError::usage(format!("{flag}: `{id}` is not a check id. Check ids: {}", ORDER.join(", "))));
-        }
-    }
-    Ok(Selection { only: args.only.clone(), skip: args.skip.clone() })
+/// The selection (clap parsed the ids: an unknown one is a usage error there).
+fn selection(args: &RunArgs) -> Selection {
+    Selection { only: args.only.clone(), skip: args.skip.clone() }
 }
 
 /// Header values must be visible ASCII: a newline or a control character in OPENAI_ORG_ID would
@@ -141,8 +136,8 @@ fn use_color(choice: Color, env: &Env) -> bool {
 fn doctor(args: RunArgs) -> Result<u8, AppError> {
     let mut config = config(&args, Env::from_process());
     // The same redactor as the run's, for errors raised before the network context exists.
-    let early = openai_doctor_checks::net::redactor_for(&config);
-    let selection = selection(&args)?;
+    let early = openai_doctor_checks::net::context::redactor_for(&config);
+    let selection = selection(&args);
     header_value("--org / OPENAI_ORG_ID", config.org.as_ref())?;
     header_value("--project / OPENAI_PROJECT_ID", config.project.as_ref())?;
     // Where the bundle goes is settled before the run: a bad path costs no run.
@@ -189,7 +184,7 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
     runtime.shutdown_background();
 
     if let (Some(dest), Some(ticket)) = (&bundle, &ticket) {
-        let files = report::bundle_files(&run, &target, ticket, out.redactor())?;
+        let files = crate::bundle::files(&run, &target, ticket, out.redactor())?;
         let written = crate::bundle::write(dest, &run.started_at, &files).map_err(AppError::internal)?;
         out.stderr(&format!(
             "openai-doctor: support bundle {} ({} bytes, sha256 {}); ticket marker {marker}",

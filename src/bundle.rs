@@ -4,9 +4,10 @@
 //! half-written bundle. Where it goes is decided before the run (`plan`): a device, a FIFO, a
 //! missing folder or a file that is not a previous bundle is an input error unless `--force`.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use openai_doctor_checks::{Redactor, RunReport};
 use zip::write::SimpleFileOptions;
 
 /// A written bundle.
@@ -43,6 +44,41 @@ passwords, Authorization headers), then patterns for what it did not know: OpenA
 private keys. Keys keep their prefix and last 4 characters (sk-proj-…WXYZ) so support can tell
 which key was used; passwords become ***.
 ";
+
+/// The bundle's files, rendered and redacted: JSON field by field (it stays valid JSON), the
+/// ticket as text.
+///
+/// # Errors
+/// Serialisation errors.
+pub fn files(
+    run: &RunReport,
+    target: &crate::report::Target,
+    ticket: &crate::report::Ticket<'_>,
+    redactor: &Redactor,
+) -> Result<Vec<(&'static str, String)>, crate::exit::AppError> {
+    let io = |e: io::Error| crate::exit::AppError::internal(format!("cannot render the bundle: {e}"));
+    let mut md = Vec::new();
+    crate::report::markdown::render(&crate::report::for_terminal(run), target, ticket.env, ticket.marker, &mut md)
+        .map_err(io)?;
+    let mut report = crate::report::json::document(run, target);
+    redactor.redact_json(&mut report);
+    let mut requests = String::new();
+    for r in &run.requests {
+        let mut line = serde_json::to_value(r).map_err(|e| io(e.into()))?;
+        redactor.redact_json(&mut line);
+        requests.push_str(&line.to_string());
+        requests.push('\n');
+    }
+    let mut env = serde_json::to_value(ticket.env).map_err(|e| io(e.into()))?;
+    redactor.redact_json(&mut env);
+    Ok(vec![
+        ("ticket.md", redactor.redact(&String::from_utf8_lossy(&md))),
+        ("report.json", crate::output::json_text(&report)?),
+        ("requests.jsonl", requests),
+        ("environment.json", crate::output::json_text(&env)?),
+        ("README.txt", README.to_owned()),
+    ])
+}
 
 /// Default file name: `openai-doctor-<UTC yyyymmddThhmmssZ>.zip`.
 #[must_use]

@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use openai_doctor_checks::CheckId;
 use openai_doctor_checks::config::{self, ResolvePin};
-use openai_doctor_checks::payload::Endpoint;
+use openai_doctor_checks::request::Endpoint;
 use openai_doctor_checks::url;
 
 const EXAMPLES: &str = "\
@@ -181,12 +182,12 @@ pub struct RunArgs {
     pub force: bool,
 
     /// Run only these checks (comma-separated ids).
-    #[arg(long, value_name = "IDS", value_delimiter = ',', help_heading = "Output")]
-    pub only: Vec<String>,
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = CheckId::parse, help_heading = "Output")]
+    pub only: Vec<CheckId>,
 
     /// Do not run these checks (comma-separated ids).
-    #[arg(long, value_name = "IDS", value_delimiter = ',', help_heading = "Output")]
-    pub skip: Vec<String>,
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = CheckId::parse, help_heading = "Output")]
+    pub skip: Vec<CheckId>,
 
     /// Output format.
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "table", help_heading = "Output")]

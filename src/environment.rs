@@ -2,10 +2,10 @@
 //! container and platform, proxy, tool version, the client's timeout settings, and the relevant
 //! environment variables by name with their values redacted.
 
+use openai_doctor_checks::net::proxy_env;
 use openai_doctor_checks::secret::{is_secret_name, key_hint};
-use openai_doctor_checks::{Config, RunReport, proxy_env};
+use openai_doctor_checks::{Config, RunReport};
 use serde::Serialize;
-use serde_json::Value;
 
 /// Names (exact) and prefixes of the variables worth showing support.
 const EXACT: &[&str] = &[
@@ -82,23 +82,11 @@ impl Environment {
     /// Collects the environment of this run.
     #[must_use]
     pub fn collect(config: &Config, run: &RunReport, proxy: Option<String>) -> Self {
-        let detail = |id: &str, pointer: &str| -> Option<String> {
-            run.checks
-                .iter()
-                .find(|c| c.id == id)
-                .and_then(|c| c.details.pointer(pointer))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
         // The container check read the host already; ask sysinfo only when it did not run.
-        let (os, kernel, arch) = match (
-            detail("container", "/host/os"),
-            detail("container", "/host/kernel"),
-            detail("container", "/host/arch"),
-        ) {
-            (Some(os), Some(kernel), Some(arch)) => (os, kernel, arch),
-            _ => {
-                let host = openai_doctor_checks::container::host_facts();
+        let (os, kernel, arch) = match &run.facts.host {
+            Some(h) => (h.os.clone(), h.kernel.clone(), h.arch.to_owned()),
+            None => {
+                let host = openai_doctor_checks::checks::container::host_facts();
                 (host.os, host.kernel, host.arch.to_owned())
             }
         };
@@ -112,8 +100,8 @@ impl Environment {
             os,
             kernel,
             arch,
-            container: detail("container", "/runtime"),
-            platform: detail("timeout", "/platform/name"),
+            container: run.facts.runtime.map(str::to_owned),
+            platform: run.facts.platform.map(str::to_owned),
             proxy,
             tool: format!(
                 "openai-doctor {} ({} {})",

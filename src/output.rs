@@ -75,7 +75,7 @@ impl Output {
     /// configuration exists, clap's included).
     #[must_use]
     pub fn from_process() -> Self {
-        Self::new(openai_doctor_checks::net::redactor_for(&Config::new(Env::from_process())))
+        Self::new(openai_doctor_checks::net::context::redactor_for(&Config::new(Env::from_process())))
     }
 
     /// The redactor.

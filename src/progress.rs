@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use openai_doctor_checks::runner::Live;
+use openai_doctor_checks::CheckId;
+use openai_doctor_checks::engine::runner::Live;
 
 use crate::output::Output;
 
@@ -21,12 +22,12 @@ pub struct Progress {
 
 /// The line for one frame, cut to `width` columns.
 #[must_use]
-pub fn line(frame: usize, done: usize, total: usize, running: &[(&str, String)], width: usize) -> String {
+pub fn line(frame: usize, done: usize, total: usize, running: &[(CheckId, String)], width: usize) -> String {
     let mut text = format!("{} {done}/{total} checks done", FRAMES[frame % FRAMES.len()]);
     if !running.is_empty() {
         let parts: Vec<String> = running
             .iter()
-            .map(|(id, doing)| if doing.is_empty() { (*id).to_owned() } else { format!("{id}: {doing}") })
+            .map(|(id, doing)| if doing.is_empty() { id.to_string() } else { format!("{id}: {doing}") })
             .collect();
         text.push_str(" · ");
         text.push_str(&parts.join(" · "));
@@ -86,8 +87,14 @@ mod tests {
 
     #[test]
     fn lines_say_what_is_running_and_fit() {
-        let l = line(0, 3, 8, &[("dns", "looking up api.openai.com".to_owned()), ("status", String::new())], 200);
+        let l = line(
+            0,
+            3,
+            8,
+            &[(CheckId::Dns, "looking up api.openai.com".to_owned()), (CheckId::Status, String::new())],
+            200,
+        );
         assert_eq!(l, "⠋ 3/8 checks done · dns: looking up api.openai.com · status");
-        assert_eq!(line(1, 0, 8, &[("probe", "x".repeat(500))], 60).chars().count(), 59);
+        assert_eq!(line(1, 0, 8, &[(CheckId::Probe, "x".repeat(500))], 60).chars().count(), 59);
     }
 }

@@ -4,8 +4,9 @@
 use std::io::Write;
 use std::path::Path;
 
+use openai_doctor_checks::checks::payload::{self, Level, Report};
 use openai_doctor_checks::fsread;
-use openai_doctor_checks::payload::{self, Endpoint, Level, Report};
+use openai_doctor_checks::request::Endpoint;
 use serde_json::json;
 
 use crate::cli::Format;

@@ -1,8 +1,9 @@
 //! The catalogue of every finding code the program can emit, for `openai-doctor explain` and the
 //! test that keeps codes and explanations in step.
 
+use crate::checks::{container, dns, probe, proxy, status, timeout, tls};
+use crate::engine::runner;
 use crate::model::Code;
-use crate::{container, dns, probe, proxy, runner, status, timeout, tls};
 
 /// Every finding code, grouped by check in report order.
 pub static CODES: &[&Code] = &[
@@ -90,7 +91,7 @@ pub static CODES: &[&Code] = &[
 #[must_use]
 pub fn all() -> Vec<&'static Code> {
     let (before, after) = CODES.split_at(CODES.iter().position(|c| c.id.starts_with("probe.")).unwrap_or(CODES.len()));
-    before.iter().chain(crate::payload::codes::ALL).chain(after).copied().collect()
+    before.iter().chain(crate::checks::payload::codes::ALL).chain(after).copied().collect()
 }
 
 /// The catalogue entry for `id`.

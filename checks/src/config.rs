@@ -147,7 +147,7 @@ pub struct Config {
     /// The platform's own deadline for a whole invocation (`--platform-deadline`).
     pub platform_deadline: Option<Duration>,
     /// The request body to validate (`--payload`).
-    pub payload: Option<crate::payload::PayloadInput>,
+    pub payload: Option<crate::request::PayloadInput>,
     /// Also send the payload itself (`--send-payload`; it costs money).
     pub send_payload: bool,
     /// Environment snapshot.

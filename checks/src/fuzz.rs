@@ -68,33 +68,33 @@ proptest! {
 
     #[test]
     fn status_pages_never_panic(doc in status_json()) {
-        for page in [crate::status_page::parse_statuspage(&doc), crate::status_page::parse_incident_io(&doc)].into_iter().flatten() {
+        for page in [crate::checks::status::page::parse_statuspage(&doc), crate::checks::status::page::parse_incident_io(&doc)].into_iter().flatten() {
             for c in &page.components {
                 // incident.io's word is normalised to Statuspage's.
                 prop_assert_ne!(c.status.as_str(), "full_outage");
-                let _ = crate::status_page::severity_rank(&c.status);
+                let _ = crate::checks::status::page::severity_rank(&c.status);
             }
         }
     }
 
     #[test]
     fn proxy_urls_and_no_proxy_lists_never_panic(raw in "\\PC{0,60}", list in "[a-z0-9.*:, \\[\\]-]{0,60}", host in "[a-z0-9.:\\[\\]-]{0,30}") {
-        if let Ok(url) = crate::proxy_env::parse_proxy_url(&raw) {
+        if let Ok(url) = crate::net::proxy_env::parse_proxy_url(&raw) {
             prop_assert!(matches!(url.scheme(), "http" | "https"));
-            let shown = crate::proxy_env::redacted_url(&url);
+            let shown = crate::net::proxy_env::redacted_url(&url);
             if let Some(pw) = url.password().filter(|p| p.len() > 3) {
                 prop_assert!(!shown.contains(&format!(":{pw}@")), "password shown: {}", shown);
             }
         }
-        let _ = crate::proxy_env::no_proxy_list_match(&list, &host);
+        let _ = crate::net::proxy_env::no_proxy_list_match(&list, &host);
         let env = crate::config::Env::from_pairs([("HTTPS_PROXY", raw.as_str()), ("NO_PROXY", list.as_str())]);
         let target = url::Url::parse("https://api.openai.com/v1").unwrap();
-        let _ = crate::proxy_env::choose(&env, &target).map(|c| c.display());
+        let _ = crate::net::proxy_env::choose(&env, &target).map(|c| c.display());
     }
 
     #[test]
     fn resolv_conf_never_panics(text in "((nameserver|search|domain|options|ndots:|#)[ \\PC]{0,30}\\n){0,8}") {
-        let conf = crate::resolv_conf::ResolvConf::parse(&text);
+        let conf = crate::net::resolv_conf::ResolvConf::parse(&text);
         prop_assert!(conf.ndots <= 15);
         let _ = conf.searched_first("api.openai.com");
     }
@@ -115,19 +115,19 @@ proptest! {
         for f in ["memory.max", "memory.current", "memory.events", "cpu.max", "pids.max", "pids.current", "memory/memory.limit_in_bytes"] {
             write(&format!("sys/fs/cgroup/{f}"), &value);
         }
-        let fs = crate::cgroup::Fs::new(dir.path());
-        let _ = crate::cgroup::read_limits(&fs);
-        let _ = crate::cgroup::open_files(&fs);
+        let fs = crate::checks::container::cgroup::Fs::new(dir.path());
+        let _ = crate::checks::container::cgroup::read_limits(&fs);
+        let _ = crate::checks::container::cgroup::open_files(&fs);
     }
 
     #[test]
     fn connect_answers_and_certificates_never_panic(head in prop::collection::vec(any::<u8>(), 0..300), der in prop::collection::vec(any::<u8>(), 0..400)) {
-        let _ = crate::tunnel::parse_head(&head, std::time::Instant::now());
-        let _ = crate::tls_chain::describe(&rustls::pki_types::CertificateDer::from(der));
+        let _ = crate::net::tunnel::parse_head(&head, std::time::Instant::now());
+        let _ = crate::checks::tls::chain::describe(&rustls::pki_types::CertificateDer::from(der));
     }
 
     #[test]
     fn hosts_files_never_panic(text in "\\PC{0,200}", host in "[a-z.]{0,20}") {
-        let _ = crate::hosts_file::entries_for(&text, &host);
+        let _ = crate::checks::dns::hosts_file::entries_for(&text, &host);
     }
 }

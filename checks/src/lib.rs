@@ -1,6 +1,14 @@
-//! The checks behind `openai-doctor`: the finding model, the `Check` trait and registry, the
-//! runner (order, dependencies, deadlines, concurrency), the shared network context, and one
-//! module per check. No printing happens here: the binary renders what the runner returns.
+//! The checks behind `openai-doctor`. Layers, top to bottom (`scripts/import-graph` enforces
+//! that no file imports one above it and that no two files import each other):
+//!
+//! - `registry`, `catalog`: every check and every finding code;
+//! - `checks/<id>/`: one folder per check, its codes and private parsers inside;
+//! - `engine/`: the `Check` trait and context, facts, the runner;
+//! - `net/`: the network context, resolution, proxy selection, tunnels;
+//! - `config`, `request`, `sdk`, `secret`, `fsread`, `model`: configuration, what is sent, the
+//!   SDKs' retry facts, redaction, bounded reads, the finding model.
+//!
+//! No printing happens here: the binary renders what the runner returns.
 
 #![warn(missing_docs)]
 
@@ -13,36 +21,22 @@ macro_rules! code {
 }
 
 pub mod catalog;
-pub mod cgroup;
-pub mod check;
+pub mod checks;
 pub mod config;
-pub mod container;
-pub mod dns;
-pub mod facts;
+pub mod engine;
 pub mod fsread;
-pub mod hosts_file;
 pub mod model;
 pub mod net;
-pub mod payload;
-pub mod probe;
-pub mod proxy;
-pub mod proxy_env;
-pub mod resolv_conf;
-pub mod resolve;
-pub mod retry;
-pub mod runner;
+pub mod registry;
+pub mod request;
+pub mod sdk;
 pub mod secret;
-pub mod status;
-pub mod status_page;
-pub mod timeout;
-pub mod tls;
-pub mod tls_chain;
-pub mod tunnel;
 
-pub use check::{Check, CheckInfo, Context, registry};
 pub use config::{Config, Env};
-pub use model::{CheckReport, Finding, Outcome, Severity, Status};
-pub use runner::{RunReport, Selection, Verdict, run};
+pub use engine::check::{Check, CheckInfo, Context};
+pub use engine::runner::{RunReport, Selection, Verdict, run};
+pub use model::{CheckId, CheckReport, Finding, Outcome, Severity, Status};
+pub use registry::registry;
 pub use secret::{Redactor, SecretString};
 pub use url;
 

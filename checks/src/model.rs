@@ -1,8 +1,75 @@
-//! The finding model: what a check reports (status, summary, details, findings) and the
-//! catalogue entry (`Code`) every finding points at.
+//! The finding model: the check ids (the one source of the report order), what a check reports
+//! (status, summary, details, findings) and the catalogue entry (`Code`) every finding points at.
+//! The bottom of the crate: it imports nothing of it.
 
 use serde::Serialize;
 use serde_json::Value;
+
+/// A check's id. The variants' order is the report order; every list of checks derives from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckId {
+    /// OpenAI's status page.
+    Status,
+    /// DNS resolution.
+    Dns,
+    /// TCP and TLS.
+    Tls,
+    /// The proxy in the path.
+    Proxy,
+    /// The request payload.
+    Payload,
+    /// The authenticated probe.
+    Probe,
+    /// Timeouts and retries.
+    Timeout,
+    /// Container limits.
+    Container,
+}
+
+impl CheckId {
+    /// Every id, in report order.
+    pub const ALL: [Self; 8] =
+        [Self::Status, Self::Dns, Self::Tls, Self::Proxy, Self::Payload, Self::Probe, Self::Timeout, Self::Container];
+
+    /// The id as printed (`dns`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Status => "status",
+            Self::Dns => "dns",
+            Self::Tls => "tls",
+            Self::Proxy => "proxy",
+            Self::Payload => "payload",
+            Self::Probe => "probe",
+            Self::Timeout => "timeout",
+            Self::Container => "container",
+        }
+    }
+
+    /// Parses an id (case-insensitive).
+    ///
+    /// # Errors
+    /// Not a check id, with the list of ids.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|id| id.as_str().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
+            let ids: Vec<&str> = Self::ALL.iter().map(|id| id.as_str()).collect();
+            format!("`{s}` is not a check id. Check ids: {}", ids.join(", "))
+        })
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Milliseconds, saturating: every duration in a report.
+#[must_use]
+pub fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
 
 /// The outcome of one check, ordered from best to worst for `worst()` comparisons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -155,7 +222,7 @@ impl Outcome {
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
     /// Check id (`status`, `dns`, ...).
-    pub id: &'static str,
+    pub id: CheckId,
     /// Human title.
     pub title: &'static str,
     /// Outcome status.
@@ -167,7 +234,7 @@ pub struct CheckReport {
     /// Findings with codes and remedies.
     pub findings: Vec<Finding>,
     /// The check whose failure kept this one from running.
-    pub blocked_by: Option<&'static str>,
+    pub blocked_by: Option<CheckId>,
     /// Wall time of this check.
     pub duration_ms: u64,
 }

@@ -27,7 +27,7 @@ pub fn render(run: &RunReport, target: &Target, env: &Environment, marker: &str,
     writeln!(w, "# OpenAI API problem report ({marker})\n")?;
     let failed: Vec<_> =
         run.requests.iter().filter(|r| r.error.is_some() || r.status.is_some_and(|s| s >= 400)).collect();
-    let api: Vec<_> = run.requests.iter().filter(|r| r.check == "probe").collect();
+    let api: Vec<_> = run.requests.iter().filter(|r| r.check == openai_doctor_checks::CheckId::Probe).collect();
     let api_failed = api.iter().filter(|r| r.error.is_some() || r.status.is_some_and(|s| s >= 400)).count();
     let mut summary = format!(
         "Calls to `{}` (model `{}`) were checked by openai-doctor {} at {}. ",

@@ -8,8 +8,8 @@ mod table;
 
 use std::io;
 
-use openai_doctor_checks::net::Net;
-use openai_doctor_checks::{Config, Redactor, RunReport, Status};
+use openai_doctor_checks::net::context::Net;
+use openai_doctor_checks::{Config, RunReport, Status};
 use serde::Serialize;
 
 use crate::cli::Format;
@@ -38,7 +38,7 @@ impl Target {
             host: config.api_host().to_owned(),
             port: config.api_port(),
             model: config.model.clone(),
-            proxy: net.proxy_url().map(openai_doctor_checks::proxy_env::redacted_url),
+            proxy: net.proxy_url().map(openai_doctor_checks::net::proxy_env::redacted_url),
         }
     }
 }
@@ -93,7 +93,8 @@ pub fn render(
 }
 
 /// The run with the control characters of every outside string shown as escapes.
-fn for_terminal(run: &RunReport) -> RunReport {
+#[must_use]
+pub fn for_terminal(run: &RunReport) -> RunReport {
     run.map_text(&|s| crate::output::clean(s).into_owned())
 }
 
@@ -104,40 +105,6 @@ pub struct Ticket<'a> {
     pub env: &'a crate::environment::Environment,
     /// `OD-...` marker tying a ticket to its bundle.
     pub marker: &'a str,
-}
-
-/// The bundle's files, rendered and redacted: JSON field by field (it stays valid JSON), the
-/// ticket as text.
-///
-/// # Errors
-/// Serialisation errors.
-pub fn bundle_files(
-    run: &RunReport,
-    target: &Target,
-    ticket: &Ticket<'_>,
-    redactor: &Redactor,
-) -> Result<Vec<(&'static str, String)>, crate::exit::AppError> {
-    let io = |e: io::Error| crate::exit::AppError::internal(format!("cannot render the bundle: {e}"));
-    let mut md = Vec::new();
-    markdown::render(&for_terminal(run), target, ticket.env, ticket.marker, &mut md).map_err(io)?;
-    let mut report = json::document(run, target);
-    redactor.redact_json(&mut report);
-    let mut requests = String::new();
-    for r in &run.requests {
-        let mut line = serde_json::to_value(r).map_err(|e| io(e.into()))?;
-        redactor.redact_json(&mut line);
-        requests.push_str(&line.to_string());
-        requests.push('\n');
-    }
-    let mut env = serde_json::to_value(ticket.env).map_err(|e| io(e.into()))?;
-    redactor.redact_json(&mut env);
-    Ok(vec![
-        ("ticket.md", redactor.redact(&String::from_utf8_lossy(&md))),
-        ("report.json", crate::output::json_text(&report)?),
-        ("requests.jsonl", requests),
-        ("environment.json", crate::output::json_text(&env)?),
-        ("README.txt", crate::bundle::README.to_owned()),
-    ])
 }
 
 /// `2026-11-25T13:15:12.345Z` → `20261125T131512Z`, for file names and ticket markers.

@@ -68,7 +68,7 @@ pub fn render(run: &RunReport, target: &Target, style: Style, w: &mut impl Write
     writeln!(w, "{}", paint(style, BOLD, &format!("openai-doctor {}", env!("CARGO_PKG_VERSION"))))?;
     writeln!(w, "{}", wrap(&format!("target {} · proxy {proxy}", target.base_url), style.width, "  "))?;
     writeln!(w)?;
-    let id_width = run.checks.iter().map(|c| c.id.len()).max().unwrap_or(9);
+    let id_width = run.checks.iter().map(|c| c.id.as_str().len()).max().unwrap_or(9);
     let indent = " ".repeat(id_width + 6);
     for check in &run.checks {
         write_check(check, style, id_width, &indent, w)?;
@@ -100,21 +100,12 @@ pub fn render(run: &RunReport, target: &Target, style: Style, w: &mut impl Write
 }
 
 /// DNS lookup, TCP connect, TLS handshake, first byte and total of the first API request, from
-/// the checks' details; `None` when the network checks did not run.
+/// the run's typed facts; `None` when the network checks did not run.
 fn waterfall(run: &RunReport) -> Option<String> {
-    let details = |id: &str| run.checks.iter().find(|c| c.id == id && c.status != Status::Skip).map(|c| &c.details);
-    let dns = details("dns")
-        .and_then(|d| d["lookups"].as_array())
-        .and_then(|l| l.iter().filter_map(|x| x["elapsed_ms"].as_u64()).max());
-    let tls = details("tls");
-    let connect = tls.and_then(|d| d["connect_ms"].as_u64());
-    let handshake = tls.and_then(|d| d["handshake_ms"].as_u64());
-    let first = details("probe")
-        .and_then(|d| d["series"].as_array())
-        .and_then(|s| s.iter().find(|a| a["result"] == "ok"))
-        .cloned();
-    let ttfb = first.as_ref().and_then(|a| a["ttfb_ms"].as_u64());
-    let total = first.as_ref().and_then(|a| a["total_ms"].as_u64());
+    let f = &run.facts;
+    let (dns, connect, handshake) = (f.dns_ms, f.connect_ms, f.handshake_ms);
+    let ttfb = f.first_request.map(|l| l.ttfb_ms);
+    let total = f.first_request.map(|l| l.total_ms);
     if [dns, connect, handshake, ttfb].iter().all(Option::is_none) {
         return None;
     }
@@ -228,7 +219,7 @@ fn requests_table(run: &RunReport, target: &Target, width: usize) -> Table {
         let result = r.status.map_or_else(|| r.error.clone().unwrap_or_default(), |s| s.to_string());
         let at = r.at.get(11..23).unwrap_or(&r.at).to_owned();
         let url = r.url.strip_prefix(&origin).filter(|p| p.starts_with('/')).unwrap_or(&r.url);
-        table.add_row([at, r.check.to_owned(), format!("{} {url}", r.method), result, ms(r.duration_ms)]);
+        table.add_row([at, r.check.to_string(), format!("{} {url}", r.method), result, ms(r.duration_ms)]);
     }
     table
 }

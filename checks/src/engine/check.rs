@@ -6,20 +6,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::model::Outcome;
-use crate::net::Net;
+use crate::model::{CheckId, Outcome};
+use crate::net::context::Net;
 
 /// A boxed future, as the `Check` trait returns.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// The fixed report order. Every check has one of these ids.
-pub const ORDER: &[&str] = &["status", "dns", "tls", "proxy", "payload", "probe", "timeout", "container"];
-
 /// Static facts about a check.
 #[derive(Debug)]
 pub struct CheckInfo {
-    /// Stable id (one of `ORDER`).
-    pub id: &'static str,
+    /// Stable id.
+    pub id: CheckId,
     /// Human title.
     pub title: &'static str,
     /// What it verifies, in one sentence.
@@ -100,7 +97,7 @@ pub struct Context {
     /// The shared network context.
     pub net: Net,
     /// Facts checks hand to their dependents.
-    pub facts: crate::facts::Facts,
+    pub facts: crate::engine::facts::Facts,
 }
 
 impl Context {
@@ -124,7 +121,7 @@ impl Context {
             return Ok(addrs.clone());
         }
         let (host, port) = self.first_hop();
-        crate::resolve::client_addrs(&self.config, &host, port, timeout).await
+        crate::net::resolve::client_addrs(&self.config, &host, port, timeout).await
     }
 
     /// A context for `config`, with the network context built from it.
@@ -133,7 +130,7 @@ impl Context {
     /// See [`Net::new`].
     pub fn new(config: Config) -> Result<Self, String> {
         let net = Net::new(&config)?;
-        Ok(Self { config, net, facts: crate::facts::Facts::default() })
+        Ok(Self { config, net, facts: crate::engine::facts::Facts::default() })
     }
 }
 
@@ -143,34 +140,10 @@ pub trait Check: Send + Sync {
     fn info(&self) -> &'static CheckInfo;
 
     /// Ids of the checks that must pass (or warn) before this one runs, given the configuration.
-    fn needs(&self, _ctx: &Context) -> Vec<&'static str> {
-        Vec::new()
+    fn needs(&self, _ctx: &Context) -> &'static [CheckId] {
+        &[]
     }
 
     /// Runs the check. Record what it waits for in `activity`.
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome>;
-}
-
-/// Every check, in report order (`ORDER`; a test keeps the two in step).
-#[must_use]
-pub fn registry() -> Vec<Arc<dyn Check>> {
-    vec![
-        Arc::new(crate::status::StatusCheck),
-        Arc::new(crate::dns::DnsCheck),
-        Arc::new(crate::tls::TlsCheck),
-        Arc::new(crate::proxy::ProxyCheck),
-        Arc::new(crate::payload::PayloadCheck),
-        Arc::new(crate::probe::ProbeCheck),
-        Arc::new(crate::timeout::TimeoutCheck),
-        Arc::new(crate::container::ContainerCheck::default()),
-    ]
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_registry_follows_the_report_order() {
-        let ids: Vec<&str> = super::registry().iter().map(|c| c.info().id).collect();
-        assert_eq!(ids, super::ORDER);
-    }
 }

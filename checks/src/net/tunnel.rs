@@ -63,7 +63,7 @@ pub struct ConnectError {
 pub async fn tcp(addr: SocketAddr, timeout: Duration) -> Result<(TcpStream, Duration), ConnectError> {
     let start = Instant::now();
     let fail =
-        |kind, detail: String| ConnectError { addr, kind, detail, elapsed_ms: crate::net::millis(start.elapsed()) };
+        |kind, detail: String| ConnectError { addr, kind, detail, elapsed_ms: crate::model::millis(start.elapsed()) };
     match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
         Ok(Ok(stream)) => {
             let _ = stream.set_nodelay(true);
@@ -141,8 +141,8 @@ pub async fn connect(
         env!("CARGO_PKG_VERSION")
     );
     if !proxy.username().is_empty() {
-        let user = crate::proxy_env::percent_decode(proxy.username());
-        let pass = crate::proxy_env::url_password(proxy).unwrap_or_default();
+        let user = crate::net::proxy_env::percent_decode(proxy.username());
+        let pass = crate::net::proxy_env::url_password(proxy).unwrap_or_default();
         req.push_str(&format!("Proxy-Authorization: Basic {}\r\n", b64(format!("{user}:{pass}").as_bytes())));
     }
     req.push_str("\r\n");
@@ -208,7 +208,7 @@ pub(crate) fn parse_head(head: &[u8], start: Instant) -> Result<ConnectReply, Tu
         status,
         reason: parts.next().unwrap_or("").to_owned(),
         headers,
-        elapsed_ms: crate::net::millis(start.elapsed()),
+        elapsed_ms: crate::model::millis(start.elapsed()),
     })
 }
 
@@ -238,7 +238,7 @@ pub async fn open_proxy(
     let host = crate::config::bare_host(proxy);
     let name = rustls::pki_types::ServerName::try_from(host)
         .map_err(|e| OpenError::Tls(format!("proxy host is not a valid TLS name: {e}")))?;
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(crate::net::tls_config(roots, &[])));
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(crate::net::context::tls_config(roots, &[])));
     match tokio::time::timeout(timeout, connector.connect(name, tcp)).await {
         Ok(Ok(tls)) => Ok((Box::new(tls), elapsed)),
         Ok(Err(e)) => Err(OpenError::Tls(format!("TLS with the proxy failed: {e}"))),
@@ -296,7 +296,7 @@ mod tests {
 
     #[test]
     fn credentials_are_decoded() {
-        use crate::proxy_env::percent_decode;
+        use crate::net::proxy_env::percent_decode;
         assert_eq!(percent_decode("p%40ss%3A1"), "p@ss:1");
         assert_eq!(percent_decode("a+b"), "a+b");
         assert_eq!(percent_decode("a&b=c"), "a&b=c");

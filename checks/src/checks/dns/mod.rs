@@ -3,18 +3,20 @@
 //! applications use). Without `--dns-server` the OS answer decides; with it, that nameserver's.
 //! With a proxy in the path the client resolves the proxy's host, so that is what decides.
 
+pub mod hosts_file;
+
 use std::net::IpAddr;
 use std::time::Duration;
 
 use hickory_resolver::proto::rr::RecordType;
 use serde_json::json;
 
-use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
-use crate::model::{Code, Finding, Outcome, Severity, Status};
-use crate::resolve::{self, Failure, Lookup, Nameserver};
+use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
+use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
+use crate::net::resolve::{self, Failure, Lookup, Nameserver};
 
 static INFO: CheckInfo = CheckInfo {
-    id: "dns",
+    id: CheckId::Dns,
     title: "DNS resolution",
     verifies: "the API host (or the proxy's host) resolves, through the nameserver and through the OS resolver",
     guide_step: "2. Check your network connection (DNS)",
@@ -223,14 +225,17 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         None => None,
     };
     let ns_addrs: Vec<IpAddr> = a.addrs.iter().chain(&aaaa.addrs).copied().collect();
-    let pinned = crate::hosts_file::lookup(&host);
+    let pinned = hosts_file::lookup(&host);
     let lookups: Vec<&Lookup> = [Some(&a), Some(&aaaa), system.as_ref()].into_iter().flatten().collect();
+    if let Some(slowest) = lookups.iter().map(|l| l.elapsed_ms).max() {
+        let _ = ctx.facts.dns_ms.set(slowest);
+    }
     let details = json!({
         "host": host,
         "role": role,
         "nameserver": nameserver.describe,
         "lookups": lookups,
-        "hosts_file": { "path": crate::hosts_file::path(), "entries": pinned },
+        "hosts_file": { "path": hosts_file::path(), "entries": pinned },
         "api_host_via_this_machine": api_lookup,
     });
 
@@ -288,11 +293,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         out = out.and(Finding::new(
             &HOSTS_FILE,
             severity,
-            format!("{} pins {host} to {}", crate::hosts_file::path(), join(&pinned)),
-            format!(
-                "Remove the {host} line from {} unless you run a gateway there on purpose.",
-                crate::hosts_file::path()
-            ),
+            format!("{} pins {host} to {}", hosts_file::path(), join(&pinned)),
+            format!("Remove the {host} line from {} unless you run a gateway there on purpose.", hosts_file::path()),
         ));
     } else if let Some(system) = system.as_ref().filter(|s| !s.addrs.is_empty() && ns_addrs.is_empty()) {
         out = out.and(Finding::new(&RESOLVERS_DIFFER, Severity::Info, format!("the OS resolver answers {} but nameserver {} answers A: {}, AAAA: {}", join(&system.addrs), nameserver.describe, outcome_words(&a), outcome_words(&aaaa)), "Another name service (nsswitch, a VPN resolver) answers for this host: check it is intended (getent ahosts)."));
@@ -306,7 +308,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             Severity::Info,
             format!(
                 "the proxy {} resolves {api_host}; from this machine it is {}",
-                crate::proxy_env::redacted_url(url),
+                crate::net::proxy_env::redacted_url(url),
                 outcome_words(api)
             ),
             "",

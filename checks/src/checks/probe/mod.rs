@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
-use crate::facts::Latency;
-use crate::model::{Code, Finding, Outcome, Severity, Status};
-use crate::net::{ApiError, Fetched, Meta, millis};
-use crate::retry;
+use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
+use crate::engine::facts::Latency;
+use crate::model::millis;
+use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
+use crate::net::context::{ApiError, Fetched, Meta};
 use crate::secret::SecretString;
 
 mod codes;
@@ -24,7 +24,7 @@ pub use codes::*;
 pub use key::inspect_key;
 
 static INFO: CheckInfo = CheckInfo {
-    id: "probe",
+    id: CheckId::Probe,
     title: "Authenticated probe",
     verifies: "the API key, and a series of simple authenticated requests (GET /models, one 1-token chat completion), retried like the SDKs",
     guide_step: "3. Try a simpler request; 4. Retry with exponential backoff",
@@ -45,8 +45,8 @@ impl Check for ProbeCheck {
         &INFO
     }
 
-    fn needs(&self, _ctx: &Context) -> Vec<&'static str> {
-        vec!["tls"]
+    fn needs(&self, _ctx: &Context) -> &'static [CheckId] {
+        &[CheckId::Tls]
     }
 
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
@@ -164,7 +164,7 @@ enum Request<'a> {
     /// The minimal chat completion.
     Chat { model: &'a str },
     /// The user's own payload (`--send-payload`).
-    Payload { endpoint: crate::payload::Endpoint, body: &'a [u8] },
+    Payload { endpoint: crate::request::Endpoint, body: &'a [u8] },
 }
 
 impl Request<'_> {
@@ -217,10 +217,10 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
             let now = now_unix();
             Attempt {
                 what,
-                should_retry: retry::should_retry(f.status, &f.headers, now),
-                retry_after: retry::parse_retry_after(&f.headers, now),
+                should_retry: crate::sdk::should_retry(f.status, &f.headers, now),
+                retry_after: crate::sdk::parse_retry_after(&f.headers, now),
                 request_id: f.header("x-request-id").map(str::to_owned),
-                server_date: f.header("date").and_then(retry::http_date_unix),
+                server_date: f.header("date").and_then(crate::sdk::http_date_unix),
                 truncated: f.truncated,
                 status: Some(f.status),
                 kind,
@@ -308,7 +308,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let payload = cfg.payload.as_ref().and_then(|p| {
         let doc: serde_json::Value = serde_json::from_slice(&p.bytes).ok()?;
         let obj = doc.as_object()?;
-        let endpoint = p.endpoint.or_else(|| crate::payload::rules::detect(obj))?;
+        let endpoint = p.endpoint.or_else(|| crate::request::detect(obj))?;
         Some((endpoint, obj.get("model").and_then(serde_json::Value::as_str).map(str::to_owned)))
     });
     let model = payload.as_ref().and_then(|(_, m)| m.clone()).unwrap_or_else(|| cfg.model.clone());
@@ -327,7 +327,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
                 break;
             }
             // The SDKs' wait: the server's Retry-After, else backoff by retries already taken.
-            wait = Duration::from_secs_f64(retry::backoff(last.retry_after, failures_in_a_row - 1, fastrand::f64()));
+            wait =
+                Duration::from_secs_f64(crate::sdk::backoff(last.retry_after, failures_in_a_row - 1, fastrand::f64()));
         }
         // Stop rather than run past the deadline: the next request needs its wait plus about
         // as long as the slowest so far.

@@ -2,23 +2,25 @@
 //! Reads the Statuspage-compatible summary, falls back to incident.io's feed, and judges only the
 //! API components. An unreadable page is a warning ("status unknown"), never a failure.
 
+pub mod page;
+
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
-use crate::model::{Code, Finding, Outcome, Severity, Status};
-use crate::net::Fetched;
-use crate::status_page::{self, Page};
+use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
+use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
+use crate::net::context::Fetched;
+use page::Page;
 
 /// Largest status document read (OpenAI's summary is ~30 KiB).
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 
 static INFO: CheckInfo = CheckInfo {
-    id: "status",
+    id: CheckId::Status,
     title: "OpenAI status page",
     verifies: "whether OpenAI reports an outage, incident or maintenance on an API component right now",
     guide_step: "1. Check the OpenAI status page",
@@ -118,8 +120,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let root = &ctx.config.status_url;
     let mut tried = Vec::new();
     for (url, parse) in [
-        (summary_url(root), status_page::parse_statuspage as fn(&Value) -> Option<Page>),
-        (incident_io_url(root), status_page::parse_incident_io),
+        (summary_url(root), page::parse_statuspage as fn(&Value) -> Option<Page>),
+        (incident_io_url(root), page::parse_incident_io),
     ] {
         activity.set(format!("GET {url}"));
         // Leave time to report "status unknown" rather than be cut off by the deadline.
@@ -221,7 +223,7 @@ fn judge(page: &Page, url: &Url, tried: &[String]) -> Outcome {
         out = out.and(Finding::new(
             code,
             severity,
-            format!("{}: {}", c.name, status_page::words(&c.status)),
+            format!("{}: {}", c.name, page::words(&c.status)),
             "Wait and retry with exponential backoff; follow https://status.openai.com.",
         ));
     }
@@ -229,7 +231,7 @@ fn judge(page: &Page, url: &Url, tried: &[String]) -> Outcome {
         [(&page.incidents, &INCIDENT, "incident"), (&page.maintenances, &MAINTENANCE, "maintenance")]
     {
         for i in list.iter().filter(|i| i.touches_api) {
-            let mut msg = format!("{what}: {} ({}", i.name, status_page::words(&i.status));
+            let mut msg = format!("{what}: {} ({}", i.name, page::words(&i.status));
             if let Some(since) = &i.since {
                 let _ = write!(msg, ", since {since}");
             }
@@ -248,16 +250,16 @@ fn judge(page: &Page, url: &Url, tried: &[String]) -> Outcome {
             ));
         }
     }
-    let worst = api.iter().max_by_key(|c| status_page::severity_rank(&c.status)).expect("api is not empty");
+    let worst = api.iter().max_by_key(|c| page::severity_rank(&c.status)).expect("api is not empty");
     let others = page.incidents.iter().filter(|i| !i.touches_api).count();
     let api_incidents = page.incidents.iter().filter(|i| i.touches_api).count();
-    let mut summary = if status_page::severity_rank(&worst.status) == 0 {
+    let mut summary = if page::severity_rank(&worst.status) == 0 {
         format!("all {} API components operational", api.len())
     } else {
         let bad: Vec<String> = api
             .iter()
-            .filter(|c| status_page::severity_rank(&c.status) > 0)
-            .map(|c| format!("{} {}", c.name, status_page::words(&c.status)))
+            .filter(|c| page::severity_rank(&c.status) > 0)
+            .map(|c| format!("{} {}", c.name, page::words(&c.status)))
             .collect();
         bad.join(", ")
     };
@@ -299,7 +301,7 @@ mod tests {
 
     #[test]
     fn what_was_received_is_said() {
-        let parse = status_page::parse_statuspage as fn(&Value) -> Option<Page>;
+        let parse = page::parse_statuspage as fn(&Value) -> Option<Page>;
         let e = interpret(&fetched(200, "text/html", "<!DOCTYPE html><p>hi"), parse).unwrap_err();
         assert!(e.contains("HTML, not JSON"), "{e}");
         let e = interpret(&fetched(503, "text/plain", ""), parse).unwrap_err();

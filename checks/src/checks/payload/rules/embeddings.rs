@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::*;
+use super::common::*;
 
 /// Embeddings.
 pub fn embeddings(s: &mut Sink, obj: &Map<String, Value>, t: &mut Texts) {

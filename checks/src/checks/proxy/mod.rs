@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::config::Env;
-use crate::model::{Finding, Outcome, Severity, Status};
-use crate::proxy_env::ProxyUrlError;
-use crate::tunnel::{self, ConnectFailure, TunnelError};
+use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
+use crate::model::{CheckId, Finding, Outcome, Severity, Status};
+use crate::net::proxy_env::ProxyUrlError;
+use crate::net::tunnel::{self, ConnectFailure, TunnelError};
 
 static INFO: CheckInfo = CheckInfo {
-    id: "proxy",
+    id: CheckId::Proxy,
     title: "Proxy",
     verifies: "the proxy variables (which applies, conflicts, NO_PROXY) and, when a proxy is in the path, that it opens a CONNECT tunnel to the API",
     guide_step: "2. Check your network connection (proxies)",
@@ -140,8 +140,8 @@ impl Check for ProxyCheck {
         &INFO
     }
 
-    fn needs(&self, ctx: &Context) -> Vec<&'static str> {
-        if ctx.net.proxy_url().is_some() { vec!["dns"] } else { Vec::new() }
+    fn needs(&self, ctx: &Context) -> &'static [CheckId] {
+        if ctx.net.proxy_url().is_some() { &[CheckId::Dns] } else { &[] }
     }
 
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
@@ -277,7 +277,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         Ok([]) | Err(_) => {
             let why = addrs.err().unwrap_or_else(|| "no address".to_owned());
             findings.push(Finding::new(
-                &crate::dns::ERROR,
+                &crate::checks::dns::ERROR,
                 Severity::Fail,
                 format!("the proxy host {proxy_host} (from {}) does not resolve: {why}", choice.var),
                 "Check the host in the proxy variable.",
@@ -326,7 +326,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let creds = !url.username().is_empty();
     let mut details = details;
     details["proxy_addr"] = json!(addr.to_string());
-    details["connect_ms"] = json!(crate::net::millis(connect_time));
+    details["connect_ms"] = json!(crate::model::millis(connect_time));
     let reply = match reply {
         Ok(r) => r,
         Err(e) => {
@@ -421,7 +421,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy_env::{self, ProxyChoice};
+    use crate::net::proxy_env::{self, ProxyChoice};
 
     #[test]
     fn typos_and_conflicts() {

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::config::{Env, SDK_DEFAULT_TIMEOUT};
-use crate::model::{Finding, Outcome, Severity, Status};
-use crate::retry::{INITIAL_RETRY_DELAY, MAX_RETRY_DELAY};
+use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
+use crate::model::{CheckId, Finding, Outcome, Severity, Status};
+use crate::sdk::{INITIAL_RETRY_DELAY, MAX_RETRY_DELAY};
 
 static INFO: CheckInfo = CheckInfo {
-    id: "timeout",
+    id: CheckId::Timeout,
     title: "Timeouts and retries",
     verifies: "your client timeout against the latency the probe measured, and the worst-case retry time against your platform's deadline",
     guide_step: "5. Check your timeouts",
@@ -188,8 +188,8 @@ impl Check for TimeoutCheck {
         &INFO
     }
 
-    fn needs(&self, _ctx: &Context) -> Vec<&'static str> {
-        vec!["probe"]
+    fn needs(&self, _ctx: &Context) -> &'static [CheckId] {
+        &[CheckId::Probe]
     }
 
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
@@ -206,6 +206,9 @@ fn judge(ctx: &Context) -> Outcome {
     let timeout_s = cfg.client_timeout.as_secs_f64();
     let retries = cfg.max_retries;
     let platform = detect(&cfg.env, cfg.platform_deadline);
+    if let Some(p) = &platform {
+        let _ = ctx.facts.platform.set(p.name);
+    }
     let samples = ctx.facts.latencies.get().cloned().unwrap_or_default();
     #[allow(clippy::cast_precision_loss)]
     let slowest_s = samples.iter().map(|l| l.total_ms).max().map(|ms| ms as f64 / 1000.0);

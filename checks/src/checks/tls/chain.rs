@@ -27,7 +27,7 @@ pub struct Recorder {
 /// Never in practice: building fails only for an empty root store, which callers avoid.
 #[must_use]
 pub fn webpki(roots: Arc<RootCertStore>) -> Option<Arc<WebPkiServerVerifier>> {
-    WebPkiServerVerifier::builder_with_provider(roots, crate::net::crypto()).build().ok()
+    WebPkiServerVerifier::builder_with_provider(roots, crate::net::context::crypto()).build().ok()
 }
 
 impl Recorder {
@@ -189,7 +189,7 @@ pub struct ClientTrust {
 }
 
 fn store_from_file(path: &str) -> Option<Arc<RootCertStore>> {
-    let certs = crate::net::read_pem_certs(std::path::Path::new(path)).ok()?;
+    let certs = crate::net::context::read_pem_certs(std::path::Path::new(path)).ok()?;
     let mut store = RootCertStore::empty();
     store.add_parsable_certificates(certs);
     Some(Arc::new(store))
@@ -254,7 +254,7 @@ pub fn client_trust(
     let mut node = RootCertStore::clone(&mozilla);
     let mut label = "Node.js bundled Mozilla store".to_owned();
     if let Some(f) = env.non_empty("NODE_EXTRA_CA_CERTS") {
-        if let Ok(certs) = crate::net::read_pem_certs(std::path::Path::new(f)) {
+        if let Ok(certs) = crate::net::context::read_pem_certs(std::path::Path::new(f)) {
             node.add_parsable_certificates(certs);
         }
         label.push_str(&format!(" + NODE_EXTRA_CA_CERTS={f}"));

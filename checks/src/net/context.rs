@@ -12,7 +12,8 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::Config;
-use crate::proxy_env::{self, ProxyChoice};
+use crate::model::millis;
+use crate::net::proxy_env::{self, ProxyChoice};
 use crate::secret::Redactor;
 
 /// Connect timeout for every connection the doctor opens (the Python SDK uses 5 s).
@@ -131,12 +132,12 @@ pub fn tls_config(roots: Arc<RootCertStore>, alpn: &[&[u8]]) -> rustls::ClientCo
 }
 
 /// One HTTP request the doctor made, as it goes into the JSON report and the bundle.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RequestRecord {
     /// When it was sent (RFC 3339, UTC).
     pub at: String,
     /// The check that made it.
-    pub check: &'static str,
+    pub check: crate::model::CheckId,
     /// HTTP method.
     pub method: String,
     /// Full URL.
@@ -278,8 +279,8 @@ impl Net {
             builder = builder.proxy(p);
         }
         if let Some(server) = config.dns_server {
-            let ns = crate::resolve::Nameserver::new(Some(server), Duration::from_secs(3))?;
-            builder = builder.dns_resolver(Arc::new(crate::resolve::ReqwestResolver(Arc::new(ns))));
+            let ns = crate::net::resolve::Nameserver::new(Some(server), Duration::from_secs(3))?;
+            builder = builder.dns_resolver(Arc::new(crate::net::resolve::ReqwestResolver(Arc::new(ns))));
         }
         for pin in &config.resolve {
             builder = builder.resolve(&pin.host, std::net::SocketAddr::new(pin.addr, pin.port));
@@ -332,7 +333,7 @@ impl Net {
     /// No response, or the body could not be read in time.
     pub async fn get(
         &self,
-        check: &'static str,
+        check: crate::model::CheckId,
         url: &Url,
         limit: usize,
         timeout: Duration,
@@ -347,7 +348,7 @@ impl Net {
     /// No response, or the body could not be read in time.
     pub async fn send(
         &self,
-        check: &'static str,
+        check: crate::model::CheckId,
         request: reqwest::RequestBuilder,
         limit: usize,
         timeout: Duration,
@@ -523,12 +524,6 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         let _ = write!(out, "{p}");
     }
     out
-}
-
-/// Milliseconds, saturating.
-#[must_use]
-pub fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Now, as RFC 3339 UTC with millisecond precision.

@@ -10,9 +10,10 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::watch;
 
-use crate::check::{Activity, Check, Context};
-use crate::model::{CheckReport, Code, Finding, Outcome, Severity, Status};
-use crate::net::{RequestRecord, millis, now_rfc3339};
+use crate::engine::check::{Activity, Check, Context};
+use crate::model::millis;
+use crate::model::{CheckId, CheckReport, Code, Finding, Outcome, Severity, Status};
+use crate::net::context::{RequestRecord, now_rfc3339};
 
 /// A check failed because of a bug in openai-doctor itself.
 pub static INTERNAL: Code = Code {
@@ -51,16 +52,16 @@ application. The other results stand; the report is partial.\n\nFix: run again a
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     /// `--only`: run just these (empty = all).
-    pub only: Vec<String>,
+    pub only: Vec<CheckId>,
     /// `--skip`: do not run these.
-    pub skip: Vec<String>,
+    pub skip: Vec<CheckId>,
 }
 
 impl Selection {
     /// Whether check `id` is selected.
     #[must_use]
-    pub fn includes(&self, id: &str) -> bool {
-        (self.only.is_empty() || self.only.iter().any(|o| o == id)) && !self.skip.iter().any(|s| s == id)
+    pub fn includes(&self, id: CheckId) -> bool {
+        (self.only.is_empty() || self.only.contains(&id)) && !self.skip.contains(&id)
     }
 }
 
@@ -70,7 +71,7 @@ pub struct Verdict {
     /// Worst status over the checks that ran (`pass` when none ran).
     pub status: Status,
     /// The first failing check in report order.
-    pub root_cause: Option<&'static str>,
+    pub root_cause: Option<CheckId>,
     /// One sentence.
     pub summary: String,
 }
@@ -90,6 +91,8 @@ pub struct RunReport {
     pub verdict: Verdict,
     /// The run was stopped (Ctrl-C, SIGTERM) before every check finished.
     pub interrupted: bool,
+    /// What the renderers read, typed.
+    pub facts: crate::engine::facts::RunFacts,
 }
 
 impl RunReport {
@@ -132,7 +135,7 @@ impl RunReport {
     }
 }
 
-type Done = (Status, Option<&'static str>);
+type Done = (Status, Option<CheckId>);
 
 /// Runs `checks` (already in report order) against `ctx`.
 pub async fn run(checks: Vec<Arc<dyn Check>>, ctx: Arc<Context>, selection: &Selection) -> RunReport {
@@ -163,11 +166,11 @@ pub async fn run_until(
     if let Ok(mut l) = live.0.lock() {
         l.total = checks.len();
     }
-    let infos: Vec<(&'static str, &'static str)> = checks.iter().map(|c| (c.info().id, c.info().title)).collect();
+    let infos: Vec<(CheckId, &'static str)> = checks.iter().map(|c| (c.info().id, c.info().title)).collect();
     let mut set = tokio::task::JoinSet::new();
     for (index, check) in checks.into_iter().enumerate() {
         let info = check.info();
-        let tx = senders.remove(info.id).expect("one sender per check");
+        let tx = senders.remove(&info.id).expect("one sender per check");
         if !selection.includes(info.id) {
             let report = skipped(info.id, info.title, "not selected (--only/--skip)", None);
             let _ = tx.send(Some((Status::Skip, None)));
@@ -177,9 +180,10 @@ pub async fn run_until(
         // Dependencies the user deselected count as satisfied: the check copes without them.
         let deps: Vec<_> = check
             .needs(&ctx)
-            .into_iter()
-            .filter(|d| selection.includes(d))
-            .filter_map(|d| receivers.get(d).cloned().map(|rx| (d, rx)))
+            .iter()
+            .copied()
+            .filter(|&d| selection.includes(d))
+            .map(|d| (d, receivers.get(&d).cloned().expect("every needed check is in the run")))
             .collect();
         let (ctx, live) = (ctx.clone(), live.clone());
         set.spawn(async move {
@@ -197,7 +201,7 @@ pub async fn run_until(
             joined = set.join_next() => match joined {
                 Some(Ok((index, report))) => {
                     if let Ok(mut l) = live.0.lock() {
-                        l.running.remove(report.id);
+                        l.running.remove(&report.id);
                         l.done += 1;
                     }
                     slots[index] = Some(report);
@@ -223,7 +227,7 @@ pub async fn run_until(
                     Some(d) => format!("interrupted while waiting for: {d}"),
                     None => "interrupted before it started".to_owned(),
                 };
-                let mut report = skipped(id, title, &summary, None);
+                let mut report = skipped(*id, title, &summary, None);
                 report.findings.push(Finding::new(&INTERRUPTED, Severity::Info, summary.clone(), ""));
                 report
             })
@@ -240,6 +244,7 @@ pub async fn run_until(
         checks: reports,
         verdict,
         interrupted,
+        facts: ctx.facts.snapshot(),
     }
 }
 
@@ -250,7 +255,7 @@ pub struct Live(Arc<std::sync::Mutex<LiveState>>);
 
 #[derive(Debug, Default)]
 struct LiveState {
-    running: std::collections::BTreeMap<&'static str, Activity>,
+    running: std::collections::BTreeMap<CheckId, Activity>,
     done: usize,
     total: usize,
 }
@@ -258,7 +263,7 @@ struct LiveState {
 impl Live {
     /// (done, total, running checks with what each waits for), in report order of ids.
     #[must_use]
-    pub fn snapshot(&self) -> (usize, usize, Vec<(&'static str, String)>) {
+    pub fn snapshot(&self) -> (usize, usize, Vec<(CheckId, String)>) {
         self.0
             .lock()
             .map_or((0, 0, Vec::new()), |l| (l.done, l.total, l.running.iter().map(|(id, a)| (*id, a.get())).collect()))
@@ -277,7 +282,7 @@ impl Drop for AbortOnDrop {
 async fn run_one(
     check: Arc<dyn Check>,
     ctx: Arc<Context>,
-    deps: Vec<(&'static str, watch::Receiver<Option<Done>>)>,
+    deps: Vec<(CheckId, watch::Receiver<Option<Done>>)>,
     deadline: tokio::time::Instant,
     live: Live,
 ) -> CheckReport {
@@ -403,7 +408,7 @@ fn panic_message(e: tokio::task::JoinError) -> String {
         .unwrap_or_else(|| "panic".to_owned())
 }
 
-fn skipped(id: &'static str, title: &'static str, why: &str, blocked_by: Option<&'static str>) -> CheckReport {
+fn skipped(id: CheckId, title: &'static str, why: &str, blocked_by: Option<CheckId>) -> CheckReport {
     CheckReport {
         id,
         title,
@@ -446,26 +451,32 @@ pub fn verdict(reports: &[CheckReport]) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{BoxFuture, CheckInfo};
     use crate::config::{Config, Env};
+    use crate::engine::check::{BoxFuture, CheckInfo};
 
     /// A scripted check: returns `status` after `delay`, or panics.
     struct Fake {
         info: &'static CheckInfo,
-        needs: Vec<&'static str>,
+        needs: &'static [CheckId],
         status: Status,
         delay: Duration,
         panic: bool,
     }
 
     fn info(id: &'static str, limit: Duration) -> &'static CheckInfo {
-        Box::leak(Box::new(CheckInfo { id, title: id, verifies: "", guide_step: "", time_limit: limit }))
+        Box::leak(Box::new(CheckInfo {
+            id: CheckId::parse(id).unwrap(),
+            title: id,
+            verifies: "",
+            guide_step: "",
+            time_limit: limit,
+        }))
     }
 
     fn fake(id: &'static str, needs: &[&'static str], status: Status) -> Arc<dyn Check> {
         Arc::new(Fake {
             info: info(id, Duration::from_secs(5)),
-            needs: needs.to_vec(),
+            needs: Box::leak(needs.iter().map(|n| CheckId::parse(n).unwrap()).collect::<Vec<_>>().into_boxed_slice()),
             status,
             delay: Duration::ZERO,
             panic: false,
@@ -476,8 +487,8 @@ mod tests {
         fn info(&self) -> &'static CheckInfo {
             self.info
         }
-        fn needs(&self, _ctx: &Context) -> Vec<&'static str> {
-            self.needs.clone()
+        fn needs(&self, _ctx: &Context) -> &'static [CheckId] {
+            self.needs
         }
         fn run<'a>(&'a self, _ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
             Box::pin(async move {
@@ -500,7 +511,7 @@ mod tests {
     }
 
     fn statuses(r: &RunReport) -> Vec<(&str, Status, Option<&str>)> {
-        r.checks.iter().map(|c| (c.id, c.status, c.blocked_by)).collect()
+        r.checks.iter().map(|c| (c.id.as_str(), c.status, c.blocked_by.map(CheckId::as_str))).collect()
     }
 
     #[tokio::test]
@@ -526,7 +537,7 @@ mod tests {
                 ("container", Status::Pass, None),
             ]
         );
-        assert_eq!(r.verdict.root_cause, Some("dns"));
+        assert_eq!(r.verdict.root_cause, Some(CheckId::Dns));
         assert_eq!(r.verdict.status, Status::Fail);
         assert!(r.verdict.summary.contains("root cause: dns"), "{}", r.verdict.summary);
         assert!(r.verdict.summary.contains("2 checks skipped"), "{}", r.verdict.summary);
@@ -541,7 +552,7 @@ mod tests {
                 fake("probe", &["proxy"], Status::Pass),
                 fake("proxy", &[], Status::Fail),
             ],
-            Selection { only: vec![], skip: vec!["proxy".into()] },
+            Selection { only: vec![], skip: vec![CheckId::Proxy] },
         )
         .await;
         assert_eq!(
@@ -570,7 +581,7 @@ mod tests {
     async fn a_panic_becomes_an_internal_failure_of_that_check_only() {
         let crash: Arc<dyn Check> = Arc::new(Fake {
             info: info("dns", Duration::from_secs(5)),
-            needs: vec![],
+            needs: &[],
             status: Status::Pass,
             delay: Duration::ZERO,
             panic: true,
@@ -587,7 +598,7 @@ mod tests {
     async fn a_check_over_its_limit_fails_saying_what_it_waited_for() {
         let slow: Arc<dyn Check> = Arc::new(Fake {
             info: info("tls", Duration::from_millis(100)),
-            needs: vec![],
+            needs: &[],
             status: Status::Pass,
             delay: Duration::from_secs(30),
             panic: false,
@@ -608,7 +619,7 @@ mod tests {
         for _ in 0..20 {
             let slow: Arc<dyn Check> = Arc::new(Fake {
                 info: info("dns", Duration::from_secs(30)),
-                needs: vec![],
+                needs: &[],
                 status: Status::Pass,
                 delay: Duration::from_secs(30),
                 panic: false,
@@ -629,7 +640,7 @@ mod tests {
     async fn the_run_deadline_bounds_everything() {
         let slow: Arc<dyn Check> = Arc::new(Fake {
             info: info("dns", Duration::from_secs(60)),
-            needs: vec![],
+            needs: &[],
             status: Status::Pass,
             delay: Duration::from_secs(60),
             panic: false,
@@ -644,14 +655,14 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(5));
         assert_eq!(r.checks[0].findings[0].code, "timed_out");
         assert!(r.checks[0].findings[0].message.contains("--deadline"), "{}", r.checks[0].findings[0].message);
-        assert_eq!((r.checks[1].status, r.checks[1].blocked_by), (Status::Skip, Some("dns")));
+        assert_eq!((r.checks[1].status, r.checks[1].blocked_by), (Status::Skip, Some(CheckId::Dns)));
     }
 
     #[tokio::test]
     async fn only_selects() {
         let r = go(
             vec![fake("status", &[], Status::Fail), fake("container", &[], Status::Pass)],
-            Selection { only: vec!["container".into()], skip: vec![] },
+            Selection { only: vec![CheckId::Container], skip: vec![] },
         )
         .await;
         assert_eq!(statuses(&r), [("status", Status::Skip, None), ("container", Status::Pass, None)]);

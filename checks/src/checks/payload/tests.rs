@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::request::Endpoint;
 
 fn problems(body: &Value) -> Vec<(String, &'static str, Level)> {
     validate(body.to_string().as_bytes(), None).problems.into_iter().map(|p| (p.path, p.code, p.level)).collect()
@@ -277,8 +278,8 @@ fn tokens_are_counted_against_the_window() {
 
 #[test]
 fn api_texts_name_the_parameter_like_the_api() {
-    assert_eq!(rules::api_param("/messages/1/role"), "messages[1].role");
-    assert_eq!(rules::api_param("/tools/0/function/name"), "tools[0].function.name");
+    assert_eq!(rules::common::api_param("/messages/1/role"), "messages[1].role");
+    assert_eq!(rules::common::api_param("/tools/0/function/name"), "tools[0].function.name");
     let r = validate(
         json!({"model": "gpt-4o", "messages": [{"role": "bot", "content": "x"}]}).to_string().as_bytes(),
         None,

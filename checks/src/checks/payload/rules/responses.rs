@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::*;
+use super::common::*;
 
 const RESPONSES_FIELDS: &[&str] = &[
     "model",

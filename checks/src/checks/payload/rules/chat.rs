@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::*;
+use super::common::*;
 
 const CHAT_FIELDS: &[&str] = &[
     "model",
@@ -231,7 +231,7 @@ pub fn chat(s: &mut Sink, obj: &Map<String, Value>, model: Option<&ModelInfo>, t
         match lb.as_object() {
             Some(map) => {
                 for (k, v) in map {
-                    let p = format!("/logit_bias/{}", crate::payload::parse::pointer_escape(k));
+                    let p = format!("/logit_bias/{}", crate::checks::payload::parse::pointer_escape(k));
                     if k.parse::<u32>().is_err() {
                         s.err(
                             &codes::TYPE,

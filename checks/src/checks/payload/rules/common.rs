@@ -1,22 +1,12 @@
-//! The rules: what the API checks in a request body (types, enums, ranges, names, limits) and
-//! what a schema cannot say (tool-call pairing, `json_object` without the word JSON, parameters
-//! reasoning models reject, a last turn from the assistant). Every problem has a JSON pointer,
-//! a fix and, where known, the API's own 400 text.
+//! The rules' shared vocabulary, used by every endpoint's rules: the problem sink, type and
+//! range checks, content parts and images, metadata and names, unknown fields, sampling ranges.
 
-use serde_json::{Map, Value};
+pub(super) use serde_json::{Map, Value};
 
-use super::codes;
-use super::models::ModelInfo;
-use super::{Endpoint, Level, Problem};
-use crate::model::Code;
-
-mod chat;
-mod embeddings;
-mod responses;
-
-pub use chat::chat;
-pub use embeddings::embeddings;
-pub use responses::responses;
+pub(super) use super::super::codes;
+pub(super) use super::super::models::ModelInfo;
+pub(super) use super::super::report::{Level, Problem};
+pub(super) use crate::model::Code;
 
 /// Collects problems.
 #[derive(Default)]
@@ -26,7 +16,15 @@ pub struct Sink {
 }
 
 impl Sink {
-    fn add(&mut self, level: Level, code: &'static Code, path: &str, message: String, fix: &str, api: Option<String>) {
+    pub(super) fn add(
+        &mut self,
+        level: Level,
+        code: &'static Code,
+        path: &str,
+        message: String,
+        fix: &str,
+        api: Option<String>,
+    ) {
         self.problems.push(Problem {
             path: if path.is_empty() { "/".to_owned() } else { path.to_owned() },
             level,
@@ -36,13 +34,13 @@ impl Sink {
             api_message: api,
         });
     }
-    fn err(&mut self, code: &'static Code, path: &str, message: String, fix: &str) {
+    pub(super) fn err(&mut self, code: &'static Code, path: &str, message: String, fix: &str) {
         self.add(Level::Error, code, path, message, fix, None);
     }
-    fn err_api(&mut self, code: &'static Code, path: &str, message: String, fix: &str, api: String) {
+    pub(super) fn err_api(&mut self, code: &'static Code, path: &str, message: String, fix: &str, api: String) {
         self.add(Level::Error, code, path, message, fix, Some(api));
     }
-    fn warn(&mut self, code: &'static Code, path: &str, message: String, fix: &str) {
+    pub(super) fn warn(&mut self, code: &'static Code, path: &str, message: String, fix: &str) {
         self.add(Level::Warning, code, path, message, fix, None);
     }
 }
@@ -78,7 +76,7 @@ pub fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn wrong_type(s: &mut Sink, path: &str, expected: &str, got: &Value) {
+pub(super) fn wrong_type(s: &mut Sink, path: &str, expected: &str, got: &Value) {
     s.err_api(
         &codes::TYPE,
         path,
@@ -88,7 +86,7 @@ fn wrong_type(s: &mut Sink, path: &str, expected: &str, got: &Value) {
     );
 }
 
-fn required(s: &mut Sink, path: &str, key: &str) {
+pub(super) fn required(s: &mut Sink, path: &str, key: &str) {
     s.err_api(
         &codes::REQUIRED,
         path,
@@ -98,7 +96,7 @@ fn required(s: &mut Sink, path: &str, key: &str) {
     );
 }
 
-fn number_in(s: &mut Sink, obj: &Map<String, Value>, path: &str, key: &str, min: f64, max: f64) {
+pub(super) fn number_in(s: &mut Sink, obj: &Map<String, Value>, path: &str, key: &str, min: f64, max: f64) {
     let Some(v) = obj.get(key) else { return };
     let p = format!("{path}/{key}");
     match v.as_f64() {
@@ -125,7 +123,7 @@ fn number_in(s: &mut Sink, obj: &Map<String, Value>, path: &str, key: &str, min:
     }
 }
 
-fn integer_in(s: &mut Sink, obj: &Map<String, Value>, path: &str, key: &str, min: i64, max: i64) {
+pub(super) fn integer_in(s: &mut Sink, obj: &Map<String, Value>, path: &str, key: &str, min: i64, max: i64) {
     let Some(v) = obj.get(key) else { return };
     let p = format!("{path}/{key}");
     match v.as_i64() {
@@ -141,11 +139,11 @@ fn integer_in(s: &mut Sink, obj: &Map<String, Value>, path: &str, key: &str, min
     }
 }
 
-fn is_name(name: &str, max: usize) -> bool {
+pub(super) fn is_name(name: &str, max: usize) -> bool {
     !name.is_empty() && name.len() <= max && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-fn metadata(s: &mut Sink, obj: &Map<String, Value>, path: &str) {
+pub(super) fn metadata(s: &mut Sink, obj: &Map<String, Value>, path: &str) {
     let Some(v) = obj.get("metadata") else { return };
     let p = format!("{path}/metadata");
     let Some(m) = v.as_object() else {
@@ -163,7 +161,7 @@ fn metadata(s: &mut Sink, obj: &Map<String, Value>, path: &str) {
         );
     }
     for (k, val) in m {
-        let kp = format!("{p}/{}", crate::payload::parse::pointer_escape(k));
+        let kp = format!("{p}/{}", crate::checks::payload::parse::pointer_escape(k));
         if k.chars().count() > 64 {
             s.err(
                 &codes::RANGE,
@@ -185,11 +183,11 @@ fn metadata(s: &mut Sink, obj: &Map<String, Value>, path: &str) {
     }
 }
 
-const ROLES: &[&str] = &["developer", "system", "user", "assistant", "tool", "function"];
-const USER_PARTS: &[&str] = &["text", "image_url", "input_audio", "file"];
+pub(super) const ROLES: &[&str] = &["developer", "system", "user", "assistant", "tool", "function"];
+pub(super) const USER_PARTS: &[&str] = &["text", "image_url", "input_audio", "file"];
 
 /// Checks content parts; returns the text found (for the json-word and token rules).
-fn content(s: &mut Sink, v: &Value, path: &str, allowed: &[&str], texts: &mut Vec<String>) {
+pub(super) fn content(s: &mut Sink, v: &Value, path: &str, allowed: &[&str], texts: &mut Vec<String>) {
     match v {
         Value::String(t) => texts.push(t.clone()),
         Value::Array(parts) => {
@@ -259,7 +257,7 @@ fn content(s: &mut Sink, v: &Value, path: &str, allowed: &[&str], texts: &mut Ve
     }
 }
 
-fn image(s: &mut Sink, part: &Map<String, Value>, pp: &str) {
+pub(super) fn image(s: &mut Sink, part: &Map<String, Value>, pp: &str) {
     let Some(img) = part.get("image_url") else {
         required(s, pp, "image_url");
         return;
@@ -317,7 +315,7 @@ fn image(s: &mut Sink, part: &Map<String, Value>, pp: &str) {
 }
 
 #[allow(clippy::cast_precision_loss)]
-fn mb(bytes: usize) -> f64 {
+pub(super) fn mb(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
@@ -334,14 +332,14 @@ pub struct Texts {
     pub max_output: Option<u64>,
 }
 
-fn unknown_fields(s: &mut Sink, obj: &Map<String, Value>, known: &[&str], level: Level) {
+pub(super) fn unknown_fields(s: &mut Sink, obj: &Map<String, Value>, known: &[&str], level: Level) {
     for k in obj.keys().filter(|k| !known.contains(&k.as_str())) {
         let message = format!("`{k}` is not a parameter of this endpoint");
         let api = format!("Unrecognized request argument supplied: {k}");
         match level {
             Level::Error => s.err_api(
                 &codes::UNKNOWN_FIELD,
-                &format!("/{}", crate::payload::parse::pointer_escape(k)),
+                &format!("/{}", crate::checks::payload::parse::pointer_escape(k)),
                 message,
                 "Remove it, or check its spelling.",
                 api,
@@ -349,7 +347,7 @@ fn unknown_fields(s: &mut Sink, obj: &Map<String, Value>, known: &[&str], level:
             Level::Warning => s.add(
                 Level::Warning,
                 &codes::UNKNOWN_FIELD,
-                &format!("/{}", crate::payload::parse::pointer_escape(k)),
+                &format!("/{}", crate::checks::payload::parse::pointer_escape(k)),
                 message,
                 "Remove it, or check its spelling (new parameters may be missing from the doctor's list).",
                 Some(api),
@@ -358,35 +356,17 @@ fn unknown_fields(s: &mut Sink, obj: &Map<String, Value>, known: &[&str], level:
     }
 }
 
-fn model_name(obj: &Map<String, Value>) -> &str {
+pub(super) fn model_name(obj: &Map<String, Value>) -> &str {
     obj.get("model").and_then(Value::as_str).unwrap_or("")
 }
 
-fn sampling(s: &mut Sink, obj: &Map<String, Value>, _model: Option<&ModelInfo>) {
+pub(super) fn sampling(s: &mut Sink, obj: &Map<String, Value>, _model: Option<&ModelInfo>) {
     number_in(s, obj, "", "temperature", 0.0, 2.0);
     number_in(s, obj, "", "top_p", 0.0, 1.0);
     number_in(s, obj, "", "frequency_penalty", -2.0, 2.0);
     number_in(s, obj, "", "presence_penalty", -2.0, 2.0);
 }
 
-fn mentions_json(texts: &[String]) -> bool {
+pub(super) fn mentions_json(texts: &[String]) -> bool {
     texts.iter().any(|t| t.to_ascii_lowercase().contains("json"))
-}
-
-/// The endpoint a body is for, from its shape.
-#[must_use]
-pub fn detect(obj: &Map<String, Value>) -> Option<Endpoint> {
-    if obj.contains_key("messages") {
-        Some(Endpoint::Chat)
-    } else if obj.contains_key("input") && model_name(obj).starts_with("text-embedding") {
-        Some(Endpoint::Embeddings)
-    } else if obj.contains_key("input")
-        || obj.contains_key("instructions")
-        || obj.contains_key("previous_response_id")
-        || obj.contains_key("prompt")
-    {
-        Some(Endpoint::Responses)
-    } else {
-        None
-    }
 }

@@ -2,19 +2,22 @@
 //! quota, pids, open files) or its DNS settings (`ndots`) plausibly break API calls?
 //! Linux-only facts sit behind `cfg(target_os = "linux")`; elsewhere the check says it does not apply.
 
+pub mod cgroup;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::json;
 
-use crate::cgroup::{self, Fs, Limits};
-use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::config::Env;
-use crate::model::{Code, Finding, Outcome, Severity, Status};
-use crate::resolv_conf::ResolvConf;
+use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
+use crate::engine::facts::Host;
+use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
+use crate::net::resolv_conf::ResolvConf;
+use cgroup::{Fs, Limits};
 
 static INFO: CheckInfo = CheckInfo {
-    id: "container",
+    id: CheckId::Container,
     title: "Container and host limits",
     verifies: "container runtime, cgroup memory/CPU/pids limits, OOM kills, open-files limit and resolv.conf ndots",
     guide_step: "5. Check your environment (containers, serverless limits)",
@@ -122,10 +125,19 @@ impl Check for ContainerCheck {
             activity.set_local("reading /proc, /sys/fs/cgroup and /etc/resolv.conf");
             let root = self.root.clone();
             let env = ctx.config.env.clone();
-            let host = ctx.config.api_host().to_owned();
-            tokio::task::spawn_blocking(move || inspect(&Fs::new(root), &env, &host, &host_facts()))
-                .await
-                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+            let api_host = ctx.config.api_host().to_owned();
+            let (outcome, host, runtime) = tokio::task::spawn_blocking(move || {
+                let host = host_facts();
+                let (outcome, runtime) = inspect(&Fs::new(root), &env, &api_host, &host);
+                (outcome, host, runtime)
+            })
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+            let _ = ctx.facts.host.set(Host { os: host.os, kernel: host.kernel, arch: host.arch });
+            if let Some(r) = runtime {
+                let _ = ctx.facts.runtime.set(r);
+            }
+            outcome
         })
     }
 }
@@ -191,14 +203,18 @@ fn runtime(fs: &Fs, env: &Env, limits: Option<&Limits>) -> Option<&'static str> 
     }
 }
 
-/// The whole check over a filesystem root, an environment and host facts.
+/// The whole check over a filesystem root, an environment and host facts: its outcome, and the
+/// container runtime it found (for the ticket).
 #[must_use]
-pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> Outcome {
+pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> (Outcome, Option<&'static str>) {
     if !cfg!(target_os = "linux") && fs.read("/proc/self/cgroup").is_none() {
-        return Outcome::with_status(
-            Status::Skip,
-            format!("not applicable on {}: cgroups and /proc are Linux-only", std::env::consts::OS),
-            json!({ "host": host }),
+        return (
+            Outcome::with_status(
+                Status::Skip,
+                format!("not applicable on {}: cgroups and /proc are Linux-only", std::env::consts::OS),
+                json!({ "host": host }),
+            ),
+            None,
         );
     }
     let limits = cgroup::read_limits(fs);
@@ -333,13 +349,13 @@ pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> Outcome 
         ));
         out.status = Status::Pass;
     }
-    out
+    (out, runtime)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::cgroup::tree;
     use super::*;
-    use crate::cgroup::tree;
 
     fn host() -> HostFacts {
         HostFacts { memory_total: 8 << 30, cpus: 4, os: "Linux".to_owned(), kernel: "6.1".to_owned(), arch: "x86_64" }
@@ -365,7 +381,7 @@ mod tests {
             ),
         ]);
         let env = Env::from_pairs([("KUBERNETES_SERVICE_HOST", "10.96.0.1")]);
-        let out = inspect(&Fs::new(t.path()), &env, "api.openai.com", &host());
+        let out = inspect(&Fs::new(t.path()), &env, "api.openai.com", &host()).0;
         let codes: Vec<_> = out.findings.iter().map(|f| f.code).collect();
         assert_eq!(
             codes,
@@ -392,7 +408,7 @@ mod tests {
             ("/proc/self/limits", "Max open files            65536                65536                files\n"),
             ("/etc/resolv.conf", "nameserver 192.168.1.1\n"),
         ]);
-        let out = inspect(&Fs::new(t.path()), &Env::default(), "api.openai.com", &host());
+        let out = inspect(&Fs::new(t.path()), &Env::default(), "api.openai.com", &host()).0;
         assert_eq!(out.status, Status::Pass, "{:?}", out.findings);
         assert!(out.summary.starts_with("not in a container"), "{}", out.summary);
     }
@@ -400,7 +416,7 @@ mod tests {
     #[test]
     fn docker_marker_and_missing_nameserver() {
         let t = tree(&[("/.dockerenv", ""), ("/etc/resolv.conf", "options ndots:1\n")]);
-        let out = inspect(&Fs::new(t.path()), &Env::default(), "api.openai.com", &host());
+        let out = inspect(&Fs::new(t.path()), &Env::default(), "api.openai.com", &host()).0;
         if cfg!(target_os = "linux") {
             assert_eq!(out.status, Status::Warn);
             assert_eq!(out.findings[0].code, "container.no_nameserver");

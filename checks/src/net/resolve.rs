@@ -128,7 +128,7 @@ impl Nameserver {
         let query = if rtype == RecordType::AAAA { "AAAA" } else { "A" };
         // hickory may retry over TCP past its own timeout: bound the whole lookup here.
         let result = tokio::time::timeout(self.timeout, self.resolver.lookup(fqdn.as_str(), rtype)).await;
-        let elapsed_ms = crate::net::millis(start.elapsed());
+        let elapsed_ms = crate::model::millis(start.elapsed());
         let Ok(result) = result else {
             return Lookup {
                 query,
@@ -192,7 +192,7 @@ pub async fn system_lookup(host: &str, timeout: Duration) -> Lookup {
     let start = Instant::now();
     let target = format!("{}:0", host.trim_start_matches('[').trim_end_matches(']'));
     let result = tokio::time::timeout(timeout, tokio::net::lookup_host(target)).await;
-    let elapsed_ms = crate::net::millis(start.elapsed());
+    let elapsed_ms = crate::model::millis(start.elapsed());
     let (addrs, failure) = match result {
         Ok(Ok(iter)) => {
             let mut addrs: Vec<IpAddr> = Vec::new();

@@ -3,6 +3,8 @@
 //! effective trust anchors. On failure it names the exact fault (unknown issuer — a TLS-inspecting
 //! proxy — expired, not yet valid, wrong name) and, always, which client families would trust it.
 
+pub mod chain;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,14 +13,14 @@ use rustls::pki_types::ServerName;
 use rustls::{CertificateError, Error as TlsError};
 use serde_json::{Value, json};
 
-use crate::check::{Activity, BoxFuture, Check, CheckInfo, Context};
-use crate::model::{Code, Finding, Outcome, Severity, Status};
-use crate::net::millis;
-use crate::tls_chain::{self, CertInfo, Recorder};
-use crate::tunnel::{self, ConnectError, ConnectFailure, Io};
+use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
+use crate::model::millis;
+use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
+use crate::net::tunnel::{self, ConnectError, ConnectFailure, Io};
+use chain::{CertInfo, Recorder};
 
 static INFO: CheckInfo = CheckInfo {
-    id: "tls",
+    id: CheckId::Tls,
     title: "TCP and TLS",
     verifies: "each address accepts TCP on the API port, and the TLS handshake verifies with the trust anchors clients use",
     guide_step: "2. Check your network connection (TCP, TLS, certificates)",
@@ -136,8 +138,8 @@ impl Check for TlsCheck {
         &INFO
     }
 
-    fn needs(&self, ctx: &Context) -> Vec<&'static str> {
-        if ctx.net.proxy_url().is_some() { vec!["dns", "proxy"] } else { vec!["dns"] }
+    fn needs(&self, ctx: &Context) -> &'static [CheckId] {
+        if ctx.net.proxy_url().is_some() { &[CheckId::Dns, CheckId::Proxy] } else { &[CheckId::Dns] }
     }
 
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
@@ -190,7 +192,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         Err(e) => {
             return Outcome::with_status(Status::Fail, format!("{dial_host} does not resolve"), json!({})).and(
                 Finding::new(
-                    &crate::dns::ERROR,
+                    &crate::checks::dns::ERROR,
                     Severity::Fail,
                     format!("{dial_host}: {e}"),
                     "See the dns check (run it with --only dns).",
@@ -202,11 +204,11 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         return Outcome::with_status(Status::Fail, format!("`{host}` is not a valid TLS server name"), json!({}));
     };
     let recorder_roots = ctx.net.roots.clone();
-    let connect_timeout = activity.bounded(crate::net::CONNECT_TIMEOUT, Duration::from_millis(800));
+    let connect_timeout = activity.bounded(crate::net::context::CONNECT_TIMEOUT, Duration::from_millis(800));
     activity.set(format!(
         "connecting to {} on port {dial_port}{}",
         ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-        proxy.as_ref().map_or(String::new(), |p| format!(" (proxy {})", crate::proxy_env::redacted_url(p)))
+        proxy.as_ref().map_or(String::new(), |p| format!(" (proxy {})", crate::net::proxy_env::redacted_url(p)))
     ));
 
     // Connect to every address at once; handshake on the first that opens, per family.
@@ -297,7 +299,7 @@ async fn handshake(
             chain: Vec::new(),
         };
     };
-    let mut cfg = rustls::ClientConfig::builder_with_provider(crate::net::crypto())
+    let mut cfg = rustls::ClientConfig::builder_with_provider(crate::net::context::crypto())
         .with_safe_default_protocol_versions()
         .expect("ring supports the default versions")
         .dangerous()
@@ -333,11 +335,11 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
         .collect();
     let hs = attempts.iter().find_map(|a| a.handshake.as_ref().map(|h| (a, h)));
     let chain_info: Vec<CertInfo> =
-        hs.map(|(_, h)| h.chain.iter().filter_map(tls_chain::describe).collect()).unwrap_or_default();
+        hs.map(|(_, h)| h.chain.iter().filter_map(chain::describe).collect()).unwrap_or_default();
     let trust = hs
         .filter(|(_, h)| !h.chain.is_empty())
         .map(|(_, h)| {
-            tls_chain::client_trust(
+            chain::client_trust(
                 &h.chain,
                 host,
                 &ctx.net.roots_os,
@@ -415,8 +417,10 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                 millis(hs.elapsed),
             );
             details["session"] = session.clone();
-            details["connect_ms"] = json!(attempt.connect.as_ref().map(|d| millis(*d)).unwrap_or(0));
-            details["handshake_ms"] = json!(millis(hs.elapsed));
+            let (connect_ms, handshake_ms) = (attempt.connect.as_ref().map_or(0, |d| millis(*d)), millis(hs.elapsed));
+            let _ = (ctx.facts.connect_ms.set(connect_ms), ctx.facts.handshake_ms.set(handshake_ms));
+            details["connect_ms"] = json!(connect_ms);
+            details["handshake_ms"] = json!(handshake_ms);
             Outcome::from_findings(summary, details, Vec::new())
         }
         Err(err) => {

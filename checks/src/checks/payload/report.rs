@@ -1,0 +1,126 @@
+//! What validating a body found: problems (error or warning, with a JSON pointer, the fix and
+//! the API's own words) and the body's size in bytes and tokens.
+
+use serde::Serialize;
+
+use super::models;
+use crate::request::Endpoint;
+
+/// Error (the API rejects it) or warning (it probably does not do what you want).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Plausible but probably wrong.
+    Warning,
+    /// The API rejects it.
+    Error,
+}
+
+/// One problem in a body.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// JSON pointer (`/messages/1/role`).
+    pub path: String,
+    /// Error or warning.
+    pub level: Level,
+    /// Finding code (`payload.enum`, ...).
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+    /// The API's own 400 message for it, when known, to match what you saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_message: Option<String>,
+}
+
+/// What validation found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Detected or given endpoint.
+    pub endpoint: Option<Endpoint>,
+    /// The `model` field.
+    pub model: Option<String>,
+    /// Size of the body.
+    pub bytes: usize,
+    /// Prompt tokens (for embeddings: all inputs), when counted.
+    pub tokens: Option<u64>,
+    /// The model's context window (for embeddings: per-input limit), when known.
+    pub context: Option<u64>,
+    /// Tokenizer used.
+    pub encoding: Option<models::Encoding>,
+    /// Inline (base64) images: count and decoded bytes.
+    pub images: (usize, usize),
+    /// The problems, errors first.
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// Number of errors.
+    #[must_use]
+    pub fn errors(&self) -> usize {
+        self.problems.iter().filter(|p| p.level == Level::Error).count()
+    }
+
+    /// Number of warnings.
+    #[must_use]
+    pub fn warnings(&self) -> usize {
+        self.problems.iter().filter(|p| p.level == Level::Warning).count()
+    }
+
+    /// "Chat Completions request for gpt-4o, 12.3 KiB, 3,210 of 128,000 tokens".
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let mut out = match self.endpoint {
+            Some(e) => format!("{} request", e.name()),
+            None => "request of unknown kind".to_owned(),
+        };
+        if let Some(m) = &self.model {
+            out.push_str(&format!(" for {m}"));
+        }
+        out.push_str(&format!(", {}", human_size(self.bytes)));
+        match (self.tokens, self.context) {
+            (Some(t), Some(c)) if self.endpoint == Some(Endpoint::Embeddings) => {
+                out.push_str(&format!(", {} tokens ({} per input at most)", thousands(t), thousands(c)))
+            }
+            (Some(t), Some(c)) => out.push_str(&format!(", {} of {} tokens", thousands(t), thousands(c))),
+            (Some(t), None) => out.push_str(&format!(", {} tokens", thousands(t))),
+            (None, _) if !models::TOKENS => out.push_str(", tokens not counted (built without the tokens feature)"),
+            _ => {}
+        }
+        if self.images.0 > 0 {
+            out.push_str(&format!(
+                ", {} inline image{} ({})",
+                self.images.0,
+                if self.images.0 == 1 { "" } else { "s" },
+                human_size(self.images.1)
+            ));
+        }
+        out
+    }
+}
+
+/// `1,234,567`.
+#[must_use]
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `12.3 KiB`.
+#[must_use]
+#[allow(clippy::cast_precision_loss)]
+pub fn human_size(b: usize) -> String {
+    match b {
+        0..1024 => format!("{b} bytes"),
+        1024..1_048_576 => format!("{:.1} KiB", b as f64 / 1024.0),
+        _ => format!("{:.1} MiB", b as f64 / 1_048_576.0),
+    }
+}

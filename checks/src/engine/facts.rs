@@ -1,0 +1,88 @@
+//! Facts checks hand on, typed: to the checks that depend on them (the runner guarantees the
+//! order: the addresses `dns` found, the latencies `probe` measured for `timeout`), and to the
+//! renderers and the ticket (phase timings, the host and platform), so that nothing downstream
+//! parses a check's free-form `details`.
+
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+/// Written once by the producing check, read by its dependents.
+#[derive(Debug, Default)]
+pub struct Facts {
+    /// Addresses of the host the client connects to first: the API host, or the proxy's host
+    /// when a proxy is in the path. Set by `dns`.
+    pub connect_addrs: OnceLock<Vec<IpAddr>>,
+    /// Latencies of the probe's successful requests. Set by `probe`.
+    pub latencies: OnceLock<Vec<Latency>>,
+    /// The slowest DNS lookup of the first hop. Set by `dns`.
+    pub dns_ms: OnceLock<u64>,
+    /// TCP connect and TLS handshake to the first hop. Set by `tls`.
+    pub connect_ms: OnceLock<u64>,
+    /// The TLS handshake. Set by `tls`.
+    pub handshake_ms: OnceLock<u64>,
+    /// The machine the doctor runs on. Set by `container`.
+    pub host: OnceLock<Host>,
+    /// The container runtime, when in one. Set by `container`.
+    pub runtime: OnceLock<&'static str>,
+    /// The serverless platform, when detected. Set by `timeout`.
+    pub platform: OnceLock<&'static str>,
+}
+
+impl Facts {
+    /// What the renderers read, once the run is over.
+    #[must_use]
+    pub fn snapshot(&self) -> RunFacts {
+        RunFacts {
+            dns_ms: self.dns_ms.get().copied(),
+            connect_ms: self.connect_ms.get().copied(),
+            handshake_ms: self.handshake_ms.get().copied(),
+            first_request: self.latencies.get().and_then(|l| l.first().copied()),
+            host: self.host.get().cloned(),
+            runtime: self.runtime.get().copied(),
+            platform: self.platform.get().copied(),
+        }
+    }
+}
+
+/// The machine: OS, kernel, architecture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    /// `Linux (Debian GNU/Linux 12)`.
+    pub os: String,
+    /// Kernel version.
+    pub kernel: String,
+    /// CPU architecture.
+    pub arch: &'static str,
+}
+
+/// The typed facts of a finished run that the renderers and the ticket read: the request's
+/// phases (httpstat's waterfall), the host, the container runtime and the platform. Each is
+/// `None` when the check that measures it did not run.
+#[derive(Debug, Clone, Default)]
+pub struct RunFacts {
+    /// Slowest DNS lookup.
+    pub dns_ms: Option<u64>,
+    /// TCP connect.
+    pub connect_ms: Option<u64>,
+    /// TLS handshake.
+    pub handshake_ms: Option<u64>,
+    /// The first successful API request (first byte and total).
+    pub first_request: Option<Latency>,
+    /// The machine.
+    pub host: Option<Host>,
+    /// The container runtime.
+    pub runtime: Option<&'static str>,
+    /// The serverless platform.
+    pub platform: Option<&'static str>,
+}
+
+/// One successful request's timing.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Latency {
+    /// `models` or `chat`.
+    pub what: &'static str,
+    /// Time to the response head.
+    pub ttfb_ms: u64,
+    /// Time to the end of the body.
+    pub total_ms: u64,
+}

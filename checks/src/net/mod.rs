@@ -1,0 +1,9 @@
+//! The network path every check shares: the context (one HTTP client, trust anchors, the log of
+//! requests), name resolution as the client does it, proxy selection from the environment, and
+//! CONNECT tunnels. It knows no check.
+
+pub mod context;
+pub mod proxy_env;
+pub mod resolv_conf;
+pub mod resolve;
+pub mod tunnel;
