@@ -1,97 +1,21 @@
 //! The catalogue of every finding code the program can emit, for `openai-doctor explain` and the
-//! test that keeps codes and explanations in step.
+//! test that keeps codes and explanations in step: each check's codes (from its `CheckInfo`, in
+//! report order), then the runner's.
 
-use crate::checks::{container, dns, probe, proxy, status, timeout, tls};
 use crate::engine::runner;
 use crate::model::Code;
 
-/// Every finding code, grouped by check in report order.
-pub static CODES: &[&Code] = &[
-    &status::MAJOR_OUTAGE,
-    &status::PARTIAL_OUTAGE,
-    &status::DEGRADED,
-    &status::MAINTENANCE,
-    &status::INCIDENT,
-    &status::UNKNOWN,
-    &dns::NXDOMAIN,
-    &dns::TIMEOUT,
-    &dns::SERVFAIL,
-    &dns::REFUSED,
-    &dns::NO_ADDRESSES,
-    &dns::ERROR,
-    &dns::PRIVATE_ADDRESS,
-    &dns::IPV6_ONLY,
-    &dns::IPV6_NO_ROUTE,
-    &dns::HOSTS_FILE,
-    &dns::RESOLVERS_DIFFER,
-    &dns::VIA_PROXY,
-    &tls::CONNECT_REFUSED,
-    &tls::CONNECT_TIMEOUT_CODE,
-    &tls::UNREACHABLE,
-    &tls::FAMILY_UNREACHABLE,
-    &tls::UNKNOWN_ISSUER,
-    &tls::EXPIRED,
-    &tls::NOT_YET_VALID,
-    &tls::NAME_MISMATCH,
-    &tls::HANDSHAKE,
-    &tls::HANDSHAKE_TIMEOUT_CODE,
-    &tls::CLIENT_TRUST,
-    &proxy::DIRECT,
-    &proxy::BYPASSED,
-    &proxy::BAD_URL,
-    &proxy::UNSUPPORTED_SCHEME,
-    &proxy::CASE_CONFLICT,
-    &proxy::TYPO,
-    &proxy::CLIENTS,
-    &proxy::REFUSED,
-    &proxy::TIMEOUT,
-    &proxy::AUTH_REQUIRED,
-    &proxy::FORBIDDEN,
-    &proxy::UPSTREAM,
-    &proxy::UNEXPECTED,
-    &probe::NO_KEY,
-    &probe::KEY_WHITESPACE,
-    &probe::KEY_FORMAT,
-    &probe::KEY_OTHER_VENDOR,
-    &probe::INVALID_KEY,
-    &probe::REGION,
-    &probe::FORBIDDEN,
-    &probe::NOT_FOUND,
-    &probe::MODEL_NOT_FOUND,
-    &probe::RATE_LIMITED,
-    &probe::QUOTA,
-    &probe::SERVER_ERROR,
-    &probe::EDGE_ERROR,
-    &probe::CONNECTION,
-    &probe::UNEXPECTED,
-    &probe::INTERMITTENT,
-    &probe::STOPPED_EARLY,
-    &probe::NOT_MEASURED,
-    &probe::CLOCK_SKEW,
-    &probe::PAYLOAD_FAILS,
-    &timeout::TOO_SHORT,
-    &timeout::THIN_MARGIN,
-    &timeout::RETRY_BUDGET,
-    &timeout::DEFAULT_ON_SERVERLESS,
-    &timeout::PLATFORM,
-    &container::MEMORY_NEAR_LIMIT,
-    &container::OOM_KILLED,
-    &container::CPU_QUOTA,
-    &container::PIDS_LIMIT,
-    &container::OPEN_FILES,
-    &container::NDOTS,
-    &container::NO_NAMESERVER,
-    &container::RUNTIME,
-    &runner::INTERNAL,
-    &runner::TIMED_OUT,
-    &runner::INTERRUPTED,
-];
+/// The runner's own codes: a crash, a time-out, an interrupt.
+static RUNNER_CODES: &[&Code] = &[&runner::INTERNAL, &runner::TIMED_OUT, &runner::INTERRUPTED];
 
 /// Every finding code the program can emit, in report order of their checks.
 #[must_use]
 pub fn all() -> Vec<&'static Code> {
-    let (before, after) = CODES.split_at(CODES.iter().position(|c| c.id.starts_with("probe.")).unwrap_or(CODES.len()));
-    before.iter().chain(crate::checks::payload::codes::ALL).chain(after).copied().collect()
+    crate::registry::registry()
+        .iter()
+        .flat_map(|c| c.info().codes.iter().copied())
+        .chain(RUNNER_CODES.iter().copied())
+        .collect()
 }
 
 /// The catalogue entry for `id`.

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::model::{CheckId, Outcome};
+use crate::model::{CheckId, Code, Outcome};
 use crate::net::context::Net;
 
 /// A boxed future, as the `Check` trait returns.
@@ -25,6 +25,8 @@ pub struct CheckInfo {
     pub guide_step: &'static str,
     /// Its own time limit (the run deadline may cut it shorter).
     pub time_limit: Duration,
+    /// Every finding code it can emit, for the catalogue (`explain`) and README.
+    pub codes: &'static [&'static Code],
 }
 
 /// What the check is doing right now (so a timeout can say what it was waiting for), and when

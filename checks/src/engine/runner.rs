@@ -188,7 +188,11 @@ pub async fn run_until(
         let (ctx, live) = (ctx.clone(), live.clone());
         set.spawn(async move {
             let report = run_one(check, ctx, deps, deadline, live).await;
-            let _ = tx.send(Some((report.status, report.blocked_by)));
+            // An interrupted check sends nothing: its dependents then learn of the interrupt too,
+            // instead of taking its skip for "not applicable" and running.
+            if !report.findings.iter().any(|f| f.code == INTERRUPTED.id) {
+                let _ = tx.send(Some((report.status, report.blocked_by)));
+            }
             (index, report)
         });
     }
@@ -470,6 +474,7 @@ mod tests {
             verifies: "",
             guide_step: "",
             time_limit: limit,
+            codes: &[],
         }))
     }
 

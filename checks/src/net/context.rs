@@ -219,11 +219,44 @@ pub struct Meta {
     pub attempt: Option<u32>,
 }
 
+/// The phase of a request that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Name resolution.
+    Dns,
+    /// TCP connect.
+    Connect,
+    /// TLS handshake or certificate.
+    Tls,
+    /// The proxy or its tunnel.
+    Proxy,
+    /// No complete answer in time.
+    Timeout,
+    /// Too many redirects.
+    Redirect,
+    /// Anything else on the HTTP level.
+    Http,
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Dns => "dns",
+            Self::Connect => "connect",
+            Self::Tls => "tls",
+            Self::Proxy => "proxy",
+            Self::Timeout => "timeout",
+            Self::Redirect => "redirect",
+            Self::Http => "http",
+        })
+    }
+}
+
 /// Why a request got no (complete) response, in words a user can act on.
 #[derive(Debug, Clone)]
 pub struct FetchError {
-    /// Which phase failed: `dns`, `connect`, `tls`, `proxy`, `timeout`, `http`.
-    pub phase: &'static str,
+    /// Which phase failed.
+    pub phase: Phase,
     /// The error chain, one line, redacted.
     pub message: String,
 }
@@ -368,9 +401,9 @@ impl Net {
             read_limited(response, limit, ttfb).await.map_err(|e| self.classify(&e))
         })
         .await
-        .unwrap_or_else(|_| Err(FetchError { phase: "timeout", message: String::new() }))
+        .unwrap_or_else(|_| Err(FetchError { phase: Phase::Timeout, message: String::new() }))
         .map_err(|mut e| {
-            if e.phase == "timeout" {
+            if e.phase == Phase::Timeout {
                 e.message = format!("no complete answer within {:.1} s", timeout.as_secs_f64());
             }
             // A refusal or a timeout through a proxy is the proxy's as much as the server's.
@@ -418,25 +451,25 @@ impl Net {
         let lower = chain.to_ascii_lowercase();
         if e.is_redirect() {
             return FetchError {
-                phase: "redirect",
+                phase: Phase::Redirect,
                 message: self.redactor.redact(&format!("too many redirects (a redirect loop?): {chain}")),
             };
         }
         let phase = if e.is_timeout() || lower.contains("timed out") {
-            "timeout"
+            Phase::Timeout
         } else if lower.contains("dns error")
             || lower.contains("failed to lookup")
             || lower.contains("name or service not known")
         {
-            "dns"
+            Phase::Dns
         } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-            "tls"
+            Phase::Tls
         } else if lower.contains("proxy") || lower.contains("tunnel") {
-            "proxy"
+            Phase::Proxy
         } else if e.is_connect() {
-            "connect"
+            Phase::Connect
         } else {
-            "http"
+            Phase::Http
         };
         FetchError { phase, message: self.redactor.redact(&chain) }
     }

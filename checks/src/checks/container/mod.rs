@@ -22,6 +22,7 @@ static INFO: CheckInfo = CheckInfo {
     verifies: "container runtime, cgroup memory/CPU/pids limits, OOM kills, open-files limit and resolv.conf ndots",
     guide_step: "5. Check your environment (containers, serverless limits)",
     time_limit: Duration::from_secs(3),
+    codes: &[&MEMORY_NEAR_LIMIT, &OOM_KILLED, &CPU_QUOTA, &PIDS_LIMIT, &OPEN_FILES, &NDOTS, &NO_NAMESERVER, &RUNTIME],
 };
 
 /// Memory use is close to the cgroup limit.

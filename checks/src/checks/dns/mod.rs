@@ -21,6 +21,20 @@ static INFO: CheckInfo = CheckInfo {
     verifies: "the API host (or the proxy's host) resolves, through the nameserver and through the OS resolver",
     guide_step: "2. Check your network connection (DNS)",
     time_limit: Duration::from_secs(8),
+    codes: &[
+        &NXDOMAIN,
+        &TIMEOUT,
+        &SERVFAIL,
+        &REFUSED,
+        &NO_ADDRESSES,
+        &ERROR,
+        &PRIVATE_ADDRESS,
+        &IPV6_ONLY,
+        &IPV6_NO_ROUTE,
+        &HOSTS_FILE,
+        &RESOLVERS_DIFFER,
+        &VIA_PROXY,
+    ],
 };
 
 const NS_TIMEOUT: Duration = Duration::from_secs(3);

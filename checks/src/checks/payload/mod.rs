@@ -25,6 +25,7 @@ static INFO: CheckInfo = CheckInfo {
     verifies: "the request body (--payload): JSON syntax, the endpoint's rules, tool-call pairing, and its size in tokens against the model's window",
     guide_step: "3. Validate the request payload",
     time_limit: Duration::from_secs(10),
+    codes: codes::ALL,
 };
 
 /// The `payload` check.

@@ -29,6 +29,28 @@ static INFO: CheckInfo = CheckInfo {
     verifies: "the API key, and a series of simple authenticated requests (GET /models, one 1-token chat completion), retried like the SDKs",
     guide_step: "3. Try a simpler request; 4. Retry with exponential backoff",
     time_limit: Duration::from_secs(120),
+    codes: &[
+        &NO_KEY,
+        &KEY_WHITESPACE,
+        &KEY_FORMAT,
+        &KEY_OTHER_VENDOR,
+        &INVALID_KEY,
+        &REGION,
+        &FORBIDDEN,
+        &NOT_FOUND,
+        &MODEL_NOT_FOUND,
+        &RATE_LIMITED,
+        &QUOTA,
+        &SERVER_ERROR,
+        &EDGE_ERROR,
+        &CONNECTION,
+        &UNEXPECTED,
+        &INTERMITTENT,
+        &STOPPED_EARLY,
+        &NOT_MEASURED,
+        &CLOCK_SKEW,
+        &PAYLOAD_FAILS,
+    ],
 };
 
 /// Most bytes of a response body read.
@@ -67,7 +89,7 @@ enum Kind {
     Quota,
     Server(u16),
     Edge(u16),
-    Transport(&'static str),
+    Transport(crate::net::context::Phase),
     Other(u16),
 }
 
@@ -112,7 +134,7 @@ impl Kind {
 /// One request of the probe, as judged.
 #[derive(Debug, Clone)]
 struct Attempt {
-    what: &'static str,
+    what: What,
     kind: Kind,
     status: Option<u16>,
     request_id: Option<String>,
@@ -128,7 +150,7 @@ struct Attempt {
     truncated: bool,
 }
 
-fn classify(f: &Fetched, what: &'static str) -> (Kind, Option<ApiError>) {
+fn classify(f: &Fetched, what: What) -> (Kind, Option<ApiError>) {
     let api = f.api_error.clone();
     let code = api.as_ref().and_then(|e| e.code.clone()).unwrap_or_default();
     let html = f.looks_like_html();
@@ -137,7 +159,7 @@ fn classify(f: &Fetched, what: &'static str) -> (Kind, Option<ApiError>) {
         401 => Kind::InvalidKey,
         403 if code == "unsupported_country_region_territory" => Kind::Region,
         403 => Kind::Forbidden,
-        404 if what != "models" || code == "model_not_found" => Kind::ModelNotFound,
+        404 if what != What::Models || code == "model_not_found" => Kind::ModelNotFound,
         404 => Kind::NotFound,
         429 if code == "insufficient_quota"
             || api.as_ref().and_then(|e| e.kind.as_deref()) == Some("insufficient_quota") =>
@@ -156,6 +178,25 @@ fn now_unix() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
 
+/// Which kind of request an attempt was, without its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum What {
+    Models,
+    Chat,
+    Payload,
+}
+
+impl What {
+    /// The word in facts and reports.
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Models => "models",
+            Self::Chat => "chat",
+            Self::Payload => "payload",
+        }
+    }
+}
+
 /// What one probe request sends.
 #[derive(Debug, Clone, Copy)]
 enum Request<'a> {
@@ -168,11 +209,11 @@ enum Request<'a> {
 }
 
 impl Request<'_> {
-    fn what(&self) -> &'static str {
+    fn what(&self) -> What {
         match self {
-            Self::Models => "models",
-            Self::Chat { .. } => "chat",
-            Self::Payload { .. } => "payload",
+            Self::Models => What::Models,
+            Self::Chat { .. } => What::Chat,
+            Self::Payload { .. } => What::Payload,
         }
     }
 
@@ -298,27 +339,81 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[idx]
 }
 
+/// What the probe aims at: the model it names and, with a payload, the payload's endpoint.
+struct Aim {
+    model: String,
+    payload: Option<(crate::request::Endpoint, Option<String>)>,
+}
+
+impl Aim {
+    /// The payload's model, when a payload is given: that is the model the user calls.
+    fn of(cfg: &crate::config::Config) -> Self {
+        let payload = cfg.payload.as_ref().and_then(|p| {
+            let doc: serde_json::Value = serde_json::from_slice(&p.bytes).ok()?;
+            let obj = doc.as_object()?;
+            let endpoint = p.endpoint.or_else(|| crate::request::detect(obj))?;
+            Some((endpoint, obj.get("model").and_then(serde_json::Value::as_str).map(str::to_owned)))
+        });
+        let model = payload.as_ref().and_then(|(_, m)| m.clone()).unwrap_or_else(|| cfg.model.clone());
+        Self { model, payload }
+    }
+}
+
+/// What the probe measured.
+struct Measured {
+    /// The `GET /models` series.
+    series: Vec<Attempt>,
+    /// Why the series stopped before `--probes` requests, if it did.
+    stopped_early: Option<String>,
+    /// The one billable chat completion.
+    chat: Option<Attempt>,
+    /// The user's payload, sent once (`--send-payload`).
+    payload: Option<Attempt>,
+}
+
+impl Measured {
+    /// The series and the chat completion: what the verdict rests on.
+    fn all(&self) -> Vec<&Attempt> {
+        self.series.iter().chain(self.chat.as_ref()).collect()
+    }
+
+    fn series_ok(&self) -> usize {
+        self.series.iter().filter(|a| a.kind == Kind::Ok).count()
+    }
+}
+
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let cfg = &ctx.config;
-    let (key, mut findings) = inspect_key(cfg.api_key.as_ref());
+    let (key, findings) = inspect_key(cfg.api_key.as_ref());
     let Some(key) = key else {
         return Outcome::from_findings("no usable API key", json!({}), findings);
     };
-    // The payload's model, when a payload is given: that is the model the user calls.
-    let payload = cfg.payload.as_ref().and_then(|p| {
-        let doc: serde_json::Value = serde_json::from_slice(&p.bytes).ok()?;
-        let obj = doc.as_object()?;
-        let endpoint = p.endpoint.or_else(|| crate::request::detect(obj))?;
-        Some((endpoint, obj.get("model").and_then(serde_json::Value::as_str).map(str::to_owned)))
-    });
-    let model = payload.as_ref().and_then(|(_, m)| m.clone()).unwrap_or_else(|| cfg.model.clone());
-    let mut details = json!({ "key": key.hint(), "base_url": cfg.base_url.as_str(), "model": model });
+    let aim = Aim::of(cfg);
+    let details = json!({ "key": key.hint(), "base_url": cfg.base_url.as_str(), "model": aim.model });
+    let (series, stopped_early, slowest) = series(ctx, activity, &key).await;
+    // Not one request fitted in the time left: nothing was measured, so nothing passed.
+    if series.is_empty() {
+        return not_measured(activity, details, stopped_early);
+    }
+    let mut measured = Measured { series, stopped_early, chat: None, payload: None };
+    extra_requests(ctx, activity, &key, &aim, slowest, &mut measured).await;
+    let latencies: Vec<Latency> = measured
+        .all()
+        .iter()
+        .filter(|a| a.kind == Kind::Ok)
+        .map(|a| Latency { what: a.what.as_str(), ttfb_ms: a.ttfb_ms, total_ms: a.total_ms })
+        .collect();
+    let _ = ctx.facts.latencies.set(latencies);
+    judge(cfg, &aim, &measured, details, findings)
+}
 
-    // The series: each request follows the previous one at once after a success, or after the
-    // SDKs' backoff (or the server's Retry-After) after a retryable failure.
+/// The series of `GET /models`: each request follows the previous one at once after a success,
+/// or after the SDKs' backoff (or the server's Retry-After) after a retryable failure. Returns
+/// the attempts, why it stopped early (if it did) and the slowest request.
+async fn series(ctx: &Context, activity: &Activity, key: &SecretString) -> (Vec<Attempt>, Option<String>, Duration) {
+    let cfg = &ctx.config;
     let mut attempts: Vec<Attempt> = Vec::new();
     let mut failures_in_a_row: i64 = 0;
-    let mut stopped_early: Option<String> = None;
     let mut slowest = Duration::ZERO;
     for i in 0..cfg.probes {
         let mut wait = Duration::ZERO;
@@ -334,14 +429,14 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         // as long as the slowest so far.
         let need = wait + slowest.max(Duration::from_millis(200)) + Duration::from_millis(300);
         if activity.time_left() < need {
-            stopped_early = Some(format!(
+            let why = format!(
                 "stopped after {} of {} requests: the next one (wait {:.1} s, then up to {:.1} s) would pass the deadline",
                 attempts.len(),
                 cfg.probes,
                 wait.as_secs_f64(),
                 slowest.as_secs_f64()
-            ));
-            break;
+            );
+            return (attempts, Some(why), slowest);
         }
         if !wait.is_zero() {
             activity
@@ -349,182 +444,145 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             tokio::time::sleep(wait).await;
         }
         activity.set(format!("GET {} (request {} of {})", cfg.api_url("models"), i + 1, cfg.probes));
-        let timeout = attempt_limit(activity);
-        let a = attempt(ctx, &key, Request::Models, i + 1, timeout).await;
+        let a = attempt(ctx, key, Request::Models, i + 1, attempt_limit(activity)).await;
         slowest = slowest.max(Duration::from_millis(a.total_ms));
         failures_in_a_row = if a.kind == Kind::Ok { 0 } else { failures_in_a_row + 1 };
         attempts.push(a);
     }
-    // Not one request fitted in the time left: nothing was measured, so nothing passed.
-    if attempts.is_empty() {
-        let left = activity.time_left().as_secs_f64();
-        return Outcome::with_status(Status::Fail, "no request sent: too little of the deadline was left", details)
-            .and(Finding::new(
-                &NOT_MEASURED,
-                Severity::Fail,
-                format!(
-                    "the probe did not send a single request: {left:.1} s of the run deadline was left when it \
-                     started{}",
-                    stopped_early.map_or_else(String::new, |why| format!(" ({why})"))
-                ),
-                "Nothing was measured, so nothing is known to work. Run again with a longer --deadline \
-                 (the default is 20 s); if an earlier step was slow, its own timing in this report says which.",
-            ));
-    }
-    let series_ok = attempts.iter().filter(|a| a.kind == Kind::Ok).count();
+    (attempts, None, slowest)
+}
 
-    // The one billable request, when the cheap ones work.
-    let mut chat: Option<Attempt> = None;
+/// The one billable request when the cheap ones work, and the user's own payload when asked (it
+/// costs money): "simplify and reduce" needs to know whether the minimal request passes where
+/// the real one fails.
+async fn extra_requests(
+    ctx: &Context,
+    activity: &Activity,
+    key: &SecretString,
+    aim: &Aim,
+    slowest: Duration,
+    m: &mut Measured,
+) {
+    let cfg = &ctx.config;
+    let series_ok = m.series_ok();
+    let mut number = u32::try_from(m.series.len()).unwrap_or(0);
     if cfg.billable && series_ok > 0 && activity.time_left() > slowest + Duration::from_secs(1) {
-        activity.set(format!("POST {} (model {model}, 1 output token)", cfg.api_url("chat/completions")));
-        let number = u32::try_from(attempts.len()).unwrap_or(0) + 1;
-        let timeout = attempt_limit(activity);
-        chat = Some(attempt(ctx, &key, Request::Chat { model: &model }, number, timeout).await);
+        activity.set(format!("POST {} (model {}, 1 output token)", cfg.api_url("chat/completions"), aim.model));
+        number += 1;
+        m.chat = Some(attempt(ctx, key, Request::Chat { model: &aim.model }, number, attempt_limit(activity)).await);
     }
-
-    // The user's own payload, only when asked (it costs money): "simplify and reduce" needs to
-    // know whether the minimal request passes where the real one fails.
-    let mut sent_payload: Option<Attempt> = None;
-    if let (true, Some(input), Some((endpoint, _))) = (cfg.send_payload, cfg.payload.as_ref(), payload.as_ref())
+    if let (true, Some(input), Some((endpoint, _))) = (cfg.send_payload, cfg.payload.as_ref(), aim.payload.as_ref())
         && series_ok > 0
         && activity.time_left() > Duration::from_secs(2)
     {
         activity.set(format!("POST {} (your payload {})", cfg.api_url(endpoint.path()), input.name));
-        let number = u32::try_from(attempts.len() + usize::from(chat.is_some())).unwrap_or(0) + 1;
-        let timeout = attempt_limit(activity);
-        sent_payload = Some(
-            attempt(ctx, &key, Request::Payload { endpoint: *endpoint, body: &input.bytes }, number, timeout).await,
-        );
+        let request = Request::Payload { endpoint: *endpoint, body: &input.bytes };
+        m.payload = Some(attempt(ctx, key, request, number + 1, attempt_limit(activity)).await);
     }
-    if let Some(p) = &sent_payload {
-        findings.push(payload_finding(p, chat.as_ref()));
-    }
+}
 
-    let all: Vec<&Attempt> = attempts.iter().chain(chat.as_ref()).collect();
-    let latencies: Vec<Latency> = all
-        .iter()
-        .filter(|a| a.kind == Kind::Ok)
-        .map(|a| Latency { what: a.what, ttfb_ms: a.ttfb_ms, total_ms: a.total_ms })
-        .collect();
-    let _ = ctx.facts.latencies.set(latencies.clone());
-    let mut totals: Vec<u64> = attempts.iter().filter(|a| a.kind == Kind::Ok).map(|a| a.total_ms).collect();
+/// The outcome when not one request fitted in the time left: never a pass.
+fn not_measured(activity: &Activity, details: serde_json::Value, stopped_early: Option<String>) -> Outcome {
+    let left = activity.time_left().as_secs_f64();
+    Outcome::with_status(Status::Fail, "no request sent: too little of the deadline was left", details).and(
+        Finding::new(
+            &NOT_MEASURED,
+            Severity::Fail,
+            format!(
+                "the probe did not send a single request: {left:.1} s of the run deadline was left when it \
+                 started{}",
+                stopped_early.map_or_else(String::new, |why| format!(" ({why})"))
+            ),
+            "Nothing was measured, so nothing is known to work. Run again with a longer --deadline \
+             (the default is 20 s); if an earlier step was slow, its own timing in this report says which.",
+        ),
+    )
+}
+
+/// Judges what was measured: details, clock skew, and one finding per kind of failure.
+fn judge(
+    cfg: &crate::config::Config,
+    aim: &Aim,
+    m: &Measured,
+    mut details: serde_json::Value,
+    mut findings: Vec<Finding>,
+) -> Outcome {
+    if let Some(p) = &m.payload {
+        findings.push(payload_finding(p, m.chat.as_ref()));
+    }
+    let mut totals: Vec<u64> = m.series.iter().filter(|a| a.kind == Kind::Ok).map(|a| a.total_ms).collect();
     totals.sort_unstable();
-    details["series"] = json!(attempts.iter().map(|a| json!({
+    details["series"] = json!(m.series.iter().map(|a| json!({
         "attempt_of": "models", "status": a.status, "result": a.kind.label(), "request_id": a.request_id, "client_request_id": a.client_request_id,
         "ttfb_ms": a.ttfb_ms, "total_ms": a.total_ms, "error": a.transport_error,
     })).collect::<Vec<_>>());
     details["latency_ms"] =
         json!({ "p50": percentile(&totals, 0.5), "p95": percentile(&totals, 0.95), "max": totals.last() });
-    if let Some(c) = &chat {
+    if let Some(c) = &m.chat {
         details["chat"] = json!({"status": c.status, "result": c.kind.label(), "request_id": c.request_id, "client_request_id": c.client_request_id, "total_ms": c.total_ms});
     }
-
-    // Clock skew against the server's Date header.
+    let all = m.all();
     if let Some(date) = all.iter().rev().find_map(|a| a.server_date) {
         #[allow(clippy::cast_possible_truncation)]
         let skew = now_unix() as i64 - date;
         details["clock_skew_s"] = json!(skew);
-        if skew.abs() > SKEW_WARN {
-            findings.push(Finding::new(
-                &CLOCK_SKEW,
-                Severity::Warn,
-                format!(
-                    "the local clock is {} s {} the server's",
-                    skew.abs(),
-                    if skew > 0 { "ahead of" } else { "behind" }
-                ),
-                "Enable time sync (NTP, timedatectl set-ntp true, the host's clock).",
-            ));
-        }
+        findings.extend(clock_skew(skew));
     }
-    if let Some(why) = &stopped_early {
-        findings.push(Finding::new(
-            &STOPPED_EARLY,
-            Severity::Info,
-            why.clone(),
-            "Give a longer --deadline for a fuller series.",
-        ));
+    if let Some(why) = &m.stopped_early {
+        let remedy = "Give a longer --deadline for a fuller series.";
+        findings.push(Finding::new(&STOPPED_EARLY, Severity::Info, why.clone(), remedy));
     }
-
-    let failed: Vec<&&Attempt> = all.iter().filter(|a| a.kind != Kind::Ok).collect();
-    let n = all.len();
+    let failed: Vec<&Attempt> = all.iter().copied().filter(|a| a.kind != Kind::Ok).collect();
     if failed.is_empty() {
         let mut summary = format!(
             "{} of {} {} OK (p50 {} ms, p95 {} ms)",
-            series_ok,
-            attempts.len(),
+            m.series_ok(),
+            m.series.len(),
             cfg.api_label("GET", "models"),
             percentile(&totals, 0.5),
             percentile(&totals, 0.95)
         );
-        if let Some(c) = &chat {
-            let _ = write!(summary, "; chat completion OK ({model}, {} ms)", c.total_ms);
+        if let Some(c) = &m.chat {
+            let _ = write!(summary, "; chat completion OK ({}, {} ms)", aim.model, c.total_ms);
         }
         return Outcome::from_findings(summary, details, findings);
     }
+    judge_failures(cfg, aim, m.series_ok() == 0, all.len(), &failed, details, findings)
+}
 
-    // Group failures by kind: one finding each, quoting OpenAI and listing the request ids.
+/// A warning when the local clock is more than a minute off the server's.
+fn clock_skew(skew: i64) -> Option<Finding> {
+    (skew.abs() > SKEW_WARN).then(|| {
+        Finding::new(
+            &CLOCK_SKEW,
+            Severity::Warn,
+            format!(
+                "the local clock is {} s {} the server's",
+                skew.abs(),
+                if skew > 0 { "ahead of" } else { "behind" }
+            ),
+            "Enable time sync (NTP, timedatectl set-ntp true, the host's clock).",
+        )
+    })
+}
+
+/// Failures grouped by kind: one finding each, quoting OpenAI and listing the request ids.
+fn judge_failures(
+    cfg: &crate::config::Config,
+    aim: &Aim,
+    persistent: bool,
+    n: usize,
+    failed: &[&Attempt],
+    details: serde_json::Value,
+    mut findings: Vec<Finding>,
+) -> Outcome {
     let mut groups: BTreeMap<String, Vec<&Attempt>> = BTreeMap::new();
-    for a in &failed {
+    for a in failed {
         groups.entry(a.kind.label()).or_default().push(a);
     }
-    let persistent = series_ok == 0;
     let counts = groups.iter().map(|(label, v)| format!("{label} ×{}", v.len())).collect::<Vec<_>>().join(", ");
     for list in groups.values() {
-        let first = list[0];
-        let kind = &first.kind;
-        // Transient errors among successes are a warning; so is a rate limit, which passes.
-        let severity = if (kind.transient() && !persistent) || *kind == Kind::RateLimited {
-            Severity::Warn
-        } else {
-            Severity::Fail
-        };
-        let ids: Vec<String> = list
-            .iter()
-            .map(|a| a.request_id.clone().unwrap_or_else(|| format!("client {}", a.client_request_id)))
-            .collect();
-        let endpoint = if first.what == "chat" {
-            cfg.api_label("POST", "chat/completions")
-        } else {
-            cfg.api_label("GET", "models")
-        };
-        let times = if list.len() > 1 { format!(" ×{}", list.len()) } else { String::new() };
-        let mut msg = format!("{endpoint}{times} → {}", kind.label());
-        if let Some(e) = &first.api_error {
-            let _ = write!(msg, ": \"{}\"", e.message.as_deref().unwrap_or("").trim());
-            if let Some(code) = &e.code {
-                let _ = write!(msg, " (code {code})");
-            }
-        }
-        if let Some(e) = &first.transport_error {
-            let _ = write!(msg, ": {e}");
-        }
-        if first.truncated {
-            let _ = write!(msg, " (the body was over {} MiB: only the first MiB was read)", MAX_BODY / (1024 * 1024));
-        }
-        if matches!(kind, Kind::Edge(_)) {
-            msg.push_str("; an HTML page from the edge (Cloudflare) or a proxy, not the API");
-        }
-        if *kind == Kind::RateLimited
-            && let Some(ra) = first.retry_after
-        {
-            let _ = write!(msg, "; the server asks to wait {ra:.1} s");
-        }
-        let _ = write!(msg, ". Request ids: {}", ids.join(", "));
-        let remedy = match kind {
-            Kind::InvalidKey => "Create a new key at https://platform.openai.com/api-keys; check OPENAI_ORG_ID / OPENAI_PROJECT_ID match the key.".to_owned(),
-            Kind::Region => "The API does not serve this location; see OpenAI's supported countries.".to_owned(),
-            Kind::Forbidden => "Check the key's permissions and the project's model access.".to_owned(),
-            Kind::NotFound => format!("Check the base URL ({}): it must end in /v1.", cfg.base_url),
-            Kind::ModelNotFound => format!("Use a model GET /models lists for this key (--model; now {model})."),
-            Kind::RateLimited => "Transient: wait for the Retry-After time and retry with backoff; see the x-ratelimit-* headers (-v).".to_owned(),
-            Kind::Quota => "Retrying cannot help: add credit or raise the spend limit (https://platform.openai.com/settings/organization/billing).".to_owned(),
-            Kind::Server(_) | Kind::Edge(_) | Kind::Transport(_) if !persistent => "Transient: retry with exponential backoff and jitter (the SDKs do, twice by default).".to_owned(),
-            Kind::Server(_) | Kind::Edge(_) => "Persistent: check https://status.openai.com; simplify the request; contact support with the request ids above.".to_owned(),
-            Kind::Transport(_) => "Persistent: see the dns, tls and proxy checks.".to_owned(),
-            Kind::Other(_) | Kind::Ok => "See OpenAI's message above.".to_owned(),
-        };
-        findings.push(Finding::new(kind.code(), severity, msg, remedy));
+        findings.push(failure_finding(cfg, aim, persistent, list));
     }
     let summary = if persistent {
         format!("every request failed ({counts})")
@@ -539,6 +597,65 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         out.status = Status::Fail;
     }
     out
+}
+
+/// One finding for attempts that failed the same way.
+fn failure_finding(cfg: &crate::config::Config, aim: &Aim, persistent: bool, list: &[&Attempt]) -> Finding {
+    let first = list[0];
+    let kind = &first.kind;
+    // Transient errors among successes are a warning; so is a rate limit, which passes.
+    let severity =
+        if (kind.transient() && !persistent) || *kind == Kind::RateLimited { Severity::Warn } else { Severity::Fail };
+    let ids: Vec<String> = list
+        .iter()
+        .map(|a| a.request_id.clone().unwrap_or_else(|| format!("client {}", a.client_request_id)))
+        .collect();
+    let endpoint = if first.what == What::Chat {
+        cfg.api_label("POST", "chat/completions")
+    } else {
+        cfg.api_label("GET", "models")
+    };
+    let times = if list.len() > 1 { format!(" ×{}", list.len()) } else { String::new() };
+    let mut msg = format!("{endpoint}{times} → {}", kind.label());
+    if let Some(e) = &first.api_error {
+        let _ = write!(msg, ": \"{}\"", e.message.as_deref().unwrap_or("").trim());
+        if let Some(code) = &e.code {
+            let _ = write!(msg, " (code {code})");
+        }
+    }
+    if let Some(e) = &first.transport_error {
+        let _ = write!(msg, ": {e}");
+    }
+    if first.truncated {
+        let _ = write!(msg, " (the body was over {} MiB: only the first MiB was read)", MAX_BODY / (1024 * 1024));
+    }
+    if matches!(kind, Kind::Edge(_)) {
+        msg.push_str("; an HTML page from the edge (Cloudflare) or a proxy, not the API");
+    }
+    if *kind == Kind::RateLimited
+        && let Some(ra) = first.retry_after
+    {
+        let _ = write!(msg, "; the server asks to wait {ra:.1} s");
+    }
+    let _ = write!(msg, ". Request ids: {}", ids.join(", "));
+    Finding::new(kind.code(), severity, msg, remedy(cfg, aim, kind, persistent))
+}
+
+/// What to do about a kind of failure.
+fn remedy(cfg: &crate::config::Config, aim: &Aim, kind: &Kind, persistent: bool) -> String {
+    match kind {
+        Kind::InvalidKey => "Create a new key at https://platform.openai.com/api-keys; check OPENAI_ORG_ID / OPENAI_PROJECT_ID match the key.".to_owned(),
+        Kind::Region => "The API does not serve this location; see OpenAI's supported countries.".to_owned(),
+        Kind::Forbidden => "Check the key's permissions and the project's model access.".to_owned(),
+        Kind::NotFound => format!("Check the base URL ({}): it must end in /v1.", cfg.base_url),
+        Kind::ModelNotFound => format!("Use a model GET /models lists for this key (--model; now {}).", aim.model),
+        Kind::RateLimited => "Transient: wait for the Retry-After time and retry with backoff; see the x-ratelimit-* headers (-v).".to_owned(),
+        Kind::Quota => "Retrying cannot help: add credit or raise the spend limit (https://platform.openai.com/settings/organization/billing).".to_owned(),
+        Kind::Server(_) | Kind::Edge(_) | Kind::Transport(_) if !persistent => "Transient: retry with exponential backoff and jitter (the SDKs do, twice by default).".to_owned(),
+        Kind::Server(_) | Kind::Edge(_) => "Persistent: check https://status.openai.com; simplify the request; contact support with the request ids above.".to_owned(),
+        Kind::Transport(_) => "Persistent: see the dns, tls and proxy checks.".to_owned(),
+        Kind::Other(_) | Kind::Ok => "See OpenAI's message above.".to_owned(),
+    }
 }
 
 #[cfg(test)]

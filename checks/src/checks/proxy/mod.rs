@@ -20,6 +20,21 @@ static INFO: CheckInfo = CheckInfo {
     verifies: "the proxy variables (which applies, conflicts, NO_PROXY) and, when a proxy is in the path, that it opens a CONNECT tunnel to the API",
     guide_step: "2. Check your network connection (proxies)",
     time_limit: Duration::from_secs(10),
+    codes: &[
+        &DIRECT,
+        &BYPASSED,
+        &BAD_URL,
+        &UNSUPPORTED_SCHEME,
+        &CASE_CONFLICT,
+        &TYPO,
+        &CLIENTS,
+        &REFUSED,
+        &TIMEOUT,
+        &AUTH_REQUIRED,
+        &FORBIDDEN,
+        &UPSTREAM,
+        &UNEXPECTED,
+    ],
 };
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(5);

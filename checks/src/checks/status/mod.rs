@@ -25,6 +25,7 @@ static INFO: CheckInfo = CheckInfo {
     verifies: "whether OpenAI reports an outage, incident or maintenance on an API component right now",
     guide_step: "1. Check the OpenAI status page",
     time_limit: Duration::from_secs(11),
+    codes: &[&MAJOR_OUTAGE, &PARTIAL_OUTAGE, &DEGRADED, &MAINTENANCE, &INCIDENT, &UNKNOWN],
 };
 
 /// An API component is in a major (full) outage.

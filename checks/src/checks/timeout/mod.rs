@@ -19,6 +19,7 @@ static INFO: CheckInfo = CheckInfo {
     verifies: "your client timeout against the latency the probe measured, and the worst-case retry time against your platform's deadline",
     guide_step: "5. Check your timeouts",
     time_limit: Duration::from_secs(2),
+    codes: &[&TOO_SHORT, &THIN_MARGIN, &RETRY_BUDGET, &DEFAULT_ON_SERVERLESS, &PLATFORM],
 };
 
 code!(
@@ -77,6 +78,10 @@ pub struct Platform {
     pub deadline_s: Option<f64>,
     /// Where the number comes from.
     pub source: String,
+    /// A function platform that kills an invocation at its deadline (not Kubernetes, not a
+    /// deadline given by hand): the SDK's 600 s default then never gets to retry.
+    #[serde(skip)]
+    pub serverless: bool,
 }
 
 /// Detects the platform from the environment; `--platform-deadline` overrides the deadline.
@@ -90,6 +95,7 @@ pub fn detect(env: &Env, given: Option<Duration>) -> Option<Platform> {
             source: format!(
                 "function {name}: Lambda's timeout is not in the environment; its default is 3 s (behind API Gateway, 29 s at most). Pass --platform-deadline with the configured value"
             ),
+            serverless: true,
         })
     } else if env.non_empty("FUNCTION_TARGET").is_some() || env.non_empty("FUNCTION_NAME").is_some() {
         let configured = secs(env.non_empty("FUNCTION_TIMEOUT_SEC"));
@@ -100,12 +106,14 @@ pub fn detect(env: &Env, given: Option<Duration>) -> Option<Platform> {
                 || "default 60 s (FUNCTION_TIMEOUT_SEC not set)".to_owned(),
                 |s| format!("FUNCTION_TIMEOUT_SEC={s}"),
             ),
+            serverless: true,
         })
     } else if env.non_empty("K_SERVICE").is_some() {
         Some(Platform {
             name: "Google Cloud Run",
             deadline_s: Some(300.0),
             source: "default request timeout 300 s (configurable up to 3600 s)".to_owned(),
+            serverless: true,
         })
     } else if env.non_empty("FUNCTIONS_WORKER_RUNTIME").is_some() {
         Some(Platform {
@@ -113,9 +121,10 @@ pub fn detect(env: &Env, given: Option<Duration>) -> Option<Platform> {
             deadline_s: Some(230.0),
             source: "HTTP triggers end at 230 s (the load balancer's idle timeout), whatever functionTimeout says"
                 .to_owned(),
+            serverless: true,
         })
     } else if env.non_empty("VERCEL").is_some() {
-        Some(Platform { name: "Vercel", deadline_s: None, source: "maxDuration depends on the plan and settings (10-60 s classic, 300 s with Fluid compute): pass --platform-deadline".to_owned() })
+        Some(Platform { name: "Vercel", deadline_s: None, source: "maxDuration depends on the plan and settings (10-60 s classic, 300 s with Fluid compute): pass --platform-deadline".to_owned(), serverless: true })
     } else if env.non_empty("KUBERNETES_SERVICE_HOST").is_some() {
         Some(Platform {
             name: "Kubernetes",
@@ -123,12 +132,18 @@ pub fn detect(env: &Env, given: Option<Duration>) -> Option<Platform> {
             source:
                 "no deadline of its own; ingress controllers usually cut requests at 60 s (nginx proxy_read_timeout)"
                     .to_owned(),
+            serverless: false,
         })
     } else {
         None
     };
     if let Some(d) = given {
-        let p = p.get_or_insert(Platform { name: "your platform", deadline_s: None, source: String::new() });
+        let p = p.get_or_insert(Platform {
+            name: "your platform",
+            deadline_s: None,
+            source: String::new(),
+            serverless: false,
+        });
         p.deadline_s = Some(d.as_secs_f64());
         p.source = "--platform-deadline".to_owned();
     }
@@ -264,7 +279,7 @@ fn judge(ctx: &Context) -> Outcome {
         ));
     }
     if let Some(p) = &platform {
-        if (cfg.client_timeout - SDK_DEFAULT_TIMEOUT).is_zero() && p.name != "Kubernetes" && p.name != "your platform" {
+        if (cfg.client_timeout - SDK_DEFAULT_TIMEOUT).is_zero() && p.serverless {
             findings.push(Finding::new(
                 &DEFAULT_ON_SERVERLESS,
                 Severity::Warn,

@@ -25,6 +25,19 @@ static INFO: CheckInfo = CheckInfo {
     verifies: "each address accepts TCP on the API port, and the TLS handshake verifies with the trust anchors clients use",
     guide_step: "2. Check your network connection (TCP, TLS, certificates)",
     time_limit: Duration::from_secs(10),
+    codes: &[
+        &CONNECT_REFUSED,
+        &CONNECT_TIMEOUT_CODE,
+        &UNREACHABLE,
+        &FAMILY_UNREACHABLE,
+        &UNKNOWN_ISSUER,
+        &EXPIRED,
+        &NOT_YET_VALID,
+        &NAME_MISMATCH,
+        &HANDSHAKE,
+        &HANDSHAKE_TIMEOUT_CODE,
+        &CLIENT_TRUST,
+    ],
 };
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -155,9 +168,17 @@ struct Attempt {
     handshake: Option<Handshake>,
 }
 
+/// What a completed handshake agreed on.
+#[derive(Debug, Clone, serde::Serialize)]
+struct Session {
+    version: Option<String>,
+    cipher: Option<String>,
+    alpn: Option<String>,
+}
+
 struct Handshake {
     elapsed: Duration,
-    result: Result<Value, HandshakeError>,
+    result: Result<Session, HandshakeError>,
     chain: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
@@ -310,11 +331,11 @@ async fn handshake(
     let result = match tokio::time::timeout(timeout, connector.connect(name, stream)).await {
         Ok(Ok(tls)) => {
             let (_, conn) = tls.get_ref();
-            Ok(json!({
-                "version": conn.protocol_version().map(|v| format!("{v:?}").replace("TLSv1_", "TLS 1.")),
-                "cipher": conn.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite())),
-                "alpn": conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
-            }))
+            Ok(Session {
+                version: conn.protocol_version().map(|v| format!("{v:?}").replace("TLSv1_", "TLS 1.")),
+                cipher: conn.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite())),
+                alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
+            })
         }
         Ok(Err(e)) => Err(match e.get_ref().and_then(|i| i.downcast_ref::<TlsError>()) {
             Some(tls) => HandshakeError::Tls(tls.clone()),
@@ -402,9 +423,9 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
             let days = leaf.map(|c| (c.not_after_unix - jiff::Timestamp::now().as_second()) / 86_400);
             let summary = format!(
                 "{}, {}{}, {}connect {} ms, handshake {} ms",
-                session["version"].as_str().unwrap_or("TLS"),
-                session["cipher"].as_str().unwrap_or(""),
-                session["alpn"].as_str().map_or(String::new(), |a| format!(", ALPN {a}")),
+                session.version.as_deref().unwrap_or("TLS"),
+                session.cipher.as_deref().unwrap_or(""),
+                session.alpn.as_deref().map_or(String::new(), |a| format!(", ALPN {a}")),
                 leaf.map_or(String::new(), |c| {
                     let days = days.unwrap_or(0);
                     format!(
@@ -416,7 +437,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                 attempt.connect.as_ref().map(|d| millis(*d)).unwrap_or(0),
                 millis(hs.elapsed),
             );
-            details["session"] = session.clone();
+            details["session"] = json!(session);
             let (connect_ms, handshake_ms) = (attempt.connect.as_ref().map_or(0, |d| millis(*d)), millis(hs.elapsed));
             let _ = (ctx.facts.connect_ms.set(connect_ms), ctx.facts.handshake_ms.set(handshake_ms));
             details["connect_ms"] = json!(connect_ms);
