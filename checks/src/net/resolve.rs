@@ -15,6 +15,17 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use serde::Serialize;
 
+// A lookup that failed for a reason other than the usual DNS answers. Owned here, where names
+// are resolved: `dns` reports it, and so do `tls` and `proxy` when they resolve a host themselves.
+code!(
+    ERROR,
+    "dns.error",
+    "The lookup failed",
+    "The lookup failed for a reason other than the usual DNS answers (a socket error, a malformed \
+answer, no nameserver configured). The finding quotes the error.\n\nFix: as the error says; check \
+/etc/resolv.conf.\n\nVerify: the dns check passes."
+);
+
 /// Why a lookup produced no address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "snake_case")]

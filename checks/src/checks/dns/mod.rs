@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
-use crate::net::resolve::{self, Failure, Lookup, Nameserver};
+use crate::net::resolve::{self, ERROR, Failure, Lookup, Nameserver};
 
 static INFO: CheckInfo = CheckInfo {
     id: CheckId::Dns,
@@ -81,14 +81,6 @@ code!(
     "The name exists but has no address",
     "The nameserver answered, but with neither A nor AAAA records for the host.\n\nFix: check the host \
 name; for a custom base URL, ask its owner to publish address records.\n\nVerify: the dns check passes."
-);
-code!(
-    ERROR,
-    "dns.error",
-    "The lookup failed",
-    "The lookup failed for a reason other than the usual DNS answers (a socket error, a malformed \
-answer, no nameserver configured). The finding quotes the error.\n\nFix: as the error says; check \
-/etc/resolv.conf.\n\nVerify: the dns check passes."
 );
 code!(
     PRIVATE_ADDRESS,
@@ -192,30 +184,35 @@ fn join(addrs: &[IpAddr]) -> String {
     addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
+/// Everything the lookups found, for the judgement.
+struct Lookups {
+    host: String,
+    role: &'static str,
+    nameserver: String,
+    a: Lookup,
+    aaaa: Lookup,
+    /// The OS resolver's answer (getaddrinfo); `None` with `--dns-server`.
+    system: Option<Lookup>,
+    /// With a proxy: the API host as this machine resolves it (the proxy resolves it itself).
+    api_lookup: Option<Lookup>,
+    /// Hosts-file entries for the host.
+    pinned: Vec<IpAddr>,
+}
+
+impl Lookups {
+    fn ns_addrs(&self) -> Vec<IpAddr> {
+        self.a.addrs.iter().chain(&self.aaaa.addrs).copied().collect()
+    }
+}
+
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let cfg = &ctx.config;
-    let api_host = crate::config::bare_host(&cfg.base_url);
     let proxy = ctx.net.proxy_url().cloned();
     let (host, port) = ctx.first_hop();
     let role = if proxy.is_some() { "proxy host" } else { "API host" };
-
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        let _ = ctx.facts.connect_addrs.set(vec![ip]);
-        return Outcome::with_status(
-            Status::Pass,
-            format!("the {role} is an IP address ({ip}); no lookup needed"),
-            json!({ "host": host, "addrs": [ip] }),
-        );
+    if let Some(out) = no_lookup_needed(ctx, &host, port, role) {
+        return out;
     }
-    if let Some(pin) = cfg.pin_for(&host, port) {
-        let _ = ctx.facts.connect_addrs.set(vec![pin]);
-        return Outcome::with_status(
-            Status::Pass,
-            format!("{host}:{port} pinned by --resolve to {pin}; no lookup needed"),
-            json!({ "host": host, "addrs": [pin], "pinned": true }),
-        );
-    }
-
     activity.set(format!("looking up {host} (A, AAAA) and asking the OS resolver"));
     let ns_timeout = activity.bounded(NS_TIMEOUT, Duration::from_millis(300));
     let nameserver = match Nameserver::new(cfg.dns_server, ns_timeout) {
@@ -235,37 +232,63 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         system_lookup
     );
     let api_lookup = match &proxy {
-        Some(_) => Some(nameserver.lookup(&api_host, RecordType::A).await),
+        Some(_) => Some(nameserver.lookup(&crate::config::bare_host(&cfg.base_url), RecordType::A).await),
         None => None,
     };
-    let ns_addrs: Vec<IpAddr> = a.addrs.iter().chain(&aaaa.addrs).copied().collect();
     let pinned = hosts_file::lookup(&host);
-    let lookups: Vec<&Lookup> = [Some(&a), Some(&aaaa), system.as_ref()].into_iter().flatten().collect();
-    if let Some(slowest) = lookups.iter().map(|l| l.elapsed_ms).max() {
+    let l = Lookups { host, role, nameserver: nameserver.describe.clone(), a, aaaa, system, api_lookup, pinned };
+    if let Some(slowest) =
+        [Some(&l.a), Some(&l.aaaa), l.system.as_ref()].into_iter().flatten().map(|x| x.elapsed_ms).max()
+    {
         let _ = ctx.facts.dns_ms.set(slowest);
     }
+    judge(ctx, &l, proxy.as_ref())
+}
+
+/// An IP literal or a `--resolve` pin: nothing to look up.
+fn no_lookup_needed(ctx: &Context, host: &str, port: u16, role: &str) -> Option<Outcome> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        let _ = ctx.facts.connect_addrs.set(vec![ip]);
+        return Some(Outcome::with_status(
+            Status::Pass,
+            format!("the {role} is an IP address ({ip}); no lookup needed"),
+            json!({ "host": host, "addrs": [ip] }),
+        ));
+    }
+    let pin = ctx.config.pin_for(host, port)?;
+    let _ = ctx.facts.connect_addrs.set(vec![pin]);
+    Some(Outcome::with_status(
+        Status::Pass,
+        format!("{host}:{port} pinned by --resolve to {pin}; no lookup needed"),
+        json!({ "host": host, "addrs": [pin], "pinned": true }),
+    ))
+}
+
+/// The verdict on what the lookups found: a failure names the resolver that decides (the OS's,
+/// or the nameserver with `--dns-server`); a success may still warn.
+fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
+    let (host, role, a, aaaa) = (&l.host, l.role, &l.a, &l.aaaa);
+    let lookups: Vec<&Lookup> = [Some(a), Some(aaaa), l.system.as_ref()].into_iter().flatten().collect();
     let details = json!({
         "host": host,
         "role": role,
-        "nameserver": nameserver.describe,
+        "nameserver": l.nameserver,
         "lookups": lookups,
-        "hosts_file": { "path": hosts_file::path(), "entries": pinned },
-        "api_host_via_this_machine": api_lookup,
+        "hosts_file": { "path": hosts_file::path(), "entries": l.pinned },
+        "api_host_via_this_machine": l.api_lookup,
     });
-
+    let ns_addrs = l.ns_addrs();
     // With --dns-server there is no OS lookup, and the nameserver's answer decides.
-    let decisive_by_ns = system.is_none();
-    let (addrs, failure) = match &system {
+    let decisive_by_ns = l.system.is_none();
+    let (addrs, failure) = match &l.system {
         Some(system) => (system.addrs.clone(), system.failure.clone().filter(|_| system.addrs.is_empty())),
         None => {
-            let failure = if ns_addrs.is_empty() { Some(worst_failure(&a, &aaaa)) } else { None };
+            let failure = if ns_addrs.is_empty() { Some(worst_failure(a, aaaa)) } else { None };
             (ns_addrs.clone(), failure)
         }
     };
-
     if let Some(failure) = failure {
-        let via =
-            if decisive_by_ns { format!("nameserver {}", nameserver.describe) } else { "the OS resolver".to_owned() };
+        let via = if decisive_by_ns { format!("nameserver {}", l.nameserver) } else { "the OS resolver".to_owned() };
         let mut msg = format!("{host} ({role}): {} at {via}", failure.describe());
         // The nameserver's own answer names the cause more precisely than getaddrinfo's words
         // (NXDOMAIN vs "name or service not known"): quote it, and take the code from it.
@@ -273,9 +296,9 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         if !decisive_by_ns {
             msg.push_str(&format!(
                 "; nameserver {} answered A: {}, AAAA: {}",
-                nameserver.describe,
-                outcome_words(&a),
-                outcome_words(&aaaa)
+                l.nameserver,
+                outcome_words(a),
+                outcome_words(aaaa)
             ));
             if let Some(ns_failure) = a.failure.as_ref().filter(|_| a.addrs.is_empty()) {
                 cause = ns_failure;
@@ -285,39 +308,46 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         return Outcome::with_status(Status::Fail, format!("{host} does not resolve: {}", failure.describe()), details)
             .and(Finding::new(code, Severity::Fail, msg, remedy(&failure, &via)));
     }
-
     let _ = ctx.facts.connect_addrs.set(addrs.clone());
-    let mut out = Outcome::from_findings(
-        format!(
-            "{host} → {} ({} ms)",
-            join(&addrs),
-            system.as_ref().map_or(a.elapsed_ms.max(aaaa.elapsed_ms), |s| s.elapsed_ms)
-        ),
-        details,
-        Vec::new(),
-    );
+    let elapsed = l.system.as_ref().map_or(a.elapsed_ms.max(aaaa.elapsed_ms), |s| s.elapsed_ms);
+    let mut out = Outcome::from_findings(format!("{host} → {} ({elapsed} ms)", join(&addrs)), details, Vec::new());
+    for finding in resolved_findings(l, &addrs, &ns_addrs, proxy, &crate::config::bare_host(&ctx.config.base_url)) {
+        out = out.and(finding);
+    }
+    out
+}
+
+/// What a successful resolution may still warn about: private answers for OpenAI hosts, hosts-
+/// file pins, resolvers that disagree, IPv6 without a route, and the API host through a proxy.
+fn resolved_findings(
+    l: &Lookups,
+    addrs: &[IpAddr],
+    ns_addrs: &[IpAddr],
+    proxy: Option<&url::Url>,
+    api_host: &str,
+) -> Vec<Finding> {
+    let host = &l.host;
+    let mut findings = Vec::new();
     if host.ends_with("openai.com") {
         let private: Vec<IpAddr> = addrs.iter().copied().filter(|ip| resolve::is_non_public(*ip)).collect();
         if !private.is_empty() {
-            out = out.and(Finding::new(&PRIVATE_ADDRESS, Severity::Warn, format!("{host} resolves to non-public address(es) {}", join(&private)), "Unless you run an egress gateway there on purpose, find the nameserver or hosts-file entry that answers this and remove it."));
+            findings.push(Finding::new(&PRIVATE_ADDRESS, Severity::Warn, format!("{host} resolves to non-public address(es) {}", join(&private)), "Unless you run an egress gateway there on purpose, find the nameserver or hosts-file entry that answers this and remove it."));
         }
     }
-    if !pinned.is_empty() {
+    if !l.pinned.is_empty() {
         let severity = if host.ends_with("openai.com") { Severity::Warn } else { Severity::Info };
-        out = out.and(Finding::new(
+        findings.push(Finding::new(
             &HOSTS_FILE,
             severity,
-            format!("{} pins {host} to {}", hosts_file::path(), join(&pinned)),
+            format!("{} pins {host} to {}", hosts_file::path(), join(&l.pinned)),
             format!("Remove the {host} line from {} unless you run a gateway there on purpose.", hosts_file::path()),
         ));
-    } else if let Some(system) = system.as_ref().filter(|s| !s.addrs.is_empty() && ns_addrs.is_empty()) {
-        out = out.and(Finding::new(&RESOLVERS_DIFFER, Severity::Info, format!("the OS resolver answers {} but nameserver {} answers A: {}, AAAA: {}", join(&system.addrs), nameserver.describe, outcome_words(&a), outcome_words(&aaaa)), "Another name service (nsswitch, a VPN resolver) answers for this host: check it is intended (getent ahosts)."));
+    } else if let Some(system) = l.system.as_ref().filter(|s| !s.addrs.is_empty() && ns_addrs.is_empty()) {
+        findings.push(Finding::new(&RESOLVERS_DIFFER, Severity::Info, format!("the OS resolver answers {} but nameserver {} answers A: {}, AAAA: {}", join(&system.addrs), l.nameserver, outcome_words(&l.a), outcome_words(&l.aaaa)), "Another name service (nsswitch, a VPN resolver) answers for this host: check it is intended (getent ahosts)."));
     }
-    if let Some(f) = ipv6_finding(&host, &addrs, resolve::has_route) {
-        out = out.and(f);
-    }
-    if let (Some(url), Some(api)) = (&proxy, &api_lookup) {
-        out = out.and(Finding::new(
+    findings.extend(ipv6_finding(host, addrs, resolve::has_route));
+    if let (Some(url), Some(api)) = (proxy, &l.api_lookup) {
+        findings.push(Finding::new(
             &VIA_PROXY,
             Severity::Info,
             format!(
@@ -328,7 +358,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             "",
         ));
     }
-    out
+    findings
 }
 
 /// IPv6-only answers, or IPv6 listed first on a host without an IPv6 route (`has_route` is the

@@ -198,12 +198,44 @@ fn conflicts(env: &Env) -> Vec<String> {
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let env = &ctx.config.env;
     let api_host = crate::config::bare_host(&ctx.config.base_url);
-    let api_port = ctx.config.api_port();
     let choice = ctx.net.proxy.clone();
     let details = json!({
         "applies": choice.as_ref().map(|c| json!({"var": c.var, "url": c.display(), "bypassed_by": c.bypassed_by})),
         "set": KNOWN.iter().filter(|k| env.non_empty(k).is_some()).collect::<Vec<_>>(),
     });
+    let mut findings = variable_findings(env);
+    let Some(choice) = choice else {
+        return direct("direct connection: no proxy variable is set".to_owned(), details, findings);
+    };
+    let shown = choice.display();
+    if let Some(entry) = &choice.bypassed_by {
+        findings.push(Finding::new(
+            &BYPASSED,
+            Severity::Info,
+            format!(
+                "{} is set ({shown}), but NO_PROXY entry `{entry}` matches {api_host}: clients connect directly",
+                choice.var
+            ),
+            "",
+        ));
+        let summary = format!("direct connection: NO_PROXY `{entry}` bypasses {} for {api_host}", choice.var);
+        return direct(summary, details, findings);
+    }
+    let url = match &choice.url {
+        Ok(url) => url.clone(),
+        Err(why) => return unusable(choice.var, &shown, why, details, findings),
+    };
+    findings.push(Finding::new(
+        &CLIENTS,
+        Severity::Info,
+        format!("{} applies: curl, Python (openai/httpx, requests) and Go use it; Node.js openai v5+ ignores it unless you pass a ProxyAgent (fetchOptions.dispatcher)", choice.var),
+        "",
+    ));
+    live(ctx, activity, choice.var, &shown, &url, details, findings).await
+}
+
+/// Findings about the variables themselves: upper/lower-case conflicts and misspellings.
+fn variable_findings(env: &crate::config::Env) -> Vec<Finding> {
     let mut findings = Vec::new();
     let conflicting = conflicts(env);
     if !conflicting.is_empty() {
@@ -226,65 +258,58 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             "Rename it to HTTPS_PROXY / HTTP_PROXY / NO_PROXY.",
         ));
     }
+    findings
+}
 
-    // A direct connection is a fact, not a verdict: "info" unless a finding says worse.
-    let direct = |summary: String, findings: Vec<Finding>| {
-        let out = Outcome::from_findings(summary, details.clone(), findings);
-        if out.status == Status::Pass { Outcome { status: Status::Info, ..out } } else { out }
-    };
-    let Some(choice) = choice else {
-        return direct("direct connection: no proxy variable is set".to_owned(), findings);
-    };
-    let shown = choice.display();
-    if let Some(entry) = &choice.bypassed_by {
+/// A direct connection is a fact, not a verdict: "info" unless a finding says worse.
+fn direct(summary: String, details: serde_json::Value, findings: Vec<Finding>) -> Outcome {
+    let out = Outcome::from_findings(summary, details, findings);
+    if out.status == Status::Pass { Outcome { status: Status::Info, ..out } } else { out }
+}
+
+/// A proxy variable whose value cannot be used: a SOCKS proxy (a warning: some clients use it) or
+/// not a URL at all.
+fn unusable(
+    var: &str,
+    shown: &str,
+    why: &ProxyUrlError,
+    details: serde_json::Value,
+    mut findings: Vec<Finding>,
+) -> Outcome {
+    if let ProxyUrlError::Socks(scheme) = why {
         findings.push(Finding::new(
-            &BYPASSED,
-            Severity::Info,
-            format!(
-                "{} is set ({shown}), but NO_PROXY entry `{entry}` matches {api_host}: clients connect directly",
-                choice.var
-            ),
-            "",
+            &UNSUPPORTED_SCHEME,
+            Severity::Warn,
+            format!("{var} is a {scheme} proxy ({shown}): curl and Go use it, Python's openai/httpx only with the httpx[socks] extra, Node.js only with a SOCKS agent; the doctor cannot test it"),
+            "pip install 'httpx[socks]' for Python clients, or give an HTTP proxy (http://host:port) if your network has one.",
         ));
-        return direct(
-            format!("direct connection: NO_PROXY `{entry}` bypasses {} for {api_host}", choice.var),
+        return Outcome::from_findings(
+            format!("{var} is a {scheme} proxy, which the doctor cannot test"),
+            details,
             findings,
         );
     }
-    let url = match &choice.url {
-        Ok(url) => url.clone(),
-        Err(why) => {
-            let var = choice.var;
-            if let ProxyUrlError::Socks(scheme) = why {
-                findings.push(Finding::new(
-                    &UNSUPPORTED_SCHEME,
-                    Severity::Warn,
-                    format!("{var} is a {scheme} proxy ({shown}): curl and Go use it, Python's openai/httpx only with the httpx[socks] extra, Node.js only with a SOCKS agent; the doctor cannot test it"),
-                    "pip install 'httpx[socks]' for Python clients, or give an HTTP proxy (http://host:port) if your network has one.",
-                ));
-                return Outcome::from_findings(
-                    format!("{var} is a {scheme} proxy, which the doctor cannot test"),
-                    details,
-                    findings,
-                );
-            }
-            findings.push(Finding::new(
-                &BAD_URL,
-                Severity::Fail,
-                format!("{var} is not a usable proxy URL: {why}"),
-                format!("Set {var} to http://host:port (or http://<user>:<password>@<host>:<port>)."),
-            ));
-            return Outcome::from_findings(format!("{var} cannot be used: {why}"), details, findings);
-        }
-    };
     findings.push(Finding::new(
-        &CLIENTS,
-        Severity::Info,
-        format!("{} applies: curl, Python (openai/httpx, requests) and Go use it; Node.js openai v5+ ignores it unless you pass a ProxyAgent (fetchOptions.dispatcher)", choice.var),
-        "",
+        &BAD_URL,
+        Severity::Fail,
+        format!("{var} is not a usable proxy URL: {why}"),
+        format!("Set {var} to http://host:port (or http://<user>:<password>@<host>:<port>)."),
     ));
+    Outcome::from_findings(format!("{var} cannot be used: {why}"), details, findings)
+}
 
-    // Live: connect to the proxy and ask for a tunnel to the API host.
+/// Live: connect to the proxy and ask for a tunnel to the API host.
+async fn live(
+    ctx: &Context,
+    activity: &Activity,
+    from: &str,
+    shown: &str,
+    url: &url::Url,
+    mut details: serde_json::Value,
+    mut findings: Vec<Finding>,
+) -> Outcome {
+    let api_host = crate::config::bare_host(&ctx.config.base_url);
+    let api_port = ctx.config.api_port();
     let (proxy_host, proxy_port) = ctx.first_hop();
     let addrs = ctx.first_hop_addrs(activity.bounded(STEP_TIMEOUT, Duration::from_millis(500))).await;
     let addr = match addrs.as_deref() {
@@ -292,9 +317,9 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         Ok([]) | Err(_) => {
             let why = addrs.err().unwrap_or_else(|| "no address".to_owned());
             findings.push(Finding::new(
-                &crate::checks::dns::ERROR,
+                &crate::net::resolve::ERROR,
                 Severity::Fail,
-                format!("the proxy host {proxy_host} (from {}) does not resolve: {why}", choice.var),
+                format!("the proxy host {proxy_host} (from {from}) does not resolve: {why}"),
                 "Check the host in the proxy variable.",
             ));
             return Outcome::from_findings(format!("proxy {shown} does not resolve"), details, findings);
@@ -302,44 +327,17 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     };
     activity.set(format!("connecting to proxy {shown} at {addr}"));
     let step = activity.bounded(STEP_TIMEOUT, Duration::from_millis(300));
-    let (mut stream, connect_time) = match tunnel::open_proxy(addr, &url, ctx.net.roots.clone(), step).await {
+    let (mut stream, connect_time) = match tunnel::open_proxy(addr, url, ctx.net.roots.clone(), step).await {
         Ok(ok) => ok,
-        Err(tunnel::OpenError::Connect(e)) => {
-            let (code, remedy) = match e.kind {
-                ConnectFailure::Refused => {
-                    (&REFUSED, format!("Check the host and port in {} and that the proxy is running.", choice.var))
-                }
-                ConnectFailure::Timeout => (
-                    &TIMEOUT,
-                    "The proxy's address drops packets: check it is reachable from this network (firewall, VPN)."
-                        .to_owned(),
-                ),
-                _ => (&REFUSED, format!("Check the address in {}.", choice.var)),
-            };
-            findings.push(Finding::new(
-                code,
-                Severity::Fail,
-                format!("proxy {shown} (from {}) at {addr}: {} after {} ms", choice.var, e.kind.words(), e.elapsed_ms),
-                remedy,
-            ));
-            return Outcome::from_findings(format!("proxy {shown} unreachable: {}", e.kind.words()), details, findings);
-        }
-        Err(tunnel::OpenError::Tls(text)) => {
-            findings.push(Finding::new(
-                &UNEXPECTED,
-                Severity::Fail,
-                format!("proxy {shown} (from {}): {text}", choice.var),
-                "Check the proxy URL's scheme (http:// or https://) and that your CA trusts the proxy's certificate.",
-            ));
-            return Outcome::from_findings(format!("proxy {shown}: {text}"), details, findings);
+        Err(e) => {
+            let (finding, summary) = open_failure(e, from, shown, addr);
+            findings.push(finding);
+            return Outcome::from_findings(summary, details, findings);
         }
     };
     activity.set(format!("waiting for proxy {shown} to answer CONNECT {api_host}:{api_port}"));
     let step = activity.bounded(STEP_TIMEOUT, Duration::from_millis(300));
-    let reply = tunnel::connect(&mut stream, &url, &api_host, api_port, step).await;
-    let from = choice.var;
-    let creds = !url.username().is_empty();
-    let mut details = details;
+    let reply = tunnel::connect(&mut stream, url, &api_host, api_port, step).await;
     details["proxy_addr"] = json!(addr.to_string());
     details["connect_ms"] = json!(crate::model::millis(connect_time));
     let reply = match reply {
@@ -349,28 +347,66 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
                 TunnelError::Timeout(t) => {
                     (&TIMEOUT, format!("proxy {shown} (from {from}) accepted the connection but {t}"))
                 }
-                TunnelError::Closed(t) | TunnelError::Io(t) => {
+                TunnelError::Closed(t) | TunnelError::Io(t) | TunnelError::NotHttp(t) => {
                     (&UNEXPECTED, format!("proxy {shown} (from {from}): {t}"))
                 }
-                TunnelError::NotHttp(t) => (&UNEXPECTED, format!("proxy {shown} (from {from}): {t}")),
             };
-            findings.push(Finding::new(
-                code,
-                Severity::Fail,
-                msg,
-                "Check the proxy URL and that the proxy is healthy; ask its operator.",
-            ));
+            let remedy = "Check the proxy URL and that the proxy is healthy; ask its operator.";
+            findings.push(Finding::new(code, Severity::Fail, msg, remedy));
             return Outcome::from_findings(format!("proxy {shown} did not open a tunnel"), details, findings);
         }
     };
     details["connect_reply"] = json!({"status": reply.status, "reason": reply.reason, "elapsed_ms": reply.elapsed_ms});
     let target = format!("{api_host}:{api_port}");
-    match reply.status {
-        200..=299 => {
-            let summary =
-                format!("CONNECT {target} through {shown} (from {from}) → {} in {} ms", reply.status, reply.elapsed_ms);
-            Outcome::from_findings(summary, details, findings)
+    let creds = !url.username().is_empty();
+    let (summary, finding) = judge_reply(&reply, from, shown, &target, creds);
+    findings.extend(finding);
+    Outcome::from_findings(summary, details, findings)
+}
+
+/// The finding and summary for a proxy that could not be reached.
+fn open_failure(e: tunnel::OpenError, from: &str, shown: &str, addr: SocketAddr) -> (Finding, String) {
+    match e {
+        tunnel::OpenError::Connect(e) => {
+            let (code, remedy) = match e.kind {
+                ConnectFailure::Refused => {
+                    (&REFUSED, format!("Check the host and port in {from} and that the proxy is running."))
+                }
+                ConnectFailure::Timeout => (
+                    &TIMEOUT,
+                    "The proxy's address drops packets: check it is reachable from this network (firewall, VPN)."
+                        .to_owned(),
+                ),
+                _ => (&REFUSED, format!("Check the address in {from}.")),
+            };
+            let msg = format!("proxy {shown} (from {from}) at {addr}: {} after {} ms", e.kind.words(), e.elapsed_ms);
+            (Finding::new(code, Severity::Fail, msg, remedy), format!("proxy {shown} unreachable: {}", e.kind.words()))
         }
+        tunnel::OpenError::Tls(text) => (
+            Finding::new(
+                &UNEXPECTED,
+                Severity::Fail,
+                format!("proxy {shown} (from {from}): {text}"),
+                "Check the proxy URL's scheme (http:// or https://) and that your CA trusts the proxy's certificate.",
+            ),
+            format!("proxy {shown}: {text}"),
+        ),
+    }
+}
+
+/// The summary and finding for the proxy's answer to CONNECT.
+fn judge_reply(
+    reply: &tunnel::ConnectReply,
+    from: &str,
+    shown: &str,
+    target: &str,
+    creds: bool,
+) -> (String, Option<Finding>) {
+    match reply.status {
+        200..=299 => (
+            format!("CONNECT {target} through {shown} (from {from}) → {} in {} ms", reply.status, reply.elapsed_ms),
+            None,
+        ),
         // 407 is the standard answer; some proxies (tinyproxy among them) answer CONNECT with 401.
         401 | 407 => {
             let mut offered = reply.header_values("proxy-authenticate");
@@ -396,40 +432,38 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
                     "Put valid credentials in {from}: http://<user>:<password>@<host>:<port> (percent-encode special characters)."
                 )
             };
-            findings.push(Finding::new(&AUTH_REQUIRED, Severity::Fail, msg, remedy));
-            Outcome::from_findings(
+            (
                 format!("proxy {shown} requires authentication ({})", reply.status),
-                details,
-                findings,
+                Some(Finding::new(&AUTH_REQUIRED, Severity::Fail, msg, remedy)),
             )
         }
-        403 => {
-            findings.push(Finding::new(
+        403 => (
+            format!("proxy {shown} blocks {target} (403)"),
+            Some(Finding::new(
                 &FORBIDDEN,
                 Severity::Fail,
                 format!("proxy {shown} (from {from}) refused CONNECT {target}: 403 {}", reply.reason),
                 format!("Ask the proxy's operator to allow {target}."),
-            ));
-            Outcome::from_findings(format!("proxy {shown} blocks {target} (403)"), details, findings)
-        }
-        502..=504 => {
-            findings.push(Finding::new(
+            )),
+        ),
+        502..=504 => (
+            format!("proxy {shown} cannot reach {target} ({})", reply.status),
+            Some(Finding::new(
                 &UPSTREAM,
                 Severity::Fail,
                 format!("proxy {shown} (from {from}) could not reach {target}: {} {}", reply.status, reply.reason),
                 "The proxy itself cannot reach the API: ask its operator (its DNS, routes or firewall).",
-            ));
-            Outcome::from_findings(format!("proxy {shown} cannot reach {target} ({})", reply.status), details, findings)
-        }
-        other => {
-            findings.push(Finding::new(
+            )),
+        ),
+        other => (
+            format!("proxy {shown} answered {other}"),
+            Some(Finding::new(
                 &UNEXPECTED,
                 Severity::Fail,
                 format!("proxy {shown} (from {from}) answered CONNECT {target} with {other} {}", reply.reason),
                 "Check the proxy URL; ask its operator.",
-            ));
-            Outcome::from_findings(format!("proxy {shown} answered {other}"), details, findings)
-        }
+            )),
+        ),
     }
 }
 

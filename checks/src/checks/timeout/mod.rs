@@ -215,7 +215,6 @@ impl Check for TimeoutCheck {
     }
 }
 
-#[allow(clippy::too_many_lines)]
 fn judge(ctx: &Context) -> Outcome {
     let cfg = &ctx.config;
     let timeout_s = cfg.client_timeout.as_secs_f64();
@@ -255,60 +254,10 @@ fn judge(ctx: &Context) -> Outcome {
             findings,
         );
     };
-    let floor = (slowest * 3.0).max(10.0).ceil();
-    let mut recommended: Option<(f64, u32)> = None;
-
-    if timeout_s < slowest {
-        recommended = Some((floor, retries));
-        findings.push(Finding::new(
-            &TOO_SHORT,
-            Severity::Fail,
-            format!(
-                "your {} timeout is shorter than the {slowest:.1} s the API took for a tiny request",
-                secs(timeout_s)
-            ),
-            format!("Raise the per-attempt timeout to at least {floor:.0} s (or stream responses)."),
-        ));
-    } else if timeout_s < slowest * 3.0 {
-        recommended = Some((floor, retries));
-        findings.push(Finding::new(
-            &THIN_MARGIN,
-            Severity::Warn,
-            format!("your {} timeout is less than 3× the {slowest:.1} s a tiny request took; larger requests will exceed it", secs(timeout_s)),
-            format!("Raise the per-attempt timeout to {floor:.0} s or more; stream long responses."),
-        ));
-    }
+    let mut recommended = latency_findings(timeout_s, slowest, retries, &mut findings);
     if let Some(p) = &platform {
-        if (cfg.client_timeout - SDK_DEFAULT_TIMEOUT).is_zero() && p.serverless {
-            findings.push(Finding::new(
-                &DEFAULT_ON_SERVERLESS,
-                Severity::Warn,
-                format!("{} with the SDK's default 600 s per-attempt timeout: a stalled request is never retried before the platform kills it", p.name),
-                "Set an explicit timeout that fits the platform's deadline (OpenAI(timeout=...), new OpenAI({ timeout })).",
-            ));
-        }
-        if let Some(deadline) = p.deadline_s
-            && worst > deadline
-        {
-            let fix = fit(deadline, slowest.max(1.0) * 2.0, retries);
-            recommended = fix.or(recommended);
-            let remedy = match fix {
-                Some((t, r)) => format!(
-                    "Use timeout={t:.0} s with max_retries={r}: {} (ends by {:.1} s, within {deadline:.0} s).",
-                    schedule(t, r),
-                    worst_case(t, r)
-                ),
-                None => format!(
-                    "No timeout and retry count fits {deadline:.0} s with margin above the observed latency: raise the platform's deadline."
-                ),
-            };
-            findings.push(Finding::new(
-                &RETRY_BUDGET,
-                Severity::Fail,
-                format!("worst case {worst:.1} s ({} attempts × {} + backoff) exceeds the {} deadline of {deadline:.0} s: the function is killed before the retries finish", retries + 1, secs(timeout_s), p.name),
-                remedy,
-            ));
-        }
+        let default_timeout = (cfg.client_timeout - SDK_DEFAULT_TIMEOUT).is_zero();
+        recommended = platform_findings(p, default_timeout, timeout_s, slowest, retries, &mut findings).or(recommended);
     }
     if let Some((t, r)) = recommended {
         details["recommended"] =
@@ -327,6 +276,73 @@ fn judge(ctx: &Context) -> Outcome {
     let out = Outcome::from_findings(summary, details, findings);
     debug_assert!(out.status != Status::Skip);
     out
+}
+
+/// The per-attempt timeout against the slowest tiny request: the settings to recommend, if any.
+fn latency_findings(timeout_s: f64, slowest: f64, retries: u32, findings: &mut Vec<Finding>) -> Option<(f64, u32)> {
+    let floor = (slowest * 3.0).max(10.0).ceil();
+    if timeout_s < slowest {
+        findings.push(Finding::new(
+            &TOO_SHORT,
+            Severity::Fail,
+            format!(
+                "your {} timeout is shorter than the {slowest:.1} s the API took for a tiny request",
+                secs(timeout_s)
+            ),
+            format!("Raise the per-attempt timeout to at least {floor:.0} s (or stream responses)."),
+        ));
+        Some((floor, retries))
+    } else if timeout_s < slowest * 3.0 {
+        findings.push(Finding::new(
+            &THIN_MARGIN,
+            Severity::Warn,
+            format!("your {} timeout is less than 3× the {slowest:.1} s a tiny request took; larger requests will exceed it", secs(timeout_s)),
+            format!("Raise the per-attempt timeout to {floor:.0} s or more; stream long responses."),
+        ));
+        Some((floor, retries))
+    } else {
+        None
+    }
+}
+
+/// The retries' worst case against the platform's deadline, and the SDK's default timeout on a
+/// function platform: the settings that fit, if a change is needed.
+fn platform_findings(
+    p: &Platform,
+    default_timeout: bool,
+    timeout_s: f64,
+    slowest: f64,
+    retries: u32,
+    findings: &mut Vec<Finding>,
+) -> Option<(f64, u32)> {
+    if default_timeout && p.serverless {
+        findings.push(Finding::new(
+            &DEFAULT_ON_SERVERLESS,
+            Severity::Warn,
+            format!("{} with the SDK's default 600 s per-attempt timeout: a stalled request is never retried before the platform kills it", p.name),
+            "Set an explicit timeout that fits the platform's deadline (OpenAI(timeout=...), new OpenAI({ timeout })).",
+        ));
+    }
+    let worst = worst_case(timeout_s, retries);
+    let deadline = p.deadline_s.filter(|&d| worst > d)?;
+    let fix = fit(deadline, slowest.max(1.0) * 2.0, retries);
+    let remedy = match fix {
+        Some((t, r)) => format!(
+            "Use timeout={t:.0} s with max_retries={r}: {} (ends by {:.1} s, within {deadline:.0} s).",
+            schedule(t, r),
+            worst_case(t, r)
+        ),
+        None => format!(
+            "No timeout and retry count fits {deadline:.0} s with margin above the observed latency: raise the platform's deadline."
+        ),
+    };
+    findings.push(Finding::new(
+        &RETRY_BUDGET,
+        Severity::Fail,
+        format!("worst case {worst:.1} s ({} attempts × {} + backoff) exceeds the {} deadline of {deadline:.0} s: the function is killed before the retries finish", retries + 1, secs(timeout_s), p.name),
+        remedy,
+    ));
+    fix
 }
 
 fn secs(s: f64) -> String {

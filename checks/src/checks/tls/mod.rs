@@ -213,7 +213,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         Err(e) => {
             return Outcome::with_status(Status::Fail, format!("{dial_host} does not resolve"), json!({})).and(
                 Finding::new(
-                    &crate::checks::dns::ERROR,
+                    &crate::net::resolve::ERROR,
                     Severity::Fail,
                     format!("{dial_host}: {e}"),
                     "See the dns check (run it with --only dns).",
@@ -379,42 +379,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
 
     // No connection at all.
     let Some((attempt, hs)) = hs else {
-        let errors: Vec<&ConnectError> = attempts.iter().filter_map(|a| a.connect.as_ref().err()).collect();
-        let worst = errors
-            .iter()
-            .map(|e| &e.kind)
-            .find(|k| **k == ConnectFailure::Timeout)
-            .or_else(|| errors.first().map(|e| &e.kind))
-            .cloned()
-            .unwrap_or(ConnectFailure::Other);
-        let code = match worst {
-            ConnectFailure::Refused => &CONNECT_REFUSED,
-            ConnectFailure::Timeout => &CONNECT_TIMEOUT_CODE,
-            ConnectFailure::Unreachable => &UNREACHABLE,
-            ConnectFailure::Other => &HANDSHAKE,
-        };
-        let list = errors
-            .iter()
-            .map(|e| format!("{}: {} after {} ms ({})", e.addr, e.kind.words(), e.elapsed_ms, e.detail))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let summary = format!("cannot connect to {host}:{port}: {}", worst.words());
-        let remedy = match worst {
-            ConnectFailure::Refused => {
-                "Check the port in OPENAI_BASE_URL and egress firewall rules; nothing accepts connections there."
-            }
-            ConnectFailure::Timeout => {
-                "Packets are dropped: allow outbound TCP 443 (security groups, firewall, NAT for private subnets) or route through your proxy (HTTPS_PROXY)."
-            }
-            ConnectFailure::Unreachable => "No route: check the routing table, VPN, and IPv6 support.",
-            ConnectFailure::Other => "See the error; check the proxy settings (proxy check).",
-        };
-        return Outcome::with_status(Status::Fail, summary, details).and(Finding::new(
-            code,
-            Severity::Fail,
-            list,
-            remedy,
-        ));
+        return no_connection(host, port, attempts, details);
     };
 
     let mut out = match &hs.result {
@@ -452,34 +417,82 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
         }
     };
 
-    // Which clients would trust it.
-    let untrusting: Vec<_> = trust.iter().filter(|t| !t.trusted).collect();
-    if hs.result.is_ok() && !untrusting.is_empty() {
-        let fixes = untrusting.iter().map(|t| format!("{}: {}", t.client, t.fix)).collect::<Vec<_>>().join("; ");
-        out = out.and(Finding::new(
-            &CLIENT_TRUST,
-            Severity::Warn,
-            format!(
-                "the doctor trusts this chain, but these clients would not: {}",
-                untrusting.iter().map(|t| t.client).collect::<Vec<_>>().join(", ")
-            ),
-            fixes,
-        ));
-    }
-
-    // One family failing while the other works.
-    let failed_families: Vec<&str> = attempts.iter().filter(|a| a.connect.is_err()).map(|a| a.family).collect();
-    let ok_families: Vec<&str> = attempts.iter().filter(|a| a.connect.is_ok()).map(|a| a.family).collect();
-    if let Some(bad) = failed_families.iter().find(|f| !ok_families.contains(f)) {
-        let e = attempts.iter().find(|a| a.family == *bad).and_then(|a| a.connect.as_ref().err());
-        out = out.and(Finding::new(
-            &FAMILY_UNREACHABLE,
-            Severity::Warn,
-            format!("{host} connects over {} but not over {bad} ({})", ok_families.first().unwrap_or(&"?"), e.map_or(String::new(), |e| format!("{}: {}", e.addr, e.kind.words()))),
-            "Clients with Happy Eyeballs (curl, Go, Node.js 20+) recover; for older Node.js set NODE_OPTIONS=--dns-result-order=ipv4first, or fix the broken family.",
-        ));
+    let trust_warning = if hs.result.is_ok() { client_trust_finding(&trust) } else { None };
+    for finding in trust_warning.into_iter().chain(family_finding(host, attempts)) {
+        out = out.and(finding);
     }
     out
+}
+
+/// No TCP connection to any address: the worst failure decides the code.
+fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Value) -> Outcome {
+    let errors: Vec<&ConnectError> = attempts.iter().filter_map(|a| a.connect.as_ref().err()).collect();
+    let worst = errors
+        .iter()
+        .map(|e| &e.kind)
+        .find(|k| **k == ConnectFailure::Timeout)
+        .or_else(|| errors.first().map(|e| &e.kind))
+        .cloned()
+        .unwrap_or(ConnectFailure::Other);
+    let code = match worst {
+        ConnectFailure::Refused => &CONNECT_REFUSED,
+        ConnectFailure::Timeout => &CONNECT_TIMEOUT_CODE,
+        ConnectFailure::Unreachable => &UNREACHABLE,
+        ConnectFailure::Other => &HANDSHAKE,
+    };
+    let list = errors
+        .iter()
+        .map(|e| format!("{}: {} after {} ms ({})", e.addr, e.kind.words(), e.elapsed_ms, e.detail))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let summary = format!("cannot connect to {host}:{port}: {}", worst.words());
+    let remedy = match worst {
+        ConnectFailure::Refused => {
+            "Check the port in OPENAI_BASE_URL and egress firewall rules; nothing accepts connections there."
+        }
+        ConnectFailure::Timeout => {
+            "Packets are dropped: allow outbound TCP 443 (security groups, firewall, NAT for private subnets) or route through your proxy (HTTPS_PROXY)."
+        }
+        ConnectFailure::Unreachable => "No route: check the routing table, VPN, and IPv6 support.",
+        ConnectFailure::Other => "See the error; check the proxy settings (proxy check).",
+    };
+    Outcome::with_status(Status::Fail, summary, details).and(Finding::new(code, Severity::Fail, list, remedy))
+}
+
+/// The clients that would not trust a chain the doctor trusts.
+fn client_trust_finding(trust: &[chain::ClientTrust]) -> Option<Finding> {
+    let untrusting: Vec<_> = trust.iter().filter(|t| !t.trusted).collect();
+    if untrusting.is_empty() {
+        return None;
+    }
+    let fixes = untrusting.iter().map(|t| format!("{}: {}", t.client, t.fix)).collect::<Vec<_>>().join("; ");
+    Some(Finding::new(
+        &CLIENT_TRUST,
+        Severity::Warn,
+        format!(
+            "the doctor trusts this chain, but these clients would not: {}",
+            untrusting.iter().map(|t| t.client).collect::<Vec<_>>().join(", ")
+        ),
+        fixes,
+    ))
+}
+
+/// One address family failing while the other works.
+fn family_finding(host: &str, attempts: &[Attempt]) -> Option<Finding> {
+    let failed_families: Vec<&str> = attempts.iter().filter(|a| a.connect.is_err()).map(|a| a.family).collect();
+    let ok_families: Vec<&str> = attempts.iter().filter(|a| a.connect.is_ok()).map(|a| a.family).collect();
+    let bad = failed_families.iter().find(|f| !ok_families.contains(f))?;
+    let e = attempts.iter().find(|a| a.family == *bad).and_then(|a| a.connect.as_ref().err());
+    Some(Finding::new(
+        &FAMILY_UNREACHABLE,
+        Severity::Warn,
+        format!(
+            "{host} connects over {} but not over {bad} ({})",
+            ok_families.first().unwrap_or(&"?"),
+            e.map_or(String::new(), |e| format!("{}: {}", e.addr, e.kind.words()))
+        ),
+        "Clients with Happy Eyeballs (curl, Go, Node.js 20+) recover; for older Node.js set NODE_OPTIONS=--dns-result-order=ipv4first, or fix the broken family.",
+    ))
 }
 
 fn explain_failure(err: &HandshakeError, chain: &[CertInfo], host: &str) -> (&'static Code, String, String) {
