@@ -97,7 +97,7 @@ pub fn render_text(results: &[(String, Result<Report, String>)], w: &mut impl Wr
         }
         writeln!(w)?;
     }
-    let plural = |n: usize, s: &str| if n == 1 { format!("1 {s}") } else { format!("{n} {s}s") };
+    let plural = |n: usize, word: &str| openai_doctor_checks::model::plural(n, word);
     let unreadable = results.iter().filter(|(_, r)| r.is_err()).count();
     let unreadable = if unreadable > 0 { format!("{unreadable} unreadable, ") } else { String::new() };
     writeln!(

@@ -65,6 +65,15 @@ impl std::fmt::Display for CheckId {
     }
 }
 
+/// `1 check`, `2 checks`: a count with its noun.
+#[must_use]
+pub fn plural(n: impl TryInto<i64>, word: &str) -> String {
+    match n.try_into().unwrap_or(i64::MAX) {
+        1 => format!("1 {word}"),
+        n => format!("{n} {word}s"),
+    }
+}
+
 /// Milliseconds, saturating: every duration in a report.
 #[must_use]
 pub fn millis(d: std::time::Duration) -> u64 {
@@ -97,6 +106,18 @@ impl Status {
             Self::Warn => "warn",
             Self::Fail => "fail",
             Self::Skip => "skip",
+        }
+    }
+
+    /// The report symbol (✓ pass, i info, ! warn, ✗ fail, – skip).
+    #[must_use]
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::Pass => "✓",
+            Self::Info => "i",
+            Self::Warn => "!",
+            Self::Fail => "✗",
+            Self::Skip => "–",
         }
     }
 
@@ -159,11 +180,7 @@ impl Finding {
     /// The report symbol for its severity.
     #[must_use]
     pub fn severity_symbol(&self) -> &'static str {
-        match self.severity {
-            Severity::Info => "i",
-            Severity::Warn => "!",
-            Severity::Fail => "✗",
-        }
+        self.severity.status().symbol()
     }
 
     /// A finding for `code` with a message and a remedy.

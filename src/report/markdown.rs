@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use openai_doctor_checks::{RunReport, Severity, Status};
 
-use super::{Target, ms, symbol};
+use super::{Target, ms};
 use crate::environment::Environment;
 
 fn cell(text: &str) -> String {
@@ -108,7 +108,7 @@ pub fn render(run: &RunReport, target: &Target, env: &Environment, marker: &str,
 
     writeln!(w, "## All checks\n\n| | check | result |\n|---|---|---|")?;
     for c in &run.checks {
-        writeln!(w, "| {} | `{}` | {} |", symbol(c.status), c.id, cell(&c.summary))?;
+        writeln!(w, "| {} | `{}` | {} |", c.status.symbol(), c.id, cell(&c.summary))?;
     }
     let findings: Vec<_> = run
         .checks

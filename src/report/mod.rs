@@ -9,7 +9,7 @@ mod table;
 use std::io;
 
 use openai_doctor_checks::net::context::Net;
-use openai_doctor_checks::{Config, RunReport, Status};
+use openai_doctor_checks::{Config, RunReport};
 use serde::Serialize;
 
 use crate::cli::Format;
@@ -112,18 +112,6 @@ pub struct Ticket<'a> {
 pub fn stamp(started_at: &str) -> String {
     let digits: String = started_at.chars().filter(char::is_ascii_alphanumeric).take(15).collect();
     format!("{digits}Z")
-}
-
-/// The symbol for a status (✓ pass, ! warn, ✗ fail, – skip, i info).
-#[must_use]
-pub fn symbol(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "✓",
-        Status::Info => "i",
-        Status::Warn => "!",
-        Status::Fail => "✗",
-        Status::Skip => "–",
-    }
 }
 
 /// Milliseconds as `12 ms` or `1.5 s`.

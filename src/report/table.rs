@@ -8,7 +8,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 use openai_doctor_checks::{CheckReport, RunReport, Severity, Status};
 use serde_json::Value;
 
-use super::{Style, Target, ms, symbol};
+use super::{Style, Target, ms};
 
 const GREEN: &str = "\x1b[32m";
 const YELLOW: &str = "\x1b[33m";
@@ -126,10 +126,10 @@ fn verdict_word(run: &RunReport) -> &'static str {
 }
 
 fn write_check(check: &CheckReport, style: Style, id_width: usize, indent: &str, w: &mut impl Write) -> io::Result<()> {
-    let sym = paint(style, status_color(check.status), symbol(check.status));
+    let sym = paint(style, status_color(check.status), check.status.symbol());
     let prefix = format!("  {sym} {:<id_width$}  ", check.id);
     // The prefix's ANSI codes take no columns: wrap as if it were plain.
-    let plain_prefix = format!("  {} {:<id_width$}  ", symbol(check.status), check.id);
+    let plain_prefix = format!("  {} {:<id_width$}  ", check.status.symbol(), check.id);
     let wrapped = wrap_after(&plain_prefix, &check.summary, style.width, indent);
     writeln!(w, "{prefix}{}", &wrapped[plain_prefix.len()..])?;
     for f in &check.findings {

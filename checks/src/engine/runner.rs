@@ -434,9 +434,7 @@ pub fn verdict(reports: &[CheckReport]) -> Verdict {
     let fails = ran().filter(|r| r.status == Status::Fail).count();
     let warns = ran().filter(|r| r.status == Status::Warn).count();
     let blocked = reports.iter().filter(|r| r.blocked_by.is_some()).count();
-    let plural = |n: usize, word: &str| {
-        if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
-    };
+    let plural = |n: usize, word: &str| crate::model::plural(n, word);
     let summary = match root {
         Some(root) => {
             let mut s = format!("{} failed; root cause: {} — {}", plural(fails, "check"), root.id, root.summary);

@@ -92,10 +92,10 @@ pub fn outcome(name: &str, report: &Report) -> Outcome {
     let summary = match (report.errors(), report.warnings()) {
         (0, 0) => format!("{name}: {}: no problem found", report.describe()),
         (e, w) => format!(
-            "{name}: {}: {e} error{}, {w} warning{}",
+            "{name}: {}: {}, {}",
             report.describe(),
-            if e == 1 { "" } else { "s" },
-            if w == 1 { "" } else { "s" }
+            crate::model::plural(e, "error"),
+            crate::model::plural(w, "warning")
         ),
     };
     Outcome::from_findings(summary, json!(report), findings)

@@ -90,9 +90,8 @@ impl Report {
         }
         if self.images.0 > 0 {
             out.push_str(&format!(
-                ", {} inline image{} ({})",
-                self.images.0,
-                if self.images.0 == 1 { "" } else { "s" },
+                ", {} ({})",
+                crate::model::plural(self.images.0, "inline image"),
                 human_size(self.images.1)
             ));
         }

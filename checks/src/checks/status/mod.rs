@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
-use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
+use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status, plural};
 use crate::net::context::Fetched;
 use page::Page;
 
@@ -265,10 +265,10 @@ fn judge(page: &Page, url: &Url, tried: &[String]) -> Outcome {
         bad.join(", ")
     };
     if api_incidents > 0 {
-        let _ = write!(summary, "; {api_incidents} ongoing API incident{}", if api_incidents == 1 { "" } else { "s" });
+        let _ = write!(summary, "; {}", plural(api_incidents, "ongoing API incident"));
     }
     if others > 0 {
-        let _ = write!(summary, " ({others} incident{} on other products)", if others == 1 { "" } else { "s" });
+        let _ = write!(summary, " ({} on other products)", plural(others, "incident"));
     }
     out.summary = summary;
     out

@@ -393,11 +393,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                 session.alpn.as_deref().map_or(String::new(), |a| format!(", ALPN {a}")),
                 leaf.map_or(String::new(), |c| {
                     let days = days.unwrap_or(0);
-                    format!(
-                        "certificate from {} valid {days} more day{}, ",
-                        c.issuer(),
-                        if days == 1 { "" } else { "s" }
-                    )
+                    format!("certificate from {} valid {}, ", c.issuer(), crate::model::plural(days, "more day"))
                 }),
                 attempt.connect.as_ref().map(|d| millis(*d)).unwrap_or(0),
                 millis(hs.elapsed),
