@@ -32,6 +32,21 @@ fn json_reports_match_the_schema_in_healthy_and_broken_worlds() {
 }
 
 #[test]
+fn the_schema_names_the_details_keys_checks_promise() {
+    let world = World::healthy();
+    let r = run(doctor().args(["--format", "json", "--probes", "1"]).args(world.args()), &[]);
+    let mut doc = r.json();
+    let v = validator();
+    let checks = doc["checks"].as_array_mut().unwrap();
+    // The keys renderers and users rely on are there, with their types...
+    let tls = checks.iter_mut().find(|c| c["id"] == "tls").unwrap();
+    assert!(tls["details"]["connect_ms"].is_u64() && tls["details"]["handshake_ms"].is_u64(), "{tls}");
+    // ...and a report that broke one would not pass the schema.
+    tls["details"]["handshake_ms"] = serde_json::json!("fast");
+    assert!(v.iter_errors(&doc).any(|e| e.instance_path().to_string().ends_with("/details/handshake_ms")));
+}
+
+#[test]
 fn the_key_is_not_in_any_output_even_when_servers_echo_it() {
     let world = World::healthy();
     let srv = server::http(|_| Reply::new(500, "text/plain", format!("oops {}", crate::support::FAKE_KEY)));
