@@ -9,14 +9,6 @@ use serde::Serialize;
 
 /// Names (exact) and prefixes of the variables worth showing support.
 const EXACT: &[&str] = &[
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
     "NODE_EXTRA_CA_CERTS",
@@ -93,7 +85,9 @@ impl Environment {
         let variables = config
             .env
             .iter()
-            .filter(|(k, _)| EXACT.contains(k) || PREFIXES.iter().any(|p| k.starts_with(p)))
+            .filter(|(k, _)| {
+                proxy_env::VARIABLES.contains(k) || EXACT.contains(k) || PREFIXES.iter().any(|p| k.starts_with(p))
+            })
             .map(|(k, v)| Var { name: k.to_owned(), value: crate::output::clean(&shown(k, v)).into_owned() })
             .collect();
         Self {

@@ -304,7 +304,7 @@ impl Net {
             .redirect(reqwest::redirect::Policy::limited(5))
             .http1_only()
             .no_proxy();
-        let no_proxy = config.env.non_empty("no_proxy").or_else(|| config.env.non_empty("NO_PROXY")).map(str::to_owned);
+        let no_proxy = proxy_env::no_proxy(&config.env).map(str::to_owned);
         if let Some(url) = proxy.as_ref().and_then(ProxyChoice::in_path) {
             let mut p = reqwest::Proxy::all(url.as_str())
                 .map_err(|e| format!("proxy {}: {e}", proxy_env::redacted_url(url)))?;

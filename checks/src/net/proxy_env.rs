@@ -8,6 +8,16 @@ use crate::config::Env;
 /// The proxy variables, in the order the doctor looks at them for an https URL.
 /// Lower case first, as curl and Python's urllib (httpx, requests) do.
 pub const HTTPS_ORDER: &[&str] = &["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"];
+
+/// Every proxy variable clients read, each lower-case name before its upper-case twin.
+pub const VARIABLES: &[&str] =
+    &["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"];
+
+/// `NO_PROXY` as clients read it: `no_proxy` first, as curl and Python do.
+#[must_use]
+pub fn no_proxy(env: &Env) -> Option<&str> {
+    env.non_empty("no_proxy").or_else(|| env.non_empty("NO_PROXY"))
+}
 /// For an http URL (curl ignores upper-case `HTTP_PROXY`; Python and Go read it).
 pub const HTTP_ORDER: &[&str] = &["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
 
@@ -132,7 +142,7 @@ impl std::fmt::Display for ProxyUrlError {
 /// The first `NO_PROXY` entry (from `no_proxy`, then `NO_PROXY`) that matches `host`.
 #[must_use]
 pub fn no_proxy_match(env: &Env, host: &str) -> Option<String> {
-    let list = env.non_empty("no_proxy").or_else(|| env.non_empty("NO_PROXY"))?;
+    let list = no_proxy(env)?;
     no_proxy_list_match(list, host)
 }
 

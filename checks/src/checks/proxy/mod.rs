@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::config::Env;
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::model::{CheckId, Finding, Outcome, Severity, Status};
-use crate::net::proxy_env::ProxyUrlError;
+use crate::net::proxy_env::{self, ProxyUrlError};
 use crate::net::tunnel::{self, ConnectFailure, TunnelError};
 
 static INFO: CheckInfo = CheckInfo {
@@ -165,8 +165,7 @@ impl Check for ProxyCheck {
 }
 
 /// Names of the variables clients read.
-const KNOWN: &[&str] =
-    &["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"];
+const KNOWN: &[&str] = proxy_env::VARIABLES;
 
 /// Variables that look like misspelt proxy variables.
 fn typos(env: &Env) -> Vec<String> {
@@ -186,10 +185,10 @@ fn typos(env: &Env) -> Vec<String> {
 }
 
 fn conflicts(env: &Env) -> Vec<String> {
-    [("https_proxy", "HTTPS_PROXY"), ("http_proxy", "HTTP_PROXY"), ("all_proxy", "ALL_PROXY"), ("no_proxy", "NO_PROXY")]
-        .iter()
-        .filter_map(|(lower, upper)| match (env.non_empty(lower), env.non_empty(upper)) {
-            (Some(a), Some(b)) if a != b => Some(format!("{lower} and {upper}")),
+    KNOWN
+        .chunks(2)
+        .filter_map(|pair| match (env.non_empty(pair[0]), env.non_empty(pair[1])) {
+            (Some(a), Some(b)) if a != b => Some(format!("{} and {}", pair[0], pair[1])),
             _ => None,
         })
         .collect()
