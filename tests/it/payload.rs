@@ -124,3 +124,53 @@ fn send_payload_shows_when_the_payload_itself_fails() {
     assert!(f["message"].as_str().unwrap().contains("req_payload500"), "{f}");
     assert_eq!(r.code, 1);
 }
+
+/// A 1 MB chat body of ordinary sentences, as an application might send.
+fn megabyte_payload(dir: &std::path::Path) -> PathBuf {
+    let words = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "models", "count"];
+    let (mut messages, mut size, mut i) = (Vec::new(), 0, 0usize);
+    while size < 1_000_000 {
+        let text: Vec<&str> = (0..200).map(|k| words[(i * 7 + k * 3) % words.len()]).collect();
+        let text = text.join(" ");
+        size += text.len();
+        messages.push(serde_json::json!({"role": if i % 2 == 0 { "user" } else { "assistant" }, "content": text}));
+        i += 1;
+    }
+    messages.push(serde_json::json!({"role": "user", "content": "Summarise."}));
+    let path = dir.join("big.json");
+    std::fs::write(&path, serde_json::json!({"model": "gpt-4.1", "messages": messages}).to_string()).unwrap();
+    path
+}
+
+/// The doctor runs inside the user's container: under a 48 MiB limit, a whole run with a 1 MB
+/// payload must complete (0.1.0 peaked at ~75 MiB with any payload and would be OOM-killed).
+#[test]
+fn a_run_with_a_megabyte_payload_completes_under_a_48_mib_memory_limit() {
+    let cg = match crate::support::cgroup::MemoryCgroup::new(48 << 20) {
+        Ok(cg) => cg,
+        Err(why) => {
+            eprintln!("SKIPPED a_run_with_a_megabyte_payload_completes_under_a_48_mib_memory_limit: {why}");
+            return;
+        }
+    };
+    let world = World::healthy();
+    let dir = tempfile::tempdir().unwrap();
+    let payload = megabyte_payload(dir.path());
+    let out = cg
+        .command(&assert_cmd::cargo::cargo_bin("openai-doctor"))
+        .args(world.args())
+        .args(["--format", "json", "--probes", "2", "--payload"])
+        .arg(&payload)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("OPENAI_API_KEY", crate::support::FAKE_KEY)
+        .output()
+        .unwrap();
+    let peak = cg.peak().unwrap_or(0);
+    eprintln!("peak memory of the run in its cgroup: {:.1} MiB", peak as f64 / 1048576.0);
+    assert_eq!(cg.oom_kills(), 0, "the kernel killed the doctor for memory");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let payload_check = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "payload").unwrap().clone();
+    assert!(payload_check["details"]["tokens"].as_u64().unwrap() > 200_000, "tokens were counted: {payload_check}");
+}

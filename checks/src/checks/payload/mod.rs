@@ -7,6 +7,7 @@ pub mod models;
 pub mod parse;
 pub mod report;
 pub mod rules;
+mod tokens;
 mod validate;
 
 use std::time::Duration;

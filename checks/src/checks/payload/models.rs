@@ -69,25 +69,8 @@ pub fn lookup(model: &str) -> Option<&'static ModelInfo> {
 }
 
 /// Whether this build counts tokens (the default `tokens` feature; its tables make the binary
-/// about 45 MiB larger).
+/// about 6 MiB larger).
 pub const TOKENS: bool = cfg!(feature = "tokens");
-
-/// Counts tokens with the model's encoding. The tokenizer loads on first use (about 40 ms).
-#[cfg(feature = "tokens")]
-#[must_use]
-pub fn count(encoding: Encoding, text: &str) -> usize {
-    match encoding {
-        Encoding::O200kBase => bpe_openai::o200k_base().count(text),
-        Encoding::Cl100kBase => bpe_openai::cl100k_base().count(text),
-    }
-}
-
-/// Without the `tokens` feature nothing is counted ([`TOKENS`] says so).
-#[cfg(not(feature = "tokens"))]
-#[must_use]
-pub fn count(_encoding: Encoding, _text: &str) -> usize {
-    0
-}
 
 #[cfg(test)]
 mod tests {
@@ -103,14 +86,5 @@ mod tests {
         assert!(!lookup("gpt-5-chat-latest").unwrap().reasoning);
         assert!(lookup("o3-mini").unwrap().reasoning);
         assert!(lookup("llama-3").is_none());
-    }
-
-    #[cfg(feature = "tokens")]
-    #[test]
-    fn token_counts_match_tiktoken() {
-        // Reference counts from tiktoken for the same strings.
-        assert_eq!(count(Encoding::O200kBase, "Hello, world!"), 4);
-        assert_eq!(count(Encoding::Cl100kBase, "Hello, world!"), 4);
-        assert_eq!(count(Encoding::O200kBase, ""), 0);
     }
 }

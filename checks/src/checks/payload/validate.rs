@@ -107,7 +107,7 @@ fn tokens(report: &mut Report, sink: &mut rules::Sink, info: Option<&models::Mod
         report.context = Some(limit);
         let mut total = 0u64;
         for (i, text) in texts.inputs.iter().enumerate() {
-            let n = models::count(encoding, text) as u64;
+            let n = super::tokens::count(encoding, text) as u64;
             total += n;
             if n > limit {
                 sink.problems.push(Problem {
@@ -134,7 +134,7 @@ fn tokens(report: &mut Report, sink: &mut rules::Sink, info: Option<&models::Mod
         return;
     }
     // Prompt tokens: every text, plus about 3 per message and 3 to prime the reply (OpenAI cookbook).
-    let counted: usize = texts.prompt.iter().map(|t| models::count(encoding, t)).sum();
+    let counted: usize = texts.prompt.iter().map(|t| super::tokens::count(encoding, t)).sum();
     let prompt = counted as u64 + 3 * texts.messages as u64 + 3;
     report.tokens = Some(prompt);
     let Some(m) = info else { return };
