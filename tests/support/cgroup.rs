@@ -56,10 +56,7 @@ impl MemoryCgroup {
     /// `program args…`, started inside the cgroup (a shell joins it, then execs the program).
     pub fn command(&self, program: &Path) -> std::process::Command {
         let mut cmd = std::process::Command::new("sh");
-        cmd.arg("-c")
-            .arg(r#"echo $$ > "$0" && exec "$@""#)
-            .arg(self.dir.join("cgroup.procs"))
-            .arg(program);
+        cmd.arg("-c").arg(r#"echo $$ > "$0" && exec "$@""#).arg(self.dir.join("cgroup.procs")).arg(program);
         cmd
     }
 

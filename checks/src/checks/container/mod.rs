@@ -223,99 +223,14 @@ pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> (Outcome
     let nofile = cgroup::open_files(fs);
     let resolv = fs.read("/etc/resolv.conf").map(|t| ResolvConf::parse(&t));
     let mut findings = Vec::new();
-
     if let Some(l) = &limits {
-        if let (Some(limit), Some(cur)) = (l.memory_limit, l.memory_current)
-            && limit > 0
-            && cur.saturating_mul(10) >= limit.saturating_mul(9)
-        {
-            findings.push(Finding::new(
-                &MEMORY_NEAR_LIMIT,
-                Severity::Warn,
-                format!(
-                    "memory use {} is {}% of the {} limit",
-                    human_bytes(cur),
-                    cur.saturating_mul(100) / limit,
-                    human_bytes(limit)
-                ),
-                "Raise the memory limit (docker run -m, Kubernetes resources.limits.memory) or reduce use.",
-            ));
-        }
-        if let Some(kills) = l.oom_kills.filter(|k| *k > 0) {
-            findings.push(Finding::new(
-                &OOM_KILLED,
-                Severity::Warn,
-                format!("{kills} process(es) in this cgroup were killed for exceeding the memory limit; their in-flight API calls died with them"),
-                "Raise the memory limit or reduce memory use; check for OOMKilled restarts (kubectl describe pod).",
-            ));
-        }
-        if let Some(cores) = l.cpu_quota_cores.filter(|c| *c < 0.5) {
-            findings.push(Finding::new(
-                &CPU_QUOTA,
-                Severity::Warn,
-                format!("CPU quota is {cores:.2} cores: TLS handshakes and response parsing are throttled"),
-                "Raise the CPU limit (docker run --cpus, resources.limits.cpu) to at least 1 core.",
-            ));
-        }
-        if let (Some(max), Some(cur)) = (l.pids_max, l.pids_current) {
-            if cur >= max {
-                findings.push(Finding::new(
-                    &PIDS_LIMIT,
-                    Severity::Fail,
-                    format!("{cur} of {max} processes/threads in use: no new thread can start"),
-                    "Raise pids.max (docker run --pids-limit, kubelet podPidsLimit) or use fewer threads.",
-                ));
-            } else if cur.saturating_mul(10) >= max.saturating_mul(9) {
-                findings.push(Finding::new(
-                    &PIDS_LIMIT,
-                    Severity::Warn,
-                    format!("{cur} of {max} processes/threads in use"),
-                    "Raise pids.max (docker run --pids-limit) or use fewer threads.",
-                ));
-            }
-        }
+        limit_findings(l, &mut findings);
     }
     if let Some((Some(soft), hard)) = nofile {
-        let hard_text = hard.map_or_else(|| "unlimited".to_owned(), |h| h.to_string());
-        if soft < 64 {
-            findings.push(Finding::new(
-                &OPEN_FILES,
-                Severity::Fail,
-                format!("open-files limit is {soft} (hard {hard_text}): too few for an HTTP client's sockets"),
-                "Raise it: ulimit -n 65536, docker run --ulimit nofile=65536:65536, systemd LimitNOFILE=.",
-            ));
-        } else if soft < 1024 {
-            findings.push(Finding::new(
-                &OPEN_FILES,
-                Severity::Warn,
-                format!("open-files limit is {soft} (hard {hard_text}); busy clients fail with 'Too many open files'"),
-                "Raise it: ulimit -n 65536, docker run --ulimit nofile=65536:65536, systemd LimitNOFILE=.",
-            ));
-        }
+        findings.extend(open_files_finding(soft, hard));
     }
     if let Some(conf) = &resolv {
-        if conf.nameservers.is_empty() {
-            findings.push(Finding::new(
-                &NO_NAMESERVER,
-                Severity::Warn,
-                "/etc/resolv.conf lists no nameserver: lookups go to 127.0.0.1",
-                "Give the container DNS: docker run --dns, /etc/docker/daemon.json \"dns\", or the pod's dnsPolicy.",
-            ));
-        }
-        let searched = conf.searched_first(api_host);
-        if !searched.is_empty() {
-            findings.push(Finding::new(
-                &NDOTS,
-                Severity::Warn,
-                format!(
-                    "ndots:{} with {} search domain(s): each lookup of {api_host} first tries {}",
-                    conf.ndots,
-                    conf.search.len(),
-                    searched.join(", ")
-                ),
-                "Set the pod's dnsConfig ndots to 2, or use the trailing-dot name (https://api.openai.com./v1).",
-            ));
-        }
+        resolv_findings(conf, api_host, &mut findings);
     }
 
     let mut parts = vec![runtime.map_or_else(|| "not in a container".to_owned(), |r| format!("in a {r}"))];
@@ -351,6 +266,101 @@ pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> (Outcome
         out.status = Status::Pass;
     }
     (out, runtime)
+}
+
+/// Memory near its limit, OOM kills, a small CPU quota, the pids limit.
+fn limit_findings(l: &Limits, findings: &mut Vec<Finding>) {
+    if let (Some(limit), Some(cur)) = (l.memory_limit, l.memory_current)
+        && limit > 0
+        && cur.saturating_mul(10) >= limit.saturating_mul(9)
+    {
+        findings.push(Finding::new(
+            &MEMORY_NEAR_LIMIT,
+            Severity::Warn,
+            format!(
+                "memory use {} is {}% of the {} limit",
+                human_bytes(cur),
+                cur.saturating_mul(100) / limit,
+                human_bytes(limit)
+            ),
+            "Raise the memory limit (docker run -m, Kubernetes resources.limits.memory) or reduce use.",
+        ));
+    }
+    if let Some(kills) = l.oom_kills.filter(|k| *k > 0) {
+        findings.push(Finding::new(
+            &OOM_KILLED,
+            Severity::Warn,
+            format!("{kills} process(es) in this cgroup were killed for exceeding the memory limit; their in-flight API calls died with them"),
+            "Raise the memory limit or reduce memory use; check for OOMKilled restarts (kubectl describe pod).",
+        ));
+    }
+    if let Some(cores) = l.cpu_quota_cores.filter(|c| *c < 0.5) {
+        findings.push(Finding::new(
+            &CPU_QUOTA,
+            Severity::Warn,
+            format!("CPU quota is {cores:.2} cores: TLS handshakes and response parsing are throttled"),
+            "Raise the CPU limit (docker run --cpus, resources.limits.cpu) to at least 1 core.",
+        ));
+    }
+    if let (Some(max), Some(cur)) = (l.pids_max, l.pids_current) {
+        if cur >= max {
+            findings.push(Finding::new(
+                &PIDS_LIMIT,
+                Severity::Fail,
+                format!("{cur} of {max} processes/threads in use: no new thread can start"),
+                "Raise pids.max (docker run --pids-limit, kubelet podPidsLimit) or use fewer threads.",
+            ));
+        } else if cur.saturating_mul(10) >= max.saturating_mul(9) {
+            findings.push(Finding::new(
+                &PIDS_LIMIT,
+                Severity::Warn,
+                format!("{cur} of {max} processes/threads in use"),
+                "Raise pids.max (docker run --pids-limit) or use fewer threads.",
+            ));
+        }
+    }
+}
+
+/// An open-files limit too low for an HTTP client.
+fn open_files_finding(soft: u64, hard: Option<u64>) -> Option<Finding> {
+    let hard_text = hard.map_or_else(|| "unlimited".to_owned(), |h| h.to_string());
+    let remedy = "Raise it: ulimit -n 65536, docker run --ulimit nofile=65536:65536, systemd LimitNOFILE=.";
+    if soft < 64 {
+        let msg = format!("open-files limit is {soft} (hard {hard_text}): too few for an HTTP client's sockets");
+        Some(Finding::new(&OPEN_FILES, Severity::Fail, msg, remedy))
+    } else if soft < 1024 {
+        let msg =
+            format!("open-files limit is {soft} (hard {hard_text}); busy clients fail with 'Too many open files'");
+        Some(Finding::new(&OPEN_FILES, Severity::Warn, msg, remedy))
+    } else {
+        None
+    }
+}
+
+/// No nameserver, and search domains the API host's lookups go through first.
+fn resolv_findings(conf: &ResolvConf, api_host: &str, findings: &mut Vec<Finding>) {
+    if conf.nameservers.is_empty() {
+        findings.push(Finding::new(
+            &NO_NAMESERVER,
+            Severity::Warn,
+            "/etc/resolv.conf lists no nameserver: lookups go to 127.0.0.1",
+            "Give the container DNS: docker run --dns, /etc/docker/daemon.json \"dns\", or the pod's dnsPolicy.",
+        ));
+    }
+    let searched = conf.searched_first(api_host);
+    if !searched.is_empty() {
+        findings.push(Finding::new(
+            &NDOTS,
+            Severity::Warn,
+            format!(
+                "ndots:{} with {} search domain(s): each lookup of {api_host} first tries {}",
+                conf.ndots,
+                conf.search.len(),
+                searched.join(", ")
+            ),
+            "Set the pod's dnsConfig ndots to 2, or use the trailing-dot name (https://api.openai.com./v1).",
+        ));
+    }
 }
 
 #[cfg(test)]

@@ -233,39 +233,11 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     ));
 
     // Connect to every address at once; handshake on the first that opens, per family.
-    let connects = ips.clone().into_iter().map(|ip| {
+    let connects = ips.iter().map(|&ip| {
         let addr = SocketAddr::new(ip, dial_port);
-        let proxy = proxy.clone();
-        let roots = ctx.net.roots.clone();
-        let host = host.clone();
-        async move {
-            let family = if ip.is_ipv4() { "IPv4" } else { "IPv6" };
-            let opened: Result<(Box<dyn Io>, Duration), ConnectError> = match &proxy {
-                None => tunnel::tcp(addr, connect_timeout).await.map(|(s, d)| (Box::new(s) as Box<dyn Io>, d)),
-                Some(url) => match tunnel::open_proxy(addr, url, roots, connect_timeout).await {
-                    Ok((mut s, d)) => match tunnel::connect(&mut s, url, &host, port, connect_timeout).await {
-                        Ok(r) if r.status == 200 => Ok((s, d)),
-                        Ok(r) => Err(ConnectError {
-                            addr,
-                            kind: ConnectFailure::Other,
-                            detail: format!("proxy answered CONNECT with {} {}", r.status, r.reason),
-                            elapsed_ms: millis(d),
-                        }),
-                        Err(e) => Err(ConnectError {
-                            addr,
-                            kind: ConnectFailure::Other,
-                            detail: format!("proxy CONNECT failed: {e:?}"),
-                            elapsed_ms: millis(d),
-                        }),
-                    },
-                    Err(tunnel::OpenError::Connect(e)) => Err(e),
-                    Err(tunnel::OpenError::Tls(text)) => {
-                        Err(ConnectError { addr, kind: ConnectFailure::Other, detail: text, elapsed_ms: 0 })
-                    }
-                },
-            };
-            (addr, family, opened)
-        }
+        let family = if ip.is_ipv4() { "IPv4" } else { "IPv6" };
+        let (proxy, roots, host) = (proxy.clone(), ctx.net.roots.clone(), host.clone());
+        async move { (addr, family, open(addr, proxy.as_ref(), roots, &host, port, connect_timeout).await) }
     });
     let opened = futures_join_all(connects).await;
 
@@ -286,6 +258,30 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         }
     }
     judge(ctx, &host, port, &attempts)
+}
+
+/// A TCP connection to `addr`, or through the proxy at `addr` a CONNECT tunnel to the API host.
+async fn open(
+    addr: SocketAddr,
+    proxy: Option<&url::Url>,
+    roots: Arc<rustls::RootCertStore>,
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<(Box<dyn Io>, Duration), ConnectError> {
+    let Some(url) = proxy else {
+        return tunnel::tcp(addr, timeout).await.map(|(s, d)| (Box::new(s) as Box<dyn Io>, d));
+    };
+    let failed = |detail: String, elapsed_ms| ConnectError { addr, kind: ConnectFailure::Other, detail, elapsed_ms };
+    match tunnel::open_proxy(addr, url, roots, timeout).await {
+        Ok((mut s, d)) => match tunnel::connect(&mut s, url, host, port, timeout).await {
+            Ok(r) if r.status == 200 => Ok((s, d)),
+            Ok(r) => Err(failed(format!("proxy answered CONNECT with {} {}", r.status, r.reason), millis(d))),
+            Err(e) => Err(failed(format!("proxy CONNECT failed: {e:?}"), millis(d))),
+        },
+        Err(tunnel::OpenError::Connect(e)) => Err(e),
+        Err(tunnel::OpenError::Tls(text)) => Err(failed(text, 0)),
+    }
 }
 
 /// Runs the futures concurrently (one task each) and returns their outputs in order.
