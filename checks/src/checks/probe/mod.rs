@@ -393,7 +393,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let (series, stopped_early, slowest) = series(ctx, activity, &key).await;
     // Not one request fitted in the time left: nothing was measured, so nothing passed.
     if series.is_empty() {
-        return not_measured(activity, details, stopped_early);
+        return not_measured(activity, details);
     }
     let mut measured = Measured { series, stopped_early, chat: None, payload: None };
     extra_requests(ctx, activity, &key, &aim, slowest, &mut measured).await;
@@ -482,7 +482,7 @@ async fn extra_requests(
 }
 
 /// The outcome when not one request fitted in the time left: never a pass.
-fn not_measured(activity: &Activity, details: serde_json::Value, stopped_early: Option<String>) -> Outcome {
+fn not_measured(activity: &Activity, details: serde_json::Value) -> Outcome {
     let left = activity.time_left().as_secs_f64();
     Outcome::with_status(Status::Fail, "no request sent: too little of the deadline was left", details).and(
         Finding::new(
@@ -490,8 +490,7 @@ fn not_measured(activity: &Activity, details: serde_json::Value, stopped_early: 
             Severity::Fail,
             format!(
                 "the probe did not send a single request: {left:.1} s of the run deadline was left when it \
-                 started{}",
-                stopped_early.map_or_else(String::new, |why| format!(" ({why})"))
+                 started, and one request needs about 0.5 s"
             ),
             "Nothing was measured, so nothing is known to work. Run again with a longer --deadline \
              (the default is 20 s); if an earlier step was slow, its own timing in this report says which.",
