@@ -1,12 +1,16 @@
 //! Bounded reads of the files a user names (payloads, `--ca-file`, `SSL_CERT_FILE` and its
-//! kin). Only regular files are opened, and never more than a limit is read: a FIFO would block
-//! the run before its deadline starts, and `/dev/zero` would read until memory runs out.
+//! kin), before the run's deadline starts. Only regular files are opened, never more than a limit
+//! is read, and a read that takes longer than `READ_TIMEOUT` (a hung network mount) is given up:
+//! a FIFO would block forever, and `/dev/zero` would read until memory runs out.
 
 use std::io::Read;
 use std::path::Path;
 
 /// Most bytes of a CA bundle (Mozilla's whole store is about 220 KB).
 pub const CA_FILE_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// Longest wait for one file: a local disk answers in milliseconds.
+pub const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What a path is, in words, when it is not a regular file.
 fn kind(meta: &std::fs::Metadata) -> &'static str {
@@ -47,9 +51,25 @@ pub fn check_regular(path: &Path, what: &str, limit: u64) -> Result<(), String> 
 /// # Errors
 /// Not a regular file, too large, or unreadable, in words naming `what` and the path.
 pub fn read_regular(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>, String> {
-    check_regular(path, what, limit)?;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
-    read_limited(file, &format!("{what} {}", path.display()), limit)
+    let (owned_path, owned_what) = (path.to_path_buf(), what.to_owned());
+    let (tx, rx) = std::sync::mpsc::channel();
+    // On a thread, so that a hung mount costs READ_TIMEOUT and not the run; a thread still
+    // blocked then is left behind (the process exits on the input error).
+    std::thread::spawn(move || {
+        let read = check_regular(&owned_path, &owned_what, limit).and_then(|()| {
+            let file = std::fs::File::open(&owned_path)
+                .map_err(|e| format!("cannot read {owned_what} {}: {e}", owned_path.display()))?;
+            read_limited(file, &format!("{owned_what} {}", owned_path.display()), limit)
+        });
+        let _ = tx.send(read);
+    });
+    rx.recv_timeout(READ_TIMEOUT).unwrap_or_else(|_| {
+        Err(format!(
+            "cannot read {what} {}: no answer within {} s (a hung network mount?)",
+            path.display(),
+            READ_TIMEOUT.as_secs()
+        ))
+    })
 }
 
 /// Reads at most `limit` bytes from `reader` (a file or stdin).
