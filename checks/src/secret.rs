@@ -178,7 +178,16 @@ fn redact_key_shapes(text: &str) -> String {
 
 /// Where a credential token after `Bearer ` / `Basic ` ends.
 fn token_end(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '\\')
+    c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '\\' | ')' | ']')
+}
+
+/// Whether the word after `Bearer ` is a token rather than prose or a placeholder: OpenAI's own
+/// message says "Bearer auth (i.e. Authorization: Bearer YOUR_KEY)", and neither is a secret.
+fn is_bearer_token(token: &str) -> bool {
+    token.len() >= 8
+        && token != "***"
+        && !token.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+        && !is_placeholder(token)
 }
 
 /// `Bearer <token>` becomes `Bearer ***`; `Basic <base64 of user:password>` becomes
@@ -201,7 +210,7 @@ fn redact_auth_schemes(text: &str) -> String {
         let token_len =
             text[start..].char_indices().find(|&(_, c)| token_end(c)).map_or(text.len() - start, |(j, _)| j);
         let token = &text[start..start + token_len];
-        let secret = if bearer { token_len > 0 && token != "***" } else { is_basic_credential(token) };
+        let secret = if bearer { is_bearer_token(token) } else { is_basic_credential(token) };
         out.push_str(if secret { "***" } else { token });
         i = start + token_len;
     }
@@ -529,6 +538,14 @@ mod tests {
         assert_eq!(r.redact("GET /models?api-key=abc&api-version=1"), "GET /models?api-key=***&api-version=1");
         assert_eq!(r.redact("a & b = c, x&y"), "a & b = c, x&y", "ordinary text is left alone");
         assert_eq!(r.redact(&out), out, "idempotent");
+    }
+
+    #[test]
+    fn the_apis_own_bearer_placeholder_is_left_whole() {
+        let r = Redactor::new();
+        let text = "provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or";
+        assert_eq!(r.redact(text), text);
+        assert_eq!(r.redact("(Authorization: Bearer abcdefgh1234)."), "(Authorization: Bearer ***).");
     }
 
     #[test]

@@ -375,3 +375,72 @@ fn organization_and_project_headers_are_sent_and_validated() {
     assert_eq!(r.code, 2, "a line break in a header value is an input error");
     assert!(r.stderr.contains("OPENAI_ORG_ID") && r.stderr.contains("newline"), "{}", r.stderr);
 }
+
+/// A reply with a real error body quoted in a public report (tests/support/error_bodies.rs).
+fn real(status: u16, body: &str, n: usize) -> Reply {
+    Reply::new(status, "application/json", body.to_owned()).header("x-request-id", &format!("req_real{n:04}"))
+}
+
+#[test]
+fn each_401_gets_its_own_cause_and_fix() {
+    use crate::support::error_bodies::{ACCOUNT_DEACTIVATED, MISMATCHED_ORGANIZATION, NO_API_KEY};
+    let world = scripted(|n, _| real(401, MISMATCHED_ORGANIZATION, n));
+    let r = probe_run(&world, &["--org", "org-WRONGorg1234"]);
+    assert_eq!(codes(&r, "probe"), ["probe.org_mismatch"]);
+    let msg = message(&r, "probe", "probe.org_mismatch");
+    assert!(msg.contains("org-WRONGorg1234") && msg.contains("mismatched_organization"), "{msg}");
+    assert!(!r.check("probe")["findings"][0]["remedy"].as_str().unwrap().contains("Create a new key"));
+
+    let world = scripted(|n, _| real(401, ACCOUNT_DEACTIVATED, n));
+    let r = probe_run(&world, &[]);
+    assert_eq!(codes(&r, "probe"), ["probe.account_deactivated"]);
+    assert!(r.check("probe")["findings"][0]["remedy"].as_str().unwrap().contains("not just the key"));
+
+    let world = scripted(|n, _| real(401, NO_API_KEY, n));
+    let r = probe_run(&world, &[]);
+    assert_eq!(codes(&r, "probe"), ["probe.key_not_received"]);
+    assert!(world.api.seen()[0].header("authorization").is_some(), "the doctor did send the key");
+    assert!(r.check("probe")["findings"][0]["remedy"].as_str().unwrap().contains("removed the Authorization header"));
+    // The API's own placeholder is no secret: the text around it survives redaction whole.
+    let msg = message(&r, "probe", "probe.key_not_received");
+    assert!(msg.contains("using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or"), "{msg}");
+    assert_eq!(world.api.seen().len(), 1, "a 401 is not retried");
+}
+
+#[test]
+fn cloudflare_json_errors_are_edge_errors_with_their_ray() {
+    use crate::support::error_bodies::{CF_BAD_GATEWAY, CF_BAD_GATEWAY_RAY, CF_GATEWAY_TIMEOUT};
+    let world = scripted(|n, _| {
+        real(502, CF_BAD_GATEWAY, n).header("server", "cloudflare").header("cf-ray", CF_BAD_GATEWAY_RAY)
+    });
+    let r = probe_run(&world, &["--probes", "1"]);
+    assert_eq!(codes(&r, "probe"), ["probe.edge_error"], "{}", r.check("probe"));
+    let msg = message(&r, "probe", "probe.edge_error");
+    assert!(msg.contains("Cloudflare's edge answered") && msg.contains(CF_BAD_GATEWAY_RAY), "{msg}");
+
+    let world = scripted(|n, _| real(524, CF_GATEWAY_TIMEOUT, n).header("server", "cloudflare"));
+    let r = probe_run(&world, &["--probes", "1"]);
+    let msg = message(&r, "probe", "probe.edge_error");
+    assert!(msg.contains("~100 s"), "{msg}");
+    assert!(r.check("probe")["findings"][0]["remedy"].as_str().unwrap().contains("stream"), "{}", r.check("probe"));
+}
+
+#[test]
+fn remedies_say_what_was_seen() {
+    // A 429 without Retry-After is not told to wait for it.
+    let world = scripted(|n, _| api_error(429, n, "Rate limit reached", "requests", Some("rate_limit_exceeded")));
+    let r = probe_run(&world, &["--probes", "1"]);
+    let f = &r.check("probe")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "probe.rate_limited")
+        .cloned()
+        .unwrap();
+    assert!(f["remedy"].as_str().unwrap().contains("no Retry-After was sent"), "{f}");
+    // GET /models has no body to simplify; the status page named is the one read.
+    let world = scripted(|n, _| api_error(500, n, "The server had an error", "server_error", None));
+    let r = probe_run(&world, &["--probes", "1"]);
+    let remedy = r.check("probe")["findings"][0]["remedy"].as_str().unwrap().to_owned();
+    assert!(!remedy.contains("simplify") && remedy.contains(&world.status.url()), "{remedy}");
+}

@@ -41,6 +41,35 @@ than the OpenAI-Organization / OpenAI-Project headers name. Retrying cannot help
 a new key at https://platform.openai.com/api-keys; check OPENAI_ORG_ID / OPENAI_PROJECT_ID.\n\nVerify: the probe passes."
 );
 code!(
+    ORG_MISMATCH,
+    "probe.org_mismatch",
+    "The OpenAI-Organization header names another organization than the key's (401)",
+    "The API answered 401 mismatched_organization: the request carried an OpenAI-Organization \
+header (the SDKs send OPENAI_ORG_ID; here --org or OPENAI_ORG_ID) for an organization the key does \
+not belong to. The key itself may be fine: a new key will not help.\n\nFix: unset OPENAI_ORG_ID \
+(the key's default organization is used), or set it to the key's organization (Settings → \
+Organization → General).\n\nVerify: the probe passes."
+);
+code!(
+    ACCOUNT_DEACTIVATED,
+    "probe.account_deactivated",
+    "The OpenAI account behind the key is deactivated (401)",
+    "The API answered 401 account_deactivated: the account, not the key, is switched off, so a new \
+key from the same account fails the same way.\n\nFix: the account owner should read OpenAI's \
+email about the deactivation and contact OpenAI support; until then use a key of another account.\n\n\
+Verify: the probe passes."
+);
+code!(
+    KEY_NOT_RECEIVED,
+    "probe.key_not_received",
+    "The API received no key although one was sent (401)",
+    "The doctor sent the key in an Authorization: Bearer header, yet the API answered that no API \
+key was provided: something between this machine and the API (a proxy, an API gateway, a load \
+balancer, a corporate TLS inspector) removed the Authorization header.\n\nFix: configure that \
+hop to pass Authorization through, or reach the API without it (NO_PROXY, another base URL).\n\n\
+Verify: the probe passes."
+);
+code!(
     REGION,
     "probe.region",
     "The API is not available from this country or region (403)",

@@ -35,6 +35,9 @@ static INFO: CheckInfo = CheckInfo {
         &KEY_FORMAT,
         &KEY_OTHER_VENDOR,
         &INVALID_KEY,
+        &ORG_MISMATCH,
+        &ACCOUNT_DEACTIVATED,
+        &KEY_NOT_RECEIVED,
         &REGION,
         &FORBIDDEN,
         &NOT_FOUND,
@@ -81,6 +84,9 @@ impl Check for ProbeCheck {
 enum Kind {
     Ok,
     InvalidKey,
+    OrgMismatch,
+    AccountDeactivated,
+    KeyNotReceived,
     Region,
     Forbidden,
     NotFound,
@@ -89,6 +95,8 @@ enum Kind {
     Quota,
     Server(u16),
     Edge(u16),
+    /// A JSON error from Cloudflare's edge (`cf_bad_gateway`, `cf_gateway_timeout`).
+    CfEdge(u16),
     Transport(crate::net::context::Phase),
     Other(u16),
 }
@@ -98,6 +106,9 @@ impl Kind {
         match self {
             Self::Ok => &INTERMITTENT,
             Self::InvalidKey => &INVALID_KEY,
+            Self::OrgMismatch => &ORG_MISMATCH,
+            Self::AccountDeactivated => &ACCOUNT_DEACTIVATED,
+            Self::KeyNotReceived => &KEY_NOT_RECEIVED,
             Self::Region => &REGION,
             Self::Forbidden => &FORBIDDEN,
             Self::NotFound => &NOT_FOUND,
@@ -105,7 +116,7 @@ impl Kind {
             Self::RateLimited => &RATE_LIMITED,
             Self::Quota => &QUOTA,
             Self::Server(_) => &SERVER_ERROR,
-            Self::Edge(_) => &EDGE_ERROR,
+            Self::Edge(_) | Self::CfEdge(_) => &EDGE_ERROR,
             Self::Transport(_) => &CONNECTION,
             Self::Other(_) => &UNEXPECTED,
         }
@@ -113,19 +124,23 @@ impl Kind {
 
     /// Transient: another attempt may pass.
     fn transient(&self) -> bool {
-        matches!(self, Self::RateLimited | Self::Server(_) | Self::Edge(_) | Self::Transport(_))
+        matches!(self, Self::RateLimited | Self::Server(_) | Self::Edge(_) | Self::CfEdge(_) | Self::Transport(_))
     }
 
     fn label(&self) -> String {
         match self {
             Self::Ok => "ok".to_owned(),
             Self::InvalidKey => "401".to_owned(),
+            Self::OrgMismatch => "401 mismatched_organization".to_owned(),
+            Self::AccountDeactivated => "401 account_deactivated".to_owned(),
+            Self::KeyNotReceived => "401 no key received".to_owned(),
             Self::Region | Self::Forbidden => "403".to_owned(),
             Self::NotFound | Self::ModelNotFound => "404".to_owned(),
             Self::RateLimited => "429".to_owned(),
             Self::Quota => "429 quota".to_owned(),
             Self::Server(s) | Self::Other(s) => s.to_string(),
             Self::Edge(s) => format!("{s} (edge HTML)"),
+            Self::CfEdge(s) => format!("{s} (Cloudflare edge)"),
             Self::Transport(phase) => format!("{phase} error"),
         }
     }
@@ -146,6 +161,8 @@ struct Attempt {
     ttfb_ms: u64,
     total_ms: u64,
     server_date: Option<i64>,
+    /// Cloudflare's request id (`CF-RAY`), which support asks for with an edge error.
+    cf_ray: Option<String>,
     /// The body was longer than `MAX_BODY` and was cut.
     truncated: bool,
 }
@@ -156,6 +173,15 @@ fn classify(f: &Fetched, what: What) -> (Kind, Option<ApiError>) {
     let html = f.looks_like_html();
     let kind = match f.status {
         200..=299 => Kind::Ok,
+        401 if code == "mismatched_organization" => Kind::OrgMismatch,
+        401 if code == "account_deactivated" => Kind::AccountDeactivated,
+        401 if api
+            .as_ref()
+            .and_then(|e| e.message.as_deref())
+            .is_some_and(|m| m.contains("You didn't provide an API key")) =>
+        {
+            Kind::KeyNotReceived
+        }
         401 => Kind::InvalidKey,
         403 if code == "unsupported_country_region_territory" => Kind::Region,
         403 => Kind::Forbidden,
@@ -168,6 +194,9 @@ fn classify(f: &Fetched, what: What) -> (Kind, Option<ApiError>) {
         }
         429 => Kind::RateLimited,
         s @ 500..=599 if html && api.is_none() => Kind::Edge(s),
+        s @ 500..=599 if api.as_ref().and_then(|e| e.kind.as_deref()).is_some_and(|k| k.starts_with("cf_")) => {
+            Kind::CfEdge(s)
+        }
         s @ (408 | 409 | 500..=599) => Kind::Server(s),
         s => Kind::Other(s),
     };
@@ -262,6 +291,7 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
                 retry_after: crate::sdk::parse_retry_after(&f.headers, now),
                 request_id: f.header("x-request-id").map(str::to_owned),
                 server_date: f.header("date").and_then(crate::sdk::http_date_unix),
+                cf_ray: f.header("cf-ray").map(str::to_owned),
                 truncated: f.truncated,
                 status: Some(f.status),
                 kind,
@@ -285,6 +315,7 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
             ttfb_ms: 0,
             total_ms: millis(start.elapsed()),
             server_date: None,
+            cf_ray: None,
             truncated: false,
         },
     }
@@ -306,7 +337,7 @@ fn payload_finding(p: &Attempt, minimal: Option<&Attempt>) -> Finding {
             format!("your payload also works ({} in {} ms, request id {ids})", p.status.unwrap_or(0), p.total_ms),
             "",
         ),
-        Kind::Server(_) | Kind::Edge(_) | Kind::Transport(_) if minimal_ok => Finding::new(
+        Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) | Kind::Transport(_) if minimal_ok => Finding::new(
             &PAYLOAD_FAILS,
             Severity::Fail,
             format!(
@@ -628,8 +659,24 @@ fn failure_finding(cfg: &crate::config::Config, aim: &Aim, persistent: bool, lis
     if first.truncated {
         let _ = write!(msg, " (the body was over {} MiB: only the first MiB was read)", MAX_BODY / (1024 * 1024));
     }
-    if matches!(kind, Kind::Edge(_)) {
-        msg.push_str("; an HTML page from the edge (Cloudflare) or a proxy, not the API");
+    match kind {
+        Kind::Edge(_) => msg.push_str("; an HTML page from the edge (Cloudflare) or a proxy, not the API"),
+        Kind::CfEdge(_) => msg.push_str("; Cloudflare's edge answered, not the API"),
+        _ => {}
+    }
+    if matches!(kind, Kind::Edge(524) | Kind::CfEdge(524)) {
+        msg.push_str("; 524 means the API did not answer within Cloudflare's ~100 s, so Cloudflare closed the request");
+    }
+    if let (Kind::Edge(_) | Kind::CfEdge(_), Some(ray)) = (kind, &first.cf_ray) {
+        let _ = write!(msg, "; CF-RAY {ray} (support asks for it)");
+    }
+    if *kind == Kind::OrgMismatch {
+        match &cfg.org {
+            Some(org) => {
+                let _ = write!(msg, "; the request named organization {org} (from --org / OPENAI_ORG_ID)");
+            }
+            None => msg.push_str("; the doctor sent no OpenAI-Organization header: something on the way added one"),
+        }
     }
     if *kind == Kind::RateLimited
         && let Some(ra) = first.retry_after
@@ -637,12 +684,19 @@ fn failure_finding(cfg: &crate::config::Config, aim: &Aim, persistent: bool, lis
         let _ = write!(msg, "; the server asks to wait {ra:.1} s");
     }
     let _ = write!(msg, ". Request ids: {}", ids.join(", "));
-    Finding::new(kind.code(), severity, msg, remedy(cfg, aim, kind, persistent))
+    Finding::new(kind.code(), severity, msg, remedy(cfg, aim, first, persistent))
 }
 
 /// What to do about a kind of failure.
-fn remedy(cfg: &crate::config::Config, aim: &Aim, kind: &Kind, persistent: bool) -> String {
-    match kind {
+fn remedy(cfg: &crate::config::Config, aim: &Aim, first: &Attempt, persistent: bool) -> String {
+    let status_page = cfg.status_url.as_str().trim_end_matches('/');
+    match &first.kind {
+        Kind::OrgMismatch => "Unset OPENAI_ORG_ID (and --org), or set it to the organization the key belongs to; a new key will not help.".to_owned(),
+        Kind::AccountDeactivated => "The account is deactivated, not just the key: its owner should read OpenAI's email and contact support; a new key of the same account fails the same way.".to_owned(),
+        Kind::KeyNotReceived => "Something between you and the API (a proxy, an API gateway, a load balancer) removed the Authorization header: let it through, or reach the API without that hop.".to_owned(),
+        Kind::Edge(524) | Kind::CfEdge(524) => "Stream the response (stream: true) so bytes flow before ~100 s, or shorten the request (fewer output tokens, a smaller input); retry with backoff.".to_owned(),
+        Kind::RateLimited if first.retry_after.is_none() => "Transient: no Retry-After was sent, so back off exponentially with jitter (the SDKs do) and retry; see the x-ratelimit-* headers (-v).".to_owned(),
+        Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) if persistent && first.what == What::Models => format!("Persistent, on a request with no body: check {status_page}; contact support with the request ids above."),
         Kind::InvalidKey => "Create a new key at https://platform.openai.com/api-keys; check OPENAI_ORG_ID / OPENAI_PROJECT_ID match the key.".to_owned(),
         Kind::Region => "The API does not serve this location; see OpenAI's supported countries.".to_owned(),
         Kind::Forbidden => "Check the key's permissions and the project's model access.".to_owned(),
@@ -650,8 +704,8 @@ fn remedy(cfg: &crate::config::Config, aim: &Aim, kind: &Kind, persistent: bool)
         Kind::ModelNotFound => format!("Use a model GET /models lists for this key (--model; now {}).", aim.model),
         Kind::RateLimited => "Transient: wait for the Retry-After time and retry with backoff; see the x-ratelimit-* headers (-v).".to_owned(),
         Kind::Quota => "Retrying cannot help: add credit or raise the spend limit (https://platform.openai.com/settings/organization/billing).".to_owned(),
-        Kind::Server(_) | Kind::Edge(_) | Kind::Transport(_) if !persistent => "Transient: retry with exponential backoff and jitter (the SDKs do, twice by default).".to_owned(),
-        Kind::Server(_) | Kind::Edge(_) => "Persistent: check https://status.openai.com; simplify the request; contact support with the request ids above.".to_owned(),
+        Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) | Kind::Transport(_) if !persistent => "Transient: retry with exponential backoff and jitter (the SDKs do, twice by default).".to_owned(),
+        Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) => format!("Persistent: check {status_page}; simplify the request; contact support with the request ids above."),
         Kind::Transport(_) => "Persistent: see the dns, tls and proxy checks.".to_owned(),
         Kind::Other(_) | Kind::Ok => "See OpenAI's message above.".to_owned(),
     }
