@@ -497,3 +497,13 @@ fn errors_through_a_proxy_name_the_proxy() {
     );
     assert_eq!(r.check("status")["status"], "pass", "{}", r.check("status"));
 }
+
+#[test]
+fn localhost_in_the_hosts_file_is_not_flagged() {
+    // /etc/hosts maps localhost on every machine: that is how it resolves, not an override.
+    let world = crate::support::world::World::healthy();
+    let base = world.base_url().replace("api.test", "localhost");
+    let r = run(doctor().args(world.args()).args(["--base-url", &base, "--format", "json", "--only", "dns"]), &[]);
+    let dns = r.check("dns");
+    assert!(dns["findings"].as_array().unwrap().iter().all(|f| f["code"] != "dns.hosts_file"), "{dns}");
+}

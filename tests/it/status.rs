@@ -180,3 +180,24 @@ fn table_output_fits_80_columns_and_names_the_root_cause() {
     assert!(r.stdout.contains("fix: "), "{}", r.stdout);
     assert!(!r.stdout.contains('\x1b'), "no ANSI codes when piped");
 }
+
+#[test]
+fn an_unresolvable_status_page_says_each_cause_once() {
+    let dns = crate::support::dns::serve(&[("api.test", "127.0.0.1")]);
+    let r = run(
+        doctor().args([
+            "--format",
+            "json",
+            "--only",
+            "status",
+            "--status-url",
+            "http://nosuch.test",
+            "--dns-server",
+            &dns.arg(),
+        ]),
+        &[],
+    );
+    let msg = r.check("status")["findings"][0]["message"].as_str().unwrap().to_owned();
+    assert_eq!(msg.matches("dns error").count(), 1, "{msg}");
+    assert!(msg.contains("NXDOMAIN"), "{msg}");
+}

@@ -263,7 +263,13 @@ pub struct FetchError {
 
 impl std::fmt::Display for FetchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} error: {}", self.phase, self.message)
+        // The chain often starts with the phase already ("dns error: NXDOMAIN ..."): say it once.
+        let phase = format!("{} error", self.phase);
+        if self.message.starts_with(&phase) {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{phase}: {}", self.message)
+        }
     }
 }
 
@@ -540,8 +546,15 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         let text = err.to_string();
         let noise = text.starts_with("error sending request for url")
             || text.starts_with("client error (")
-            || text.starts_with("error trying to connect");
-        if !noise && !parts.iter().any(|p| p.contains(&text)) {
+            || text.starts_with("error trying to connect")
+            || text == "error resolving DNS";
+        if noise || parts.iter().any(|p| p.contains(&text)) {
+            // Said already (a wrapper quoting its source), or a wrapper that says nothing.
+        } else if let Some(p) = parts.iter_mut().find(|p| text.starts_with(p.as_str())) {
+            // A source that repeats its wrapper's words and adds to them: keep only the fuller one
+            // ("dns error" + "dns error: error resolving DNS: ..." said once).
+            *p = text;
+        } else {
             parts.push(text);
         }
         cur = err.source();
@@ -570,6 +583,26 @@ pub fn now_rfc3339() -> String {
 mod tests {
     use super::*;
     use crate::config::Env;
+
+    #[test]
+    fn an_error_chain_says_each_cause_once() {
+        #[derive(Debug)]
+        struct E(&'static str, Option<Box<E>>);
+        impl std::fmt::Display for E {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl std::error::Error for E {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                self.1.as_deref().map(|e| e as _)
+            }
+        }
+        let inner = E("error resolving DNS: no record found for status.test", None);
+        let middle = E("dns error: error resolving DNS: no record found for status.test", Some(Box::new(inner)));
+        let outer = E("dns error", Some(Box::new(middle)));
+        assert_eq!(error_chain(&outer), "dns error: error resolving DNS: no record found for status.test");
+    }
 
     #[test]
     fn the_redactor_knows_every_secret_in_the_environment() {

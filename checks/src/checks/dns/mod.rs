@@ -334,15 +334,24 @@ fn resolved_findings(
             findings.push(Finding::new(&PRIVATE_ADDRESS, Severity::Warn, format!("{host} resolves to non-public address(es) {}", join(&private)), "Unless you run an egress gateway there on purpose, find the nameserver or hosts-file entry that answers this and remove it."));
         }
     }
-    if !l.pinned.is_empty() {
-        let severity = if host.ends_with("openai.com") { Severity::Warn } else { Severity::Info };
+    // A hosts-file entry matters where it overrides what DNS says (or pins an OpenAI host);
+    // `localhost` or an internal name that DNS does not know is simply how it resolves.
+    let overrides = !ns_addrs.is_empty() && l.pinned.iter().any(|p| !ns_addrs.contains(p));
+    if !l.pinned.is_empty() && (overrides || host.ends_with("openai.com")) {
+        let dns_says = if ns_addrs.is_empty() { String::new() } else { format!("; DNS answers {}", join(ns_addrs)) };
         findings.push(Finding::new(
             &HOSTS_FILE,
-            severity,
-            format!("{} pins {host} to {}", hosts_file::path(), join(&l.pinned)),
+            Severity::Warn,
+            format!(
+                "{} pins {host} to {}{dns_says}: clients connect to the pinned address",
+                hosts_file::path(),
+                join(&l.pinned)
+            ),
             format!("Remove the {host} line from {} unless you run a gateway there on purpose.", hosts_file::path()),
         ));
-    } else if let Some(system) = l.system.as_ref().filter(|s| !s.addrs.is_empty() && ns_addrs.is_empty()) {
+    } else if l.pinned.is_empty()
+        && let Some(system) = l.system.as_ref().filter(|s| !s.addrs.is_empty() && ns_addrs.is_empty())
+    {
         findings.push(Finding::new(&RESOLVERS_DIFFER, Severity::Info, format!("the OS resolver answers {} but nameserver {} answers A: {}, AAAA: {}", join(&system.addrs), l.nameserver, outcome_words(&l.a), outcome_words(&l.aaaa)), "Another name service (nsswitch, a VPN resolver) answers for this host: check it is intended (getent ahosts)."));
     }
     findings.extend(ipv6_finding(host, addrs, resolve::has_route));

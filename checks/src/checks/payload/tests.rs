@@ -218,11 +218,6 @@ fn warnings_do_not_count_as_errors() {
             "/messages/1",
             "payload.last_assistant",
         ),
-        (
-            json!({"model": "gpt-4o", "messages": [user], "max_tokens": 10, "max_completion_tokens": 10}),
-            "/max_tokens",
-            "payload.conflict",
-        ),
         (json!({"model": "gpt-4o", "messages": [user], "max_token": 10}), "/max_token", "payload.unknown_field"),
     ] {
         let p = problems(&body);
@@ -358,4 +353,13 @@ mod props {
             let _ = validate(&bytes, None);
         }
     }
+}
+
+#[test]
+fn max_tokens_with_max_completion_tokens_is_an_error_with_the_apis_words() {
+    let body = json!({"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 10, "max_completion_tokens": 10});
+    let report = validate(body.to_string().as_bytes(), None);
+    let p = report.problems.iter().find(|p| p.path == "/max_tokens").expect("a problem at /max_tokens");
+    assert_eq!((p.level, p.code), (Level::Error, "payload.conflict"));
+    assert!(p.api_message.as_deref().unwrap().contains("at the same time is not supported"));
 }

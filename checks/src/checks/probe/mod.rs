@@ -633,9 +633,11 @@ fn judge_failures(
 fn failure_finding(cfg: &crate::config::Config, aim: &Aim, persistent: bool, list: &[&Attempt]) -> Finding {
     let first = list[0];
     let kind = &first.kind;
-    // Transient errors among successes are a warning; so is a rate limit, which passes.
+    // Transient errors among successes are a warning; so is a rate limit among successes. When
+    // every request failed, each kind of failure is a failure: a failed check never rests on
+    // warnings alone.
     let severity =
-        if (kind.transient() && !persistent) || *kind == Kind::RateLimited { Severity::Warn } else { Severity::Fail };
+        if !persistent && (kind.transient() || *kind == Kind::RateLimited) { Severity::Warn } else { Severity::Fail };
     let ids: Vec<String> = list
         .iter()
         .map(|a| a.request_id.clone().unwrap_or_else(|| format!("client {}", a.client_request_id)))

@@ -278,12 +278,14 @@ pub fn chat(s: &mut Sink, obj: &Map<String, Value>, model: Option<&ModelInfo>, t
     for key in ["max_tokens", "max_completion_tokens"] {
         integer_in(s, obj, "", key, 1, i64::MAX);
     }
+    // The API answers 400 invalid_parameter_combination (langchain-ai/langgraph#5943).
     if obj.contains_key("max_tokens") && obj.contains_key("max_completion_tokens") {
-        s.warn(
+        s.err_api(
             &codes::CONFLICT,
             "/max_tokens",
             "both max_tokens and max_completion_tokens are set".to_owned(),
             "Send only max_completion_tokens: max_tokens is deprecated and reasoning models reject it.",
+            "Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported.".to_owned(),
         );
     }
     t.max_output = obj.get("max_completion_tokens").or_else(|| obj.get("max_tokens")).and_then(Value::as_u64);
