@@ -444,3 +444,51 @@ fn remedies_say_what_was_seen() {
     let remedy = r.check("probe")["findings"][0]["remedy"].as_str().unwrap().to_owned();
     assert!(!remedy.contains("simplify") && remedy.contains(&world.status.url()), "{remedy}");
 }
+
+#[test]
+fn a_failing_completion_is_judged_on_its_own_endpoint_and_retried_like_the_sdks() {
+    let world = World::with_api(|s| {
+        if s.method == "POST" {
+            api_error(500, 0, "The server had an error while processing your request.", "server_error", None)
+        } else {
+            ok(0)
+        }
+    });
+    let r = probe_run(&world, &[]);
+    assert_eq!((r.code, status_of(&r, "probe")), (1, "fail".to_owned()), "{}", r.check("probe"));
+    let summary = r.check("probe")["summary"].as_str().unwrap().to_owned();
+    assert!(
+        summary.contains("GET /models works (5 of 5)")
+            && summary.contains("POST /chat/completions failed 3 of 3 (500 ×3)"),
+        "{summary}"
+    );
+    assert!(!codes(&r, "probe").contains(&"probe.intermittent".to_owned()), "never intermittent: {}", r.check("probe"));
+    let posts: Vec<_> = world.api.seen().into_iter().filter(|s| s.method == "POST").collect();
+    assert_eq!(posts.len(), 3, "the completion is retried twice, like the SDKs");
+    assert!(posts[1].at - posts[0].at >= Duration::from_millis(375), "with the SDKs' backoff");
+    assert!(posts.iter().all(|p| String::from_utf8_lossy(&p.body).contains("\"max_completion_tokens\":1")));
+
+    // A non-retryable answer on the completion is not retried, and is never intermittent.
+    let world = World::with_api(|s| {
+        if s.method == "POST" {
+            api_error(
+                404,
+                0,
+                "The model `gpt-4.1-nano` does not exist or you do not have access to it.",
+                "invalid_request_error",
+                Some("model_not_found"),
+            )
+        } else {
+            ok(0)
+        }
+    });
+    let r = probe_run(&world, &[]);
+    assert_eq!(status_of(&r, "probe"), "fail");
+    assert_eq!(codes(&r, "probe"), ["probe.model_not_found"]);
+    assert_eq!(world.api.seen().iter().filter(|s| s.method == "POST").count(), 1);
+    assert!(
+        r.check("probe")["summary"].as_str().unwrap().contains("POST /chat/completions failed 1 of 1"),
+        "{}",
+        r.check("probe")
+    );
+}
