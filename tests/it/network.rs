@@ -507,3 +507,25 @@ fn localhost_in_the_hosts_file_is_not_flagged() {
     let dns = r.check("dns");
     assert!(dns["findings"].as_array().unwrap().iter().all(|f| f["code"] != "dns.hosts_file"), "{dns}");
 }
+
+#[test]
+fn slow_phases_are_findings_naming_the_phase() {
+    // A nameserver that answers after 1.3 s passes, but every new connection pays it.
+    let world = crate::support::world::World::healthy();
+    let relay = dns::slow(world.dns.addr, Duration::from_millis(1300));
+    let mut args = world.args();
+    let at = args.iter().position(|a| a == "--dns-server").unwrap();
+    args[at + 1] = relay.arg();
+    let r = run(doctor().args(&args).args(["--format", "json", "--only", "dns"]), &[]);
+    let d = r.check("dns");
+    assert_eq!(d["status"], "warn", "{d}");
+    assert!(d["findings"].as_array().unwrap().iter().any(|f| f["code"] == "dns.slow"), "{d}");
+
+    // A TLS handshake held back for 2.2 s.
+    let forward = server::slow_forward(world.api.addr, Duration::from_millis(2200));
+    let base = format!("https://api.test:{}/v1", forward.port());
+    let r = run(doctor().args(world.args()).args(["--base-url", &base, "--format", "json", "--only", "dns,tls"]), &[]);
+    let t = r.check("tls");
+    assert!(t["findings"].as_array().unwrap().iter().any(|f| f["code"] == "tls.slow"), "{t}");
+    assert_eq!(t["status"], "warn", "{t}");
+}

@@ -492,3 +492,11 @@ fn a_failing_completion_is_judged_on_its_own_endpoint_and_retried_like_the_sdks(
         r.check("probe")
     );
 }
+
+#[test]
+fn a_slow_first_byte_is_a_warning() {
+    let world = World::with_api(|_| ok(0).after(Duration::from_millis(5300)));
+    let r = probe_run(&world, &["--probes", "1", "--no-billable", "--only", "probe"]);
+    assert!(codes(&r, "probe").contains(&"probe.slow_first_byte".to_owned()), "{}", r.check("probe"));
+    assert_eq!(status_of(&r, "probe"), "warn");
+}

@@ -96,3 +96,38 @@ pub fn blackhole() -> Blackhole {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     Blackhole { addr: socket.local_addr().unwrap(), _socket: socket }
 }
+
+/// A UDP relay in front of a nameserver that holds every answer back for `delay` (a slow or
+/// distant resolver), on its own thread; it stops with the process.
+pub struct SlowRelay {
+    pub addr: SocketAddr,
+}
+
+impl SlowRelay {
+    pub fn arg(&self) -> String {
+        self.addr.to_string()
+    }
+}
+
+pub fn slow(upstream: SocketAddr, delay: Duration) -> SlowRelay {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok((n, from)) = socket.recv_from(&mut buf) {
+            let query = buf[..n].to_vec();
+            let reply_to = socket.try_clone().unwrap();
+            std::thread::spawn(move || {
+                std::thread::sleep(delay);
+                let up = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+                up.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                let _ = up.send_to(&query, upstream);
+                let mut answer = [0u8; 4096];
+                if let Ok((m, _)) = up.recv_from(&mut answer) {
+                    let _ = reply_to.send_to(&answer[..m], from);
+                }
+            });
+        }
+    });
+    SlowRelay { addr }
+}

@@ -256,3 +256,38 @@ pub fn blackholed() -> Blackholed {
         Blackholed { addr, _listener: listener.into_std().unwrap(), _filler: filler }
     })
 }
+
+/// A TCP forwarder on loopback to `upstream` that holds the server's first bytes back for
+/// `delay`: a TLS handshake through it takes at least that long (a slow route or an inspecting
+/// proxy). It stops with the process.
+pub fn slow_forward(upstream: SocketAddr, delay: Duration) -> SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let Ok(server) = std::net::TcpStream::connect(upstream) else { return };
+                let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c_read, &mut s_write);
+                });
+                let (mut s_read, mut c_write) = (server, client);
+                let mut first = true;
+                let mut buf = [0u8; 16384];
+                while let Ok(n) = s_read.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    if std::mem::take(&mut first) {
+                        std::thread::sleep(delay);
+                    }
+                    if c_write.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}

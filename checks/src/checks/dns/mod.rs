@@ -34,12 +34,28 @@ static INFO: CheckInfo = CheckInfo {
         &HOSTS_FILE,
         &RESOLVERS_DIFFER,
         &VIA_PROXY,
+        &SLOW,
     ],
 };
 
 const NS_TIMEOUT: Duration = Duration::from_secs(3);
 const SYSTEM_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A lookup slower than this costs every new connection noticeably.
+pub const SLOW_MS: u64 = 1_000;
+
+code!(
+    SLOW,
+    "dns.slow",
+    "Name resolution is slow (over 1 s)",
+    "The lookup of the host took over a second. Every new connection pays it (the SDKs open new \
+connections as their pool needs), and it counts against your timeouts.\n\nUsual causes: a dead \
+or slow nameserver listed first in /etc/resolv.conf (each lookup waits its `timeout` before the \
+next one), search domains with a high `ndots` (each expansion is a lookup first; Kubernetes' \
+ndots:5), Docker's embedded DNS (127.0.0.11) forwarding to a slow upstream, a VPN's resolver.\n\n\
+Fix: remove or reorder the slow nameserver, lower ndots or use the trailing-dot name, point the \
+container at a nearer resolver (docker run --dns).\n\nVerify: the dns check passes without it."
+);
 code!(
     NXDOMAIN,
     "dns.nxdomain",
@@ -311,6 +327,15 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
     let _ = ctx.facts.connect_addrs.set(addrs.clone());
     let elapsed = l.system.as_ref().map_or(a.elapsed_ms.max(aaaa.elapsed_ms), |s| s.elapsed_ms);
     let mut out = Outcome::from_findings(format!("{host} → {} ({elapsed} ms)", join(&addrs)), details, Vec::new());
+    let slowest = lookups.iter().map(|x| x.elapsed_ms).max().unwrap_or(0);
+    if slowest > SLOW_MS {
+        out = out.and(Finding::new(
+            &SLOW,
+            Severity::Warn,
+            format!("looking up {host} took {slowest} ms (over {SLOW_MS} ms): every new connection pays it"),
+            "Usual causes: a slow or dead nameserver first in /etc/resolv.conf, search domains with a high ndots, Docker's embedded DNS (127.0.0.11) with a slow upstream, a VPN resolver. See `openai-doctor explain dns.slow`.",
+        ));
+    }
     for finding in resolved_findings(l, &addrs, &ns_addrs, proxy, &crate::config::bare_host(&ctx.config.base_url)) {
         out = out.and(finding);
     }

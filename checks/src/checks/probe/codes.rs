@@ -180,6 +180,16 @@ slow nameserver or TLS handshake), its own time in the report says which.\n\nVer
 sends its series and passes."
 );
 code!(
+    SLOW_FIRST_BYTE,
+    "probe.slow_first_byte",
+    "The API is slow to answer a tiny request (first byte over 5 s)",
+    "GET /models, which has no body and no model work, took over five seconds to its first byte. \
+Larger requests will be slower still, and a short client timeout fails.\n\nUsual causes: a proxy \
+or gateway that queues or inspects traffic, a congested or distant route, an incident at OpenAI \
+(see the status check).\n\nFix: check the path (proxy, VPN); give your client a timeout that fits \
+(the timeout check says how much).\n\nVerify: the probe passes without it."
+);
+code!(
     PAYLOAD_FAILS,
     "probe.payload_fails",
     "Your own payload fails where the minimal request passes",

@@ -52,6 +52,7 @@ static INFO: CheckInfo = CheckInfo {
         &STOPPED_EARLY,
         &NOT_MEASURED,
         &CLOCK_SKEW,
+        &SLOW_FIRST_BYTE,
         &PAYLOAD_FAILS,
     ],
 };
@@ -60,6 +61,8 @@ static INFO: CheckInfo = CheckInfo {
 const MAX_BODY: usize = 1024 * 1024;
 /// Clock skew worth a warning.
 const SKEW_WARN: i64 = 60;
+/// A first byte of `GET /models` slower than this is worth a warning.
+const SLOW_FIRST_BYTE_MS: u64 = 5_000;
 /// Attempts of the billable completion at most (the first and the SDKs' two retries).
 const CHAT_ATTEMPTS: u32 = 3;
 
@@ -586,6 +589,17 @@ fn judge(
         let skew = now_unix() as i64 - date;
         details["clock_skew_s"] = json!(skew);
         findings.extend(clock_skew(skew));
+    }
+    let mut first_bytes: Vec<u64> = m.series.iter().filter(|a| a.kind == Kind::Ok).map(|a| a.ttfb_ms).collect();
+    first_bytes.sort_unstable();
+    let median_first_byte = percentile(&first_bytes, 0.5);
+    if median_first_byte > SLOW_FIRST_BYTE_MS {
+        findings.push(Finding::new(
+            &SLOW_FIRST_BYTE,
+            Severity::Warn,
+            format!("{} answered its first byte after {median_first_byte} ms (median; over {SLOW_FIRST_BYTE_MS} ms) for a request with no body", cfg.api_label("GET", "models")),
+            "Usual causes: a proxy or gateway that queues or inspects traffic, a congested route, an incident (see the status check). Give your client a timeout that fits (see the timeout check).",
+        ));
     }
     if let Some(why) = &m.stopped_early {
         let remedy = "Give a longer --deadline for a fuller series.";

@@ -37,11 +37,26 @@ static INFO: CheckInfo = CheckInfo {
         &HANDSHAKE,
         &HANDSHAKE_TIMEOUT_CODE,
         &CLIENT_TRUST,
+        &SLOW,
     ],
 };
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A TCP connect slower than this, or a TLS handshake slower than twice this, is worth a warning.
+pub const SLOW_CONNECT_MS: u64 = 1_000;
+
+code!(
+    SLOW,
+    "tls.slow",
+    "Connecting is slow (TCP over 1 s or TLS over 2 s)",
+    "The TCP connect took over a second, or the TLS handshake over two. Every new connection pays \
+it, on top of the request.\n\nUsual causes: a long or congested route (a VPN, a distant egress), \
+a TLS-inspecting proxy that fetches the real certificate first, a throttled CPU (a container's CPU \
+quota makes the handshake's crypto slow), packet loss with retransmits.\n\nFix: check the route \
+and the proxy; raise the container's CPU limit; keep connections alive (reuse one client).\n\n\
+Verify: the tls check passes without it."
+);
 code!(
     CONNECT_REFUSED,
     "tls.connect_refused",
@@ -397,9 +412,17 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
             details["session"] = json!(session);
             let (connect_ms, handshake_ms) = (attempt.connect.as_ref().map_or(0, |d| millis(*d)), millis(hs.elapsed));
             let _ = (ctx.facts.connect_ms.set(connect_ms), ctx.facts.handshake_ms.set(handshake_ms));
+            let slow = (connect_ms > SLOW_CONNECT_MS || handshake_ms > 2 * SLOW_CONNECT_MS).then(|| {
+                Finding::new(
+                    &SLOW,
+                    Severity::Warn,
+                    format!("connecting took {connect_ms} ms and the TLS handshake {handshake_ms} ms (over {SLOW_CONNECT_MS} ms / {} ms): every new connection pays it", 2 * SLOW_CONNECT_MS),
+                    "Usual causes: a long route (VPN, distant egress), a TLS-inspecting proxy, a throttled CPU (container CPU quota), packet loss. See `openai-doctor explain tls.slow`.",
+                )
+            });
             details["connect_ms"] = json!(connect_ms);
             details["handshake_ms"] = json!(handshake_ms);
-            Outcome::from_findings(summary, details, Vec::new())
+            Outcome::from_findings(summary, details, slow.into_iter().collect())
         }
         Err(err) => {
             let (code, msg, remedy) = explain_failure(err, &chain_info, host);
