@@ -529,3 +529,60 @@ fn slow_phases_are_findings_naming_the_phase() {
     assert!(t["findings"].as_array().unwrap().iter().any(|f| f["code"] == "tls.slow"), "{t}");
     assert_eq!(t["status"], "warn", "{t}");
 }
+
+#[test]
+fn trust_variables_naming_missing_files_are_findings_of_their_own() {
+    let world = crate::support::world::World::healthy();
+    let r = run(
+        doctor()
+            .args(world.args())
+            .args(["--format", "json", "--only", "dns,tls"])
+            .env("SSL_CERT_FILE", "/nonexistent/corp-ca.pem")
+            .env("NODE_EXTRA_CA_CERTS", "/nonexistent/extra.pem"),
+        &[],
+    );
+    let t = r.check("tls");
+    let found: Vec<&serde_json::Value> =
+        t["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "tls.trust_file_missing").collect();
+    assert_eq!(found.len(), 2, "{t}");
+    let ssl = found.iter().find(|f| f["message"].as_str().unwrap().starts_with("SSL_CERT_FILE=")).unwrap();
+    assert_eq!(ssl["severity"], "fail");
+    assert!(
+        ssl["message"].as_str().unwrap().contains("/nonexistent/corp-ca.pem")
+            && ssl["message"].as_str().unwrap().contains("FileNotFoundError"),
+        "{ssl}"
+    );
+    assert_eq!(t["status"], "fail", "the Python client cannot even be constructed");
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn a_missing_intermediate_is_not_called_an_inspecting_proxy() {
+    let mi = crate::support::pki::missing_intermediate(&["api.test", "localhost"]);
+    let api = server::https(mi.server.clone(), |_| Reply::json(200, &json!({"data": []})));
+    let names = dns::serve(&[("api.test", "127.0.0.1")]);
+    let status = status_page();
+    let base = format!("https://api.test:{}/v1", api.addr.port());
+    let r = run(
+        doctor().args([
+            "--base-url",
+            &base,
+            "--dns-server",
+            &names.arg(),
+            "--ca-file",
+            mi.root_file.to_str().unwrap(),
+            "--status-url",
+            &status.url(),
+            "--format",
+            "json",
+            "--only",
+            "dns,tls",
+        ]),
+        &[],
+    );
+    let t = r.check("tls");
+    assert_eq!(t["findings"][0]["code"], "tls.missing_intermediate", "{t}");
+    let msg = t["findings"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("Doctor Test Intermediate R1") && msg.contains("http://r1.i.doctor.test/"), "{msg}");
+    assert!(!t.to_string().contains("Zscaler"), "not an inspecting proxy: {t}");
+}

@@ -81,3 +81,66 @@ impl Pki {
         Arc::new(cfg)
     }
 }
+
+/// A root, an intermediate it signs, and a leaf the intermediate signs whose AIA names where the
+/// intermediate lives: a server configured to send the leaf alone (the common misconfiguration:
+/// cert.pem instead of fullchain.pem). Returns the server configuration and the root's PEM file.
+pub struct MissingIntermediate {
+    pub server: Arc<ServerConfig>,
+    pub root_file: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// DER of an AuthorityInfoAccess extension with one caIssuers URI.
+fn aia_ca_issuers(url: &str) -> Vec<u8> {
+    let oid = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let mut uri = vec![0x86, u8::try_from(url.len()).unwrap()];
+    uri.extend_from_slice(url.as_bytes());
+    let mut desc = vec![0x30, u8::try_from(oid.len() + uri.len()).unwrap()];
+    desc.extend_from_slice(&oid);
+    desc.extend_from_slice(&uri);
+    let mut out = vec![0x30, u8::try_from(desc.len()).unwrap()];
+    out.extend_from_slice(&desc);
+    out
+}
+
+pub fn missing_intermediate(names: &[&str]) -> MissingIntermediate {
+    let ca = |cn: &str| {
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.distinguished_name.push(DnType::OrganizationName, "openai-doctor tests");
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        p
+    };
+    let root_key = KeyPair::generate().unwrap();
+    let root_params = ca("Doctor Test Public Root");
+    let root = root_params.self_signed(&root_key).unwrap();
+    let root_issuer = Issuer::new(root_params, root_key);
+    let mid_key = KeyPair::generate().unwrap();
+    let mid_params = ca("Doctor Test Intermediate R1");
+    let _mid = mid_params.signed_by(&mid_key, &root_issuer).unwrap();
+    let mid_issuer = Issuer::new(mid_params, mid_key);
+    let mut leaf = CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
+    leaf.distinguished_name.push(DnType::CommonName, names[0]);
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    leaf.custom_extensions.push(rcgen::CustomExtension::from_oid_content(
+        &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+        aia_ca_issuers("http://r1.i.doctor.test/"),
+    ));
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf_cert = leaf.signed_by(&leaf_key, &mid_issuer).unwrap();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf_cert.der().clone()], key)
+        .unwrap();
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let dir = tempfile::tempdir().unwrap();
+    let root_file = dir.path().join("root.pem");
+    std::fs::write(&root_file, root.pem()).unwrap();
+    MissingIntermediate { server: Arc::new(cfg), root_file, _dir: dir }
+}

@@ -105,6 +105,12 @@ pub struct CertInfo {
     pub not_after_unix: i64,
     /// DNS names and IP addresses it is valid for.
     pub names: Vec<String>,
+    /// Where its issuer's certificate can be fetched (Authority Information Access, caIssuers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_issuers: Option<String>,
+    /// Subject and issuer are the same name (a root, or a self-signed leaf).
+    #[serde(skip)]
+    pub self_issued: bool,
 }
 
 impl CertInfo {
@@ -160,6 +166,16 @@ pub fn describe(der: &CertificateDer<'_>) -> Option<CertInfo> {
             }
         }
     }
+    let ca_issuers = cert.extensions().iter().find_map(|ext| match ext.parsed_extension() {
+        ParsedExtension::AuthorityInfoAccess(aia) => aia.accessdescs.iter().find_map(|ad| {
+            match (&ad.access_location, ad.access_method.to_id_string() == "1.3.6.1.5.5.7.48.2") {
+                (GeneralName::URI(uri), true) => Some((*uri).to_owned()),
+                _ => None,
+            }
+        }),
+        _ => None,
+    });
+    let self_issued = cert.subject() == cert.issuer();
     let nb = cert.validity().not_before.timestamp();
     let na = cert.validity().not_after.timestamp();
     Some(CertInfo {
@@ -172,6 +188,8 @@ pub fn describe(der: &CertificateDer<'_>) -> Option<CertInfo> {
         not_before_unix: nb,
         not_after_unix: na,
         names,
+        ca_issuers,
+        self_issued,
     })
 }
 

@@ -38,10 +38,79 @@ static INFO: CheckInfo = CheckInfo {
         &HANDSHAKE_TIMEOUT_CODE,
         &CLIENT_TRUST,
         &SLOW,
+        &TRUST_FILE_MISSING,
+        &MISSING_INTERMEDIATE,
     ],
 };
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+code!(
+    MISSING_INTERMEDIATE,
+    "tls.missing_intermediate",
+    "The server does not send its intermediate certificate",
+    "The server presented its certificate alone, issued by an intermediate CA it did not send (the \
+certificate's Authority Information Access names where that intermediate lives). Browsers fetch \
+missing intermediates; OpenSSL-based clients (Python, curl, Node.js), Go in most setups and rustls \
+do not, so they fail with 'unable to get local issuer certificate'. This is not a TLS-inspecting \
+proxy: no corporate root is needed.\n\nFix: on the server, serve the full chain (fullchain.pem). \
+If you cannot change the server (a gateway run by someone else), add the intermediate to the bundle \
+your client trusts (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, --ca-file here).\n\nVerify: the tls check \
+passes."
+);
+code!(
+    TRUST_FILE_MISSING,
+    "tls.trust_file_missing",
+    "A variable names a CA file that does not exist or cannot be read",
+    "SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE or NODE_EXTRA_CA_CERTS names a file that is \
+not there (or not readable, or not a file). Clients fail in their own ways: the Python openai client \
+fails when it is constructed, with a bare `FileNotFoundError: [Errno 2] No such file or directory` \
+that names no file; requests raises `OSError: Could not find a suitable TLS CA certificate bundle`; \
+curl exits 77; Node.js warns \"Ignoring extra certs\" and goes on without them.\n\nFix: point the \
+variable at the CA bundle that exists in this environment (a path from another machine or image is \
+the usual cause), or unset it.\n\nVerify: the tls check no longer reports it."
+);
+
+/// The trust variables and what a missing file does to the clients that read them.
+const TRUST_VARIABLES: &[(&str, Severity, &str)] = &[
+    (
+        "SSL_CERT_FILE",
+        Severity::Fail,
+        "the Python openai client fails when it is constructed (FileNotFoundError, no file named); OpenSSL-based clients, curl among them, fail verification",
+    ),
+    (
+        "REQUESTS_CA_BUNDLE",
+        Severity::Fail,
+        "Python requests raises OSError: Could not find a suitable TLS CA certificate bundle",
+    ),
+    ("CURL_CA_BUNDLE", Severity::Fail, "curl exits 77 (problem with the CA cert)"),
+    (
+        "NODE_EXTRA_CA_CERTS",
+        Severity::Warn,
+        "Node.js warns \"Ignoring extra certs\" and connects without them, so a private CA is not trusted",
+    ),
+];
+
+/// One finding per trust variable naming a file that is not there, not a file, or unreadable.
+fn trust_file_findings(env: &crate::config::Env) -> Vec<Finding> {
+    TRUST_VARIABLES
+        .iter()
+        .filter_map(|&(var, severity, effect)| {
+            let path = env.non_empty(var)?;
+            let problem = match std::fs::metadata(path) {
+                Ok(m) if m.is_file() => std::fs::File::open(path).err().map(|e| e.to_string())?,
+                Ok(_) => "it is not a file".to_owned(),
+                Err(e) => e.to_string(),
+            };
+            Some(Finding::new(
+                &TRUST_FILE_MISSING,
+                severity,
+                format!("{var}={path}: {problem}; {effect}"),
+                format!("Point {var} at a CA bundle that exists here, or unset it."),
+            ))
+        })
+        .collect()
+}
 
 /// A TCP connect slower than this, or a TLS handshake slower than twice this, is worth a warning.
 pub const SLOW_CONNECT_MS: u64 = 1_000;
@@ -272,7 +341,11 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             Err(e) => attempts.push(Attempt { label, family, connect: Err(e), handshake: None }),
         }
     }
-    judge(ctx, &host, port, &attempts)
+    let mut out = judge(ctx, &host, port, &attempts);
+    for finding in trust_file_findings(&ctx.config.env) {
+        out = out.and(finding);
+    }
+    out
 }
 
 /// A TCP connection to `addr`, or through the proxy at `addr` a CONNECT tunnel to the API host.
@@ -527,6 +600,21 @@ fn explain_failure(err: &HandshakeError, chain: &[CertInfo], host: &str) -> (&'s
             "Check the scheme and port of OPENAI_BASE_URL, and the proxy settings.".to_owned(),
         ),
         HandshakeError::Tls(TlsError::InvalidCertificate(cert_err)) => match cert_err {
+            // A chain of one whose leaf was issued by an intermediate it names (AIA): the server
+            // left its intermediate out. An inspecting proxy mints leaves that name no such place.
+            CertificateError::UnknownIssuer
+                if chain.len() == 1 && chain[0].ca_issuers.is_some() && !chain[0].self_issued =>
+            {
+                let issuer = chain[0].issuer();
+                let at = chain[0].ca_issuers.clone().unwrap_or_default();
+                (
+                    &MISSING_INTERMEDIATE,
+                    format!(
+                        "{host} sent only its own certificate, issued by {issuer}, without that intermediate certificate (the certificate says it lives at {at}): browsers fetch it, but OpenSSL-based clients (Python, curl, Node.js) and rustls do not"
+                    ),
+                    "On the server: serve the full chain (the leaf and its intermediate: fullchain.pem, not cert.pem). If you cannot fix the server: add the intermediate to the bundle your client trusts (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, --ca-file). No corporate root is involved.".to_owned(),
+                )
+            }
             CertificateError::UnknownIssuer | CertificateError::BadSignature => {
                 let top = chain.last();
                 let issuer = top.map_or_else(|| "an unknown issuer".to_owned(), CertInfo::issuer);
