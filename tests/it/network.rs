@@ -586,3 +586,64 @@ fn a_missing_intermediate_is_not_called_an_inspecting_proxy() {
     assert!(msg.contains("Doctor Test Intermediate R1") && msg.contains("http://r1.i.doctor.test/"), "{msg}");
     assert!(!t.to_string().contains("Zscaler"), "not an inspecting proxy: {t}");
 }
+
+/// The doctor in a private mount namespace with the given resolv.conf (and hosts file), aimed at
+/// a world whose API host the nameservers there resolve; `None` when the machine cannot do it.
+fn run_with_resolver_files(test: &str, resolv_conf: &str, hosts: Option<&str>, args: &[String]) -> Option<Run> {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = crate::support::write(dir.path(), "resolv.conf", resolv_conf);
+    let hosts = hosts.map(|h| crate::support::write(dir.path(), "hosts", h));
+    let cmd = crate::support::netns::with_resolver_files(
+        &assert_cmd::cargo::cargo_bin("openai-doctor"),
+        &conf,
+        hosts.as_deref(),
+    );
+    let mut cmd = match cmd {
+        Ok(c) => c,
+        Err(why) => {
+            crate::support::netns::unavailable(test, &why);
+            return None;
+        }
+    };
+    let out = cmd
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("OPENAI_API_KEY", crate::support::FAKE_KEY)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!stdout.contains(crate::support::FAKE_KEY));
+    Some(Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: Duration::ZERO,
+    })
+}
+
+#[test]
+fn a_silent_nameserver_among_several_is_named_with_its_cost() {
+    // 127.77.0.9 holds port 53 and never answers; 127.77.0.1 serves api.test.
+    let Ok(silent) = std::net::UdpSocket::bind("127.77.0.9:53") else {
+        crate::support::netns::unavailable("a_silent_nameserver_among_several", "cannot bind 127.77.0.9:53");
+        return;
+    };
+    let names = dns::serve_at("127.77.0.1:53".parse().unwrap(), &[("api.test", "127.0.0.1")]);
+    let world = crate::support::world::World::healthy();
+    let base = format!("https://api.test:{}/v1", world.api.addr.port());
+    let args: Vec<String> = ["--base-url", &base, "--format", "json", "--only", "dns", "--deadline", "15"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let conf = "nameserver 127.77.0.9\nnameserver 127.77.0.1\noptions timeout:2 attempts:1\n";
+    let Some(r) = run_with_resolver_files("a_silent_nameserver_among_several", conf, None, &args) else { return };
+    let d = r.check("dns");
+    let f = d["findings"].as_array().unwrap().iter().find(|f| f["code"] == "dns.dead_nameserver").cloned();
+    let f = f.unwrap_or_else(|| panic!("no dns.dead_nameserver: {d}"));
+    let msg = f["message"].as_str().unwrap();
+    assert!(msg.contains("127.77.0.9") && msg.contains("127.77.0.1 does") && msg.contains("2 s"), "{msg}");
+    assert_ne!(d["status"], "fail", "the name resolves, later: {d}");
+    drop((silent, names));
+}

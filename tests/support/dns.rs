@@ -41,6 +41,31 @@ impl Drop for Dns {
 /// Serves `test.` with the given (name, address) records; other names in the zone are NXDOMAIN,
 /// names outside it are REFUSED.
 pub fn serve(records: &[(&str, &str)]) -> Dns {
+    // UDP and TCP on the same port: retry when another test holds the TCP side.
+    let (udp, tcp, addr) = (0..20)
+        .find_map(|_| {
+            let udp = std::net::UdpSocket::bind("127.0.0.1:0").ok()?;
+            let addr = udp.local_addr().ok()?;
+            let tcp = std::net::TcpListener::bind(addr).ok()?;
+            Some((udp, tcp, addr))
+        })
+        .expect("a free loopback port for UDP and TCP");
+    serve_sockets(udp, tcp, addr, records)
+}
+
+/// The same server on a chosen address (a loopback address on port 53, for a resolv.conf).
+pub fn serve_at(addr: SocketAddr, records: &[(&str, &str)]) -> Dns {
+    let udp = std::net::UdpSocket::bind(addr).unwrap();
+    let tcp = std::net::TcpListener::bind(addr).unwrap();
+    serve_sockets(udp, tcp, addr, records)
+}
+
+fn serve_sockets(
+    udp: std::net::UdpSocket,
+    tcp: std::net::TcpListener,
+    addr: SocketAddr,
+    records: &[(&str, &str)],
+) -> Dns {
     let origin = Name::from_str("test.").unwrap();
     let mut zone = InMemoryZoneHandler::<hickory_server::net::runtime::TokioRuntimeProvider>::empty(
         origin.clone(),
@@ -61,15 +86,6 @@ pub fn serve(records: &[(&str, &str)]) -> Dns {
     let mut catalog = Catalog::new();
     catalog.upsert(LowerName::new(&origin), vec![Arc::new(zone)]);
 
-    // UDP and TCP on the same port: retry when another test holds the TCP side.
-    let (udp, tcp, addr) = (0..20)
-        .find_map(|_| {
-            let udp = std::net::UdpSocket::bind("127.0.0.1:0").ok()?;
-            let addr = udp.local_addr().ok()?;
-            let tcp = std::net::TcpListener::bind(addr).ok()?;
-            Some((udp, tcp, addr))
-        })
-        .expect("a free loopback port for UDP and TCP");
     udp.set_nonblocking(true).unwrap();
     tcp.set_nonblocking(true).unwrap();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();

@@ -7,6 +7,7 @@
 pub mod cgroup;
 pub mod dns;
 pub mod error_bodies;
+pub mod netns;
 pub mod pki;
 pub mod server;
 pub mod status_pages;

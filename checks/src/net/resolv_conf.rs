@@ -12,11 +12,15 @@ pub struct ResolvConf {
     pub search: Vec<String>,
     /// `options ndots:N` (glibc caps it at 15; default 1).
     pub ndots: u32,
+    /// `options timeout:N`: seconds glibc waits for one nameserver (default 5, at most 30).
+    pub timeout_s: u32,
+    /// `options attempts:N`: rounds over the nameservers (default 2, at most 5).
+    pub attempts: u32,
 }
 
 impl Default for ResolvConf {
     fn default() -> Self {
-        Self { nameservers: Vec::new(), search: Vec::new(), ndots: 1 }
+        Self { nameservers: Vec::new(), search: Vec::new(), ndots: 1, timeout_s: 5, attempts: 2 }
     }
 }
 
@@ -35,6 +39,10 @@ impl ResolvConf {
                     for opt in words {
                         if let Some(n) = opt.strip_prefix("ndots:") {
                             conf.ndots = n.parse::<u32>().map_or(conf.ndots, |n| n.min(15));
+                        } else if let Some(n) = opt.strip_prefix("timeout:") {
+                            conf.timeout_s = n.parse::<u32>().map_or(conf.timeout_s, |n| n.clamp(1, 30));
+                        } else if let Some(n) = opt.strip_prefix("attempts:") {
+                            conf.attempts = n.parse::<u32>().map_or(conf.attempts, |n| n.clamp(1, 5));
                         }
                     }
                 }

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
+use crate::net::resolv_conf::ResolvConf;
 use crate::net::resolve::{self, ERROR, Failure, Lookup, Nameserver};
 
 static INFO: CheckInfo = CheckInfo {
@@ -35,6 +36,7 @@ static INFO: CheckInfo = CheckInfo {
         &RESOLVERS_DIFFER,
         &VIA_PROXY,
         &SLOW,
+        &DEAD_NAMESERVER,
     ],
 };
 
@@ -44,6 +46,18 @@ const SYSTEM_TIMEOUT: Duration = Duration::from_secs(5);
 /// A lookup slower than this costs every new connection noticeably.
 pub const SLOW_MS: u64 = 1_000;
 
+code!(
+    DEAD_NAMESERVER,
+    "dns.dead_nameserver",
+    "A nameserver in /etc/resolv.conf does not answer",
+    "Of the nameservers /etc/resolv.conf lists, one never answers while another does. The C \
+library (and every client that uses it: Python, curl, Go's cgo resolver) asks them in order, so \
+each lookup waits `options timeout` seconds (5 by default, times `attempts`) on the silent one \
+before asking the next; with the SDKs' connect timeout that can fail the connection outright.\n\n\
+Fix: remove the silent nameserver (docker run --dns, /etc/docker/daemon.json, the pod's \
+dnsConfig, the VPN's DNS settings) or list the working one first.\n\nVerify: the dns check no \
+longer names it."
+);
 code!(
     SLOW,
     "dns.slow",
@@ -213,6 +227,10 @@ struct Lookups {
     api_lookup: Option<Lookup>,
     /// Hosts-file entries for the host.
     pinned: Vec<IpAddr>,
+    /// Each nameserver of /etc/resolv.conf asked on its own (when there are several).
+    per_server: Vec<(String, Lookup)>,
+    /// resolv.conf's `options timeout:` and `attempts:`.
+    resolver_timeout: (u32, u32),
 }
 
 impl Lookups {
@@ -252,13 +270,93 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         None => None,
     };
     let pinned = hosts_file::lookup(&host);
-    let l = Lookups { host, role, nameserver: nameserver.describe.clone(), a, aaaa, system, api_lookup, pinned };
+    let conf = ResolvConf::parse(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default());
+    let per_server = if cfg.dns_server.is_none() {
+        each_nameserver(&conf, &host, ns_timeout.min(PER_SERVER_TIMEOUT)).await
+    } else {
+        Vec::new()
+    };
+    let resolver_timeout = (conf.timeout_s, conf.attempts);
+    let l = Lookups {
+        host,
+        role,
+        nameserver: nameserver.describe.clone(),
+        a,
+        aaaa,
+        system,
+        api_lookup,
+        pinned,
+        per_server,
+        resolver_timeout,
+    };
     if let Some(slowest) =
         [Some(&l.a), Some(&l.aaaa), l.system.as_ref()].into_iter().flatten().map(|x| x.elapsed_ms).max()
     {
         let _ = ctx.facts.dns_ms.set(slowest);
     }
     judge(ctx, &l, proxy.as_ref())
+}
+
+/// A nameserver of resolv.conf that does not answer while another does: which one, and what it
+/// costs every lookup.
+fn dead_nameserver(l: &Lookups) -> Option<Finding> {
+    let silent: Vec<&str> = l
+        .per_server
+        .iter()
+        .filter(|(_, x)| matches!(x.failure, Some(Failure::Timeout(_))))
+        .map(|(ns, _)| ns.as_str())
+        .collect();
+    let answering: Vec<&str> = l
+        .per_server
+        .iter()
+        .filter(|(_, x)| x.failure.is_none() || !x.addrs.is_empty())
+        .map(|(ns, _)| ns.as_str())
+        .collect();
+    if silent.is_empty() || answering.is_empty() {
+        return None;
+    }
+    let (timeout, attempts) = l.resolver_timeout;
+    Some(Finding::new(
+        &DEAD_NAMESERVER,
+        Severity::Warn,
+        format!(
+            "nameserver {} in /etc/resolv.conf does not answer; {} does: every lookup the C library makes waits up to {timeout} s (options timeout, × {attempts} attempts) on the silent one first",
+            silent.join(", "),
+            answering.join(", ")
+        ),
+        "Remove the silent nameserver from /etc/resolv.conf (docker run --dns, /etc/docker/daemon.json \"dns\", the pod's dnsConfig, the VPN's DNS settings), or put the working one first.",
+    ))
+}
+
+/// How long one nameserver asked on its own may take to answer.
+const PER_SERVER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// With several nameservers in resolv.conf, each asked on its own for `host` (A), at once: a
+/// silent one costs every lookup its timeout before the next is asked, and the combined lookup
+/// hides which one it is.
+async fn each_nameserver(conf: &ResolvConf, host: &str, timeout: Duration) -> Vec<(String, Lookup)> {
+    if conf.nameservers.len() < 2 {
+        return Vec::new();
+    }
+    let tasks: Vec<_> = conf
+        .nameservers
+        .iter()
+        .filter_map(|ns| ns.parse::<IpAddr>().ok())
+        .map(|ip| {
+            let host = host.to_owned();
+            tokio::spawn(async move {
+                let ns = Nameserver::new(Some(std::net::SocketAddr::new(ip, 53)), timeout).ok()?;
+                Some((ip.to_string(), ns.lookup(&host, RecordType::A).await))
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for task in tasks {
+        if let Ok(Some(result)) = task.await {
+            out.push(result);
+        }
+    }
+    out
 }
 
 /// An IP literal or a `--resolve` pin: nothing to look up.
@@ -292,17 +390,27 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
         "lookups": lookups,
         "hosts_file": { "path": hosts_file::path(), "entries": l.pinned },
         "api_host_via_this_machine": l.api_lookup,
+        "each_nameserver": l.per_server.iter().map(|(ns, x)| json!({"nameserver": ns, "lookup": x})).collect::<Vec<_>>(),
     });
     let ns_addrs = l.ns_addrs();
     // With --dns-server there is no OS lookup, and the nameserver's answer decides.
     let decisive_by_ns = l.system.is_none();
-    let (addrs, failure) = match &l.system {
+    let (mut addrs, mut failure) = match &l.system {
         Some(system) => (system.addrs.clone(), system.failure.clone().filter(|_| system.addrs.is_empty())),
         None => {
             let failure = if ns_addrs.is_empty() { Some(worst_failure(a, aaaa)) } else { None };
             (ns_addrs.clone(), failure)
         }
     };
+    let dead = dead_nameserver(l);
+    // The OS resolver gave up on a silent first nameserver, but the next one answers: clients
+    // get there too, only later. That is slow, not broken.
+    if matches!(failure, Some(Failure::Timeout(_)))
+        && let Some((_, alive)) = l.per_server.iter().find(|(_, x)| !x.addrs.is_empty())
+    {
+        addrs.clone_from(&alive.addrs);
+        failure = None;
+    }
     if let Some(failure) = failure {
         let via = if decisive_by_ns { format!("nameserver {}", l.nameserver) } else { "the OS resolver".to_owned() };
         let mut msg = format!("{host} ({role}): {} at {via}", failure.describe());
@@ -321,12 +429,20 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
             }
         }
         let code = failure_code(cause);
-        return Outcome::with_status(Status::Fail, format!("{host} does not resolve: {}", failure.describe()), details)
-            .and(Finding::new(code, Severity::Fail, msg, remedy(&failure, &via)));
+        let out =
+            Outcome::with_status(Status::Fail, format!("{host} does not resolve: {}", failure.describe()), details)
+                .and(Finding::new(code, Severity::Fail, msg, remedy(&failure, &via)));
+        return match dead {
+            Some(f) => out.and(f),
+            None => out,
+        };
     }
     let _ = ctx.facts.connect_addrs.set(addrs.clone());
     let elapsed = l.system.as_ref().map_or(a.elapsed_ms.max(aaaa.elapsed_ms), |s| s.elapsed_ms);
     let mut out = Outcome::from_findings(format!("{host} → {} ({elapsed} ms)", join(&addrs)), details, Vec::new());
+    if let Some(f) = dead {
+        out = out.and(f);
+    }
     let slowest = lookups.iter().map(|x| x.elapsed_ms).max().unwrap_or(0);
     if slowest > SLOW_MS {
         out = out.and(Finding::new(
