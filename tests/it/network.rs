@@ -647,3 +647,61 @@ fn a_silent_nameserver_among_several_is_named_with_its_cost() {
     assert_ne!(d["status"], "fail", "the name resolves, later: {d}");
     drop((silent, names));
 }
+
+#[test]
+fn a_search_domain_that_answers_for_the_api_host_is_the_root_cause() {
+    // With ndots:5 the C library tries api.test.corp.test first, and that name exists.
+    let Ok(names) = std::panic::catch_unwind(|| {
+        dns::serve_at(
+            "127.77.0.2:53".parse().unwrap(),
+            &[("api.test", "127.0.0.1"), ("api.test.corp.test", "127.0.0.3")],
+        )
+    }) else {
+        crate::support::netns::unavailable("a_search_domain_that_answers", "cannot bind 127.77.0.2:53");
+        return;
+    };
+    let world = crate::support::world::World::healthy();
+    let base = format!("https://api.test:{}/v1", world.api.addr.port());
+    let args: Vec<String> =
+        ["--base-url", &base, "--format", "json", "--only", "dns,tls"].iter().map(|s| (*s).to_owned()).collect();
+    let conf = "nameserver 127.77.0.2\nsearch corp.test\noptions ndots:5\n";
+    let Some(r) = run_with_resolver_files("a_search_domain_that_answers", conf, None, &args) else { return };
+    let d = r.check("dns");
+    assert_eq!((d["status"].as_str(), r.json()["verdict"]["root_cause"].as_str()), (Some("fail"), Some("dns")), "{d}");
+    let msg = d["findings"][0]["message"].as_str().unwrap();
+    assert_eq!(d["findings"][0]["code"], "dns.search_hijack", "{d}");
+    assert!(msg.contains("127.0.0.3") && msg.contains("api.test.corp.test") && msg.contains("ndots:5"), "{msg}");
+    assert!(d["findings"][0]["remedy"].as_str().unwrap().contains("trailing dot"));
+    drop(names);
+}
+
+#[test]
+fn a_hosts_file_pin_to_a_dead_address_is_named_as_the_cause() {
+    let Ok(names) =
+        std::panic::catch_unwind(|| dns::serve_at("127.77.0.4:53".parse().unwrap(), &[("api.test", "127.0.0.1")]))
+    else {
+        crate::support::netns::unavailable("a_hosts_file_pin", "cannot bind 127.77.0.4:53");
+        return;
+    };
+    let world = crate::support::world::World::healthy();
+    let base = format!("https://api.test:{}/v1", world.api.addr.port());
+    let args: Vec<String> = ["--base-url", &base, "--format", "json", "--only", "dns,tls", "--deadline", "10"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let hosts = "127.0.0.1 localhost\n127.0.0.5 api.test\n";
+    let Some(r) = run_with_resolver_files("a_hosts_file_pin", "nameserver 127.77.0.4\n", Some(hosts), &args) else {
+        return;
+    };
+    let d = r.check("dns");
+    let pin = d["findings"].as_array().unwrap().iter().find(|f| f["code"] == "dns.hosts_file").cloned();
+    let pin = pin.unwrap_or_else(|| panic!("no dns.hosts_file: {d}"));
+    assert_eq!(pin["severity"], "warn");
+    let msg = pin["message"].as_str().unwrap();
+    assert!(msg.contains("127.0.0.5") && msg.contains("DNS answers 127.0.0.1"), "{msg}");
+    let t = r.check("tls");
+    let cause = t["findings"][0]["message"].as_str().unwrap();
+    assert!(cause.contains("line of the hosts file"), "{t}");
+    assert!(t["findings"][0]["remedy"].as_str().unwrap().contains("hosts file"), "{t}");
+    drop(names);
+}

@@ -14,6 +14,8 @@ pub struct Facts {
     pub connect_addrs: OnceLock<Vec<IpAddr>>,
     /// Latencies of the probe's successful requests. Set by `probe`.
     pub latencies: OnceLock<Vec<Latency>>,
+    /// Addresses the hosts file pins the first hop to, where they override DNS. Set by `dns`.
+    pub hosts_pinned: OnceLock<Vec<IpAddr>>,
     /// The slowest DNS lookup of the first hop. Set by `dns`.
     pub dns_ms: OnceLock<u64>,
     /// TCP connect and TLS handshake to the first hop. Set by `tls`.

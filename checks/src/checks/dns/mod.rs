@@ -37,6 +37,7 @@ static INFO: CheckInfo = CheckInfo {
         &VIA_PROXY,
         &SLOW,
         &DEAD_NAMESERVER,
+        &SEARCH_HIJACK,
     ],
 };
 
@@ -46,6 +47,17 @@ const SYSTEM_TIMEOUT: Duration = Duration::from_secs(5);
 /// A lookup slower than this costs every new connection noticeably.
 pub const SLOW_MS: u64 = 1_000;
 
+code!(
+    SEARCH_HIJACK,
+    "dns.search_hijack",
+    "A search domain answers for the API host",
+    "The OS resolver tries the search domains of /etc/resolv.conf before the name itself when the \
+name has fewer dots than `ndots` (Kubernetes sets ndots:5), and one expansion exists (a wildcard \
+record in a corporate or cluster domain): clients connect to that address, not to the API, and \
+fail with TLS or connection errors that look like the API's.\n\nFix: use the absolute name with a \
+trailing dot (https://api.openai.com./v1), lower ndots (the pod's dnsConfig: options ndots: 2), or \
+remove the wildcard.\n\nVerify: the dns check shows the name's own address."
+);
 code!(
     DEAD_NAMESERVER,
     "dns.dead_nameserver",
@@ -231,6 +243,11 @@ struct Lookups {
     per_server: Vec<(String, Lookup)>,
     /// resolv.conf's `options timeout:` and `attempts:`.
     resolver_timeout: (u32, u32),
+    /// With search domains tried first (ndots): the expansion the OS resolver's answer came
+    /// from, when it is not the host itself — `(expansion, addresses)`.
+    hijacked_by: Option<(String, Vec<IpAddr>)>,
+    /// resolv.conf's ndots.
+    ndots: u32,
 }
 
 impl Lookups {
@@ -277,6 +294,12 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         Vec::new()
     };
     let resolver_timeout = (conf.timeout_s, conf.attempts);
+    let hijacked_by = match &system {
+        Some(sys) if cfg.dns_server.is_none() => {
+            search_expansion(&nameserver, &conf, &host, &sys.addrs, &a, &aaaa).await
+        }
+        _ => None,
+    };
     let l = Lookups {
         host,
         role,
@@ -288,6 +311,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         pinned,
         per_server,
         resolver_timeout,
+        hijacked_by,
+        ndots: conf.ndots,
     };
     if let Some(slowest) =
         [Some(&l.a), Some(&l.aaaa), l.system.as_ref()].into_iter().flatten().map(|x| x.elapsed_ms).max()
@@ -295,6 +320,31 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         let _ = ctx.facts.dns_ms.set(slowest);
     }
     judge(ctx, &l, proxy.as_ref())
+}
+
+/// When the OS resolver applies search domains first (a name with fewer dots than ndots) and its
+/// answer is not what the name itself resolves to, the expansion that answered (a wildcard record
+/// in a search domain hijacks the API host).
+async fn search_expansion(
+    ns: &Nameserver,
+    conf: &ResolvConf,
+    host: &str,
+    os_addrs: &[IpAddr],
+    a: &Lookup,
+    aaaa: &Lookup,
+) -> Option<(String, Vec<IpAddr>)> {
+    let expansions = conf.searched_first(host);
+    let own: Vec<IpAddr> = a.addrs.iter().chain(&aaaa.addrs).copied().collect();
+    if expansions.is_empty() || os_addrs.is_empty() || os_addrs.iter().any(|ip| own.contains(ip)) {
+        return None;
+    }
+    for name in expansions {
+        let found = ns.lookup(&name, RecordType::A).await;
+        if found.addrs.iter().any(|ip| os_addrs.contains(ip)) {
+            return Some((name, found.addrs));
+        }
+    }
+    None
 }
 
 /// A nameserver of resolv.conf that does not answer while another does: which one, and what it
@@ -411,6 +461,23 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
         addrs.clone_from(&alive.addrs);
         failure = None;
     }
+    if let Some((expansion, hijack)) = &l.hijacked_by {
+        let own = if ns_addrs.is_empty() { "nothing".to_owned() } else { join(&ns_addrs) };
+        return Outcome::with_status(Status::Fail, format!("{host} resolves to {expansion}'s address"), details).and(
+            Finding::new(
+                &SEARCH_HIJACK,
+                Severity::Fail,
+                format!(
+                    "the OS resolver answers {host} with {}, the address of {expansion}: with ndots:{} it tries the search domains first, and {expansion} exists; {host} itself is {own}",
+                    join(hijack),
+                    l.ndots
+                ),
+                format!(
+                    "Use the absolute name (a trailing dot: https://{host}./v1), lower ndots (the pod's dnsConfig options ndots: 2), or remove the record (often a wildcard) for {expansion}."
+                ),
+            ),
+        );
+    }
     if let Some(failure) = failure {
         let via = if decisive_by_ns { format!("nameserver {}", l.nameserver) } else { "the OS resolver".to_owned() };
         let mut msg = format!("{host} ({role}): {} at {via}", failure.describe());
@@ -452,7 +519,9 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
             "Usual causes: a slow or dead nameserver first in /etc/resolv.conf, search domains with a high ndots, Docker's embedded DNS (127.0.0.11) with a slow upstream, a VPN resolver. See `openai-doctor explain dns.slow`.",
         ));
     }
-    for finding in resolved_findings(l, &addrs, &ns_addrs, proxy, &crate::config::bare_host(&ctx.config.base_url)) {
+    for finding in
+        resolved_findings(&ctx.facts, l, &addrs, &ns_addrs, proxy, &crate::config::bare_host(&ctx.config.base_url))
+    {
         out = out.and(finding);
     }
     out
@@ -461,6 +530,7 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
 /// What a successful resolution may still warn about: private answers for OpenAI hosts, hosts-
 /// file pins, resolvers that disagree, IPv6 without a route, and the API host through a proxy.
 fn resolved_findings(
+    facts: &crate::engine::facts::Facts,
     l: &Lookups,
     addrs: &[IpAddr],
     ns_addrs: &[IpAddr],
@@ -478,6 +548,9 @@ fn resolved_findings(
     // A hosts-file entry matters where it overrides what DNS says (or pins an OpenAI host);
     // `localhost` or an internal name that DNS does not know is simply how it resolves.
     let overrides = !ns_addrs.is_empty() && l.pinned.iter().any(|p| !ns_addrs.contains(p));
+    if overrides {
+        let _ = facts.hosts_pinned.set(l.pinned.clone());
+    }
     if !l.pinned.is_empty() && (overrides || host.ends_with("openai.com")) {
         let dns_says = if ns_addrs.is_empty() { String::new() } else { format!("; DNS answers {}", join(ns_addrs)) };
         findings.push(Finding::new(

@@ -5,7 +5,7 @@
 
 pub mod chain;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -463,7 +463,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
 
     // No connection at all.
     let Some((attempt, hs)) = hs else {
-        return no_connection(host, port, attempts, details);
+        return no_connection(host, port, attempts, details, ctx.facts.hosts_pinned.get());
     };
 
     let mut out = match &hs.result {
@@ -513,7 +513,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
 }
 
 /// No TCP connection to any address: the worst failure decides the code.
-fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Value) -> Outcome {
+fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Value, pinned: Option<&Vec<IpAddr>>) -> Outcome {
     let errors: Vec<&ConnectError> = attempts.iter().filter_map(|a| a.connect.as_ref().err()).collect();
     let worst = errors
         .iter()
@@ -528,11 +528,18 @@ fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Value) ->
         ConnectFailure::Unreachable => &UNREACHABLE,
         ConnectFailure::Other => &HANDSHAKE,
     };
-    let list = errors
+    let mut list = errors
         .iter()
         .map(|e| format!("{}: {} after {} ms ({})", e.addr, e.kind.words(), e.elapsed_ms, e.detail))
         .collect::<Vec<_>>()
         .join("; ");
+    // Every address tried came from a hosts-file line that overrides DNS: that line is the cause.
+    let from_hosts_file = pinned.is_some_and(|p| !errors.is_empty() && errors.iter().all(|e| p.contains(&e.addr.ip())));
+    if from_hosts_file {
+        list.push_str(&format!(
+            "; these addresses come from the {host} line of the hosts file, which overrides DNS (see the dns check): that line is the likely cause"
+        ));
+    }
     let summary = format!("cannot connect to {host}:{port}: {}", worst.words());
     let remedy = match worst {
         ConnectFailure::Refused => {
@@ -544,6 +551,12 @@ fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Value) ->
         ConnectFailure::Unreachable => "No route: check the routing table, VPN, and IPv6 support.",
         ConnectFailure::Other => "See the error; check the proxy settings (proxy check).",
     };
+    let remedy = if from_hosts_file {
+        "Remove or correct the host's line in the hosts file (/etc/hosts; in a container, --add-host or the pod's hostAliases put it there), then connect to what DNS answers."
+    } else {
+        remedy
+    };
+
     Outcome::with_status(Status::Fail, summary, details).and(Finding::new(code, Severity::Fail, list, remedy))
 }
 
