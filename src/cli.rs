@@ -120,7 +120,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME", default_value = "gpt-4.1-nano", help_heading = "Target")]
     pub model: String,
 
-    /// Status page root (reads <URL>/api/v2/summary.json, then incident.io's <URL>/proxy/<host>).
+    /// Status page root (reads and merges <URL>/api/v2/summary.json and incident.io's <URL>/proxy/<host>).
     #[arg(long, value_name = "URL", default_value = config::DEFAULT_STATUS_URL,
           value_parser = |s: &str| config::parse_http_url("--status-url", s), help_heading = "Target")]
     pub status_url: url::Url,

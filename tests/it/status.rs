@@ -26,7 +26,66 @@ fn healthy_statuspage_passes() {
     assert_eq!(c["status"], "pass", "{c}");
     assert!(c["summary"].as_str().unwrap().contains("all 3 API components operational"), "{c}");
     assert!(c["summary"].as_str().unwrap().contains("not") || !c["summary"].as_str().unwrap().contains("ChatGPT"));
-    assert_eq!(srv.seen().len(), 1, "the incident.io fallback is not fetched when not needed");
+    assert_eq!(srv.seen().len(), 2, "both feeds are read: the summary hides components the other lists");
+}
+
+/// Statuspage's compatible summary without Chat Completions and Responses, incident.io's feed
+/// with them (one degraded), a maintenance in progress with no component, an incident naming no
+/// product, and ten degraded components: merged, grouped, and named with the page read.
+#[test]
+fn both_feeds_are_merged_and_what_the_summary_hides_is_seen() {
+    let partial: &[(&str, &str)] = &[("Embeddings", "operational"), ("Files", "operational")];
+    let full: &[(&str, &str)] = &[
+        ("Embeddings", "operational"),
+        ("Files", "operational"),
+        ("Chat Completions", "degraded_performance"),
+        ("Responses", "operational"),
+    ];
+    let mut summary = statuspage(
+        partial,
+        json!([{
+            "id": "u1", "name": "Elevated error rates", "status": "investigating", "impact": "minor",
+            "created_at": "2026-11-25T09:58:00Z", "incident_updates": [], "components": []
+        }]),
+    );
+    summary["scheduled_maintenances"] = json!([{
+        "id": "m1", "name": "Database maintenance", "status": "in_progress", "impact": "maintenance",
+        "scheduled_for": "2026-11-25T09:00:00Z", "scheduled_until": "2026-11-25T11:00:00Z",
+        "incident_updates": [], "components": []
+    }]);
+    let feed = incident_io(full, json!([]));
+    let srv = server::http(move |s| match s.path.as_str() {
+        "/api/v2/summary.json" => Reply::json(200, &summary),
+        p if p.starts_with("/proxy/") => Reply::json(200, &feed),
+        _ => Reply::new(404, "text/plain", "no"),
+    });
+    let r = status_run(&srv.url(), &[]);
+    let c = r.check("status");
+    let summary = c["summary"].as_str().unwrap();
+    assert!(summary.contains("Chat Completions degraded"), "merged from the other feed: {c}");
+    assert!(summary.contains("1 incident naming no product") && !summary.contains("other products"), "{c}");
+    let findings = c["findings"].as_array().unwrap();
+    let maintenance = findings.iter().find(|f| f["code"] == "status.maintenance").expect("maintenance");
+    assert!(maintenance["message"].as_str().unwrap().contains("until 2026-11-25T11:00:00Z"), "{maintenance}");
+    assert!(findings.iter().all(|f| f["remedy"].as_str().unwrap().contains(&srv.url())), "the page read is named: {c}");
+
+    // Ten degraded API components are one finding.
+    let ten: Vec<(String, &str)> = (0..10).map(|i| (format!("Realtime {i}"), "degraded_performance")).collect();
+    let ten: Vec<(&str, &str)> = ten.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+    let page = statuspage(&ten, json!([]));
+    let srv = server::http(move |s| match s.path.as_str() {
+        "/api/v2/summary.json" => Reply::json(200, &page),
+        _ => Reply::new(404, "text/plain", "no"),
+    });
+    let r = status_run(&srv.url(), &[]);
+    let degraded: Vec<_> = r.check("status")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "status.degraded")
+        .cloned()
+        .collect();
+    assert_eq!(degraded.len(), 1, "{}", r.check("status"));
 }
 
 #[test]

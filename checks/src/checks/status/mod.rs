@@ -120,6 +120,8 @@ fn join(root: &Url, path: &str) -> Url {
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let root = &ctx.config.status_url;
     let mut tried = Vec::new();
+    let mut pages: Vec<(Url, Page)> = Vec::new();
+    // Both feeds: the Statuspage-compatible summary hides components the incident.io feed lists.
     for (url, parse) in [
         (summary_url(root), page::parse_statuspage as fn(&Value) -> Option<Page>),
         (incident_io_url(root), page::parse_incident_io),
@@ -133,7 +135,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         }
         match ctx.net.get(INFO.id, &url, MAX_BODY, timeout).await {
             Ok(fetched) => match interpret(&fetched, parse) {
-                Ok(page) => return judge(&page, &url, &tried),
+                Ok(page) => pages.push((url, page)),
                 Err(why) => tried.push(format!("{url}: {why}")),
             },
             Err(e) => {
@@ -143,14 +145,20 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             }
         }
     }
+    let mut pages = pages.into_iter();
+    if let Some((url, first)) = pages.next() {
+        let page = pages.fold(first, |merged, (_, next)| page::merge(merged, next));
+        return judge(&page, &url, root, &tried);
+    }
     let why = tried.join("; ");
     Outcome::with_status(Status::Warn, "status unknown: the status page could not be read", json!({ "tried": tried }))
         .and(Finding::new(
             &UNKNOWN,
             Severity::Warn,
             format!("status unknown: {why}"),
-            "Open https://status.openai.com in a browser. If it is unreachable from this \
-             machine too, look at the network checks (dns, tls, proxy).",
+            format!(
+                "Open {root} in a browser. If it is unreachable from this machine too, look at the network checks (dns, tls, proxy)."
+            ),
         ))
 }
 
@@ -188,13 +196,20 @@ fn describe(f: &Fetched) -> String {
     }
 }
 
-fn judge(page: &Page, url: &Url, tried: &[String]) -> Outcome {
+/// The API components the doctor expects any OpenAI status page to show.
+const EXPECTED_API: &[&str] = &["Chat Completions", "Responses"];
+
+fn judge(page: &Page, url: &Url, root: &Url, tried: &[String]) -> Outcome {
+    let site = root.as_str().trim_end_matches('/');
     let api: Vec<_> = page.components.iter().filter(|c| c.is_api).collect();
+    let not_shown: Vec<&str> =
+        EXPECTED_API.iter().copied().filter(|e| !api.iter().any(|c| c.name.eq_ignore_ascii_case(e))).collect();
     let details = json!({
         "url": url.as_str(),
         "format": page.format,
         "page_indicator": page.indicator,
         "api_components": api.iter().map(|c| json!({"name": c.name, "status": c.status})).collect::<Vec<_>>(),
+        "not_shown": not_shown,
         "incidents": page.incidents,
         "maintenances": page.maintenances,
         "fallback_reasons": tried,
@@ -208,51 +223,83 @@ fn judge(page: &Page, url: &Url, tried: &[String]) -> Outcome {
                     "status unknown: {url} lists {} components, none of them an API component",
                     page.components.len()
                 ),
-                "Open https://status.openai.com in a browser and look at the API components.",
+                format!("Open {site} in a browser and look at the API components."),
             ),
         );
     }
     let mut out = Outcome::from_findings(String::new(), details, Vec::new());
-    for c in &api {
-        let (code, severity) = match c.status.as_str() {
-            "major_outage" => (&MAJOR_OUTAGE, Severity::Fail),
-            "partial_outage" => (&PARTIAL_OUTAGE, Severity::Warn),
-            "degraded_performance" => (&DEGRADED, Severity::Warn),
-            "under_maintenance" => (&MAINTENANCE, Severity::Warn),
-            _ => continue,
-        };
-        out = out.and(Finding::new(
-            code,
-            severity,
-            format!("{}: {}", c.name, page::words(&c.status)),
-            "Wait and retry with exponential backoff; follow https://status.openai.com.",
-        ));
+    for finding in component_findings(&api, site) {
+        out = out.and(finding);
     }
+    for finding in incident_findings(page, site) {
+        out = out.and(finding);
+    }
+    out.summary = summary(page, &api, &not_shown);
+    out
+}
+
+/// One finding per status, naming every API component in it (ten degraded components are one
+/// finding, not ten).
+fn component_findings(api: &[&page::Component], site: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (status, code, severity) in [
+        ("major_outage", &MAJOR_OUTAGE, Severity::Fail),
+        ("partial_outage", &PARTIAL_OUTAGE, Severity::Warn),
+        ("degraded_performance", &DEGRADED, Severity::Warn),
+        ("under_maintenance", &MAINTENANCE, Severity::Warn),
+    ] {
+        let names: Vec<&str> = api.iter().filter(|c| c.status == status).map(|c| c.name.as_str()).collect();
+        if !names.is_empty() {
+            findings.push(Finding::new(
+                code,
+                severity,
+                format!("{}: {}", names.join(", "), page::words(status)),
+                format!("Wait and retry with exponential backoff; follow {site}."),
+            ));
+        }
+    }
+    findings
+}
+
+/// Incidents and maintenances that touch the API, or name no product at all (unscoped: they may).
+fn incident_findings(page: &Page, site: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
     for (list, code, what) in
         [(&page.incidents, &INCIDENT, "incident"), (&page.maintenances, &MAINTENANCE, "maintenance")]
     {
-        for i in list.iter().filter(|i| i.touches_api) {
+        for i in list.iter().filter(|i| i.touches_api || i.unscoped) {
             let mut msg = format!("{what}: {} ({}", i.name, page::words(&i.status));
             if let Some(since) = &i.since {
                 let _ = write!(msg, ", since {since}");
             }
+            if let Some(until) = &i.until {
+                let _ = write!(msg, ", until {until}");
+            }
             msg.push(')');
             if !i.components.is_empty() {
                 let _ = write!(msg, " affecting {}", i.components.join(", "));
+            } else if i.unscoped {
+                msg.push_str(", naming no product: it may touch the API");
             }
             if let Some(update) = &i.latest_update {
                 let _ = write!(msg, ". Latest update: {}", update.trim());
             }
-            out = out.and(Finding::new(
+            findings.push(Finding::new(
                 code,
                 Severity::Warn,
                 msg,
-                "Follow the incident on https://status.openai.com; retry with backoff.",
+                format!("Follow the {what} on {site}; retry with backoff."),
             ));
         }
     }
+    findings
+}
+
+/// "all 3 API components operational; 1 ongoing API incident (1 incident on other products)".
+fn summary(page: &Page, api: &[&page::Component], not_shown: &[&str]) -> String {
     let worst = api.iter().max_by_key(|c| page::severity_rank(&c.status)).expect("api is not empty");
-    let others = page.incidents.iter().filter(|i| !i.touches_api).count();
+    let others = page.incidents.iter().filter(|i| !i.touches_api && !i.unscoped).count();
+    let unscoped = page.incidents.iter().filter(|i| i.unscoped).count();
     let api_incidents = page.incidents.iter().filter(|i| i.touches_api).count();
     let mut summary = if page::severity_rank(&worst.status) == 0 {
         format!("all {} API components operational", api.len())
@@ -264,14 +311,23 @@ fn judge(page: &Page, url: &Url, tried: &[String]) -> Outcome {
             .collect();
         bad.join(", ")
     };
+    if !not_shown.is_empty() {
+        let _ = write!(summary, " (the page does not show {})", not_shown.join(" or "));
+    }
     if api_incidents > 0 {
         let _ = write!(summary, "; {}", plural(api_incidents, "ongoing API incident"));
+    }
+    if unscoped > 0 {
+        let _ = write!(summary, "; {} naming no product", plural(unscoped, "incident"));
+    }
+    let maintenances = page.maintenances.iter().filter(|m| m.touches_api || m.unscoped).count();
+    if maintenances > 0 {
+        let _ = write!(summary, "; {} in progress", plural(maintenances, "maintenance"));
     }
     if others > 0 {
         let _ = write!(summary, " ({} on other products)", plural(others, "incident"));
     }
-    out.summary = summary;
-    out
+    summary
 }
 
 #[cfg(test)]

@@ -32,6 +32,8 @@ pub enum Format {
     Statuspage,
     /// incident.io widget feed (`/proxy/<host>`).
     IncidentIo,
+    /// Both feeds, merged.
+    Merged,
 }
 
 /// A component with its status normalised to Statuspage words (`full_outage` → `major_outage`).
@@ -67,6 +69,11 @@ pub struct Incident {
     pub components: Vec<String>,
     /// Whether it touches an API component.
     pub touches_api: bool,
+    /// No component listed and a title that names no product: it may touch the API.
+    pub unscoped: bool,
+    /// When a maintenance is scheduled to end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
 }
 
 /// A parsed page.
@@ -108,6 +115,13 @@ fn is_api_name(name: &str) -> bool {
 
 fn is_api_group(name: Option<&str>) -> bool {
     name.is_some_and(|g| API_GROUPS.contains(&g.trim().to_ascii_lowercase().as_str()))
+}
+
+/// Whether a title names a product other than the API (ChatGPT, Sora, Codex).
+#[must_use]
+pub fn title_names_other_product(title: &str) -> bool {
+    let lower = title.to_ascii_lowercase();
+    lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| matches!(w, "chatgpt" | "sora" | "codex" | "gpts"))
 }
 
 /// Whether an incident's title names the API or one of its components ("Elevated errors on the
@@ -186,7 +200,10 @@ pub fn parse_statuspage(doc: &Value) -> Option<Page> {
             comps.iter().any(|n| api_names.contains(&n.as_str()) || is_api_name(n))
         };
         let latest = arr(i, "incident_updates").first().and_then(|u| s(u, "body"));
+        let title = s(i, "name").unwrap_or_default();
         Some(Incident {
+            unscoped: comps.is_empty() && !touches_api && !title_names_other_product(&title),
+            until: s(i, "scheduled_until"),
             name: s(i, "name")?,
             status: s(i, "status").unwrap_or_default(),
             impact: s(i, "impact"),
@@ -265,13 +282,16 @@ pub fn parse_incident_io(doc: &Value) -> Option<Page> {
             .iter()
             .max_by_key(|u| s(u, "published_at").unwrap_or_default())
             .and_then(|u| s(u, "message_string"));
+        let title = s(i, "name").unwrap_or_default();
         Some(Incident {
+            unscoped: touched.is_empty() && !title_mentions_api(&title) && !title_names_other_product(&title),
+            until: s(i, "scheduled_end").or_else(|| s(i, "ends_at")),
             name: s(i, "name")?,
             status: s(i, "status").unwrap_or_default(),
             impact: None,
             since: s(i, "published_at").or_else(|| s(i, "started_at")),
             latest_update: latest.filter(|b| !b.trim().is_empty()),
-            touches_api: touched.iter().any(|(_, api)| *api),
+            touches_api: touched.iter().any(|(_, api)| *api) || (touched.is_empty() && title_mentions_api(&title)),
             components: names,
         })
     };
@@ -297,6 +317,45 @@ pub fn severity_rank(status: &str) -> u8 {
 #[must_use]
 pub fn words(status: &str) -> String {
     status.replace('_', " ")
+}
+
+/// Both of OpenAI's feeds as one page: the Statuspage-compatible summary lists only some
+/// components (snapshots have shown neither Chat Completions nor Responses) and strips components
+/// from incidents, while incident.io's feed lists every component. A component is the worst of
+/// its two statuses, API when either feed says so; incidents and maintenances are the union (by
+/// title), an incident touching the API when either feed says so.
+#[must_use]
+pub fn merge(mut a: Page, b: Page) -> Page {
+    for c in b.components {
+        match a.components.iter_mut().find(|x| x.name.eq_ignore_ascii_case(&c.name)) {
+            Some(x) => {
+                if severity_rank(&c.status) > severity_rank(&x.status) {
+                    x.status = c.status;
+                }
+                x.is_api |= c.is_api;
+            }
+            None => a.components.push(c),
+        }
+    }
+    for (mine, theirs) in [(&mut a.incidents, b.incidents), (&mut a.maintenances, b.maintenances)] {
+        for i in theirs {
+            match mine.iter_mut().find(|x| x.name == i.name) {
+                Some(x) => {
+                    x.touches_api |= i.touches_api;
+                    x.unscoped &= i.unscoped && !x.touches_api;
+                    if x.components.is_empty() {
+                        x.components = i.components;
+                    }
+                    if x.until.is_none() {
+                        x.until = i.until;
+                    }
+                }
+                None => mine.push(i),
+            }
+        }
+    }
+    a.format = Format::Merged;
+    a
 }
 
 #[cfg(test)]
