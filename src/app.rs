@@ -151,6 +151,7 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         let (name, bytes) = crate::validate::read(path).map_err(|e| AppError::usage(early.redact(&e)))?;
         config.payload = Some(PayloadInput { name, bytes: Arc::new(bytes), endpoint: args.endpoint });
         config.send_payload = args.send_payload;
+        config.reduce = args.reduce.then_some(args.reduce_requests);
     }
     let color = use_color(args.color, &config.env);
     let ctx = Arc::new(Context::new(config).map_err(|e| AppError::usage(early.redact(&e)))?);

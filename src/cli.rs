@@ -173,6 +173,15 @@ pub struct RunArgs {
     #[arg(long, requires = "payload", help_heading = "Request")]
     pub send_payload: bool,
 
+    /// When the sent payload fails with a 5xx (or no answer) and the minimal request passes,
+    /// shrink it to the smallest body that still fails (1 output token per attempt; costs money).
+    #[arg(long, requires = "send_payload", help_heading = "Request")]
+    pub reduce: bool,
+
+    /// Most requests --reduce may send.
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=50), help_heading = "Request")]
+    pub reduce_requests: u32,
+
     /// Write a support bundle (zip) for a ticket: to PATH (a file or a directory) or the current directory.
     #[arg(long, value_name = "PATH", num_args = 0..=1, help_heading = "Output")]
     pub bundle: Option<Option<PathBuf>>,

@@ -150,6 +150,8 @@ pub struct Config {
     pub payload: Option<crate::request::PayloadInput>,
     /// Also send the payload itself (`--send-payload`; it costs money).
     pub send_payload: bool,
+    /// `--reduce`: shrink a failing payload, with at most this many requests.
+    pub reduce: Option<u32>,
     /// Environment snapshot.
     pub env: Env,
 }
@@ -176,6 +178,7 @@ impl Config {
             platform_deadline: None,
             payload: None,
             send_payload: false,
+            reduce: None,
             env,
         }
     }

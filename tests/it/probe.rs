@@ -500,3 +500,70 @@ fn a_slow_first_byte_is_a_warning() {
     assert!(codes(&r, "probe").contains(&"probe.slow_first_byte".to_owned()), "{}", r.check("probe"));
     assert_eq!(status_of(&r, "probe"), "warn");
 }
+
+/// An API that fails with 500 only when a chosen part is in the body: a tool output over 20 KB.
+#[test]
+fn reduce_finds_the_part_of_the_payload_that_fails() {
+    let world = World::with_api(|s| {
+        let body = String::from_utf8_lossy(&s.body).into_owned();
+        if s.method == "POST" && body.contains("\"role\":\"tool\"") && body.len() > 20_000 {
+            api_error(500, 0, "The server had an error while processing your request.", "server_error", None)
+                .header("x-request-id", "req_reduce_fail")
+        } else {
+            ok(0)
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut messages = vec![json!({"role": "system", "content": "You are careful."})];
+    for i in 0..6 {
+        messages.push(json!({"role": "user", "content": format!("question {i}")}));
+        messages.push(json!({"role": "assistant", "content": format!("answer {i}")}));
+    }
+    messages.push(json!({"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}));
+    messages.push(json!({"role": "tool", "tool_call_id": "c1", "content": "r".repeat(40_000)}));
+    messages.push(json!({"role": "user", "content": "summarise"}));
+    let body = json!({"model": "gpt-4.1", "temperature": 0.3, "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}], "messages": messages});
+    let path = crate::support::write(dir.path(), "p.json", &body.to_string());
+    let r = probe_run(
+        &world,
+        &[
+            "--only",
+            "payload,probe",
+            "--probes",
+            "1",
+            "--payload",
+            path.to_str().unwrap(),
+            "--send-payload",
+            "--reduce",
+            "--deadline",
+            "30",
+        ],
+    );
+    let p = r.check("probe");
+    let msg = message(&r, "probe", "probe.reduced");
+    assert!(
+        msg.contains("still fails at") && msg.contains("without half of the 39 KB content"),
+        "kept changes are named: {msg}"
+    );
+    assert!(msg.contains("it passes without half of the 19 KB content"), "the tool output is what triggers it: {msg}");
+    let reduced = &p["details"]["reduced"];
+    assert!(reduced["minimal_bytes"].as_u64() < reduced["original_bytes"].as_u64(), "{reduced}");
+    assert!(reduced["minimal_body"].to_string().contains("\"role\":\"tool\""), "the tool output stays: {reduced}");
+    let posts: Vec<_> = world.api.seen().into_iter().filter(|s| s.path.ends_with("/chat/completions")).collect();
+    assert!(posts.len() <= 2 + 12, "within the request budget: {}", posts.len());
+    assert!(posts.iter().skip(2).all(|s| String::from_utf8_lossy(&s.body).contains("\"max_completion_tokens\":1")));
+}
+
+#[test]
+fn a_project_without_access_to_the_model_is_named() {
+    use crate::support::error_bodies::PROJECT_MODEL_ACCESS;
+    let world = World::with_api(|s| if s.method == "POST" { real(403, PROJECT_MODEL_ACCESS, 0) } else { ok(0) });
+    let r = probe_run(&world, &[]);
+    assert_eq!(codes(&r, "probe"), ["probe.model_access"], "{}", r.check("probe"));
+    let f = &r.check("probe")["findings"][0];
+    assert!(
+        f["remedy"].as_str().unwrap().contains("Limits") && f["remedy"].as_str().unwrap().contains("gpt-4.1-nano"),
+        "{f}"
+    );
+    assert_eq!(world.api.seen().iter().filter(|s| s.method == "POST").count(), 1, "a 403 is not retried");
+}

@@ -23,3 +23,9 @@ pub const CF_BAD_GATEWAY_RAY: &str = "7cba17bec9134392-EWR";
 /// Cloudflare's JSON 524 (neo4j-labs/llm-graph-builder#561, ferrislucas/promptr#32).
 pub const CF_GATEWAY_TIMEOUT: &str =
     r#"{"error": {"code": 524, "message": "Gateway timeout.", "param": null, "type": "cf_gateway_timeout"}}"#;
+
+/// 403 for a model the project may not use. The message is quoted in public notes ("Project
+/// does not have access to model X", an OpenAI project's model allowlist) and a README ("fails
+/// with a 403 `does not have access to model`"); the envelope (type, code) is the API's usual
+/// one, not quoted.
+pub const PROJECT_MODEL_ACCESS: &str = r#"{"error": {"message": "Project `proj_abc123` does not have access to model `gpt-4.1-nano`", "type": "invalid_request_error", "param": null, "code": "model_not_found"}}"#;

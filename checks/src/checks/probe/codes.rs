@@ -70,6 +70,15 @@ hop to pass Authorization through, or reach the API without it (NO_PROXY, anothe
 Verify: the probe passes."
 );
 code!(
+    MODEL_ACCESS,
+    "probe.model_access",
+    "The project has no access to the model (403)",
+    "The API answered 403 that the project does not have access to the model: the key works (GET \
+/models passes), but the project's model allowlist (Settings → Project → Limits) leaves this model \
+out, or the organization has not been granted it.\n\nFix: allow the model for the project, or \
+use one it may use (GET /models lists them).\n\nVerify: the probe passes."
+);
+code!(
     REGION,
     "probe.region",
     "The API is not available from this country or region (403)",
@@ -188,6 +197,19 @@ Larger requests will be slower still, and a short client timeout fails.\n\nUsual
 or gateway that queues or inspects traffic, a congested or distant route, an incident at OpenAI \
 (see the status check).\n\nFix: check the path (proxy, VPN); give your client a timeout that fits \
 (the timeout check says how much).\n\nVerify: the probe passes without it."
+);
+code!(
+    REDUCED,
+    "probe.reduced",
+    "What shrinking your failing payload showed (--reduce)",
+    "With --send-payload --reduce, when your payload fails with a 5xx or no answer while the minimal \
+request passes, the doctor shrinks it one change at a time (the tools, response_format, optional \
+parameters, images, messages from the middle of the history, halves of long contents), each \
+attempt with 1 output token, within a request budget (--reduce-requests, default 12), twice the \
+original's size in all, and the deadline. A change after which the body still fails is kept; one \
+after which it passes is what triggers the failure. The smallest failing body is in the report's \
+details (and the bundle), redacted.\n\nFix: work around the part named; send support the minimal \
+body and the request ids.\n\nVerify: your application's request passes."
 );
 code!(
     PAYLOAD_FAILS,

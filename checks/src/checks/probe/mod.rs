@@ -19,6 +19,7 @@ use crate::secret::SecretString;
 
 mod codes;
 mod key;
+mod reduce;
 
 pub use codes::*;
 pub use key::inspect_key;
@@ -38,6 +39,7 @@ static INFO: CheckInfo = CheckInfo {
         &ORG_MISMATCH,
         &ACCOUNT_DEACTIVATED,
         &KEY_NOT_RECEIVED,
+        &MODEL_ACCESS,
         &REGION,
         &FORBIDDEN,
         &NOT_FOUND,
@@ -53,6 +55,7 @@ static INFO: CheckInfo = CheckInfo {
         &NOT_MEASURED,
         &CLOCK_SKEW,
         &SLOW_FIRST_BYTE,
+        &REDUCED,
         &PAYLOAD_FAILS,
     ],
 };
@@ -92,6 +95,7 @@ enum Kind {
     OrgMismatch,
     AccountDeactivated,
     KeyNotReceived,
+    ModelAccess,
     Region,
     Forbidden,
     NotFound,
@@ -114,6 +118,7 @@ impl Kind {
             Self::OrgMismatch => &ORG_MISMATCH,
             Self::AccountDeactivated => &ACCOUNT_DEACTIVATED,
             Self::KeyNotReceived => &KEY_NOT_RECEIVED,
+            Self::ModelAccess => &MODEL_ACCESS,
             Self::Region => &REGION,
             Self::Forbidden => &FORBIDDEN,
             Self::NotFound => &NOT_FOUND,
@@ -139,6 +144,7 @@ impl Kind {
             Self::OrgMismatch => "401 mismatched_organization".to_owned(),
             Self::AccountDeactivated => "401 account_deactivated".to_owned(),
             Self::KeyNotReceived => "401 no key received".to_owned(),
+            Self::ModelAccess => "403 no access to the model".to_owned(),
             Self::Region | Self::Forbidden => "403".to_owned(),
             Self::NotFound | Self::ModelNotFound => "404".to_owned(),
             Self::RateLimited => "429".to_owned(),
@@ -189,6 +195,13 @@ fn classify(f: &Fetched, what: What) -> (Kind, Option<ApiError>) {
         }
         401 => Kind::InvalidKey,
         403 if code == "unsupported_country_region_territory" => Kind::Region,
+        403 if api
+            .as_ref()
+            .and_then(|e| e.message.as_deref())
+            .is_some_and(|m| m.contains("does not have access to model")) =>
+        {
+            Kind::ModelAccess
+        }
         403 => Kind::Forbidden,
         404 if what != What::Models || code == "model_not_found" => Kind::ModelNotFound,
         404 => Kind::NotFound,
@@ -405,6 +418,20 @@ struct Measured {
     chat: Vec<Attempt>,
     /// The user's payload, sent once (`--send-payload`).
     payload: Option<Attempt>,
+    /// `--reduce`: what shrinking the failing payload showed.
+    reduced: Option<Reduction>,
+}
+
+/// What `--reduce` found.
+struct Reduction {
+    /// Each change tried: what it removed, whether the body still failed, the request id.
+    steps: Vec<(String, bool, String)>,
+    /// The smallest body that still fails.
+    minimal: serde_json::Value,
+    original_bytes: usize,
+    minimal_bytes: usize,
+    /// Why it stopped before trying every change, if it did.
+    stopped: Option<String>,
 }
 
 impl Measured {
@@ -431,7 +458,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     if series.is_empty() {
         return not_measured(activity, details);
     }
-    let mut measured = Measured { series, stopped_early, chat: Vec::new(), payload: None };
+    let mut measured = Measured { series, stopped_early, chat: Vec::new(), payload: None, reduced: None };
     extra_requests(ctx, activity, &key, &aim, slowest, &mut measured).await;
     let latencies: Vec<Latency> = measured
         .all()
@@ -540,8 +567,100 @@ async fn extra_requests(
     {
         activity.set(format!("POST {} (your payload {})", cfg.api_url(endpoint.path()), input.name));
         let request = Request::Payload { endpoint: *endpoint, body: &input.bytes };
-        m.payload = Some(attempt(ctx, key, request, number + 1, attempt_limit(activity)).await);
+        let sent = attempt(ctx, key, request, number + 1, attempt_limit(activity)).await;
+        let minimal_ok = m.chat.last().map_or(series_ok > 0, |c| c.kind == Kind::Ok);
+        let server_side = matches!(sent.kind, Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) | Kind::Transport(_));
+        if let (Some(budget), true, true) = (cfg.reduce, minimal_ok, server_side) {
+            m.reduced = reduce_payload(ctx, activity, key, *endpoint, &input.bytes, budget, slowest).await;
+        }
+        m.payload = Some(sent);
     }
+}
+
+/// Greedy delta debugging over the failing payload (see `reduce`): a change after which the body
+/// still fails is kept; one after which it passes is what triggers the failure. Bounded by the
+/// request budget, by twice the original's bytes sent in all, and by the deadline.
+async fn reduce_payload(
+    ctx: &Context,
+    activity: &Activity,
+    key: &SecretString,
+    endpoint: crate::request::Endpoint,
+    original: &[u8],
+    budget: u32,
+    slowest: Duration,
+) -> Option<Reduction> {
+    let mut current: serde_json::Value = serde_json::from_slice(original).ok()?;
+    let (mut steps, mut needed): (Vec<(String, bool, String)>, Vec<String>) = (Vec::new(), Vec::new());
+    let (mut requests, mut sent_bytes, mut stopped) = (0u32, 0usize, None);
+    // A round tries the changes of the current body until one is kept; a round that keeps none
+    // ends the search.
+    'rounds: loop {
+        for change in reduce::changes(&current) {
+            if needed.contains(&change.what) {
+                continue;
+            }
+            let body = serde_json::to_vec(&reduce::cheap(&change.body)).unwrap_or_default();
+            if requests >= budget {
+                stopped = Some(format!("the request budget ({budget}, --reduce-requests) is spent"));
+                break 'rounds;
+            }
+            if sent_bytes + body.len() > 2 * original.len() {
+                stopped = Some("twice the original payload's size has been sent".to_owned());
+                break 'rounds;
+            }
+            if activity.time_left() < slowest + Duration::from_secs(2) {
+                stopped = Some("the deadline is near (--deadline)".to_owned());
+                break 'rounds;
+            }
+            activity.set(format!("reducing your payload: without {} ({} bytes)", change.what, body.len()));
+            requests += 1;
+            sent_bytes += body.len();
+            let request = Request::Payload { endpoint, body: &body };
+            let a = attempt(ctx, key, request, 100 + requests, attempt_limit(activity)).await;
+            let id = a.request_id.clone().unwrap_or_else(|| format!("client {}", a.client_request_id));
+            let still_fails = matches!(a.kind, Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) | Kind::Transport(_));
+            steps.push((change.what.clone(), still_fails, id));
+            if still_fails {
+                current = change.body;
+                continue 'rounds;
+            }
+            needed.push(change.what);
+        }
+        break;
+    }
+    let minimal_bytes = serde_json::to_vec(&current).map_or(0, |b| b.len());
+    Some(Reduction { steps, minimal: current, original_bytes: original.len(), minimal_bytes, stopped })
+}
+
+/// What reducing the payload showed, as a finding.
+fn reduction_finding(r: &Reduction) -> Finding {
+    let kept: Vec<&str> = r.steps.iter().filter(|s| s.1).map(|s| s.0.as_str()).collect();
+    let needed: Vec<&str> = r.steps.iter().filter(|s| !s.1).map(|s| s.0.as_str()).collect();
+    let mut msg = format!(
+        "--reduce sent {} request(s): the payload still fails at {} bytes (from {})",
+        r.steps.len(),
+        r.minimal_bytes,
+        r.original_bytes
+    );
+    if !kept.is_empty() {
+        let _ = write!(msg, " without {}", kept.join(", "));
+    }
+    if needed.is_empty() {
+        msg.push_str("; no single part made the difference");
+    } else {
+        let _ = write!(msg, "; it passes without {}: that is what triggers the failure", needed.join(", or without "));
+    }
+    if let Some(why) = &r.stopped {
+        let _ = write!(msg, " (stopped early: {why})");
+    }
+    let ids: Vec<&str> = r.steps.iter().map(|s| s.2.as_str()).collect();
+    let _ = write!(msg, ". Request ids: {}", ids.join(", "));
+    Finding::new(
+        &REDUCED,
+        Severity::Info,
+        msg,
+        "Send the support team the minimal failing body (in the report's details and the bundle) with these request ids; work around the part that triggers it.",
+    )
 }
 
 /// The outcome when not one request fitted in the time left: never a pass.
@@ -571,6 +690,14 @@ fn judge(
 ) -> Outcome {
     if let Some(p) = &m.payload {
         findings.push(payload_finding(p, m.chat.last()));
+    }
+    if let Some(r) = &m.reduced {
+        findings.push(reduction_finding(r));
+        details["reduced"] = json!({
+            "minimal_body": r.minimal, "original_bytes": r.original_bytes, "minimal_bytes": r.minimal_bytes,
+            "steps": r.steps.iter().map(|(what, still_fails, id)| json!({"without": what, "still_fails": still_fails, "request_id": id})).collect::<Vec<_>>(),
+            "stopped": r.stopped,
+        });
     }
     let mut totals: Vec<u64> = m.series.iter().filter(|a| a.kind == Kind::Ok).map(|a| a.total_ms).collect();
     totals.sort_unstable();
@@ -766,6 +893,7 @@ fn remedy(cfg: &crate::config::Config, aim: &Aim, first: &Attempt, persistent: b
     match &first.kind {
         Kind::OrgMismatch => "Unset OPENAI_ORG_ID (and --org), or set it to the organization the key belongs to; a new key will not help.".to_owned(),
         Kind::AccountDeactivated => "The account is deactivated, not just the key: its owner should read OpenAI's email and contact support; a new key of the same account fails the same way.".to_owned(),
+        Kind::ModelAccess => format!("Allow {} for the project (Settings → Project → Limits: model access), or use a model the project may use (--model; GET /models lists them).", aim.model),
         Kind::KeyNotReceived => "Something between you and the API (a proxy, an API gateway, a load balancer) removed the Authorization header: let it through, or reach the API without that hop.".to_owned(),
         Kind::Edge(524) | Kind::CfEdge(524) => "Stream the response (stream: true) so bytes flow before ~100 s, or shorten the request (fewer output tokens, a smaller input); retry with backoff.".to_owned(),
         Kind::RateLimited if first.retry_after.is_none() => "Transient: no Retry-After was sent, so back off exponentially with jitter (the SDKs do) and retry; see the x-ratelimit-* headers (-v).".to_owned(),
