@@ -396,6 +396,11 @@ fn each_401_gets_its_own_cause_and_fix() {
     assert_eq!(codes(&r, "probe"), ["probe.account_deactivated"]);
     assert!(r.check("probe")["findings"][0]["remedy"].as_str().unwrap().contains("not just the key"));
 
+    let world = scripted(|n, _| real(401, crate::support::error_bodies::NO_ORGANIZATION, n));
+    let r = probe_run(&world, &[]);
+    assert_eq!(codes(&r, "probe"), ["probe.no_organization"]);
+    assert!(r.check("probe")["findings"][0]["remedy"].as_str().unwrap().contains("organization"));
+
     let world = scripted(|n, _| real(401, NO_API_KEY, n));
     let r = probe_run(&world, &[]);
     assert_eq!(codes(&r, "probe"), ["probe.key_not_received"]);

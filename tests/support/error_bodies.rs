@@ -29,3 +29,7 @@ pub const CF_GATEWAY_TIMEOUT: &str =
 /// with a 403 `does not have access to model`"); the envelope (type, code) is the API's usual
 /// one, not quoted.
 pub const PROJECT_MODEL_ACCESS: &str = r#"{"error": {"message": "Project `proj_abc123` does not have access to model `gpt-4.1-nano`", "type": "invalid_request_error", "param": null, "code": "model_not_found"}}"#;
+
+/// 401 no_organization, as the Python SDK printed it (OpenHands/OpenHands#2562,
+/// abi/screenshot-to-code#9).
+pub const NO_ORGANIZATION: &str = r#"{"error": {"message": "You must be a member of an organization to use the API. Please contact us through our help center at help.openai.com.", "type": "invalid_request_error", "param": null, "code": "no_organization"}}"#;

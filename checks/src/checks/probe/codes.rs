@@ -70,6 +70,15 @@ hop to pass Authorization through, or reach the API without it (NO_PROXY, anothe
 Verify: the probe passes."
 );
 code!(
+    NO_ORGANIZATION,
+    "probe.no_organization",
+    "The account behind the key belongs to no organization (401)",
+    "The API answered 401 no_organization: \"You must be a member of an organization to use the \
+API\". The key is not the problem: its account is in no organization (it left or was removed), so \
+every key of it fails the same way.\n\nFix: join or create an organization on platform.openai.com, \
+or contact OpenAI through help.openai.com.\n\nVerify: the probe passes."
+);
+code!(
     MODEL_ACCESS,
     "probe.model_access",
     "The project has no access to the model (403)",

@@ -40,6 +40,7 @@ static INFO: CheckInfo = CheckInfo {
         &ACCOUNT_DEACTIVATED,
         &KEY_NOT_RECEIVED,
         &MODEL_ACCESS,
+        &NO_ORGANIZATION,
         &REGION,
         &FORBIDDEN,
         &NOT_FOUND,
@@ -96,6 +97,7 @@ enum Kind {
     AccountDeactivated,
     KeyNotReceived,
     ModelAccess,
+    NoOrganization,
     Region,
     Forbidden,
     NotFound,
@@ -119,6 +121,7 @@ impl Kind {
             Self::AccountDeactivated => &ACCOUNT_DEACTIVATED,
             Self::KeyNotReceived => &KEY_NOT_RECEIVED,
             Self::ModelAccess => &MODEL_ACCESS,
+            Self::NoOrganization => &NO_ORGANIZATION,
             Self::Region => &REGION,
             Self::Forbidden => &FORBIDDEN,
             Self::NotFound => &NOT_FOUND,
@@ -145,6 +148,7 @@ impl Kind {
             Self::AccountDeactivated => "401 account_deactivated".to_owned(),
             Self::KeyNotReceived => "401 no key received".to_owned(),
             Self::ModelAccess => "403 no access to the model".to_owned(),
+            Self::NoOrganization => "401 no_organization".to_owned(),
             Self::Region | Self::Forbidden => "403".to_owned(),
             Self::NotFound | Self::ModelNotFound => "404".to_owned(),
             Self::RateLimited => "429".to_owned(),
@@ -186,6 +190,7 @@ fn classify(f: &Fetched, what: What) -> (Kind, Option<ApiError>) {
         200..=299 => Kind::Ok,
         401 if code == "mismatched_organization" => Kind::OrgMismatch,
         401 if code == "account_deactivated" => Kind::AccountDeactivated,
+        401 if code == "no_organization" => Kind::NoOrganization,
         401 if api
             .as_ref()
             .and_then(|e| e.message.as_deref())
@@ -893,6 +898,7 @@ fn remedy(cfg: &crate::config::Config, aim: &Aim, first: &Attempt, persistent: b
     match &first.kind {
         Kind::OrgMismatch => "Unset OPENAI_ORG_ID (and --org), or set it to the organization the key belongs to; a new key will not help.".to_owned(),
         Kind::AccountDeactivated => "The account is deactivated, not just the key: its owner should read OpenAI's email and contact support; a new key of the same account fails the same way.".to_owned(),
+        Kind::NoOrganization => "The account behind the key belongs to no organization (a new key of the same account fails the same way): join or create an organization on platform.openai.com, or contact OpenAI through help.openai.com.".to_owned(),
         Kind::ModelAccess => format!("Allow {} for the project (Settings → Project → Limits: model access), or use a model the project may use (--model; GET /models lists them).", aim.model),
         Kind::KeyNotReceived => "Something between you and the API (a proxy, an API gateway, a load balancer) removed the Authorization header: let it through, or reach the API without that hop.".to_owned(),
         Kind::Edge(524) | Kind::CfEdge(524) => "Stream the response (stream: true) so bytes flow before ~100 s, or shorten the request (fewer output tokens, a smaller input); retry with backoff.".to_owned(),
