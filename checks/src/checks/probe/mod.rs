@@ -903,7 +903,6 @@ fn remedy(cfg: &crate::config::Config, aim: &Aim, first: &Attempt, persistent: b
         Kind::KeyNotReceived => "Something between you and the API (a proxy, an API gateway, a load balancer) removed the Authorization header: let it through, or reach the API without that hop.".to_owned(),
         Kind::Edge(524) | Kind::CfEdge(524) => "Stream the response (stream: true) so bytes flow before ~100 s, or shorten the request (fewer output tokens, a smaller input); retry with backoff.".to_owned(),
         Kind::RateLimited if first.retry_after.is_none() => "Transient: no Retry-After was sent, so back off exponentially with jitter (the SDKs do) and retry; see the x-ratelimit-* headers (-v).".to_owned(),
-        Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) if persistent && first.what == What::Models => format!("Persistent, on a request with no body: check {status_page}; contact support with the request ids above."),
         Kind::InvalidKey => "Create a new key at https://platform.openai.com/api-keys; check OPENAI_ORG_ID / OPENAI_PROJECT_ID match the key.".to_owned(),
         Kind::Region => "The API does not serve this location; see OpenAI's supported countries.".to_owned(),
         Kind::Forbidden => "Check the key's permissions and the project's model access.".to_owned(),
@@ -912,7 +911,8 @@ fn remedy(cfg: &crate::config::Config, aim: &Aim, first: &Attempt, persistent: b
         Kind::RateLimited => "Transient: wait for the Retry-After time and retry with backoff; see the x-ratelimit-* headers (-v).".to_owned(),
         Kind::Quota => "Retrying cannot help: add credit or raise the spend limit (https://platform.openai.com/settings/organization/billing).".to_owned(),
         Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) | Kind::Transport(_) if !persistent => "Transient: retry with exponential backoff and jitter (the SDKs do, twice by default).".to_owned(),
-        Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) => format!("Persistent: check {status_page}; simplify the request; contact support with the request ids above."),
+        // Both requests are as small as requests get: there is nothing to simplify.
+        Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) => format!("Persistent, on a minimal request: check {status_page}; contact support with the request ids above."),
         Kind::Transport(_) => "Persistent: see the dns, tls and proxy checks.".to_owned(),
         Kind::Other(_) | Kind::Ok => "See OpenAI's message above.".to_owned(),
     }
