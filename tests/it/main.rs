@@ -7,6 +7,7 @@ mod support;
 mod bundle;
 mod cli;
 mod container;
+mod containers;
 mod experience;
 mod hardening;
 mod hostile;

@@ -6,6 +6,7 @@
 
 pub mod cgroup;
 pub mod dns;
+pub mod docker;
 pub mod error_bodies;
 pub mod netns;
 pub mod pki;

@@ -38,6 +38,7 @@ static INFO: CheckInfo = CheckInfo {
         &SLOW,
         &DEAD_NAMESERVER,
         &SEARCH_HIJACK,
+        &NO_NETWORK,
     ],
 };
 
@@ -47,6 +48,15 @@ const SYSTEM_TIMEOUT: Duration = Duration::from_secs(5);
 /// A lookup slower than this costs every new connection noticeably.
 pub const SLOW_MS: u64 = 1_000;
 
+code!(
+    NO_NETWORK,
+    "dns.no_network",
+    "This machine (or container) has no network: only loopback",
+    "The only network interface is loopback: a container started with --network none, a pod whose \
+network was not set up, a sandbox. Nothing outside is reachable, so every lookup and connection \
+fails; the DNS error is a symptom.\n\nFix: give the container a network (drop --network none, \
+docker network connect, the pod's CNI).\n\nVerify: the dns check passes."
+);
 code!(
     SEARCH_HIJACK,
     "dns.search_hijack",
@@ -378,6 +388,16 @@ fn dead_nameserver(l: &Lookups) -> Option<Finding> {
     ))
 }
 
+/// Whether `/sys/class/net` lists loopback and nothing else (Linux; elsewhere never).
+fn only_loopback(sys_class_net: &std::path::Path) -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir(sys_class_net) else { return false };
+    let names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    !names.is_empty() && names.iter().all(|n| n == "lo")
+}
+
 /// How long one nameserver asked on its own may take to answer.
 const PER_SERVER_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -494,6 +514,18 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
             if let Some(ns_failure) = a.failure.as_ref().filter(|_| a.addrs.is_empty()) {
                 cause = ns_failure;
             }
+        }
+        // No interface but loopback (`docker run --network none`, a pod without its network): the
+        // cause is not DNS at all.
+        if only_loopback(std::path::Path::new("/sys/class/net")) {
+            return Outcome::with_status(Status::Fail, "this machine has no network: only loopback", details).and(
+                Finding::new(
+                    &NO_NETWORK,
+                    Severity::Fail,
+                    format!("{host} cannot be looked up or reached: the only network interface here is loopback (lo); {msg}"),
+                    "Give the container a network: drop --network none (docker run), attach one (docker network connect), or check the pod's network and CNI.",
+                ),
+            );
         }
         let code = failure_code(cause);
         let out =
@@ -629,6 +661,17 @@ fn worst_failure(a: &Lookup, aaaa: &Lookup) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn loopback_alone_is_no_network() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!only_loopback(dir.path()), "nothing listed says nothing");
+        std::fs::create_dir(dir.path().join("lo")).unwrap();
+        assert!(only_loopback(dir.path()));
+        std::fs::create_dir(dir.path().join("eth0")).unwrap();
+        assert!(!only_loopback(dir.path()));
+    }
 
     fn ips(list: &[&str]) -> Vec<IpAddr> {
         list.iter().map(|s| s.parse().unwrap()).collect()

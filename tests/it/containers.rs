@@ -1,0 +1,50 @@
+//! The doctor inside real Docker containers with real limits (needs Docker; says so and skips
+//! without it, and CI must run it): the container check reports the limits the container was
+//! given, and `--network none` is named as the root cause instead of a DNS error.
+
+use serde_json::Value;
+
+use crate::support::FAKE_KEY;
+use crate::support::docker;
+
+fn check(doc: &Value, id: &str) -> Value {
+    doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).cloned().unwrap()
+}
+
+#[test]
+fn the_container_check_reports_the_limits_docker_set() {
+    if let Err(why) = docker::image() {
+        return docker::unavailable("the_container_check_reports_the_limits_docker_set", &why);
+    }
+    let (code, stdout, stderr) = docker::run(
+        &["-m", "64m", "--memory-swap", "64m", "--cpus", "0.5", "--pids-limit", "64", "--network", "none"],
+        &["--only", "container", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let c = check(&doc, "container");
+    let cg = &c["details"]["cgroup"];
+    assert_eq!(cg["memory_limit"], 64 * 1024 * 1024, "{c}");
+    assert_eq!(cg["cpu_quota_cores"], 0.5, "{c}");
+    assert_eq!(cg["pids_max"], 64, "{c}");
+    assert!(c["summary"].as_str().unwrap().contains("memory limit 64 MiB"), "{c}");
+    assert!(c["details"]["runtime"].as_str().unwrap_or("").contains("Docker"), "{c}");
+}
+
+#[test]
+fn no_network_is_the_root_cause_not_a_dns_error() {
+    if let Err(why) = docker::image() {
+        return docker::unavailable("no_network_is_the_root_cause_not_a_dns_error", &why);
+    }
+    let key = format!("OPENAI_API_KEY={FAKE_KEY}");
+    let (code, stdout, stderr) = docker::run(
+        &["--network", "none", "-e", &key],
+        &["--skip", "status,container", "--format", "json", "--deadline", "10"],
+    );
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(!stdout.contains(FAKE_KEY) && !stderr.contains(FAKE_KEY));
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["verdict"]["root_cause"], "dns", "{doc}");
+    let d = check(&doc, "dns");
+    assert_eq!(d["findings"][0]["code"], "dns.no_network", "{d}");
+}
