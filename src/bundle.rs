@@ -117,7 +117,13 @@ fn check_writable(dir: &Path) -> Result<(), String> {
             Ok(())
         }
         Err(e) => {
-            Err(format!("--bundle: cannot write in {} ({e}); give a writable place, e.g. --bundle /tmp", dir.display()))
+            // In a read-only container even /tmp may be unwritable: then say how to get one.
+            let place = if dir == Path::new("/tmp") {
+                "mount a writable one for this user (docker run --tmpfs /tmp:uid=<the container user's uid>, or a volume) and give it to --bundle"
+            } else {
+                "give a writable place, e.g. --bundle /tmp"
+            };
+            Err(format!("--bundle: cannot write in {} ({e}); {place}", dir.display()))
         }
     }
 }

@@ -48,3 +48,26 @@ fn no_network_is_the_root_cause_not_a_dns_error() {
     let d = check(&doc, "dns");
     assert_eq!(d["findings"][0]["code"], "dns.no_network", "{d}");
 }
+
+#[test]
+fn a_read_only_container_gets_a_clear_bundle_error_naming_a_writable_place() {
+    if let Err(why) = docker::image() {
+        return docker::unavailable("a_read_only_container_gets_a_clear_bundle_error", &why);
+    }
+    let (code, stdout, stderr) =
+        docker::run(&["--read-only", "--network", "none", "-w", "/"], &["--only", "container", "--bundle"]);
+    assert_eq!(code, 2, "an input error before the run: {stdout}\n{stderr}");
+    assert!(stderr.contains("cannot write in") && stderr.contains("--bundle /tmp"), "{stderr}");
+    assert!(stdout.is_empty(), "no run, no partial report: {stdout}");
+    let (code, _, stderr) =
+        docker::run(&["--read-only", "--network", "none"], &["--only", "container", "--bundle", "/tmp"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--tmpfs /tmp:uid="), "how to get a writable place: {stderr}");
+    // With a writable place (a tmpfs), the bundle is written there.
+    let (code, _, stderr) = docker::run(
+        &["--read-only", "--tmpfs", "/tmp:uid=10001,gid=10001", "--network", "none"],
+        &["--only", "container", "--bundle", "/tmp"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("support bundle /tmp/openai-doctor-"), "{stderr}");
+}

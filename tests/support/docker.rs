@@ -30,6 +30,11 @@ fn build(binary: &Path) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let root = dir.path();
     std::fs::create_dir_all(root.join("tmp")).map_err(|e| e.to_string())?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.join("tmp"), std::fs::Permissions::from_mode(0o1777))
+            .map_err(|e| e.to_string())?;
+    }
     std::fs::create_dir_all(root.join("etc")).map_err(|e| e.to_string())?;
     std::fs::copy(binary, root.join("openai-doctor")).map_err(|e| e.to_string())?;
     let ldd = Command::new("ldd").arg(binary).output().map_err(|e| format!("ldd: {e}"))?;
