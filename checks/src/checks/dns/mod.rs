@@ -482,59 +482,10 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
         failure = None;
     }
     if let Some((expansion, hijack)) = &l.hijacked_by {
-        let own = if ns_addrs.is_empty() { "nothing".to_owned() } else { join(&ns_addrs) };
-        return Outcome::with_status(Status::Fail, format!("{host} resolves to {expansion}'s address"), details).and(
-            Finding::new(
-                &SEARCH_HIJACK,
-                Severity::Fail,
-                format!(
-                    "the OS resolver answers {host} with {}, the address of {expansion}: with ndots:{} it tries the search domains first, and {expansion} exists; {host} itself is {own}",
-                    join(hijack),
-                    l.ndots
-                ),
-                format!(
-                    "Use the absolute name (a trailing dot: https://{host}./v1), lower ndots (the pod's dnsConfig options ndots: 2), or remove the record (often a wildcard) for {expansion}."
-                ),
-            ),
-        );
+        return search_hijack(l, expansion, hijack, &ns_addrs, details);
     }
     if let Some(failure) = failure {
-        let via = if decisive_by_ns { format!("nameserver {}", l.nameserver) } else { "the OS resolver".to_owned() };
-        let mut msg = format!("{host} ({role}): {} at {via}", failure.describe());
-        // The nameserver's own answer names the cause more precisely than getaddrinfo's words
-        // (NXDOMAIN vs "name or service not known"): quote it, and take the code from it.
-        let mut cause = &failure;
-        if !decisive_by_ns {
-            msg.push_str(&format!(
-                "; nameserver {} answered A: {}, AAAA: {}",
-                l.nameserver,
-                outcome_words(a),
-                outcome_words(aaaa)
-            ));
-            if let Some(ns_failure) = a.failure.as_ref().filter(|_| a.addrs.is_empty()) {
-                cause = ns_failure;
-            }
-        }
-        // No interface but loopback (`docker run --network none`, a pod without its network): the
-        // cause is not DNS at all.
-        if only_loopback(std::path::Path::new("/sys/class/net")) {
-            return Outcome::with_status(Status::Fail, "this machine has no network: only loopback", details).and(
-                Finding::new(
-                    &NO_NETWORK,
-                    Severity::Fail,
-                    format!("{host} cannot be looked up or reached: the only network interface here is loopback (lo); {msg}"),
-                    "Give the container a network: drop --network none (docker run), attach one (docker network connect), or check the pod's network and CNI.",
-                ),
-            );
-        }
-        let code = failure_code(cause);
-        let out =
-            Outcome::with_status(Status::Fail, format!("{host} does not resolve: {}", failure.describe()), details)
-                .and(Finding::new(code, Severity::Fail, msg, remedy(&failure, &via)));
-        return match dead {
-            Some(f) => out.and(f),
-            None => out,
-        };
+        return not_resolved(l, &failure, decisive_by_ns, dead, details);
     }
     let _ = ctx.facts.connect_addrs.set(addrs.clone());
     let elapsed = l.system.as_ref().map_or(a.elapsed_ms.max(aaaa.elapsed_ms), |s| s.elapsed_ms);
@@ -557,6 +508,78 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
         out = out.and(finding);
     }
     out
+}
+
+/// The OS resolver's answer came from a search-domain expansion, not the name itself.
+fn search_hijack(
+    l: &Lookups,
+    expansion: &str,
+    hijack: &[IpAddr],
+    ns_addrs: &[IpAddr],
+    details: serde_json::Value,
+) -> Outcome {
+    let host = &l.host;
+    let own = if ns_addrs.is_empty() { "nothing".to_owned() } else { join(ns_addrs) };
+    Outcome::with_status(Status::Fail, format!("{host} resolves to {expansion}'s address"), details).and(
+        Finding::new(
+            &SEARCH_HIJACK,
+            Severity::Fail,
+            format!(
+                "the OS resolver answers {host} with {}, the address of {expansion}: with ndots:{} it tries the search domains first, and {expansion} exists; {host} itself is {own}",
+                join(hijack),
+                l.ndots
+            ),
+            format!(
+                "Use the absolute name (a trailing dot: https://{host}./v1), lower ndots (the pod's dnsConfig options ndots: 2), or remove the record (often a wildcard) for {expansion}."
+            ),
+        ),
+    )
+}
+
+/// The name does not resolve: which resolver decided, its words, and the cause.
+fn not_resolved(
+    l: &Lookups,
+    failure: &Failure,
+    decisive_by_ns: bool,
+    dead: Option<Finding>,
+    details: serde_json::Value,
+) -> Outcome {
+    let (host, role, a, aaaa) = (&l.host, l.role, &l.a, &l.aaaa);
+    let via = if decisive_by_ns { format!("nameserver {}", l.nameserver) } else { "the OS resolver".to_owned() };
+    let mut msg = format!("{host} ({role}): {} at {via}", failure.describe());
+    // The nameserver's own answer names the cause more precisely than getaddrinfo's words
+    // (NXDOMAIN vs "name or service not known"): quote it, and take the code from it.
+    let mut cause = failure;
+    if !decisive_by_ns {
+        msg.push_str(&format!(
+            "; nameserver {} answered A: {}, AAAA: {}",
+            l.nameserver,
+            outcome_words(a),
+            outcome_words(aaaa)
+        ));
+        if let Some(ns_failure) = a.failure.as_ref().filter(|_| a.addrs.is_empty()) {
+            cause = ns_failure;
+        }
+    }
+    // No interface but loopback (`docker run --network none`, a pod without its network): the
+    // cause is not DNS at all.
+    if only_loopback(std::path::Path::new("/sys/class/net")) {
+        return Outcome::with_status(Status::Fail, "this machine has no network: only loopback", details).and(
+            Finding::new(
+                &NO_NETWORK,
+                Severity::Fail,
+                format!("{host} cannot be looked up or reached: the only network interface here is loopback (lo); {msg}"),
+                "Give the container a network: drop --network none (docker run), attach one (docker network connect), or check the pod's network and CNI.",
+            ),
+        );
+    }
+    let code = failure_code(cause);
+    let out = Outcome::with_status(Status::Fail, format!("{host} does not resolve: {}", failure.describe()), details)
+        .and(Finding::new(code, Severity::Fail, msg, remedy(failure, &via)));
+    match dead {
+        Some(f) => out.and(f),
+        None => out,
+    }
 }
 
 /// What a successful resolution may still warn about: private answers for OpenAI hosts, hosts-
