@@ -135,6 +135,12 @@ impl Kind {
         }
     }
 
+    /// A failure on the server's side of the request (a 5xx, an edge error, no answer): what a
+    /// payload can trigger, and what `--reduce` looks for.
+    fn server_side(&self) -> bool {
+        matches!(self, Self::Server(_) | Self::Edge(_) | Self::CfEdge(_) | Self::Transport(_))
+    }
+
     /// Transient: another attempt may pass.
     fn transient(&self) -> bool {
         matches!(self, Self::RateLimited | Self::Server(_) | Self::Edge(_) | Self::CfEdge(_) | Self::Transport(_))
@@ -360,7 +366,7 @@ fn payload_finding(p: &Attempt, minimal: Option<&Attempt>) -> Finding {
             format!("your payload also works ({} in {} ms, request id {ids})", p.status.unwrap_or(0), p.total_ms),
             "",
         ),
-        Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) | Kind::Transport(_) if minimal_ok => Finding::new(
+        kind if kind.server_side() && minimal_ok => Finding::new(
             &PAYLOAD_FAILS,
             Severity::Fail,
             format!(
@@ -574,9 +580,9 @@ async fn extra_requests(
         let request = Request::Payload { endpoint: *endpoint, body: &input.bytes };
         let sent = attempt(ctx, key, request, number + 1, attempt_limit(activity)).await;
         let minimal_ok = m.chat.last().map_or(series_ok > 0, |c| c.kind == Kind::Ok);
-        let server_side = matches!(sent.kind, Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) | Kind::Transport(_));
-        if let (Some(budget), true, true) = (cfg.reduce, minimal_ok, server_side) {
-            m.reduced = reduce_payload(ctx, activity, key, *endpoint, &input.bytes, budget, slowest).await;
+        if let (Some(budget), true, true) = (cfg.reduce, minimal_ok, sent.kind.server_side()) {
+            let first = number + 2;
+            m.reduced = reduce_payload(ctx, activity, key, *endpoint, &input.bytes, (budget, first), slowest).await;
         }
         m.payload = Some(sent);
     }
@@ -591,7 +597,7 @@ async fn reduce_payload(
     key: &SecretString,
     endpoint: crate::request::Endpoint,
     original: &[u8],
-    budget: u32,
+    (budget, first_number): (u32, u32),
     slowest: Duration,
 ) -> Option<Reduction> {
     let mut current: serde_json::Value = serde_json::from_slice(original).ok()?;
@@ -621,9 +627,9 @@ async fn reduce_payload(
             requests += 1;
             sent_bytes += body.len();
             let request = Request::Payload { endpoint, body: &body };
-            let a = attempt(ctx, key, request, 100 + requests, attempt_limit(activity)).await;
+            let a = attempt(ctx, key, request, first_number + requests - 1, attempt_limit(activity)).await;
             let id = a.request_id.clone().unwrap_or_else(|| format!("client {}", a.client_request_id));
-            let still_fails = matches!(a.kind, Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) | Kind::Transport(_));
+            let still_fails = a.kind.server_side();
             steps.push((change.what.clone(), still_fails, id));
             if still_fails {
                 current = change.body;
