@@ -123,6 +123,25 @@ fn config(args: &RunArgs, env: Env) -> Config {
     config
 }
 
+/// With `--pid`, what the command line did not set comes from the target's environment, as its
+/// SDK reads it: the base URL, the organization and the project.
+fn from_target(config: &mut Config, args: &RunArgs, pid: u32) -> Result<(), AppError> {
+    config.pid = Some(pid);
+    if args.base_url.as_str() == openai_doctor_checks::config::DEFAULT_BASE_URL
+        && let Some(url) = config.env.non_empty("OPENAI_BASE_URL")
+    {
+        config.base_url =
+            openai_doctor_checks::config::parse_http_url("OPENAI_BASE_URL of --pid", url).map_err(AppError::usage)?;
+    }
+    if args.org.is_none() {
+        config.org = config.env.non_empty("OPENAI_ORG_ID").map(str::to_owned);
+    }
+    if args.project.is_none() {
+        config.project = config.env.non_empty("OPENAI_PROJECT_ID").map(str::to_owned);
+    }
+    Ok(())
+}
+
 fn use_color(choice: Color, env: &Env) -> bool {
     match choice {
         Color::Always => true,
@@ -134,7 +153,15 @@ fn use_color(choice: Color, env: &Env) -> bool {
 }
 
 fn doctor(args: RunArgs) -> Result<u8, AppError> {
-    let mut config = config(&args, Env::from_process());
+    let env = match args.pid {
+        // The target's environment: its variables are secrets like ours (the redactor reads them).
+        Some(pid) => Env::from_pid(pid).map_err(|e| AppError::usage(Output::from_process().redactor().redact(&e)))?,
+        None => Env::from_process(),
+    };
+    let mut config = config(&args, env);
+    if let Some(pid) = args.pid {
+        from_target(&mut config, &args, pid)?;
+    }
     // The same redactor as the run's, for errors raised before the network context exists.
     let early = openai_doctor_checks::net::context::redactor_for(&config);
     let selection = selection(&args);

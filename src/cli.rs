@@ -116,6 +116,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "ID", env = "OPENAI_PROJECT_ID", help_heading = "Target")]
     pub project: Option<String>,
 
+    /// Diagnose as process PID sees it: its environment (proxies, CA files, OPENAI_*), its files
+    /// (through /proc/PID/root) and its cgroup (Linux; e.g. docker run --pid container:app).
+    #[arg(long, value_name = "PID", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Target")]
+    pub pid: Option<u32>,
+
     /// Model for the probe's one billable request.
     #[arg(long, value_name = "NAME", default_value = "gpt-4.1-nano", help_heading = "Target")]
     pub model: String,

@@ -79,6 +79,31 @@ pub struct Env {
 }
 
 impl Env {
+    /// The environment of process `pid` (`/proc/<pid>/environ`), for `--pid`.
+    ///
+    /// # Errors
+    /// No such process, or no permission, in words that say what to do.
+    pub fn from_pid(pid: u32) -> Result<Self, String> {
+        if !cfg!(target_os = "linux") {
+            return Err(format!("--pid is not applicable on {}: it reads /proc (Linux only)", std::env::consts::OS));
+        }
+        let path = format!("/proc/{pid}/environ");
+        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!("--pid {pid}: no such process (is it in this PID namespace? docker run --pid container:<app>, kubectl debug --target=<container>)"),
+            std::io::ErrorKind::PermissionDenied => format!(
+                "--pid {pid}: cannot read {path}: permission denied. Run as the process's user or as root (reading another user's environment needs CAP_SYS_PTRACE: docker run --cap-add SYS_PTRACE)"
+            ),
+            _ => format!("--pid {pid}: cannot read {path}: {e}"),
+        })?;
+        let vars = bytes
+            .split(|b| *b == 0)
+            .filter_map(|kv| std::str::from_utf8(kv).ok())
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Ok(Self { vars })
+    }
+
     /// The process environment (non-UTF-8 values are skipped).
     #[must_use]
     pub fn from_process() -> Self {
@@ -152,8 +177,10 @@ pub struct Config {
     pub send_payload: bool,
     /// `--reduce`: shrink a failing payload, with at most this many requests.
     pub reduce: Option<u32>,
-    /// Environment snapshot.
+    /// Environment snapshot: the doctor's own, or with `--pid` the target process's.
     pub env: Env,
+    /// `--pid`: the process whose view is diagnosed (its environment, files and cgroup).
+    pub pid: Option<u32>,
 }
 
 impl Config {
@@ -180,6 +207,16 @@ impl Config {
             send_payload: false,
             reduce: None,
             env,
+            pid: None,
+        }
+    }
+
+    /// A file as the diagnosed process sees it: under `/proc/<pid>/root` with `--pid`.
+    #[must_use]
+    pub fn file(&self, abs: &str) -> std::path::PathBuf {
+        match self.pid {
+            Some(pid) => std::path::PathBuf::from(format!("/proc/{pid}/root")).join(abs.trim_start_matches('/')),
+            None => std::path::PathBuf::from(abs),
         }
     }
 

@@ -27,6 +27,9 @@ pub struct Target {
     pub model: String,
     /// Proxy in the path (password redacted), or null.
     pub proxy: Option<String>,
+    /// With `--pid`: whose environment, files and cgroup were used (`pid 1 (python3)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
 }
 
 impl Target {
@@ -39,6 +42,10 @@ impl Target {
             port: config.api_port(),
             model: config.model.clone(),
             proxy: net.proxy_url().map(openai_doctor_checks::net::proxy_env::redacted_url),
+            process: config.pid.map(|pid| {
+                let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+                format!("pid {pid} ({})", comm.trim())
+            }),
         }
     }
 }

@@ -66,7 +66,8 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 pub fn render(run: &RunReport, target: &Target, style: Style, w: &mut impl Write) -> io::Result<()> {
     let proxy = target.proxy.as_deref().unwrap_or("none");
     writeln!(w, "{}", paint(style, BOLD, &format!("openai-doctor {}", env!("CARGO_PKG_VERSION"))))?;
-    writeln!(w, "{}", wrap(&format!("target {} · proxy {proxy}", target.base_url), style.width, "  "))?;
+    let process = target.process.as_ref().map_or_else(String::new, |p| format!(" · as seen by {p}"));
+    writeln!(w, "{}", wrap(&format!("target {} · proxy {proxy}{process}", target.base_url), style.width, "  "))?;
     writeln!(w)?;
     let id_width = run.checks.iter().map(|c| c.id.as_str().len()).max().unwrap_or(9);
     let indent = " ".repeat(id_width + 6);

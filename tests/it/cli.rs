@@ -98,3 +98,47 @@ fn readme_lists_every_finding_code_and_the_checks_in_order() {
     let order: Vec<&str> = openai_doctor_checks::CheckId::ALL.iter().map(|id| id.as_str()).collect();
     assert_eq!(ids, order);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn pid_diagnoses_another_process_with_its_environment_and_keeps_its_secrets() {
+    let world = crate::support::world::World::healthy();
+    let dir = tempfile::tempdir().unwrap();
+    // The app: its own key, base URL, a proxy with a password and a CA file that is not there.
+    let mut app = std::process::Command::new("sleep")
+        .arg("30")
+        .env_clear()
+        .env("OPENAI_API_KEY", crate::support::FAKE_KEY)
+        .env("OPENAI_BASE_URL", world.base_url())
+        .env("HTTPS_PROXY", "http://alice:PIDSECRET-77pw@127.0.0.1:9")
+        .env("NO_PROXY", "api.test")
+        .env("SSL_CERT_FILE", "/nonexistent/app-ca.pem")
+        .spawn()
+        .unwrap();
+    let pid = app.id().to_string();
+    // The doctor's own environment has none of it.
+    let r = run(
+        doctor()
+            .env_remove("OPENAI_API_KEY")
+            .current_dir(dir.path())
+            .args(["--pid", &pid, "--format", "json", "--only", "dns,tls,proxy", "--bundle"])
+            .args(["--dns-server", &world.dns.arg(), "--ca-file", world.pki.ca_file.to_str().unwrap()]),
+        &["PIDSECRET-77pw"],
+    );
+    let _ = app.kill();
+    let _ = app.wait();
+    let doc = r.json();
+    assert_eq!(doc["target"]["base_url"], world.base_url(), "the app's OPENAI_BASE_URL: {doc}");
+    assert!(doc["target"]["process"].as_str().unwrap().starts_with(&format!("pid {pid} (sleep)")), "{doc}");
+    let proxy = r.check("proxy");
+    assert!(proxy["summary"].as_str().unwrap().contains("NO_PROXY `api.test` bypasses HTTPS_PROXY"), "{proxy}");
+    let tls = r.check("tls");
+    assert!(tls.to_string().contains("/nonexistent/app-ca.pem"), "the app's SSL_CERT_FILE: {tls}");
+    for (name, text) in crate::bundle::unzip(&crate::bundle::bundle_in(dir.path())) {
+        assert!(!text.contains("PIDSECRET-77pw") && !text.contains(crate::support::FAKE_KEY), "secret in {name}");
+    }
+
+    let r = run(doctor().args(["--pid", "999999999", "--only", "container"]), &[]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("no such process"), "{}", r.stderr);
+}

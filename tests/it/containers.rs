@@ -71,3 +71,33 @@ fn a_read_only_container_gets_a_clear_bundle_error_naming_a_writable_place() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("support bundle /tmp/openai-doctor-"), "{stderr}");
 }
+
+#[test]
+fn pid_diagnoses_an_app_container_from_beside_it() {
+    if let Err(why) = docker::image() {
+        return docker::unavailable("pid_diagnoses_an_app_container_from_beside_it", &why);
+    }
+    // The app: its own proxy (with a password) and CA variable, a memory limit, no network.
+    let name = format!("openai-doctor-test-app-{}", std::process::id());
+    let started = std::process::Command::new("docker")
+        .args(["run", "-d", "--rm", "--name", &name, "-m", "96m", "--network", "none", "--entrypoint", "/bin/sleep"])
+        .args(["-e", "HTTPS_PROXY=http://bob:APPSECRET-31@10.9.9.9:3128", "-e", "SSL_CERT_FILE=/etc/app-ca.pem"])
+        .args([docker::IMAGE, "60"])
+        .output()
+        .unwrap();
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    let beside = format!("container:{name}");
+    let (code, stdout, stderr) = docker::run(
+        &["--pid", &beside, "--network", &beside],
+        &["--pid", "1", "--only", "proxy,container", "--format", "json"],
+    );
+    let _ = std::process::Command::new("docker").args(["rm", "-f", &name]).output();
+    assert!(!stdout.contains("APPSECRET-31") && !stderr.contains("APPSECRET-31"), "{stdout}\n{stderr}");
+    assert_ne!(code, 2, "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    assert!(doc["target"]["process"].as_str().unwrap().contains("(sleep)"), "{doc}");
+    let proxy = check(&doc, "proxy");
+    assert!(proxy.to_string().contains("bob:***@10.9.9.9:3128"), "the app's proxy, password hidden: {proxy}");
+    let container = check(&doc, "container");
+    assert_eq!(container["details"]["cgroup"]["memory_limit"], 96 * 1024 * 1024, "the app's cgroup: {container}");
+}

@@ -44,6 +44,8 @@ fn build(binary: &Path) -> Result<(), String> {
         copy_in(root, Path::new(lib))?;
     }
     let _ = copy_in(root, Path::new("/etc/ssl/certs/ca-certificates.crt"));
+    // `sleep`, so a container of this image can stand in for a long-running application.
+    copy_in(root, Path::new("/bin/sleep"))?;
     std::fs::write(root.join("etc/passwd"), "root:x:0:0::/:/sbin/nologin\ndoctor:x:10001:10001::/tmp:/sbin/nologin\n")
         .map_err(|e| e.to_string())?;
     std::fs::write(root.join("etc/group"), "root:x:0:\ndoctor:x:10001:\n").map_err(|e| e.to_string())?;

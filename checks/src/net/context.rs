@@ -37,7 +37,8 @@ pub struct TrustSources {
 pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, Arc<RootCertStore>, TrustSources), String> {
     let mut store = RootCertStore::empty();
     // The OS store reads SSL_CERT_FILE / SSL_CERT_DIR itself: refuse a FIFO or a device first.
-    crate::fsread::check_trust_env(&config.env)?;
+    // rustls-native-certs reads this process's own variables, whatever --pid diagnoses.
+    crate::fsread::check_trust_env(&crate::config::Env::from_process())?;
     let native = rustls_native_certs::load_native_certs();
     let (system, _) = store.add_parsable_certificates(native.certs);
     let os_only = Arc::new(store.clone());

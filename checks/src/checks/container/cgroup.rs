@@ -10,18 +10,29 @@ use serde::Serialize;
 #[derive(Debug, Clone)]
 pub struct Fs {
     root: PathBuf,
+    /// With `--pid`: `/proc/self/...` means that process's `/proc/<pid>/...` on this machine.
+    pid: Option<u32>,
 }
 
 impl Fs {
     /// A reader rooted at `root`.
     #[must_use]
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self { root: root.into(), pid: None }
+    }
+
+    /// The files of process `pid`: its root (`/proc/<pid>/root`) and its own `/proc` entries.
+    #[must_use]
+    pub fn of_process(pid: u32) -> Self {
+        Self { root: PathBuf::from(format!("/proc/{pid}/root")), pid: Some(pid) }
     }
 
     /// The host path for an absolute path inside the root.
     #[must_use]
     pub fn path(&self, abs: &Path) -> PathBuf {
+        if let (Some(pid), Ok(rest)) = (self.pid, abs.strip_prefix("/proc/self")) {
+            return PathBuf::from(format!("/proc/{pid}")).join(rest);
+        }
         self.root.join(abs.strip_prefix("/").unwrap_or(abs))
     }
 

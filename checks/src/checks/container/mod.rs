@@ -124,12 +124,13 @@ impl Check for ContainerCheck {
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
             activity.set_local("reading /proc, /sys/fs/cgroup and /etc/resolv.conf");
-            let root = self.root.clone();
+            let (root, pid) = (self.root.clone(), ctx.config.pid);
             let env = ctx.config.env.clone();
             let api_host = ctx.config.api_host().to_owned();
             let (outcome, host, runtime) = tokio::task::spawn_blocking(move || {
                 let host = host_facts();
-                let (outcome, runtime) = inspect(&Fs::new(root), &env, &api_host, &host);
+                let fs = pid.map_or_else(|| Fs::new(root), Fs::of_process);
+                let (outcome, runtime) = inspect(&fs, &env, &api_host, &host);
                 (outcome, host, runtime)
             })
             .await

@@ -26,7 +26,13 @@ pub fn entries_for(text: &str, host: &str) -> Vec<IpAddr> {
 /// Reads the hosts file of this machine for `host`.
 #[must_use]
 pub fn lookup(host: &str) -> Vec<IpAddr> {
-    std::fs::read_to_string(path()).map(|t| entries_for(&t, host)).unwrap_or_default()
+    lookup_in(std::path::Path::new(path()), host)
+}
+
+/// The entries for `host` in the hosts file at `file` (another process's, with `--pid`).
+#[must_use]
+pub fn lookup_in(file: &std::path::Path, host: &str) -> Vec<IpAddr> {
+    std::fs::read_to_string(file).map(|t| entries_for(&t, host)).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -296,8 +296,11 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         Some(_) => Some(nameserver.lookup(&crate::config::bare_host(&cfg.base_url), RecordType::A).await),
         None => None,
     };
-    let pinned = hosts_file::lookup(&host);
-    let conf = ResolvConf::parse(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default());
+    let pinned = match cfg.pid {
+        Some(_) => hosts_file::lookup_in(&cfg.file(hosts_file::path()), &host),
+        None => hosts_file::lookup(&host),
+    };
+    let conf = ResolvConf::parse(&std::fs::read_to_string(cfg.file("/etc/resolv.conf")).unwrap_or_default());
     let per_server = if cfg.dns_server.is_none() {
         each_nameserver(&conf, &host, ns_timeout.min(PER_SERVER_TIMEOUT)).await
     } else {

@@ -11,8 +11,6 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use serde::Serialize;
 
-use crate::config::Env;
-
 /// Verifies like webpki with the given roots, and keeps the chain it was shown.
 #[derive(Debug)]
 pub struct Recorder {
@@ -206,8 +204,8 @@ pub struct ClientTrust {
     pub fix: String,
 }
 
-fn store_from_file(path: &str) -> Option<Arc<RootCertStore>> {
-    let certs = crate::net::context::read_pem_certs(std::path::Path::new(path)).ok()?;
+fn store_from_file(path: &std::path::Path) -> Option<Arc<RootCertStore>> {
+    let certs = crate::net::context::read_pem_certs(path).ok()?;
     let mut store = RootCertStore::empty();
     store.add_parsable_certificates(certs);
     Some(Arc::new(store))
@@ -228,9 +226,10 @@ pub fn client_trust(
     chain: &[CertificateDer<'static>],
     host: &str,
     os: &Arc<RootCertStore>,
-    env: &Env,
+    cfg: &crate::config::Config,
     ca_file: Option<&std::path::Path>,
 ) -> Vec<ClientTrust> {
+    let env = &cfg.env;
     let ca = ca_file.map_or_else(|| "your-ca.pem".to_owned(), |p| p.display().to_string());
     // Python's certifi and Node's bundled store are both the Mozilla roots: built once here.
     let mozilla = Arc::new(RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() });
@@ -242,9 +241,10 @@ pub fn client_trust(
         fix: format!("add {ca} to the OS store (Debian: /usr/local/share/ca-certificates + update-ca-certificates; macOS: Keychain; Windows: certutil -addstore Root)"),
     });
     let (store, label) = match env.non_empty("SSL_CERT_FILE") {
-        Some(f) => {
-            (store_from_file(f).unwrap_or_else(|| Arc::new(RootCertStore::empty())), format!("SSL_CERT_FILE={f}"))
-        }
+        Some(f) => (
+            store_from_file(&cfg.file(f)).unwrap_or_else(|| Arc::new(RootCertStore::empty())),
+            format!("SSL_CERT_FILE={f}"),
+        ),
         None => (mozilla.clone(), "certifi (Mozilla bundle)".to_owned()),
     };
     out.push(ClientTrust {
@@ -259,7 +259,7 @@ pub fn client_trust(
         .or_else(|| env.non_empty("CURL_CA_BUNDLE").map(|f| ("CURL_CA_BUNDLE", f)))
     {
         Some((var, f)) => {
-            (store_from_file(f).unwrap_or_else(|| Arc::new(RootCertStore::empty())), format!("{var}={f}"))
+            (store_from_file(&cfg.file(f)).unwrap_or_else(|| Arc::new(RootCertStore::empty())), format!("{var}={f}"))
         }
         None => (mozilla.clone(), "certifi (Mozilla bundle)".to_owned()),
     };

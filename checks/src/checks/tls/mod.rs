@@ -92,13 +92,15 @@ const TRUST_VARIABLES: &[(&str, Severity, &str)] = &[
 ];
 
 /// One finding per trust variable naming a file that is not there, not a file, or unreadable.
-fn trust_file_findings(env: &crate::config::Env) -> Vec<Finding> {
+fn trust_file_findings(cfg: &crate::config::Config) -> Vec<Finding> {
+    let env = &cfg.env;
     TRUST_VARIABLES
         .iter()
         .filter_map(|&(var, severity, effect)| {
             let path = env.non_empty(var)?;
-            let problem = match std::fs::metadata(path) {
-                Ok(m) if m.is_file() => std::fs::File::open(path).err().map(|e| e.to_string())?,
+            let file = cfg.file(path);
+            let problem = match std::fs::metadata(&file) {
+                Ok(m) if m.is_file() => std::fs::File::open(&file).err().map(|e| e.to_string())?,
                 Ok(_) => "it is not a file".to_owned(),
                 Err(e) => e.to_string(),
             };
@@ -342,7 +344,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         }
     }
     let mut out = judge(ctx, &host, port, &attempts);
-    for finding in trust_file_findings(&ctx.config.env) {
+    for finding in trust_file_findings(&ctx.config) {
         out = out.and(finding);
     }
     out
@@ -448,7 +450,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                 &h.chain,
                 host,
                 &ctx.net.roots_os,
-                &ctx.config.env,
+                &ctx.config,
                 ctx.config.ca_files.first().map(std::path::PathBuf::as_path),
             )
         })
