@@ -216,11 +216,23 @@ pub struct RunArgs {
     pub verbose: bool,
 }
 
-/// Parses a number of seconds between a millisecond and a day (fractions allowed). One range
-/// error for every value outside it: `-1`, `0`, `1e-300` (which would round to nothing), `1e9`.
+/// Parses a number of seconds between a millisecond and a day (fractions allowed), with an
+/// optional unit as people write it next to `timeout 10s` or a YAML file: `500ms`, `10s`, `2m`.
+/// One range error for every value outside it: `-1`, `0`, `1e-300` (which would round to
+/// nothing), `1e9`.
 fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
-    const RANGE: &str = "a number of seconds from 0.001 to 86400";
-    let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not {RANGE}"))?;
+    const RANGE: &str = "a number of seconds from 0.001 to 86400 (or with a unit: 500ms, 10s, 2m)";
+    let t = s.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    let v = number.trim().parse::<f64>().map_err(|_| format!("`{s}` is not {RANGE}"))? * scale;
     if !v.is_finite() || !(0.001..=86_400.0).contains(&v) {
         return Err(format!("`{s}` is out of range: give {RANGE}"));
     }
@@ -246,6 +258,12 @@ mod tests {
         assert!(parse_secs("abc").is_err());
         assert!(parse_secs("1e-300").unwrap_err().contains("out of range"));
         assert_eq!(parse_secs("0.001").unwrap().as_millis(), 1);
+        assert_eq!(parse_secs("10s").unwrap().as_millis(), 10_000);
+        assert_eq!(parse_secs("500ms").unwrap().as_millis(), 500);
+        assert_eq!(parse_secs("2m").unwrap().as_millis(), 120_000);
+        assert!(parse_secs("0.5ms").unwrap_err().contains("out of range"));
+        assert!(parse_secs("s").is_err());
+        assert!(parse_secs("10h").is_err());
     }
 }
 

@@ -309,7 +309,7 @@ async fn run_one(
             Some((status, _)) if status.lets_dependents_run() => {}
             Some((Status::Skip, None)) => {}
             Some((Status::Skip, Some(root))) => {
-                let why = format!("blocked by `{root}` (see its result above)");
+                let why = format!("blocked by `{root}` (through `{dep}`)");
                 return skipped(info.id, info.title, &why, Some(root));
             }
             Some((_, _)) => {
