@@ -555,7 +555,7 @@ fn not_resolved(
     let mut cause = failure;
     if !decisive_by_ns {
         msg.push_str(&format!(
-            "; nameserver {} answered A: {}, AAAA: {}",
+            "; asked directly, nameserver {} gave A: {}, AAAA: {}",
             l.nameserver,
             outcome_words(a),
             outcome_words(aaaa)
