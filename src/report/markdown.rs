@@ -29,8 +29,13 @@ pub fn render(run: &RunReport, target: &Target, env: &Environment, marker: &str,
         run.requests.iter().filter(|r| r.error.is_some() || r.status.is_some_and(|s| s >= 400)).collect();
     let api: Vec<_> = run.requests.iter().filter(|r| r.check == openai_doctor_checks::CheckId::Probe).collect();
     let api_failed = api.iter().filter(|r| r.error.is_some() || r.status.is_some_and(|s| s >= 400)).count();
+    // Whose view matters to whoever reads the ticket: with --pid, the app's, not the doctor's.
+    let view = target
+        .process
+        .as_ref()
+        .map_or_else(String::new, |p| format!(", as seen by {p} (its environment, files and cgroup)"));
     let mut summary = format!(
-        "Calls to `{}` (model `{}`) were checked by openai-doctor {} at {}. ",
+        "Calls to `{}` (model `{}`) were checked by openai-doctor {} at {}{view}. ",
         target.base_url,
         target.model,
         env!("CARGO_PKG_VERSION"),
@@ -93,6 +98,9 @@ pub fn render(run: &RunReport, target: &Target, env: &Environment, marker: &str,
     writeln!(w, "Container:   {}", env.container.as_deref().unwrap_or("none detected"))?;
     writeln!(w, "Platform:    {}", env.platform.as_deref().unwrap_or("none detected"))?;
     writeln!(w, "Proxy:       {}", env.proxy.as_deref().unwrap_or("none"))?;
+    if let Some(process) = &target.process {
+        writeln!(w, "Process:     {process} (--pid)")?;
+    }
     writeln!(w, "Client:      {}", env.client)?;
     writeln!(w, "Tool:        {}", env.tool)?;
     writeln!(w, "```\n")?;

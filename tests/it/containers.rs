@@ -77,24 +77,47 @@ fn pid_diagnoses_an_app_container_from_beside_it() {
     if let Err(why) = docker::image() {
         return docker::unavailable("pid_diagnoses_an_app_container_from_beside_it", &why);
     }
-    // The app: its own proxy (with a password) and CA variable, a memory limit, no network.
+    // The app: its own key, proxy (with a password) and CA variable, a memory limit, no network.
     let name = format!("openai-doctor-test-app-{}", std::process::id());
     let started = std::process::Command::new("docker")
         .args(["run", "-d", "--rm", "--name", &name, "-m", "96m", "--network", "none", "--entrypoint", "/bin/sleep"])
         .args(["-e", "HTTPS_PROXY=http://bob:APPSECRET-31@10.9.9.9:3128", "-e", "SSL_CERT_FILE=/etc/app-ca.pem"])
+        .args(["-e", "OPENAI_API_KEY=sk-proj-APPKEYSECRET0123456789abcdefghijklmnopqrstuv"])
         .args([docker::IMAGE, "60"])
         .output()
         .unwrap();
     assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
     let beside = format!("container:{name}");
-    let (code, stdout, stderr) = docker::run(
-        &["--pid", &beside, "--network", &beside],
-        &["--pid", "1", "--only", "proxy,container", "--format", "json"],
-    );
+    // Every output: JSON, the table, the ticket, and a bundle written to a volume.
+    let out = tempfile::tempdir().unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(out.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let volume = format!("{}:/out", out.path().display());
+    let only = ["--pid", "1", "--only", "proxy,container", "--deadline", "10s"];
+    let runs: Vec<_> =
+        [&["--format", "json"][..], &[][..], &["--format", "markdown"][..], &["--bundle", "/out/b.zip"][..]]
+            .iter()
+            .map(|extra| {
+                let args: Vec<&str> = only.iter().chain(extra.iter()).copied().collect();
+                docker::run(&["--pid", &beside, "--network", &beside, "-v", &volume], &args)
+            })
+            .collect();
     let _ = std::process::Command::new("docker").args(["rm", "-f", &name]).output();
-    assert!(!stdout.contains("APPSECRET-31") && !stderr.contains("APPSECRET-31"), "{stdout}\n{stderr}");
-    assert_ne!(code, 2, "{stderr}");
-    let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    let bundle = crate::bundle::unzip(&crate::bundle::bundle_in(out.path()));
+    assert!(bundle.len() > 3, "{:?}", bundle.iter().map(|(n, _)| n).collect::<Vec<_>>());
+    for text in runs.iter().flat_map(|(_, o, e)| [o, e]).chain(bundle.iter().map(|(_, t)| t)) {
+        for secret in ["APPSECRET-31", "APPKEYSECRET"] {
+            assert!(!text.contains(secret), "{secret} leaked:\n{text}");
+        }
+    }
+    let (code, stdout, stderr) = &runs[0];
+    assert_ne!(*code, 2, "{stderr}");
+    let table = runs[1].1.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(table.contains("as seen by pid 1 (sleep)"), "the table says whose view: {}", runs[1].1);
+    assert!(runs[2].1.contains("as seen by pid 1 (sleep)"), "the ticket says whose view: {}", runs[2].1);
+    let doc: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
     assert!(doc["target"]["process"].as_str().unwrap().contains("(sleep)"), "{doc}");
     let proxy = check(&doc, "proxy");
     assert!(proxy.to_string().contains("bob:***@10.9.9.9:3128"), "the app's proxy, password hidden: {proxy}");
