@@ -1,6 +1,6 @@
 //! The doctor inside real Docker containers with real limits (needs Docker; says so and skips
 //! without it, and CI must run it): the container check reports the limits the container was
-//! given, and `--network none` is named as the root cause instead of a DNS error.
+//! given, and `--network none` is named as the root cause instead of a DNS, TLS or proxy error.
 
 use serde_json::Value;
 
@@ -47,6 +47,31 @@ fn no_network_is_the_root_cause_not_a_dns_error() {
     assert_eq!(doc["verdict"]["root_cause"], "dns", "{doc}");
     let d = check(&doc, "dns");
     assert_eq!(d["findings"][0]["code"], "dns.no_network", "{d}");
+}
+
+#[test]
+fn no_network_is_named_when_no_lookup_fails_first() {
+    if let Err(why) = docker::image() {
+        return docker::unavailable("no_network_is_named_when_no_lookup_fails_first", &why);
+    }
+    // An IP address leaves nothing for dns to fail on: the connection is where it shows.
+    for (env, root, code) in [
+        ("OPENAI_BASE_URL=https://10.9.9.9/v1", "tls", "tls.no_network"),
+        ("HTTPS_PROXY=http://10.9.9.9:3128", "proxy", "proxy.no_network"),
+    ] {
+        let (exit, stdout, stderr) = docker::run(
+            &["--network", "none", "-e", env],
+            &["--skip", "status,container", "--format", "json", "--deadline", "10"],
+        );
+        assert_eq!(exit, 1, "{env}: {stdout}\n{stderr}");
+        let doc: Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(doc["verdict"]["root_cause"], root, "{env}: {doc}");
+        let c = check(&doc, root);
+        let failed = c["findings"].as_array().unwrap().iter().find(|f| f["severity"] == "fail").cloned();
+        let failed = failed.unwrap_or_else(|| panic!("{env}: no failing finding: {c}"));
+        assert_eq!(failed["code"], code, "{env}: {c}");
+        assert!(failed["remedy"].as_str().unwrap().contains("--network none"), "{c}");
+    }
 }
 
 #[test]

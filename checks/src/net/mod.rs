@@ -3,6 +3,7 @@
 //! CONNECT tunnels. It knows no check.
 
 pub mod context;
+pub mod interfaces;
 pub mod proxy_env;
 pub mod resolv_conf;
 pub mod resolve;

@@ -391,16 +391,6 @@ fn dead_nameserver(l: &Lookups) -> Option<Finding> {
     ))
 }
 
-/// Whether `/sys/class/net` lists loopback and nothing else (Linux; elsewhere never).
-fn only_loopback(sys_class_net: &std::path::Path) -> bool {
-    if !cfg!(target_os = "linux") {
-        return false;
-    }
-    let Ok(entries) = std::fs::read_dir(sys_class_net) else { return false };
-    let names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-    !names.is_empty() && names.iter().all(|n| n == "lo")
-}
-
 /// How long one nameserver asked on its own may take to answer.
 const PER_SERVER_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -566,13 +556,15 @@ fn not_resolved(
     }
     // No interface but loopback (`docker run --network none`, a pod without its network): the
     // cause is not DNS at all.
-    if only_loopback(std::path::Path::new("/sys/class/net")) {
+    if crate::net::interfaces::only_loopback() {
         return Outcome::with_status(Status::Fail, "this machine has no network: only loopback", details).and(
             Finding::new(
                 &NO_NETWORK,
                 Severity::Fail,
-                format!("{host} cannot be looked up or reached: the only network interface here is loopback (lo); {msg}"),
-                "Give the container a network: drop --network none (docker run), attach one (docker network connect), or check the pod's network and CNI.",
+                format!(
+                    "{host} cannot be looked up or reached: the only network interface here is loopback (lo); {msg}"
+                ),
+                crate::net::interfaces::NO_NETWORK_FIX,
             ),
         );
     }
@@ -687,17 +679,6 @@ fn worst_failure(a: &Lookup, aaaa: &Lookup) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn loopback_alone_is_no_network() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(!only_loopback(dir.path()), "nothing listed says nothing");
-        std::fs::create_dir(dir.path().join("lo")).unwrap();
-        assert!(only_loopback(dir.path()));
-        std::fs::create_dir(dir.path().join("eth0")).unwrap();
-        assert!(!only_loopback(dir.path()));
-    }
 
     fn ips(list: &[&str]) -> Vec<IpAddr> {
         list.iter().map(|s| s.parse().unwrap()).collect()

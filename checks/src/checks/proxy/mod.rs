@@ -29,6 +29,7 @@ static INFO: CheckInfo = CheckInfo {
         &TYPO,
         &CLIENTS,
         &REFUSED,
+        &NO_NETWORK,
         &TIMEOUT,
         &AUTH_REQUIRED,
         &FORBIDDEN,
@@ -104,6 +105,15 @@ code!(
     "Nothing listens at the proxy's address and port, or a firewall rejects it. Every request through \
 it fails at once.\n\nFix: check the host and port in the proxy variable (the finding names it) and \
 that the proxy is running.\n\nVerify: the proxy check passes."
+);
+code!(
+    NO_NETWORK,
+    "proxy.no_network",
+    "This machine (or container) has no network: only loopback",
+    "The proxy cannot be reached because the only network interface is loopback: a container \
+started with --network none, a pod whose network was not set up, a sandbox. Seen here when the \
+proxy's address is an IP (no lookup to fail first).\n\nFix: give the container a network (drop \
+--network none, docker network connect, the pod's CNI).\n\nVerify: the proxy check opens a tunnel."
 );
 code!(
     TIMEOUT,
@@ -376,6 +386,17 @@ fn open_failure(e: tunnel::OpenError, from: &str, shown: &str, addr: SocketAddr)
                     "The proxy's address drops packets: check it is reachable from this network (firewall, VPN)."
                         .to_owned(),
                 ),
+                ConnectFailure::Unreachable if crate::net::interfaces::only_loopback() => {
+                    let msg = format!(
+                        "proxy {shown} (from {from}) at {addr}: {} after {} ms: the only network interface here is loopback (lo)",
+                        e.kind.words(),
+                        e.elapsed_ms
+                    );
+                    return (
+                        Finding::new(&NO_NETWORK, Severity::Fail, msg, crate::net::interfaces::NO_NETWORK_FIX),
+                        "this machine has no network: only loopback".to_owned(),
+                    );
+                }
                 _ => (&REFUSED, format!("Check the address in {from}.")),
             };
             let msg = format!("proxy {shown} (from {from}) at {addr}: {} after {} ms", e.kind.words(), e.elapsed_ms);

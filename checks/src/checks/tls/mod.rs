@@ -29,6 +29,7 @@ static INFO: CheckInfo = CheckInfo {
         &CONNECT_REFUSED,
         &CONNECT_TIMEOUT_CODE,
         &UNREACHABLE,
+        &NO_NETWORK,
         &FAMILY_UNREACHABLE,
         &UNKNOWN_ISSUER,
         &EXPIRED,
@@ -152,6 +153,15 @@ code!(
     "Network unreachable",
     "The host has no route to the address. Typical for IPv6 addresses on IPv4-only networks, or a \
 host without a default route.\n\nFix: check the routing table and VPN; for IPv6, prefer IPv4.\n\nVerify: the tls check connects."
+);
+code!(
+    NO_NETWORK,
+    "tls.no_network",
+    "This machine (or container) has no network: only loopback",
+    "No route to the API because the only network interface is loopback: a container started with \
+--network none, a pod whose network was not set up, a sandbox. Seen here when the API host is an \
+IP address (no lookup to fail first).\n\nFix: give the container a network (drop --network none, \
+docker network connect, the pod's CNI).\n\nVerify: the tls check connects."
 );
 code!(
     FAMILY_UNREACHABLE,
@@ -541,6 +551,12 @@ fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Value, pi
         list.push_str(&format!(
             "; these addresses come from the {host} line of the hosts file, which overrides DNS (see the dns check): that line is the likely cause"
         ));
+    }
+    // Unreachable with nothing but loopback: the cause is that there is no network at all.
+    if worst == ConnectFailure::Unreachable && crate::net::interfaces::only_loopback() {
+        let msg = format!("{list}: the only network interface here is loopback (lo)");
+        return Outcome::with_status(Status::Fail, "this machine has no network: only loopback", details)
+            .and(Finding::new(&NO_NETWORK, Severity::Fail, msg, crate::net::interfaces::NO_NETWORK_FIX));
     }
     let summary = format!("cannot connect to {host}:{port}: {}", worst.words());
     let remedy = match worst {
