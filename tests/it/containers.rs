@@ -32,6 +32,36 @@ fn the_container_check_reports_the_limits_docker_set() {
 }
 
 #[test]
+fn an_oom_kill_in_the_container_before_the_run_is_reported() {
+    if let Err(why) = docker::image() {
+        return docker::unavailable("an_oom_kill_in_the_container_before_the_run_is_reported", &why);
+    }
+    let name = format!("openai-doctor-test-oom-{}", std::process::id());
+    let docker = |args: &[&str]| std::process::Command::new("docker").args(args).output().unwrap();
+    let started = docker(
+        &["run", "-d", "--rm", "--name", &name, "-m", "32m", "--memory-swap", "32m"]
+            .into_iter()
+            .chain(["--network", "none", "--entrypoint", "/bin/sleep", docker::IMAGE, "60"])
+            .collect::<Vec<_>>(),
+    );
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    // The app's memory runs out: the kernel kills it (137), the container lives on.
+    let hog = docker(&["exec", &name, "/usr/bin/tail", "/dev/zero"]);
+    let doctor = docker(&["exec", &name, "/openai-doctor", "--only", "container", "--format", "json"]);
+    let _ = docker(&["rm", "-f", &name]);
+    assert_eq!(hog.status.code(), Some(137), "tail /dev/zero was OOM-killed: {hog:?}");
+    let stdout = String::from_utf8_lossy(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(0), "a warning, not a failure: {stdout}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let c = check(&doc, "container");
+    assert_eq!(c["details"]["cgroup"]["oom_kills"], 1, "{c}");
+    let oom = c["findings"].as_array().unwrap().iter().find(|f| f["code"] == "container.oom_killed");
+    let oom = oom.unwrap_or_else(|| panic!("no container.oom_killed: {c}"));
+    assert_eq!(oom["severity"], "warn", "{oom}");
+    assert!(oom["message"].as_str().unwrap().starts_with("1 process in this cgroup was killed"), "{oom}");
+}
+
+#[test]
 fn no_network_is_the_root_cause_not_a_dns_error() {
     if let Err(why) = docker::image() {
         return docker::unavailable("no_network_is_the_root_cause_not_a_dns_error", &why);

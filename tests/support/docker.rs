@@ -44,8 +44,10 @@ fn build(binary: &Path) -> Result<(), String> {
         copy_in(root, Path::new(lib))?;
     }
     let _ = copy_in(root, Path::new("/etc/ssl/certs/ca-certificates.crt"));
-    // `sleep`, so a container of this image can stand in for a long-running application.
+    // `sleep`, so a container of this image can stand in for a long-running application, and
+    // `tail`, whose `tail /dev/zero` fills any memory limit (an app being OOM-killed).
     copy_in(root, Path::new("/bin/sleep"))?;
+    copy_in(root, Path::new("/usr/bin/tail"))?;
     std::fs::write(root.join("etc/passwd"), "root:x:0:0::/:/sbin/nologin\ndoctor:x:10001:10001::/tmp:/sbin/nologin\n")
         .map_err(|e| e.to_string())?;
     std::fs::write(root.join("etc/group"), "root:x:0:\ndoctor:x:10001:\n").map_err(|e| e.to_string())?;

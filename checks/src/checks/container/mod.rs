@@ -291,7 +291,12 @@ fn limit_findings(l: &Limits, findings: &mut Vec<Finding>) {
         findings.push(Finding::new(
             &OOM_KILLED,
             Severity::Warn,
-            format!("{kills} process(es) in this cgroup were killed for exceeding the memory limit; their in-flight API calls died with them"),
+            // A counter over the cgroup's life: these kills happened before this run, to the app.
+            if kills == 1 {
+                "1 process in this cgroup was killed for exceeding the memory limit since the cgroup was created; API calls in flight in it died with it".to_owned()
+            } else {
+                format!("{kills} processes in this cgroup were killed for exceeding the memory limit since the cgroup was created; API calls in flight in them died with them")
+            },
             "Raise the memory limit or reduce memory use; check for OOMKilled restarts (kubectl describe pod).",
         ));
     }
