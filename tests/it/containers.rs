@@ -62,6 +62,40 @@ fn an_oom_kill_in_the_container_before_the_run_is_reported() {
 }
 
 #[test]
+fn dockers_embedded_dns_with_a_dead_upstream_is_named_within_the_deadline() {
+    if let Err(why) = docker::image() {
+        return docker::unavailable("dockers_embedded_dns_with_a_dead_upstream_is_named_within_the_deadline", &why);
+    }
+    // A user-defined network (so 127.0.0.11 in resolv.conf), internal (so nothing leaves it),
+    // whose containers' upstream nameserver is an address where nothing answers any more.
+    let net = format!("openai-doctor-test-net-{}", std::process::id());
+    let docker = |args: &[&str]| std::process::Command::new("docker").args(args).output().unwrap();
+    let created = docker(&["network", "create", "--internal", &net]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let subnet = docker(&["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", &net]);
+    let subnet = String::from_utf8_lossy(&subnet.stdout).trim().to_owned();
+    let prefix = subnet.rsplit_once('.').map(|(p, _)| p.to_owned()).unwrap_or_default();
+    assert!(prefix.split('.').count() == 3, "an IPv4 subnet: {subnet}");
+    let upstream = format!("{prefix}.250");
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = docker::run(
+        &["--network", &net, "--dns", &upstream],
+        &["--only", "dns", "--format", "json", "--deadline", "20"],
+    );
+    let took = started.elapsed();
+    let _ = docker(&["network", "rm", &net]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(took < std::time::Duration::from_secs(20), "within the deadline: {took:?}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let d = check(&doc, "dns");
+    let f = d["findings"].as_array().unwrap().iter().find(|f| f["severity"] == "fail").cloned();
+    let f = f.unwrap_or_else(|| panic!("no failing finding: {d}"));
+    assert_eq!(f["code"], "dns.timeout", "{d}");
+    assert!(f["message"].as_str().unwrap().contains("127.0.0.11 is Docker's embedded DNS"), "{f}");
+    assert!(f["remedy"].as_str().unwrap().contains("daemon.json"), "{f}");
+}
+
+#[test]
 fn no_network_is_the_root_cause_not_a_dns_error() {
     if let Err(why) = docker::image() {
         return docker::unavailable("no_network_is_the_root_cause_not_a_dns_error", &why);

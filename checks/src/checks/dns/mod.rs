@@ -45,6 +45,9 @@ static INFO: CheckInfo = CheckInfo {
 const NS_TIMEOUT: Duration = Duration::from_secs(3);
 const SYSTEM_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The address of Docker's embedded DNS on user-defined networks.
+const DOCKER_EMBEDDED_DNS: &str = "127.0.0.11";
+
 /// A lookup slower than this costs every new connection noticeably.
 pub const SLOW_MS: u64 = 1_000;
 
@@ -568,9 +571,19 @@ fn not_resolved(
             ),
         );
     }
+    // Docker's embedded DNS answers for containers and forwards every other name upstream: when
+    // it times out or fails, the broken part is the upstream, configured outside the container.
+    let mut fix = remedy(failure, &via);
+    if l.nameserver.split_whitespace().next() == Some(DOCKER_EMBEDDED_DNS)
+        && matches!(cause, Failure::Timeout(_) | Failure::ServFail(_))
+    {
+        msg.push_str(&format!("; {DOCKER_EMBEDDED_DNS} is Docker's embedded DNS, which forwards names outside the container network to upstream nameservers: they do not answer"));
+        fix = "Fix Docker's upstream nameservers: `docker run --dns` / compose `dns:`, \"dns\" in /etc/docker/daemon.json, or else the host's /etc/resolv.conf (docker inspect shows a container's; ask them directly from the host: dig @UPSTREAM api.openai.com). On an --internal network nothing upstream is reachable: use a proxy."
+            .to_owned();
+    }
     let code = failure_code(cause);
     let out = Outcome::with_status(Status::Fail, format!("{host} does not resolve: {}", failure.describe()), details)
-        .and(Finding::new(code, Severity::Fail, msg, remedy(failure, &via)));
+        .and(Finding::new(code, Severity::Fail, msg, fix));
     match dead {
         Some(f) => out.and(f),
         None => out,
