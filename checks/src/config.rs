@@ -76,6 +76,8 @@ pub fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     vars: BTreeMap<String, String>,
+    /// With `--pid`, whose environment this is (`pid 1 (python3)`), read with it.
+    owner: Option<String>,
 }
 
 impl Env {
@@ -101,7 +103,8 @@ impl Env {
             .filter_map(|kv| kv.split_once('='))
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        Ok(Self { vars })
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        Ok(Self { vars, owner: Some(format!("pid {pid} ({})", comm.trim())) })
     }
 
     /// The process environment (non-UTF-8 values are skipped).
@@ -111,13 +114,20 @@ impl Env {
             vars: std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
+            owner: None,
         }
     }
 
     /// An environment with exactly these variables.
     #[must_use]
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Self { vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }
+        Self { vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(), owner: None }
+    }
+
+    /// With `--pid`, whose environment this is: `pid 1 (python3)`.
+    #[must_use]
+    pub fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
     }
 
     /// A variable's value, if set (empty counts as set).

@@ -42,10 +42,7 @@ impl Target {
             port: config.api_port(),
             model: config.model.clone(),
             proxy: net.proxy_url().map(openai_doctor_checks::net::proxy_env::redacted_url),
-            process: config.pid.map(|pid| {
-                let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-                format!("pid {pid} ({})", comm.trim())
-            }),
+            process: config.env.owner().map(str::to_owned),
         }
     }
 }

@@ -36,19 +36,11 @@ fn an_oom_kill_in_the_container_before_the_run_is_reported() {
     if let Err(why) = docker::image() {
         return docker::unavailable("an_oom_kill_in_the_container_before_the_run_is_reported", &why);
     }
-    let name = format!("openai-doctor-test-oom-{}", std::process::id());
-    let docker = |args: &[&str]| std::process::Command::new("docker").args(args).output().unwrap();
-    let started = docker(
-        &["run", "-d", "--rm", "--name", &name, "-m", "32m", "--memory-swap", "32m"]
-            .into_iter()
-            .chain(["--network", "none", "--entrypoint", "/bin/sleep", docker::IMAGE, "60"])
-            .collect::<Vec<_>>(),
-    );
-    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    let app = docker::App::start("oom", &["-m", "32m", "--memory-swap", "32m"]);
     // The app's memory runs out: the kernel kills it (137), the container lives on.
-    let hog = docker(&["exec", &name, "/usr/bin/tail", "/dev/zero"]);
-    let doctor = docker(&["exec", &name, "/openai-doctor", "--only", "container", "--format", "json"]);
-    let _ = docker(&["rm", "-f", &name]);
+    let hog = docker::cli(&["exec", &app.name, "/usr/bin/tail", "/dev/zero"]);
+    let doctor = docker::cli(&["exec", &app.name, "/openai-doctor", "--only", "container", "--format", "json"]);
+    drop(app);
     assert_eq!(hog.status.code(), Some(137), "tail /dev/zero was OOM-killed: {hog:?}");
     let stdout = String::from_utf8_lossy(&doctor.stdout);
     assert_eq!(doctor.status.code(), Some(0), "a warning, not a failure: {stdout}");
@@ -68,22 +60,16 @@ fn dockers_embedded_dns_with_a_dead_upstream_is_named_within_the_deadline() {
     }
     // A user-defined network (so 127.0.0.11 in resolv.conf), internal (so nothing leaves it),
     // whose containers' upstream nameserver is an address where nothing answers any more.
-    let net = format!("openai-doctor-test-net-{}", std::process::id());
-    let docker = |args: &[&str]| std::process::Command::new("docker").args(args).output().unwrap();
-    let created = docker(&["network", "create", "--internal", &net]);
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
-    let subnet = docker(&["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", &net]);
-    let subnet = String::from_utf8_lossy(&subnet.stdout).trim().to_owned();
-    let prefix = subnet.rsplit_once('.').map(|(p, _)| p.to_owned()).unwrap_or_default();
-    assert!(prefix.split('.').count() == 3, "an IPv4 subnet: {subnet}");
+    let net = docker::InternalNet::create();
+    let prefix = net.prefix();
     let upstream = format!("{prefix}.250");
     let started = std::time::Instant::now();
     let (code, stdout, stderr) = docker::run(
-        &["--network", &net, "--dns", &upstream],
+        &["--network", &net.name, "--dns", &upstream],
         &["--only", "dns", "--format", "json", "--deadline", "20"],
     );
     let took = started.elapsed();
-    let _ = docker(&["network", "rm", &net]);
+    drop(net);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(took < std::time::Duration::from_secs(20), "within the deadline: {took:?}");
     let doc: Value = serde_json::from_str(&stdout).unwrap();
@@ -167,16 +153,20 @@ fn pid_diagnoses_an_app_container_from_beside_it() {
         return docker::unavailable("pid_diagnoses_an_app_container_from_beside_it", &why);
     }
     // The app: its own key, proxy (with a password) and CA variable, a memory limit, no network.
-    let name = format!("openai-doctor-test-app-{}", std::process::id());
-    let started = std::process::Command::new("docker")
-        .args(["run", "-d", "--rm", "--name", &name, "-m", "96m", "--network", "none", "--entrypoint", "/bin/sleep"])
-        .args(["-e", "HTTPS_PROXY=http://bob:APPSECRET-31@10.9.9.9:3128", "-e", "SSL_CERT_FILE=/etc/app-ca.pem"])
-        .args(["-e", "OPENAI_API_KEY=sk-proj-APPKEYSECRET0123456789abcdefghijklmnopqrstuv"])
-        .args([docker::IMAGE, "60"])
-        .output()
-        .unwrap();
-    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
-    let beside = format!("container:{name}");
+    let app = docker::App::start(
+        "app",
+        &[
+            "-m",
+            "96m",
+            "-e",
+            "HTTPS_PROXY=http://bob:APPSECRET-31@10.9.9.9:3128",
+            "-e",
+            "SSL_CERT_FILE=/etc/app-ca.pem",
+            "-e",
+            "OPENAI_API_KEY=sk-proj-APPKEYSECRET0123456789abcdefghijklmnopqrstuv",
+        ],
+    );
+    let beside = format!("container:{}", app.name);
     // Every output: JSON, the table, the ticket, and a bundle written to a volume.
     let out = tempfile::tempdir().unwrap();
     {
@@ -193,7 +183,7 @@ fn pid_diagnoses_an_app_container_from_beside_it() {
                 docker::run(&["--pid", &beside, "--network", &beside, "-v", &volume], &args)
             })
             .collect();
-    let _ = std::process::Command::new("docker").args(["rm", "-f", &name]).output();
+    drop(app);
     let bundle = crate::bundle::unzip(&crate::bundle::bundle_in(out.path()));
     assert!(bundle.len() > 3, "{:?}", bundle.iter().map(|(n, _)| n).collect::<Vec<_>>());
     for text in runs.iter().flat_map(|(_, o, e)| [o, e]).chain(bundle.iter().map(|(_, t)| t)) {

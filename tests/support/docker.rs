@@ -103,3 +103,65 @@ pub fn run(flags: &[&str], args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// `docker ARGS`; its output.
+pub fn cli(args: &[&str]) -> std::process::Output {
+    Command::new("docker").args(args).output().expect("docker runs")
+}
+
+/// An application container of the image: `sleep 60` with no network and `flags`; removed when
+/// dropped, so a failing assertion leaves nothing running.
+pub struct App {
+    /// Its name, `openai-doctor-test-<tag>-<pid>` (the loopback audit admits `container:` it).
+    pub name: String,
+}
+
+impl App {
+    /// Starts it; panics with Docker's words when it does not start.
+    pub fn start(tag: &str, flags: &[&str]) -> Self {
+        let app = Self { name: format!("openai-doctor-test-{tag}-{}", std::process::id()) };
+        let mut args = vec!["run", "-d", "--rm", "--name", &app.name, "--network", "none"];
+        args.extend(flags);
+        args.extend(["--entrypoint", "/bin/sleep", IMAGE, "60"]);
+        let out = cli(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        app
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.name]).output();
+    }
+}
+
+/// A user-defined `--internal` network (no route out of it); removed when dropped.
+pub struct InternalNet {
+    /// Its name, `openai-doctor-test-net-<pid>` (the loopback audit admits it as internal).
+    pub name: String,
+}
+
+impl InternalNet {
+    /// Creates it; panics with Docker's words when it cannot.
+    pub fn create() -> Self {
+        let net = Self { name: format!("openai-doctor-test-net-{}", std::process::id()) };
+        let out = cli(&["network", "create", "--internal", &net.name]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        net
+    }
+
+    /// Its IPv4 subnet's first three octets (`172.18.0`).
+    pub fn prefix(&self) -> String {
+        let out = cli(&["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", &self.name]);
+        let subnet = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let prefix = subnet.rsplit_once('.').map(|(p, _)| p.to_owned()).unwrap_or_default();
+        assert!(prefix.split('.').count() == 3, "an IPv4 subnet: {subnet}");
+        prefix
+    }
+}
+
+impl Drop for InternalNet {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["network", "rm", &self.name]).output();
+    }
+}

@@ -26,6 +26,8 @@ pub enum ConnectFailure {
     Timeout,
     /// No route to the network or host.
     Unreachable,
+    /// No route because this machine (or container) has no interface but loopback.
+    NoNetwork,
     /// Anything else.
     Other,
 }
@@ -38,6 +40,7 @@ impl ConnectFailure {
             Self::Refused => "connection refused",
             Self::Timeout => "no answer (timed out)",
             Self::Unreachable => "network unreachable",
+            Self::NoNetwork => "no network (the only interface is loopback)",
             Self::Other => "connection failed",
         }
     }
@@ -75,7 +78,14 @@ pub async fn tcp(addr: SocketAddr, timeout: Duration) -> Result<(TcpStream, Dura
                 std::io::ErrorKind::TimedOut => ConnectFailure::Timeout,
                 std::io::ErrorKind::NetworkUnreachable
                 | std::io::ErrorKind::HostUnreachable
-                | std::io::ErrorKind::AddrNotAvailable => ConnectFailure::Unreachable,
+                | std::io::ErrorKind::AddrNotAvailable => {
+                    // With nothing but loopback, the cause is the missing network, not a route.
+                    if crate::net::interfaces::only_loopback() {
+                        ConnectFailure::NoNetwork
+                    } else {
+                        ConnectFailure::Unreachable
+                    }
+                }
                 _ => ConnectFailure::Other,
             };
             Err(fail(kind, e.to_string()))

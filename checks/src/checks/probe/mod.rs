@@ -192,27 +192,16 @@ fn classify(f: &Fetched, what: What) -> (Kind, Option<ApiError>) {
     let api = f.api_error.clone();
     let code = api.as_ref().and_then(|e| e.code.clone()).unwrap_or_default();
     let html = f.looks_like_html();
+    let says = |words: &str| api.as_ref().and_then(|e| e.message.as_deref()).is_some_and(|m| m.contains(words));
     let kind = match f.status {
         200..=299 => Kind::Ok,
         401 if code == "mismatched_organization" => Kind::OrgMismatch,
         401 if code == "account_deactivated" => Kind::AccountDeactivated,
         401 if code == "no_organization" => Kind::NoOrganization,
-        401 if api
-            .as_ref()
-            .and_then(|e| e.message.as_deref())
-            .is_some_and(|m| m.contains("You didn't provide an API key")) =>
-        {
-            Kind::KeyNotReceived
-        }
+        401 if says("You didn't provide an API key") => Kind::KeyNotReceived,
         401 => Kind::InvalidKey,
         403 if code == "unsupported_country_region_territory" => Kind::Region,
-        403 if api
-            .as_ref()
-            .and_then(|e| e.message.as_deref())
-            .is_some_and(|m| m.contains("does not have access to model")) =>
-        {
-            Kind::ModelAccess
-        }
+        403 if says("does not have access to model") => Kind::ModelAccess,
         403 => Kind::Forbidden,
         404 if what != What::Models || code == "model_not_found" => Kind::ModelNotFound,
         404 => Kind::NotFound,

@@ -386,17 +386,7 @@ fn open_failure(e: tunnel::OpenError, from: &str, shown: &str, addr: SocketAddr)
                     "The proxy's address drops packets: check it is reachable from this network (firewall, VPN)."
                         .to_owned(),
                 ),
-                ConnectFailure::Unreachable if crate::net::interfaces::only_loopback() => {
-                    let msg = format!(
-                        "proxy {shown} (from {from}) at {addr}: {} after {} ms: the only network interface here is loopback (lo)",
-                        e.kind.words(),
-                        e.elapsed_ms
-                    );
-                    return (
-                        Finding::new(&NO_NETWORK, Severity::Fail, msg, crate::net::interfaces::NO_NETWORK_FIX),
-                        "this machine has no network: only loopback".to_owned(),
-                    );
-                }
+                ConnectFailure::NoNetwork => (&NO_NETWORK, crate::net::interfaces::NO_NETWORK_FIX.to_owned()),
                 _ => (&REFUSED, format!("Check the address in {from}.")),
             };
             let msg = format!("proxy {shown} (from {from}) at {addr}: {} after {} ms", e.kind.words(), e.elapsed_ms);

@@ -538,6 +538,7 @@ fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Value, pi
         ConnectFailure::Refused => &CONNECT_REFUSED,
         ConnectFailure::Timeout => &CONNECT_TIMEOUT_CODE,
         ConnectFailure::Unreachable => &UNREACHABLE,
+        ConnectFailure::NoNetwork => &NO_NETWORK,
         ConnectFailure::Other => &HANDSHAKE,
     };
     let mut list = errors
@@ -552,12 +553,6 @@ fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Value, pi
             "; these addresses come from the {host} line of the hosts file, which overrides DNS (see the dns check): that line is the likely cause"
         ));
     }
-    // Unreachable with nothing but loopback: the cause is that there is no network at all.
-    if worst == ConnectFailure::Unreachable && crate::net::interfaces::only_loopback() {
-        let msg = format!("{list}: the only network interface here is loopback (lo)");
-        return Outcome::with_status(Status::Fail, "this machine has no network: only loopback", details)
-            .and(Finding::new(&NO_NETWORK, Severity::Fail, msg, crate::net::interfaces::NO_NETWORK_FIX));
-    }
     let summary = format!("cannot connect to {host}:{port}: {}", worst.words());
     let remedy = match worst {
         ConnectFailure::Refused => {
@@ -567,6 +562,7 @@ fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Value, pi
             "Packets are dropped: allow outbound TCP 443 (security groups, firewall, NAT for private subnets) or route through your proxy (HTTPS_PROXY)."
         }
         ConnectFailure::Unreachable => "No route: check the routing table, VPN, and IPv6 support.",
+        ConnectFailure::NoNetwork => crate::net::interfaces::NO_NETWORK_FIX,
         ConnectFailure::Other => "See the error; check the proxy settings (proxy check).",
     };
     let remedy = if from_hosts_file {
