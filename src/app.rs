@@ -127,16 +127,18 @@ fn config(args: &RunArgs, env: Env) -> Config {
 /// SDK reads it: the base URL, the organization and the project.
 fn from_target(config: &mut Config, args: &RunArgs, pid: u32) -> Result<(), AppError> {
     config.pid = Some(pid);
-    if args.base_url.as_str() == openai_doctor_checks::config::DEFAULT_BASE_URL
-        && let Some(url) = config.env.non_empty("OPENAI_BASE_URL")
-    {
-        config.base_url =
-            openai_doctor_checks::config::parse_http_url("OPENAI_BASE_URL of --pid", url).map_err(AppError::usage)?;
+    if !args.typed.base_url {
+        // The app's OPENAI_BASE_URL, or the SDK default when it has none (never ours).
+        let (what, url) = match config.env.non_empty("OPENAI_BASE_URL") {
+            Some(url) => ("OPENAI_BASE_URL of --pid", url),
+            None => ("the default base URL", openai_doctor_checks::config::DEFAULT_BASE_URL),
+        };
+        config.base_url = openai_doctor_checks::config::parse_http_url(what, url).map_err(AppError::usage)?;
     }
-    if args.org.is_none() {
+    if !args.typed.org {
         config.org = config.env.non_empty("OPENAI_ORG_ID").map(str::to_owned);
     }
-    if args.project.is_none() {
+    if !args.typed.project {
         config.project = config.env.non_empty("OPENAI_PROJECT_ID").map(str::to_owned);
     }
     Ok(())

@@ -100,6 +100,34 @@ pub enum Color {
     Never,
 }
 
+/// Which target flags were typed on the command line rather than filled from the doctor's own
+/// environment (or the default): with `--pid` the others come from the target's environment.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Typed {
+    /// `--base-url`.
+    pub base_url: bool,
+    /// `--org`.
+    pub org: bool,
+    /// `--project`.
+    pub project: bool,
+}
+
+impl Cli {
+    /// Parses the process's command line like `try_parse`, noting which target flags were typed.
+    ///
+    /// # Errors
+    /// clap's usage error, formatted for the user.
+    pub fn parse_noting_sources() -> Result<Self, clap::Error> {
+        use clap::parser::ValueSource;
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Self::command().try_get_matches()?;
+        let mut cli = Self::from_arg_matches(&matches).map_err(|e| e.format(&mut Self::command()))?;
+        let typed = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+        cli.run.typed = Typed { base_url: typed("base_url"), org: typed("org"), project: typed("project") };
+        Ok(cli)
+    }
+}
+
 /// Options of the checklist run.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -115,6 +143,10 @@ pub struct RunArgs {
     /// Project ID sent as OpenAI-Project.
     #[arg(long, value_name = "ID", env = "OPENAI_PROJECT_ID", help_heading = "Target")]
     pub project: Option<String>,
+
+    /// Which of the three above were typed (not taken from our environment or the default).
+    #[arg(skip)]
+    pub typed: Typed,
 
     /// Diagnose as process PID sees it: its environment (proxies, CA files, OPENAI_*), its files
     /// (through /proc/PID/root) and its cgroup (Linux; e.g. docker run --pid container:app).

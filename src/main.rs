@@ -12,10 +12,8 @@ mod validate;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::Cli::parse_noting_sources() {
         Ok(cli) => cli,
         // clap echoes the offending value (a base URL with its password, say): scrub it first.
         Err(e) => {

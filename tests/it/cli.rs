@@ -116,10 +116,12 @@ fn pid_diagnoses_another_process_with_its_environment_and_keeps_its_secrets() {
         .spawn()
         .unwrap();
     let pid = app.id().to_string();
-    // The doctor's own environment has none of it.
+    // The doctor's own environment has no key, and a base URL of its own that --pid overrides:
+    // the app's view is what is diagnosed, unless the command line says otherwise.
     let r = run(
         doctor()
             .env_remove("OPENAI_API_KEY")
+            .env("OPENAI_BASE_URL", "https://doctors-own.invalid/v1")
             .current_dir(dir.path())
             .args(["--pid", &pid, "--format", "json", "--only", "dns,tls,proxy", "--bundle"])
             .args(["--dns-server", &world.dns.arg(), "--ca-file", world.pki.ca_file.to_str().unwrap()]),
