@@ -39,7 +39,8 @@ fn an_oom_kill_in_the_container_before_the_run_is_reported() {
     let app = docker::App::start("oom", &["-m", "32m", "--memory-swap", "32m"]);
     // The app's memory runs out: the kernel kills it (137), the container lives on.
     let hog = docker::cli(&["exec", &app.name, "/usr/bin/tail", "/dev/zero"]);
-    let doctor = docker::cli(&["exec", &app.name, "/openai-doctor", "--only", "container", "--format", "json"]);
+    let doctor =
+        docker::cli(&["exec", &app.name, "/usr/local/bin/openai-doctor", "--only", "container", "--format", "json"]);
     drop(app);
     assert_eq!(hog.status.code(), Some(137), "tail /dev/zero was OOM-killed: {hog:?}");
     let stdout = String::from_utf8_lossy(&doctor.stdout);
@@ -140,7 +141,7 @@ fn a_read_only_container_gets_a_clear_bundle_error_naming_a_writable_place() {
     assert!(stderr.contains("--tmpfs /tmp:uid="), "how to get a writable place: {stderr}");
     // With a writable place (a tmpfs), the bundle is written there.
     let (code, _, stderr) = docker::run(
-        &["--read-only", "--tmpfs", "/tmp:uid=10001,gid=10001", "--network", "none"],
+        &["--read-only", "--tmpfs", "/tmp:uid=65532,gid=65532", "--network", "none"],
         &["--only", "container", "--bundle", "/tmp"],
     );
     assert_eq!(code, 0, "{stderr}");

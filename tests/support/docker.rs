@@ -1,6 +1,5 @@
-//! The doctor in real containers: an image assembled here from the binary under test, its shared
-//! libraries and the CA bundle (no image can be pulled on these machines), imported with
-//! `docker import`, run as a non-root user. `Err` says why Docker cannot be used, for the test to
+//! The doctor in real containers: the repository's Dockerfile built offline by `scripts/image` (no
+//! image can be pulled on these machines) around the binary under test, run as a non-root user. `Err` says why Docker cannot be used, for the test to
 //! say so in one line and skip (CI, which has Docker, must run them).
 
 use std::path::Path;
@@ -18,63 +17,46 @@ fn docker_ok() -> Result<(), String> {
     }
 }
 
-/// Copies `file` into `root` at the same path.
-fn copy_in(root: &Path, file: &Path) -> Result<(), String> {
-    let to = root.join(file.strip_prefix("/").unwrap_or(file));
-    std::fs::create_dir_all(to.parent().unwrap()).map_err(|e| e.to_string())?;
-    std::fs::copy(file, &to).map(|_| ()).map_err(|e| format!("{}: {e}", file.display()))
-}
-
+/// The repository's image as `scripts/image` builds it offline (the Dockerfile's own final stage
+/// on a runtime with glibc and CA certificates, user 65532) from the binary under test, plus one
+/// layer with `sleep`, so a container of it can stand in for a long-running application, and
+/// `tail`, whose `tail /dev/zero` fills any memory limit (an app being OOM-killed).
 fn build(binary: &Path) -> Result<(), String> {
     docker_ok()?;
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let base = format!("{IMAGE}-base");
+    let out = Command::new(repo.join("scripts/image"))
+        .args(["--binary".as_ref(), binary.as_os_str(), "--tag".as_ref(), base.as_ref()])
+        .output()
+        .map_err(|e| format!("scripts/image: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("scripts/image failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    }
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("tmp")).map_err(|e| e.to_string())?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(root.join("tmp"), std::fs::Permissions::from_mode(0o1777))
-            .map_err(|e| e.to_string())?;
+    for tool in ["/bin/sleep", "/usr/bin/tail"] {
+        std::fs::copy(tool, dir.path().join(Path::new(tool).file_name().unwrap()))
+            .map_err(|e| format!("{tool}: {e}"))?;
     }
-    std::fs::create_dir_all(root.join("etc")).map_err(|e| e.to_string())?;
-    std::fs::copy(binary, root.join("openai-doctor")).map_err(|e| e.to_string())?;
-    let ldd = Command::new("ldd").arg(binary).output().map_err(|e| format!("ldd: {e}"))?;
-    for lib in String::from_utf8_lossy(&ldd.stdout).split_whitespace().filter(|w| w.starts_with('/')) {
-        copy_in(root, &std::fs::canonicalize(lib).map_err(|e| e.to_string())?)?;
-        // The loader looks libraries up by the name ldd printed (a symbolic link on the host).
-        copy_in(root, Path::new(lib))?;
-    }
-    let _ = copy_in(root, Path::new("/etc/ssl/certs/ca-certificates.crt"));
-    // `sleep`, so a container of this image can stand in for a long-running application, and
-    // `tail`, whose `tail /dev/zero` fills any memory limit (an app being OOM-killed).
-    copy_in(root, Path::new("/bin/sleep"))?;
-    copy_in(root, Path::new("/usr/bin/tail"))?;
-    std::fs::write(root.join("etc/passwd"), "root:x:0:0::/:/sbin/nologin\ndoctor:x:10001:10001::/tmp:/sbin/nologin\n")
-        .map_err(|e| e.to_string())?;
-    std::fs::write(root.join("etc/group"), "root:x:0:\ndoctor:x:10001:\n").map_err(|e| e.to_string())?;
-    // The previous build's image, removed once this one has the tag: every test run imports
-    // anew, and a developer's machine should not collect one untagged 80 MB image per run.
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM {base}\nCOPY sleep /bin/sleep\nCOPY tail /usr/bin/tail\nLABEL org.opencontainers.image.title=\"openai-doctor\"\n"),
+    )
+    .map_err(|e| e.to_string())?;
     let previous = Command::new("docker")
         .args(["image", "inspect", "--format", "{{.Id}}", IMAGE])
         .output()
         .ok()
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
-    let tar = Command::new("tar")
-        .args(["-C", root.to_str().unwrap(), "-cf", "-", "."])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
     let out = Command::new("docker")
-        .args(["import", "--change", "USER doctor", "--change", "ENTRYPOINT [\"/openai-doctor\"]", "-", IMAGE])
-        .stdin(tar.stdout.unwrap())
+        .args(["build", "-q", "-t", IMAGE])
+        .arg(dir.path())
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("docker import failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!("docker build failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
     }
-    if let Some(id) =
-        previous.filter(|id| !String::from_utf8_lossy(&out.stdout).contains(id.trim_start_matches("sha256:")))
-    {
+    if let Some(id) = previous.filter(|id| !String::from_utf8_lossy(&out.stdout).contains(id.as_str())) {
         // Fails harmlessly while another test run still has a container of it.
         let _ = Command::new("docker").args(["image", "rm", &id]).output();
     }
