@@ -15,7 +15,7 @@ use crate::output::Output;
 use crate::report::{self, Style, Target, Ticket};
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.
-async fn interrupted() {
+pub(crate) async fn interrupted() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -59,6 +59,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 .map_err(|e| AppError::internal(format!("cannot render the man page: {e}")))?;
             Output::stdout_own(&out).map(|()| exit::OK)
         }
+        Some(Command::Simulate(args)) => crate::simulate::run(args),
         None => doctor(cli.run),
     }
 }

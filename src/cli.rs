@@ -64,6 +64,9 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout: openai-doctor man > openai-doctor.1
     Man,
+    /// Run a local OpenAI-compatible API that injects failures, optionally run your command
+    /// against it (after --), and audit how your client retried.
+    Simulate(crate::simulate::SimulateArgs),
     /// Validate request bodies offline (for CI): exit 0 no errors, 1 errors, 2 unreadable file.
     Validate {
         /// Request bodies (JSON files; `-` for stdin).
@@ -252,7 +255,7 @@ pub struct RunArgs {
 /// optional unit as people write it next to `timeout 10s` or a YAML file: `500ms`, `10s`, `2m`.
 /// One range error for every value outside it: `-1`, `0`, `1e-300` (which would round to
 /// nothing), `1e9`.
-fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
     const RANGE: &str = "a number of seconds from 0.001 to 86400 (or with a unit: 500ms, 10s, 2m)";
     let t = s.trim();
     let (number, scale) = if let Some(n) = t.strip_suffix("ms") {

@@ -8,6 +8,7 @@ mod exit;
 mod output;
 mod progress;
 mod report;
+mod simulate;
 mod validate;
 
 use std::process::ExitCode;

@@ -223,6 +223,16 @@ impl Outcome {
         Self { status, summary: summary.into(), details, findings: Vec::new() }
     }
 
+    /// Names `finding` as the cause: it comes first and `summary` replaces the summary.
+    #[must_use]
+    pub fn cause_first(mut self, finding: Finding, summary: String) -> Self {
+        let before = std::mem::take(&mut self.findings);
+        self.summary = summary;
+        let mut out = self.and(finding);
+        out.findings.extend(before);
+        out
+    }
+
     /// Adds a finding and raises the status to match a warning or failure.
     #[must_use]
     pub fn and(mut self, finding: Finding) -> Self {

@@ -204,3 +204,87 @@ fn pid_diagnoses_an_app_container_from_beside_it() {
     let container = check(&doc, "container");
     assert_eq!(container["details"]["cgroup"]["memory_limit"], 96 * 1024 * 1024, "the app's cgroup: {container}");
 }
+
+#[test]
+fn egress_only_through_a_proxy_and_no_proxy_named_as_the_cause() {
+    if let Err(why) = docker::image() {
+        return docker::unavailable("egress_only_through_a_proxy_and_no_proxy_named_as_the_cause", &why);
+    }
+    // Two --internal networks: the app's (`edge`, where only the proxy is) and the proxy's way
+    // to the API (`upstream`). The API is the doctor's own simulated one, with a CA it mints.
+    let edge = docker::InternalNet::named("edge");
+    let upstream = docker::InternalNet::named("upstream");
+    let shared = tempfile::tempdir().unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let rw = format!("{}:/shared", shared.path().display());
+    let api = docker::Service::start(
+        "api",
+        &upstream,
+        &["-v", &rw],
+        "/usr/local/bin/openai-doctor",
+        &[
+            "simulate",
+            "--listen",
+            "0.0.0.0:8443",
+            "--tls",
+            "--tls-name",
+            "api",
+            "--ca-out",
+            "/shared/ca.pem",
+            "--quiet",
+        ],
+    );
+    let proxy = docker::Service::start("proxy", &edge, &[], "/usr/bin/tinyproxy", &["-d", "-c", "/etc/tinyproxy.conf"]);
+    proxy.join(&upstream, "proxy");
+    let ca = shared.path().join("ca.pem");
+    let waited = std::time::Instant::now();
+    while !ca.exists() && waited.elapsed() < std::time::Duration::from_secs(15) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(ca.exists(), "the simulated API did not start: {}", api.logs());
+
+    let ro = format!("{}:/shared:ro", shared.path().display());
+    let key = format!("OPENAI_API_KEY={FAKE_KEY}");
+    let run = |env: &[&str]| {
+        let mut flags = vec!["--network", &edge.name, "-v", &ro, "-e", "SSL_CERT_FILE=/shared/ca.pem", "-e", &key];
+        flags.extend(["-e", "OPENAI_BASE_URL=https://api:8443/v1"]);
+        for e in env {
+            flags.extend(["-e", e]);
+        }
+        let (code, stdout, stderr) =
+            docker::run(&flags, &["--skip", "status,container", "--format", "json", "--deadline", "20"]);
+        assert!(!stdout.contains(FAKE_KEY) && !stderr.contains(FAKE_KEY), "the key leaked");
+        let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+        (code, doc)
+    };
+
+    // Through the proxy, the whole checklist passes, the billable request included.
+    let (code, doc) = run(&["HTTPS_PROXY=http://proxy:8888"]);
+    assert_eq!(code, 0, "{doc}\n{}", proxy.logs());
+    assert_eq!(check(&doc, "proxy")["status"], "pass", "{doc}");
+    assert_eq!(check(&doc, "probe")["status"], "pass", "{doc}");
+    assert_eq!(doc["target"]["proxy"], "http://proxy:8888/", "{doc}");
+
+    // Direct (no proxy variable), the API host is not even a name here.
+    let (code, doc) = run(&[]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(doc["verdict"]["root_cause"], "dns", "{doc}");
+    assert_ne!(check(&doc, "dns")["findings"][0]["code"], "dns.no_proxy_bypass", "no proxy, no bypass: {doc}");
+
+    // NO_PROXY covering the API host sends clients direct: that is named as the cause.
+    let (code, doc) = run(&["HTTPS_PROXY=http://proxy:8888", "NO_PROXY=localhost,api"]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(doc["verdict"]["root_cause"], "dns", "{doc}");
+    let d = check(&doc, "dns");
+    let cause = &d["findings"][0];
+    assert_eq!(cause["code"], "dns.no_proxy_bypass", "{d}");
+    let msg = cause["message"].as_str().unwrap();
+    assert!(msg.starts_with("NO_PROXY entry `api` sends clients straight to api:8443"), "{msg}");
+    assert!(msg.contains("through HTTPS_PROXY (http://proxy:8888/)") && msg.contains("CONNECT 200"), "{msg}");
+    assert!(cause["remedy"].as_str().unwrap().starts_with("Remove `api` from NO_PROXY"), "{cause}");
+    assert!(d["summary"].as_str().unwrap().starts_with("NO_PROXY `api` bypasses HTTPS_PROXY"), "{d}");
+    drop((proxy, api));
+}

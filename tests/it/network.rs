@@ -326,6 +326,52 @@ fn no_proxy_bypass_is_reported_and_the_connection_is_direct() {
 }
 
 #[test]
+fn no_proxy_is_named_when_only_the_bypassed_proxy_gets_through() {
+    // Direct, the client goes where --resolve pins localhost (127.0.0.3: nothing listens); the
+    // proxy resolves localhost itself and reaches the API. NO_PROXY=localhost is the cause.
+    let pki = Pki::new("Doctor Test Root", "tests");
+    let api = server::https(pki.server_config(&["localhost"], Validity::Current), |_| Reply::json(200, &json!({})));
+    let status = status_page();
+    let port = api.addr.port();
+    let base = format!("https://localhost:{port}/v1");
+    let ca = pki.ca_file.to_str().unwrap().to_owned();
+    let proxy = tinyproxy::start(None);
+    let pin = format!("localhost:{port}:127.0.0.3");
+    let r = doctor_run(
+        &base,
+        &status,
+        &["--ca-file", &ca, "--resolve", &pin, "--only", "dns,tls,proxy"],
+        &[("HTTPS_PROXY", &proxy.url(None)), ("NO_PROXY", "localhost,127.0.0.1")],
+        &[],
+    );
+    let tls = r.check("tls");
+    assert_eq!(tls["status"], "fail", "{tls}");
+    let (code, msg, fix) = finding(&r, "tls", 0);
+    assert_eq!(code, "tls.no_proxy_bypass", "{tls}");
+    assert!(
+        msg.starts_with(&format!("NO_PROXY entry `localhost` sends clients straight to localhost:{port}")),
+        "{msg}"
+    );
+    assert!(msg.contains("through HTTPS_PROXY") && msg.contains("CONNECT 200"), "{msg}");
+    assert!(fix.starts_with("Remove `localhost` from NO_PROXY"), "{fix}");
+    assert_eq!(r.json()["verdict"]["root_cause"], "tls");
+    // The direct failure is still there, after the cause.
+    let codes: Vec<&str> = tls["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes[1], "tls.connect_refused", "{tls}");
+
+    // Without the bypass the same world passes through the proxy: the finding is not a guess.
+    let r = doctor_run(
+        &base,
+        &status,
+        &["--ca-file", &ca, "--resolve", &pin, "--only", "dns,tls,proxy"],
+        &[("HTTPS_PROXY", &proxy.url(None)), ("NO_PROXY", "127.0.0.1")],
+        &[],
+    );
+    assert_eq!(r.check("proxy")["status"], "pass", "{}", r.stdout);
+    assert_ne!(r.check("tls")["status"], "fail", "{}", r.check("tls"));
+}
+
+#[test]
 fn through_tinyproxy_open_and_with_basic_auth() {
     let pki = Pki::new("Doctor Test Root", "tests");
     let api = server::https(pki.server_config(&["localhost"], Validity::Current), |_| Reply::json(200, &json!({})));

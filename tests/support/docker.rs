@@ -19,8 +19,9 @@ fn docker_ok() -> Result<(), String> {
 
 /// The repository's image as `scripts/image` builds it offline (the Dockerfile's own final stage
 /// on a runtime with glibc and CA certificates, user 65532) from the binary under test, plus one
-/// layer with `sleep`, so a container of it can stand in for a long-running application, and
-/// `tail`, whose `tail /dev/zero` fills any memory limit (an app being OOM-killed).
+/// layer with `sleep`, so a container of it can stand in for a long-running application, `tail`,
+/// whose `tail /dev/zero` fills any memory limit (an app being OOM-killed), and tinyproxy (libc
+/// only), the egress proxy.
 fn build(binary: &Path) -> Result<(), String> {
     docker_ok()?;
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -33,13 +34,24 @@ fn build(binary: &Path) -> Result<(), String> {
         return Err(format!("scripts/image failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
     }
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    for tool in ["/bin/sleep", "/usr/bin/tail"] {
-        std::fs::copy(tool, dir.path().join(Path::new(tool).file_name().unwrap()))
-            .map_err(|e| format!("{tool}: {e}"))?;
+    let tinyproxy = super::tinyproxy::binary();
+    let tools =
+        [(Path::new("/bin/sleep"), "sleep"), (Path::new("/usr/bin/tail"), "tail"), (tinyproxy.as_path(), "tinyproxy")];
+    for (tool, name) in tools {
+        std::fs::copy(tool, dir.path().join(name)).map_err(|e| format!("{}: {e}", tool.display()))?;
     }
+    // The egress tests' proxy: any client on the test network, any port, no Via header.
+    std::fs::write(
+        dir.path().join("tinyproxy.conf"),
+        "Port 8888\nListen 0.0.0.0\nTimeout 30\nMaxClients 20\nLogLevel Info\nDisableViaHeader Yes\n",
+    )
+    .map_err(|e| e.to_string())?;
     std::fs::write(
         dir.path().join("Dockerfile"),
-        format!("FROM {base}\nCOPY sleep /bin/sleep\nCOPY tail /usr/bin/tail\nLABEL org.opencontainers.image.title=\"openai-doctor\"\n"),
+        format!(
+            "FROM {base}\nCOPY sleep /bin/sleep\nCOPY tail /usr/bin/tail\nCOPY tinyproxy /usr/bin/tinyproxy\n\
+             COPY tinyproxy.conf /etc/tinyproxy.conf\nLABEL org.opencontainers.image.title=\"openai-doctor\"\n"
+        ),
     )
     .map_err(|e| e.to_string())?;
     let previous = Command::new("docker")
@@ -49,7 +61,7 @@ fn build(binary: &Path) -> Result<(), String> {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
     let out = Command::new("docker")
-        .args(["build", "-q", "-t", IMAGE])
+        .args(["build", "-q", "--network", "none", "-t", IMAGE])
         .arg(dir.path())
         .output()
         .map_err(|e| e.to_string())?;
@@ -117,6 +129,44 @@ impl Drop for App {
     }
 }
 
+/// A long-running container of the image on a test network, reachable there by `alias`:
+/// `entrypoint` with `args` (the simulated API, tinyproxy). Removed when dropped.
+pub struct Service {
+    pub name: String,
+}
+
+impl Service {
+    /// Starts it on `net` with `flags`; panics with Docker's words when it does not start.
+    pub fn start(alias: &str, net: &InternalNet, flags: &[&str], entrypoint: &str, args: &[&str]) -> Self {
+        let svc = Self { name: format!("openai-doctor-test-{alias}-{}", std::process::id()) };
+        let mut argv = vec!["run", "-d", "--rm", "--name", &svc.name, "--network", &net.name, "--network-alias", alias];
+        argv.extend(flags);
+        argv.extend(["--entrypoint", entrypoint, IMAGE]);
+        argv.extend(args);
+        let out = cli(&argv);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        svc
+    }
+
+    /// Joins another test network as `alias` too.
+    pub fn join(&self, net: &InternalNet, alias: &str) {
+        let out = cli(&["network", "connect", "--alias", alias, &net.name, &self.name]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Its output so far (for a failing assertion's message).
+    pub fn logs(&self) -> String {
+        let out = cli(&["logs", &self.name]);
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.name]).output();
+    }
+}
+
 /// A user-defined `--internal` network (no route out of it); removed when dropped.
 pub struct InternalNet {
     /// Its name, `openai-doctor-test-net-<pid>` (the loopback audit admits it as internal).
@@ -126,7 +176,12 @@ pub struct InternalNet {
 impl InternalNet {
     /// Creates it; panics with Docker's words when it cannot.
     pub fn create() -> Self {
-        let net = Self { name: format!("openai-doctor-test-net-{}", std::process::id()) };
+        Self::named("net")
+    }
+
+    /// Creates `openai-doctor-test-<tag>-<pid>`.
+    pub fn named(tag: &str) -> Self {
+        let net = Self { name: format!("openai-doctor-test-{tag}-{}", std::process::id()) };
         let out = cli(&["network", "create", "--internal", &net.name]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         net

@@ -30,7 +30,7 @@ impl Drop for Tinyproxy {
     }
 }
 
-fn binary() -> PathBuf {
+pub fn binary() -> PathBuf {
     for p in ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy", "/usr/local/bin/tinyproxy"] {
         if std::path::Path::new(p).exists() {
             return PathBuf::from(p);

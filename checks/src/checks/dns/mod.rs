@@ -39,8 +39,21 @@ static INFO: CheckInfo = CheckInfo {
         &DEAD_NAMESERVER,
         &SEARCH_HIJACK,
         &NO_NETWORK,
+        &NO_PROXY_BYPASS,
     ],
 };
+
+code!(
+    NO_PROXY_BYPASS,
+    "dns.no_proxy_bypass",
+    "NO_PROXY sends clients direct, and only the proxy gets out",
+    "A proxy variable is set, but a NO_PROXY entry matches the API host, so clients resolve and \
+connect to it directly. Here that fails, while the proxy, asked to CONNECT to the API host, gets \
+there: the network lets HTTPS out only through the proxy (a corporate network, a Kubernetes \
+namespace with an egress policy, a Docker --internal network).\n\nFix: remove the entry from \
+NO_PROXY and no_proxy (it is often a broad one: `.com`, `*`, or the API host added by a \
+template).\n\nVerify: the proxy check shows the proxy in the path, and dns and tls pass."
+);
 
 const NS_TIMEOUT: Duration = Duration::from_secs(3);
 const SYSTEM_TIMEOUT: Duration = Duration::from_secs(5);
@@ -335,7 +348,9 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     {
         let _ = ctx.facts.dns_ms.set(slowest);
     }
-    judge(ctx, &l, proxy.as_ref())
+    let out = judge(ctx, &l, proxy.as_ref());
+    let timeout = activity.bounded(Duration::from_secs(5), Duration::from_millis(300));
+    crate::net::bypass::name_if_cause(&ctx.config, &ctx.net, out, &NO_PROXY_BYPASS, timeout).await
 }
 
 /// When the OS resolver applies search domains first (a name with fewer dots than ndots) and its

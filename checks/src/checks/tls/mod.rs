@@ -26,6 +26,7 @@ static INFO: CheckInfo = CheckInfo {
     guide_step: "2. Check your network connection (TCP, TLS, certificates)",
     time_limit: Duration::from_secs(10),
     codes: &[
+        &NO_PROXY_BYPASS,
         &CONNECT_REFUSED,
         &CONNECT_TIMEOUT_CODE,
         &UNREACHABLE,
@@ -46,6 +47,15 @@ static INFO: CheckInfo = CheckInfo {
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
+code!(
+    NO_PROXY_BYPASS,
+    "tls.no_proxy_bypass",
+    "NO_PROXY sends clients direct, and only the proxy gets out",
+    "A proxy variable is set, but a NO_PROXY entry matches the API host, so clients connect to it \
+directly. Here the direct connection fails, while the proxy, asked to CONNECT to the API host, \
+gets there: the network lets HTTPS out only through the proxy.\n\nFix: remove the entry from \
+NO_PROXY and no_proxy.\n\nVerify: the proxy check shows the proxy in the path, and tls passes."
+);
 code!(
     MISSING_INTERMEDIATE,
     "tls.missing_intermediate",
@@ -285,6 +295,21 @@ enum HandshakeError {
 }
 
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
+    let out = connect_and_judge(ctx, activity).await;
+    // Only a failure to reach the host can be NO_PROXY's doing; a certificate problem cannot.
+    let unreachable = out.findings.first().is_some_and(|f| {
+        [&CONNECT_REFUSED, &CONNECT_TIMEOUT_CODE, &UNREACHABLE, &crate::net::resolve::ERROR]
+            .iter()
+            .any(|c| c.id == f.code)
+    });
+    if !unreachable {
+        return out;
+    }
+    let timeout = activity.bounded(Duration::from_secs(5), Duration::from_millis(300));
+    crate::net::bypass::name_if_cause(&ctx.config, &ctx.net, out, &NO_PROXY_BYPASS, timeout).await
+}
+
+async fn connect_and_judge(ctx: &Context, activity: &Activity) -> Outcome {
     let host = crate::config::bare_host(&ctx.config.base_url);
     let port = ctx.config.api_port();
     if ctx.config.base_url.scheme() != "https" {

@@ -1,0 +1,446 @@
+//! The retry audit: groups the attempts `simulate` saw into logical requests and judges the
+//! client's retry behaviour against what the official SDKs do (openai-facts §1: retry 408, 409,
+//! 429 and 5xx and connection errors; exponential backoff from 0.5 s, ×2, capped at 8 s, minus up
+//! to 25 % jitter; honour `retry-after-ms`/`Retry-After` up to 60 or 120 s; never retry other
+//! 4xx). Each verdict says what was seen and the fix.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::api::Route;
+use super::faults::Fault;
+use super::server::Attempt;
+
+/// A gap shorter than this between a failure and the next attempt is a tight loop.
+const TIGHT: Duration = Duration::from_millis(100);
+/// The same body again within this long, with no retry counter to say otherwise, is a retry.
+const SAME_REQUEST_WINDOW: Duration = Duration::from_secs(130);
+
+/// One line per attempt for stderr.
+pub fn attempt_line(a: &Attempt) -> String {
+    let answer = a.status.map_or_else(|| "connection closed".to_owned(), |s| s.to_string());
+    let retry = a.retry_count.map(|n| format!(", x-stainless-retry-count {n}")).unwrap_or_default();
+    let client = if a.client.is_empty() { String::new() } else { format!(", {}", a.client) };
+    format!(
+        "simulate: {:>8.3}s {} {} → {answer} ({}{retry}{client}, {} bytes)",
+        a.at.as_secs_f64(),
+        a.method,
+        a.path,
+        a.fault,
+        a.body_len
+    )
+}
+
+/// A logical request: its attempts in order.
+#[derive(Debug)]
+pub struct Request<'a> {
+    pub attempts: Vec<&'a Attempt>,
+}
+
+impl Request<'_> {
+    fn last(&self) -> &Attempt {
+        self.attempts[self.attempts.len() - 1]
+    }
+    fn succeeded(&self) -> bool {
+        self.last().status.is_some_and(|s| s < 400) && self.last().fault != Fault::Stall
+    }
+    fn span(&self) -> Duration {
+        self.last().at.saturating_sub(self.attempts[0].at)
+    }
+}
+
+/// Groups attempts: an attempt continues the latest unfinished request with the same method,
+/// route and body (or idempotency key) seen within the window, unless its retry counter is 0.
+pub fn group(attempts: &[Attempt]) -> Vec<Request<'_>> {
+    let mut out: Vec<Request<'_>> = Vec::new();
+    for a in attempts.iter().filter(|a| a.route != Route::NotFound) {
+        let fresh = a.retry_count == Some(0);
+        let open = out.iter_mut().rev().find(|r| {
+            let last = r.last();
+            let same = match (&a.idempotency_key, &last.idempotency_key) {
+                (Some(x), Some(y)) => x == y,
+                _ => last.method == a.method && last.route == a.route && last.body_hash == a.body_hash,
+            };
+            same && !r.succeeded() && a.at.saturating_sub(last.at) <= SAME_REQUEST_WINDOW
+        });
+        match open {
+            Some(r) if !fresh => r.attempts.push(a),
+            _ => out.push(Request { attempts: vec![a] }),
+        }
+    }
+    out
+}
+
+/// A verdict on one property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Pass,
+    Warn,
+    Fail,
+    /// The run gave no occasion to see it.
+    NotSeen,
+}
+
+impl Mark {
+    fn symbol(self) -> &'static str {
+        match self {
+            Self::Pass => "✓",
+            Self::Warn => "!",
+            Self::Fail => "✗",
+            Self::NotSeen => "–",
+        }
+    }
+    fn word(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+            Self::NotSeen => "not_seen",
+        }
+    }
+}
+
+/// One judged property.
+#[derive(Debug)]
+pub struct Verdict {
+    pub id: &'static str,
+    pub mark: Mark,
+    pub seen: String,
+    pub fix: &'static str,
+}
+
+/// The gap between a failed attempt and the next one of the same request.
+fn gaps<'a>(r: &'a Request<'_>) -> impl Iterator<Item = (&'a Attempt, Duration)> + 'a {
+    r.attempts.windows(2).map(|w| (w[0], w[1].at.saturating_sub(w[0].at)))
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2}s", d.as_secs_f64())
+}
+
+/// Judges the requests.
+pub fn judge(requests: &[Request<'_>], platform_deadline: Option<Duration>) -> Vec<Verdict> {
+    vec![
+        retried(requests),
+        not_retried(requests),
+        backoff(requests),
+        retry_after(requests),
+        deadline(requests, platform_deadline),
+    ]
+}
+
+fn retried(requests: &[Request<'_>]) -> Verdict {
+    let failed_first: Vec<&Request<'_>> = requests.iter().filter(|r| r.attempts[0].fault.retryable()).collect();
+    let abandoned = failed_first.iter().filter(|r| r.attempts.len() == 1).count();
+    let (mark, seen) = match (failed_first.len(), abandoned) {
+        (0, _) => (Mark::NotSeen, "no request met a retryable error (add --faults 500,503,429)".to_owned()),
+        (n, 0) => (Mark::Pass, format!("all {n} requests that met a retryable error were tried again")),
+        (n, k) => (
+            Mark::Fail,
+            format!(
+                "{k} of {n} requests that met a retryable error (5xx, 429 rate limit, dropped connection) were not tried again"
+            ),
+        ),
+    };
+    Verdict {
+        id: "retries_transient_errors",
+        mark,
+        seen,
+        fix: "Retry 408, 409, 429 (rate limit), 5xx and connection errors: the SDKs do (max_retries=2 by default); with your own loop, catch openai.InternalServerError, openai.RateLimitError, openai.APIConnectionError and openai.APITimeoutError.",
+    }
+}
+
+fn not_retried(requests: &[Request<'_>]) -> Verdict {
+    let mut met = 0;
+    let mut wrong = Vec::new();
+    for r in requests {
+        for (a, _) in gaps(r) {
+            if matches!(a.fault, Fault::Quota | Fault::Unauthorized | Fault::BadRequest) {
+                wrong.push(a.fault.to_string());
+            }
+        }
+        if r.attempts.iter().any(|a| matches!(a.fault, Fault::Quota | Fault::Unauthorized | Fault::BadRequest)) {
+            met += 1;
+        }
+    }
+    let (mark, seen) = if met == 0 {
+        (Mark::NotSeen, "no request met a permanent error (add --faults quota or 401)".to_owned())
+    } else if wrong.is_empty() {
+        (
+            Mark::Pass,
+            format!("{met} requests met a permanent error (insufficient_quota, 401, 400) and were not retried"),
+        )
+    } else {
+        wrong.sort();
+        wrong.dedup();
+        (Mark::Fail, format!("retried after {}: no retry can succeed", wrong.join(", ")))
+    };
+    Verdict {
+        id: "no_retry_on_permanent_errors",
+        mark,
+        seen,
+        fix: "Do not retry 400, 401, 403, 404 or a 429 whose error code is insufficient_quota (billing, not load): surface them. Retrying burns time and rate limit for nothing.",
+    }
+}
+
+fn backoff(requests: &[Request<'_>]) -> Verdict {
+    let mut tight = 0;
+    let mut flat = 0;
+    let mut by_index: Vec<Vec<Duration>> = Vec::new();
+    let mut shown = Vec::new();
+    for r in requests {
+        let ds: Vec<Duration> = gaps(r).filter(|(a, _)| a.retry_after.is_none()).map(|(_, d)| d).collect();
+        if ds.is_empty() {
+            continue;
+        }
+        if shown.len() < 3 {
+            shown.push(ds.iter().map(|d| secs(*d)).collect::<Vec<_>>().join(" → "));
+        }
+        tight += ds.iter().filter(|d| **d < TIGHT).count();
+        if ds.windows(2).any(|w| w[1].as_secs_f64() < w[0].as_secs_f64() * 1.3 && w[1] < Duration::from_secs(8)) {
+            flat += 1;
+        }
+        for (i, d) in ds.iter().enumerate() {
+            if by_index.len() <= i {
+                by_index.push(Vec::new());
+            }
+            by_index[i].push(*d);
+        }
+    }
+    if shown.is_empty() {
+        return Verdict {
+            id: "backoff",
+            mark: Mark::NotSeen,
+            seen: "no retry without Retry-After to time".to_owned(),
+            fix: BACKOFF_FIX,
+        };
+    }
+    let same_everywhere = by_index
+        .first()
+        .is_some_and(|v| v.len() >= 2 && v.iter().all(|d| d.as_secs_f64().sub_abs(v[0].as_secs_f64()) < 0.01));
+    let delays = shown.join("; ");
+    let (mark, seen) = if tight > 0 {
+        (
+            Mark::Fail,
+            format!(
+                "{tight} retries came less than {} ms after the failure (a tight loop): {delays}",
+                TIGHT.as_millis()
+            ),
+        )
+    } else if flat > 0 {
+        (Mark::Warn, format!("delays do not grow (no exponential backoff): {delays}"))
+    } else if same_everywhere {
+        (
+            Mark::Warn,
+            format!("delays grow but are identical across requests (no jitter: clients retry in lockstep): {delays}"),
+        )
+    } else {
+        (Mark::Pass, format!("delays grow: {delays}"))
+    };
+    Verdict { id: "backoff", mark, seen, fix: BACKOFF_FIX }
+}
+
+const BACKOFF_FIX: &str = "Wait before each retry, doubling from about 0.5 s up to a cap (the SDKs: 0.5 s × 2ⁿ, at most 8 s) and subtracting random jitter (up to 25 %), so a fleet does not retry in lockstep.";
+
+trait SubAbs {
+    fn sub_abs(self, other: f64) -> f64;
+}
+
+impl SubAbs for f64 {
+    fn sub_abs(self, other: f64) -> f64 {
+        (self - other).abs()
+    }
+}
+
+fn retry_after(requests: &[Request<'_>]) -> Verdict {
+    let mut sent = 0;
+    let mut early = Vec::new();
+    for r in requests {
+        for (a, gap) in gaps(r) {
+            if let Some(wanted) = a.retry_after {
+                sent += 1;
+                // A little slack: timers and the client's own work.
+                if gap.as_secs_f64() < wanted.as_secs_f64() * 0.95 {
+                    early.push(format!("{} after Retry-After {}", secs(gap), secs(wanted)));
+                }
+            }
+        }
+    }
+    let (mark, seen) = match (sent, early.len()) {
+        (0, _) => (Mark::NotSeen, "no retry followed a 429 with Retry-After (add --faults 429:2)".to_owned()),
+        (n, 0) => (Mark::Pass, format!("all {n} retries after a Retry-After waited at least that long")),
+        (n, _) => (Mark::Fail, format!("{} of {n} retries came early: {}", early.len(), early.join(", "))),
+    };
+    Verdict {
+        id: "honours_retry_after",
+        mark,
+        seen,
+        fix: "After a 429 or 503, wait what retry-after-ms (milliseconds) or Retry-After (seconds) says before retrying; the SDKs do when it is at most 60 s (Python since v2.52: 120 s).",
+    }
+}
+
+fn deadline(requests: &[Request<'_>], platform: Option<Duration>) -> Verdict {
+    let longest = requests.iter().max_by_key(|r| r.span());
+    let Some(longest) = longest.filter(|r| r.attempts.len() > 1) else {
+        return Verdict {
+            id: "fits_platform_deadline",
+            mark: Mark::NotSeen,
+            seen: "no request was retried".to_owned(),
+            fix: DEADLINE_FIX,
+        };
+    };
+    let span = longest.span();
+    let n = longest.attempts.len();
+    let (mark, seen) = match platform {
+        Some(p) if span > p => (
+            Mark::Fail,
+            format!("a request took {} over {n} attempts, beyond the platform deadline of {}", secs(span), secs(p)),
+        ),
+        Some(p) => {
+            (Mark::Pass, format!("the longest request took {} over {n} attempts, within {}", secs(span), secs(p)))
+        }
+        None => (
+            Mark::NotSeen,
+            format!("the longest request took {} over {n} attempts (give --platform-deadline to judge it)", secs(span)),
+        ),
+    };
+    Verdict { id: "fits_platform_deadline", mark, seen, fix: DEADLINE_FIX }
+}
+
+const DEADLINE_FIX: &str = "Size timeout × (max_retries + 1) plus the backoff to fit your platform's deadline (Lambda, a gateway, a job runner): `openai-doctor recipe` prints settings that do.";
+
+/// The audit as one JSON document.
+pub fn to_json(
+    attempts: &[Attempt],
+    requests: &[Request<'_>],
+    verdicts: &[Verdict],
+    command: Option<(&str, Option<i32>)>,
+) -> Value {
+    json!({
+        "attempts": attempts.len(),
+        "requests": requests.len(),
+        "max_attempts_per_request": requests.iter().map(|r| r.attempts.len()).max().unwrap_or(0),
+        "clients": clients(attempts),
+        "command": command.map(|(c, code)| json!({"program": c, "exit_code": code})),
+        "verdicts": verdicts.iter().map(|v| json!({"id": v.id, "verdict": v.mark.word(), "seen": v.seen, "fix": v.fix})).collect::<Vec<_>>(),
+        "timeline": attempts.iter().map(|a| json!({
+            "at_ms": a.at.as_millis(), "method": a.method, "path": a.path, "fault": a.fault.to_string(),
+            "status": a.status, "retry_count": a.retry_count, "client": a.client, "body_bytes": a.body_len,
+            "model": a.model, "body": a.body,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The audit for people.
+pub fn to_text(
+    attempts: &[Attempt],
+    requests: &[Request<'_>],
+    verdicts: &[Verdict],
+    command: Option<(&str, Option<i32>)>,
+) -> String {
+    let mut out = String::from("\nRetry audit\n");
+    let max = requests.iter().map(|r| r.attempts.len()).max().unwrap_or(0);
+    let clients = clients(attempts);
+    out.push_str(&format!(
+        "  {} attempts for {} requests (at most {max} per request){}\n",
+        attempts.len(),
+        requests.len(),
+        if clients.is_empty() { String::new() } else { format!("; client: {}", clients.join(", ")) }
+    ));
+    if let Some((program, code)) = command {
+        let code = code.map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit code {c}"));
+        out.push_str(&format!("  {program}: {code}\n"));
+    }
+    for v in verdicts {
+        out.push_str(&format!("  {} {:<28} {}\n", v.mark.symbol(), v.id, v.seen));
+        if matches!(v.mark, Mark::Fail | Mark::Warn) {
+            out.push_str(&format!("    fix: {}\n", v.fix));
+        }
+    }
+    out
+}
+
+/// The distinct clients seen.
+pub fn clients(attempts: &[Attempt]) -> Vec<String> {
+    let mut c: Vec<String> = attempts.iter().map(|a| a.client.clone()).filter(|c| !c.is_empty()).collect();
+    c.sort();
+    c.dedup();
+    c
+}
+
+/// Whether any verdict failed.
+pub fn failed(verdicts: &[Verdict]) -> bool {
+    verdicts.iter().any(|v| v.mark == Mark::Fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: u64, fault: Fault, hash: u64, retry: Option<u32>) -> Attempt {
+        Attempt {
+            at: Duration::from_millis(ms),
+            method: "POST".into(),
+            path: "/v1/chat/completions".into(),
+            route: Route::Chat,
+            fault,
+            status: fault.status(),
+            retry_after: match fault {
+                Fault::RateLimit { retry_after } => Some(retry_after),
+                _ => None,
+            },
+            retry_count: retry,
+            idempotency_key: None,
+            client: "python".into(),
+            body_len: 10,
+            body_hash: hash,
+            model: None,
+            body: None,
+        }
+    }
+
+    fn marks(attempts: &[Attempt]) -> Vec<(&'static str, Mark)> {
+        let requests = group(attempts);
+        judge(&requests, Some(Duration::from_secs(10))).into_iter().map(|v| (v.id, v.mark)).collect()
+    }
+
+    #[test]
+    fn the_sdks_schedule_passes() {
+        // 500, 500, ok with 0.45 s and 0.9 s waits; a second request with other jittered waits.
+        let a = [
+            at(0, Fault::Server500, 1, Some(0)),
+            at(450, Fault::Server500, 1, Some(1)),
+            at(1350, Fault::Ok, 1, Some(2)),
+            at(2000, Fault::Server500, 1, Some(0)),
+            at(2400, Fault::Server500, 1, Some(1)),
+            at(3300, Fault::Ok, 1, Some(2)),
+        ];
+        let requests = group(&a);
+        assert_eq!(requests.len(), 2, "the retry counter 0 starts a new request with the same body");
+        let m = marks(&a);
+        assert!(m.contains(&("retries_transient_errors", Mark::Pass)), "{m:?}");
+        assert!(m.contains(&("backoff", Mark::Pass)), "{m:?}");
+        assert!(m.contains(&("fits_platform_deadline", Mark::Pass)), "{m:?}");
+    }
+
+    #[test]
+    fn no_retry_a_tight_loop_and_a_retried_quota_fail() {
+        let none = [at(0, Fault::Server500, 1, None)];
+        assert!(marks(&none).contains(&("retries_transient_errors", Mark::Fail)));
+        let tight = [at(0, Fault::Server500, 1, None), at(5, Fault::Server500, 1, None), at(9, Fault::Ok, 1, None)];
+        assert!(marks(&tight).contains(&("backoff", Mark::Fail)));
+        let quota = [at(0, Fault::Quota, 1, None), at(600, Fault::Quota, 1, None)];
+        assert!(marks(&quota).contains(&("no_retry_on_permanent_errors", Mark::Fail)));
+        let early =
+            [at(0, Fault::RateLimit { retry_after: Duration::from_secs(2) }, 1, None), at(500, Fault::Ok, 1, None)];
+        assert!(marks(&early).contains(&("honours_retry_after", Mark::Fail)));
+    }
+
+    #[test]
+    fn different_bodies_are_different_requests() {
+        let a = [at(0, Fault::Server500, 1, None), at(300, Fault::Ok, 2, None)];
+        assert_eq!(group(&a).len(), 2);
+        assert!(marks(&a).contains(&("retries_transient_errors", Mark::Fail)));
+    }
+}

@@ -1,0 +1,223 @@
+//! The fault plan of `simulate`: what each attempt gets, parsed from `--faults`. A sequence
+//! (`500,500,ok`, `503x2`) is served to successive attempts, then rates (`500@20%`) are drawn
+//! per attempt, else the attempt succeeds. Every fault is bounded: delays end at `--max-stall`.
+
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// One attempt's fate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    /// A normal answer.
+    Ok,
+    /// 500 `server_error`, the API's JSON.
+    Server500,
+    /// 502 from the edge: Cloudflare's JSON (`html: false`) or its HTML page.
+    BadGateway { html: bool },
+    /// 503: the API's "overloaded" JSON, or the edge's HTML page.
+    Unavailable { html: bool },
+    /// 429 `rate_limit_exceeded` with `Retry-After` (seconds) and `retry-after-ms`.
+    RateLimit { retry_after: Duration },
+    /// 429 `insufficient_quota`: no retry helps.
+    Quota,
+    /// 401 `invalid_api_key`: no retry helps.
+    Unauthorized,
+    /// 400 `invalid_request_error`: no retry helps.
+    BadRequest,
+    /// The answer, but its first byte after this long.
+    Slow(Duration),
+    /// Headers and (for a stream) a first chunk, then nothing until `--max-stall`, then the
+    /// connection closes.
+    Stall,
+    /// The connection closes without an answer ("Connection error." in the SDKs).
+    Disconnect,
+}
+
+impl Fault {
+    /// Whether a well-behaved client retries after it (the SDKs' `_should_retry`).
+    pub fn retryable(self) -> bool {
+        !matches!(self, Self::Ok | Self::Quota | Self::Unauthorized | Self::BadRequest | Self::Slow(_))
+    }
+
+    /// The status it answers with, when it answers.
+    #[cfg(test)]
+    pub fn status(self) -> Option<u16> {
+        Some(match self {
+            Self::Ok | Self::Slow(_) | Self::Stall => 200,
+            Self::Server500 => 500,
+            Self::BadGateway { .. } => 502,
+            Self::Unavailable { .. } => 503,
+            Self::RateLimit { .. } | Self::Quota => 429,
+            Self::Unauthorized => 401,
+            Self::BadRequest => 400,
+            Self::Disconnect => return None,
+        })
+    }
+
+    fn parse(word: &str) -> Result<Self, String> {
+        let (name, arg) = word.split_once(':').map_or((word, None), |(n, a)| (n, Some(a)));
+        let secs = |default: f64| -> Result<Duration, String> {
+            let v =
+                arg.map_or(Ok(default), |a| a.parse::<f64>().map_err(|_| format!("`{word}`: `{a}` is not seconds")))?;
+            if !(0.0..=3600.0).contains(&v) {
+                return Err(format!("`{word}`: seconds must be between 0 and 3600"));
+            }
+            Ok(Duration::from_secs_f64(v))
+        };
+        let no_arg = |f: Self| if arg.is_some() { Err(format!("`{word}` takes no `:` value")) } else { Ok(f) };
+        match name {
+            "ok" => no_arg(Self::Ok),
+            "500" => no_arg(Self::Server500),
+            "502" => no_arg(Self::BadGateway { html: false }),
+            "502-html" => no_arg(Self::BadGateway { html: true }),
+            "503" => no_arg(Self::Unavailable { html: false }),
+            "503-html" => no_arg(Self::Unavailable { html: true }),
+            "429" => Ok(Self::RateLimit { retry_after: secs(1.0)? }),
+            "quota" => no_arg(Self::Quota),
+            "401" => no_arg(Self::Unauthorized),
+            "400" => no_arg(Self::BadRequest),
+            "slow" => Ok(Self::Slow(secs(5.0)?)),
+            "stall" => no_arg(Self::Stall),
+            "disconnect" => no_arg(Self::Disconnect),
+            _ => Err(format!(
+                "`{name}` is not a fault (ok, 500, 502, 502-html, 503, 503-html, 429[:SECS], quota, 401, 400, slow[:SECS], stall, disconnect)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ok => f.write_str("ok"),
+            Self::Server500 => f.write_str("500 server_error"),
+            Self::BadGateway { html: false } => f.write_str("502 (edge JSON)"),
+            Self::BadGateway { html: true } => f.write_str("502 (edge HTML)"),
+            Self::Unavailable { html: false } => f.write_str("503 overloaded"),
+            Self::Unavailable { html: true } => f.write_str("503 (edge HTML)"),
+            Self::RateLimit { retry_after } => write!(f, "429 rate limit (Retry-After {}s)", retry_after.as_secs_f64()),
+            Self::Quota => f.write_str("429 insufficient_quota"),
+            Self::Unauthorized => f.write_str("401 invalid_api_key"),
+            Self::BadRequest => f.write_str("400 invalid_request_error"),
+            Self::Slow(d) => write!(f, "slow first byte ({}s)", d.as_secs_f64()),
+            Self::Stall => f.write_str("stall"),
+            Self::Disconnect => f.write_str("disconnect"),
+        }
+    }
+}
+
+/// The plan: a sequence, then rates (per mille, so `0.5%` is exact), then `ok`.
+#[derive(Debug, Default)]
+pub struct Plan {
+    sequence: Vec<Fault>,
+    rates: Vec<(Fault, u32)>,
+    served: Mutex<usize>,
+}
+
+impl Plan {
+    /// Parses `SPEC`: comma-separated items, each `FAULT`, `FAULTxN` (N times in a row) or
+    /// `FAULT@P%` (each attempt with probability P, after the sequence).
+    ///
+    /// # Errors
+    /// Which item is wrong and why.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut plan = Self::default();
+        let mut total = 0;
+        for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if let Some((fault, pct)) = item.split_once('@') {
+                let pct = pct.strip_suffix('%').ok_or_else(|| format!("`{item}`: a rate ends with %, e.g. 500@20%"))?;
+                let p: f64 = pct.parse().map_err(|_| format!("`{item}`: `{pct}` is not a percentage"))?;
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(format!("`{item}`: a rate is between 0% and 100%"));
+                }
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let per_mille = (p * 10.0).round() as u32;
+                total += per_mille;
+                plan.rates.push((Fault::parse(fault)?, per_mille));
+            } else {
+                let (fault, times) = match item.rsplit_once('x') {
+                    Some((f, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+                        let n: usize = n.parse().map_err(|_| format!("`{item}`: `{n}` is too many"))?;
+                        if n > 10_000 {
+                            return Err(format!("`{item}`: at most 10000 in a row"));
+                        }
+                        (f, n)
+                    }
+                    _ => (item, 1),
+                };
+                let fault = Fault::parse(fault)?;
+                plan.sequence.extend(std::iter::repeat_n(fault, times));
+            }
+        }
+        if total > 1000 {
+            return Err(format!("the rates add up to {}%, more than 100%", f64::from(total) / 10.0));
+        }
+        Ok(plan)
+    }
+
+    /// The next attempt's fault.
+    pub fn next(&self) -> Fault {
+        let mut served = self.served.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let i = *served;
+        *served += 1;
+        if let Some(f) = self.sequence.get(i) {
+            return *f;
+        }
+        let mut draw = fastrand::u32(0..1000);
+        for (fault, per_mille) in &self.rates {
+            if draw < *per_mille {
+                return *fault;
+            }
+            draw -= per_mille;
+        }
+        Fault::Ok
+    }
+
+    /// Whether any fault is planned.
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.sequence.is_empty() && self.rates.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequences_then_rates_then_ok() {
+        let plan = Plan::parse("500x2, 429:2, quota").unwrap();
+        let got: Vec<Fault> = (0..5).map(|_| plan.next()).collect();
+        assert_eq!(
+            got,
+            [
+                Fault::Server500,
+                Fault::Server500,
+                Fault::RateLimit { retry_after: Duration::from_secs(2) },
+                Fault::Quota,
+                Fault::Ok
+            ]
+        );
+        let always = Plan::parse("503@100%").unwrap();
+        assert!((0..50).all(|_| always.next() == Fault::Unavailable { html: false }));
+    }
+
+    #[test]
+    fn bad_specs_say_why() {
+        for (spec, words) in [
+            ("418", "not a fault"),
+            ("500@", "ends with %"),
+            ("500@150%", "between 0% and 100%"),
+            ("500@60%,502@60%", "more than 100%"),
+            ("slow:x", "not seconds"),
+            ("slow:99999", "between 0 and 3600"),
+            ("500x99999", "at most 10000"),
+            ("ok:1", "takes no"),
+        ] {
+            let err = Plan::parse(spec).unwrap_err();
+            assert!(err.contains(words), "{spec}: {err}");
+        }
+        assert!(Plan::parse("").unwrap().is_empty());
+    }
+}

@@ -1,0 +1,220 @@
+//! The HTTP side of `simulate`: accepts connections (TLS when asked), asks the plan for each
+//! attempt's fault, answers through `api`, applies timing faults, and records every attempt for
+//! the audit. Request bodies are reduced to their size, a hash (to tell retries of one request
+//! apart from new ones) and their model; they are kept whole only with `--log-bodies`.
+
+use std::hash::{Hash, Hasher};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+use super::api::{self, Body, Route};
+use super::faults::{Fault, Plan};
+
+/// One attempt as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// Since the server started.
+    pub at: Duration,
+    pub method: String,
+    pub path: String,
+    pub route: Route,
+    pub fault: Fault,
+    /// What it answered (`None`: the connection was closed instead).
+    pub status: Option<u16>,
+    /// The `Retry-After` it sent, if any.
+    pub retry_after: Option<Duration>,
+    /// `x-stainless-retry-count`, as the official SDKs send it.
+    pub retry_count: Option<u32>,
+    /// `Idempotency-Key`, where a client sends one.
+    pub idempotency_key: Option<String>,
+    /// `x-stainless-lang` (python, js) or the User-Agent's product.
+    pub client: String,
+    pub body_len: usize,
+    pub body_hash: u64,
+    pub model: Option<String>,
+    /// The body itself, only with `--log-bodies`.
+    pub body: Option<String>,
+}
+
+/// Settings of a running server.
+pub struct Settings {
+    pub plan: Plan,
+    pub max_stall: Duration,
+    pub log_bodies: bool,
+    /// Print one line per attempt on stderr.
+    pub verbose: bool,
+}
+
+/// What the server shares with its connections.
+pub struct Shared {
+    pub settings: Settings,
+    pub started: Instant,
+    pub attempts: Mutex<Vec<Attempt>>,
+}
+
+impl Shared {
+    pub fn new(settings: Settings) -> Arc<Self> {
+        Arc::new(Self { settings, started: Instant::now(), attempts: Mutex::new(Vec::new()) })
+    }
+
+    /// The attempts so far.
+    pub fn attempts(&self) -> Vec<Attempt> {
+        self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+/// Body errors: only a stalled body's abort, which makes hyper cut the connection.
+type BodyError = Box<dyn std::error::Error + Send + Sync>;
+type Reply = hyper::Response<BoxBody<Bytes, BodyError>>;
+
+/// Serves on `listener` until the task is dropped.
+pub async fn serve(listener: TcpListener, tls: Option<Arc<rustls::ServerConfig>>, shared: Arc<Shared>) {
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    loop {
+        let Ok((tcp, peer)) = listener.accept().await else {
+            // Out of file descriptors, say: wait instead of spinning.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        let (shared, acceptor) = (shared.clone(), acceptor.clone());
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(req, shared.clone(), peer));
+            let conn = hyper::server::conn::http1::Builder::new();
+            match acceptor {
+                Some(acceptor) => {
+                    // A handshake that never ends must not hold a task forever.
+                    if let Ok(Ok(stream)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                        let _ = conn.serve_connection(TokioIo::new(stream), service).await;
+                    }
+                }
+                None => {
+                    let _ = conn.serve_connection(TokioIo::new(tcp), service).await;
+                }
+            }
+        });
+    }
+}
+
+/// The error that makes hyper close the connection without an answer.
+#[derive(Debug)]
+struct Disconnect;
+
+impl std::fmt::Display for Disconnect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("simulated disconnect")
+    }
+}
+
+impl std::error::Error for Disconnect {}
+
+async fn handle(
+    req: hyper::Request<hyper::body::Incoming>,
+    shared: Arc<Shared>,
+    _peer: SocketAddr,
+) -> Result<Reply, Disconnect> {
+    let (parts, body) = req.into_parts();
+    // Bodies are capped: the simulated API, like the real one, refuses huge requests.
+    let body = http_body_util::Limited::new(body, 64 << 20).collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let route = Route::of(parts.method.as_str(), parts.uri.path());
+    let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let fault = if route == Route::NotFound { Fault::Ok } else { shared.settings.plan.next() };
+    let request_id = format!("req_{:032x}", fastrand::u128(..));
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let answer = api::answer(route, &json, fault, &request_id, now);
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let attempt = Attempt {
+        at: shared.started.elapsed(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        route,
+        fault,
+        status: if fault == Fault::Disconnect { None } else { Some(answer.status) },
+        retry_after: match fault {
+            Fault::RateLimit { retry_after } => Some(retry_after),
+            _ => None,
+        },
+        retry_count: header("x-stainless-retry-count").and_then(|v| v.trim().parse().ok()),
+        idempotency_key: header("idempotency-key"),
+        client: header("x-stainless-lang").unwrap_or_else(|| {
+            header("user-agent")
+                .map(|ua| ua.split(['/', ' ']).next().unwrap_or_default().to_owned())
+                .unwrap_or_default()
+        }),
+        body_len: body.len(),
+        body_hash: {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            body.hash(&mut h);
+            h.finish()
+        },
+        model: json.get("model").and_then(Value::as_str).map(str::to_owned),
+        body: shared.settings.log_bodies.then(|| String::from_utf8_lossy(&body).into_owned()),
+    };
+    if shared.settings.verbose {
+        eprintln!("{}", super::audit::attempt_line(&attempt));
+    }
+    shared.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(attempt);
+    let max_stall = shared.settings.max_stall;
+    match fault {
+        Fault::Disconnect => return Err(Disconnect),
+        Fault::Slow(d) => tokio::time::sleep(d.min(max_stall)).await,
+        _ => {}
+    }
+    let mut resp = hyper::Response::builder()
+        .status(answer.status)
+        .header("content-type", answer.content_type)
+        .header("x-request-id", &request_id)
+        .header("openai-version", "2020-10-01")
+        .header("openai-processing-ms", fastrand::u32(80..400).to_string())
+        .header("openai-organization", "org-simulate")
+        .header("x-ratelimit-limit-requests", "10000")
+        .header("x-ratelimit-remaining-requests", "9999")
+        .header("x-ratelimit-reset-requests", "6ms")
+        .header("x-ratelimit-limit-tokens", "10000000")
+        .header("x-ratelimit-remaining-tokens", "9999990")
+        .header("x-ratelimit-reset-tokens", "0s");
+    for (k, v) in &answer.headers {
+        resp = resp.header(*k, v);
+    }
+    let body = match (answer.body, fault) {
+        (Body::Whole(text), Fault::Stall) => stalled(vec![text.into_bytes()], 0, max_stall),
+        (Body::Whole(text), _) => full(text.into_bytes()),
+        (Body::Events(events), Fault::Stall) => {
+            let list = events.into_iter().map(String::into_bytes).collect();
+            stalled(list, 1, max_stall)
+        }
+        (Body::Events(events), _) => full(events.concat().into_bytes()),
+    };
+    Ok(resp.body(body).unwrap_or_else(|_| hyper::Response::new(full(Vec::new()))))
+}
+
+/// A body that sends the first `keep` parts (none: only the headers went out), then nothing
+/// until `max_stall`, then ends the connection mid-body.
+fn stalled(parts: Vec<Vec<u8>>, keep: usize, max_stall: Duration) -> BoxBody<Bytes, BodyError> {
+    let (mut tx, body) = http_body_util::channel::Channel::<Bytes, BodyError>::new(4);
+    tokio::spawn(async move {
+        for part in parts.into_iter().take(keep) {
+            if tx.send_data(Bytes::from(part)).await.is_err() {
+                return;
+            }
+        }
+        tokio::time::sleep(max_stall).await;
+        // Aborting (not finishing) the body makes hyper close the connection: the client sees
+        // a response cut short, as after a proxy's idle timeout.
+        tx.abort(Box::new(Disconnect));
+    });
+    body.boxed()
+}
+
+fn full(bytes: Vec<u8>) -> BoxBody<Bytes, BodyError> {
+    Full::new(Bytes::from(bytes)).map_err(|e| match e {}).boxed()
+}
