@@ -593,8 +593,9 @@ fn not_resolved(
         && matches!(cause, Failure::Timeout(_) | Failure::ServFail(_))
     {
         msg.push_str(&format!("; {DOCKER_EMBEDDED_DNS} is Docker's embedded DNS, which forwards names outside the container network to upstream nameservers: they do not answer"));
-        fix = "Fix Docker's upstream nameservers: `docker run --dns` / compose `dns:`, \"dns\" in /etc/docker/daemon.json, or else the host's /etc/resolv.conf (docker inspect shows a container's; ask them directly from the host: dig @UPSTREAM api.openai.com). On an --internal network nothing upstream is reachable: use a proxy."
-            .to_owned();
+        fix = format!(
+            "Fix Docker's upstream nameservers: `docker run --dns` / compose `dns:`, \"dns\" in /etc/docker/daemon.json, or else the host's /etc/resolv.conf (docker inspect shows a container's; ask them directly from the host: dig @UPSTREAM {host}). On an --internal network nothing upstream is reachable: use a proxy."
+        );
     }
     let code = failure_code(cause);
     let out = Outcome::with_status(Status::Fail, format!("{host} does not resolve: {}", failure.describe()), details)
