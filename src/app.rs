@@ -14,30 +14,6 @@ use crate::exit::{self, AppError};
 use crate::output::Output;
 use crate::report::{self, Style, Target, Ticket};
 
-/// Completes on Ctrl-C (SIGINT) or SIGTERM.
-pub(crate) async fn interrupted() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
-}
-
 /// Runs the command line.
 ///
 /// # Errors
@@ -60,6 +36,10 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             Output::stdout_own(&out).map(|()| exit::OK)
         }
         Some(Command::Simulate(args)) => crate::simulate::run(args),
+        Some(Command::Recipe { lang, timeout, max_retries, platform_deadline }) => {
+            let sizing = crate::recipe::Sizing::new(timeout, max_retries, platform_deadline);
+            Output::from_process().stdout(&crate::recipe::render(lang, &sizing)).map(|()| exit::OK)
+        }
         None => doctor(cli.run),
     }
 }
@@ -196,7 +176,8 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
     let live = runner::Live::default();
     let show_progress = std::io::stderr().is_terminal() && args.format != Format::Json;
     let progress = crate::progress::Progress::start(live.clone(), show_progress, report::terminal_width(), out.clone());
-    let run = runtime.block_on(runner::run_until(registry(), ctx.clone(), &selection, interrupted(), &live));
+    let run =
+        runtime.block_on(runner::run_until(registry(), ctx.clone(), &selection, crate::signals::interrupted(), &live));
     progress.finish();
 
     // Only the ticket (markdown, bundle) needs the environment and a marker.

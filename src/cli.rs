@@ -66,7 +66,23 @@ pub enum Command {
     Man,
     /// Run a local OpenAI-compatible API that injects failures, optionally run your command
     /// against it (after --), and audit how your client retried.
-    Simulate(crate::simulate::SimulateArgs),
+    Simulate(SimulateArgs),
+    /// Print client settings (Python SDK and tenacity, Node SDK, curl in bash) that retry like
+    /// the SDKs and fit your platform's deadline.
+    Recipe {
+        /// The language.
+        #[arg(value_enum, value_name = "LANG")]
+        lang: crate::recipe::Lang,
+        /// The per-attempt timeout you want (cut to fit --platform-deadline).
+        #[arg(long, value_name = "SECS", default_value = "600", value_parser = parse_secs)]
+        timeout: std::time::Duration,
+        /// The retries you want (cut to fit --platform-deadline).
+        #[arg(long, value_name = "N", default_value_t = config::SDK_DEFAULT_MAX_RETRIES, value_parser = clap::value_parser!(u32).range(0..=20))]
+        max_retries: u32,
+        /// Your platform's deadline for a whole invocation (Lambda, API Gateway's 30 s, a job).
+        #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+        platform_deadline: Option<std::time::Duration>,
+    },
     /// Validate request bodies offline (for CI): exit 0 no errors, 1 errors, 2 unreadable file.
     Validate {
         /// Request bodies (JSON files; `-` for stdin).
@@ -328,4 +344,64 @@ mod repeat_tests {
         assert_eq!(cli.run.ca_file.len(), 2);
         assert_eq!(cli.run.model, "m2");
     }
+}
+
+/// `simulate`'s options.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Faults to inject: comma-separated; FAULT (next attempt), FAULTxN (N attempts in a row),
+    /// FAULT@P% (each later attempt with probability P). FAULT: ok, 500, 502, 502-html, 503,
+    /// 503-html, 429[:SECS] (with Retry-After), quota (429 insufficient_quota), 401, 400,
+    /// slow[:SECS] (first byte late), stall (mid-body, until --max-stall), disconnect (closed
+    /// without an answer), reset (RST), refuse[:SECS] (RST, then the port refuses connections).
+    #[arg(long, value_name = "SPEC", default_value = "")]
+    pub faults: String,
+
+    /// Address to listen on (loopback unless you say otherwise; port 0 picks a free one).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+
+    /// Serve HTTPS with a throwaway CA minted now; prints how to trust it.
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Extra names for the TLS certificate (besides localhost and the listen address), e.g. a
+    /// container's name. Repeatable.
+    #[arg(long, value_name = "NAME", requires = "tls")]
+    pub tls_name: Vec<String>,
+
+    /// Where to write the CA certificate (PEM) under --tls (default: a temporary file removed on exit).
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub ca_out: Option<PathBuf>,
+
+    /// The longest any stall or slow answer lasts.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_secs)]
+    pub max_stall: std::time::Duration,
+
+    /// Your platform's deadline for a whole invocation (Lambda, a gateway): judged in the audit.
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub platform_deadline: Option<std::time::Duration>,
+
+    /// Keep request bodies in the audit's timeline (they may hold your prompts).
+    #[arg(long)]
+    pub log_bodies: bool,
+
+    /// Do not print a line per attempt.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// The audit's format.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "table")]
+    pub format: AuditFormat,
+
+    /// The command to run against the simulated API (after --), with OPENAI_BASE_URL set.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// Formats of the audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Json,
 }

@@ -7,7 +7,9 @@ mod environment;
 mod exit;
 mod output;
 mod progress;
+mod recipe;
 mod report;
+mod signals;
 mod simulate;
 mod validate;
 

@@ -9,28 +9,13 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::api::Route;
+use super::attempt::Attempt;
 use super::faults::Fault;
-use super::server::Attempt;
 
 /// A gap shorter than this between a failure and the next attempt is a tight loop.
 const TIGHT: Duration = Duration::from_millis(100);
 /// The same body again within this long, with no retry counter to say otherwise, is a retry.
 const SAME_REQUEST_WINDOW: Duration = Duration::from_secs(130);
-
-/// One line per attempt for stderr.
-pub fn attempt_line(a: &Attempt) -> String {
-    let answer = a.status.map_or_else(|| "connection closed".to_owned(), |s| s.to_string());
-    let retry = a.retry_count.map(|n| format!(", x-stainless-retry-count {n}")).unwrap_or_default();
-    let client = if a.client.is_empty() { String::new() } else { format!(", {}", a.client) };
-    format!(
-        "simulate: {:>8.3}s {} {} → {answer} ({}{retry}{client}, {} bytes)",
-        a.at.as_secs_f64(),
-        a.method,
-        a.path,
-        a.fault,
-        a.body_len
-    )
-}
 
 /// A logical request: its attempts in order.
 #[derive(Debug)]
@@ -50,23 +35,28 @@ impl Request<'_> {
     }
 }
 
-/// Groups attempts: an attempt continues the latest unfinished request with the same method,
-/// route and body (or idempotency key) seen within the window, unless its retry counter is 0.
+/// Groups attempts into logical requests. An attempt continues the latest unfinished request,
+/// seen within the window, with the same method and route and either the same body (or
+/// idempotency key) or an SDK retry counter above 0 (a retry whose body changed, a multipart
+/// boundary say). A counter of 0 does not start a new request by itself: a loop around an SDK
+/// with max_retries=0 sends 0 on every attempt.
 pub fn group(attempts: &[Attempt]) -> Vec<Request<'_>> {
     let mut out: Vec<Request<'_>> = Vec::new();
     for a in attempts.iter().filter(|a| a.route != Route::NotFound) {
-        let fresh = a.retry_count == Some(0);
         let open = out.iter_mut().rev().find(|r| {
             let last = r.last();
             let same = match (&a.idempotency_key, &last.idempotency_key) {
                 (Some(x), Some(y)) => x == y,
-                _ => last.method == a.method && last.route == a.route && last.body_hash == a.body_hash,
+                _ => last.body_hash == a.body_hash || a.retry_count.is_some_and(|n| n > 0),
             };
-            same && !r.succeeded() && a.at.saturating_sub(last.at) <= SAME_REQUEST_WINDOW
+            same && last.method == a.method
+                && last.route == a.route
+                && !r.succeeded()
+                && a.at.saturating_sub(last.at) <= SAME_REQUEST_WINDOW
         });
         match open {
-            Some(r) if !fresh => r.attempts.push(a),
-            _ => out.push(Request { attempts: vec![a] }),
+            Some(r) => r.attempts.push(a),
+            None => out.push(Request { attempts: vec![a] }),
         }
     }
     out
@@ -119,9 +109,10 @@ fn secs(d: Duration) -> String {
     format!("{:.2}s", d.as_secs_f64())
 }
 
-/// Judges the requests.
-pub fn judge(requests: &[Request<'_>], platform_deadline: Option<Duration>) -> Vec<Verdict> {
+/// Judges the requests; `exit` is the command's exit code when there was a command.
+pub fn judge(requests: &[Request<'_>], platform_deadline: Option<Duration>, exit: Option<Option<i32>>) -> Vec<Verdict> {
     vec![
+        sent(requests, exit),
         retried(requests),
         not_retried(requests),
         backoff(requests),
@@ -130,16 +121,43 @@ pub fn judge(requests: &[Request<'_>], platform_deadline: Option<Duration>) -> V
     ]
 }
 
+fn sent(requests: &[Request<'_>], exit: Option<Option<i32>>) -> Verdict {
+    let (mark, seen) = match (requests.len(), exit) {
+        (0, Some(Some(0))) => {
+            (Mark::Warn, "the command succeeded without sending a request: is OPENAI_BASE_URL used?".to_owned())
+        }
+        (0, Some(code)) => (
+            Mark::Fail,
+            format!(
+                "the command ended ({}) before sending any request: it crashed or never reached the API (see its output)",
+                code.map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit code {c}"))
+            ),
+        ),
+        (0, None) => (Mark::NotSeen, "no request arrived".to_owned()),
+        (n, _) => (Mark::Pass, format!("{} arrived", plural(n, "request"))),
+    };
+    Verdict {
+        id: "sends_requests",
+        mark,
+        seen,
+        fix: "Run the client as you would in production, with OPENAI_BASE_URL (or base_url=) pointing at the simulated API; an AttributeError or NameError at import (a retry decorator naming an exception class that does not exist, such as openai.APIErrors.InternalServerError) ends the program before its first request.",
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
 fn retried(requests: &[Request<'_>]) -> Verdict {
     let failed_first: Vec<&Request<'_>> = requests.iter().filter(|r| r.attempts[0].fault.retryable()).collect();
     let abandoned = failed_first.iter().filter(|r| r.attempts.len() == 1).count();
     let (mark, seen) = match (failed_first.len(), abandoned) {
         (0, _) => (Mark::NotSeen, "no request met a retryable error (add --faults 500,503,429)".to_owned()),
-        (n, 0) => (Mark::Pass, format!("all {n} requests that met a retryable error were tried again")),
+        (n, 0) => (Mark::Pass, format!("{} met a retryable error: each was tried again", plural(n, "request"))),
         (n, k) => (
             Mark::Fail,
             format!(
-                "{k} of {n} requests that met a retryable error (5xx, 429 rate limit, dropped connection) were not tried again"
+                "{k} of {n} requests that met a retryable error (5xx, 429 rate limit, dropped connection): not tried again"
             ),
         ),
     };
@@ -169,7 +187,10 @@ fn not_retried(requests: &[Request<'_>]) -> Verdict {
     } else if wrong.is_empty() {
         (
             Mark::Pass,
-            format!("{met} requests met a permanent error (insufficient_quota, 401, 400) and were not retried"),
+            format!(
+                "{} met a permanent error (insufficient_quota, 401, 400): none was retried",
+                plural(met, "request")
+            ),
         )
     } else {
         wrong.sort();
@@ -269,7 +290,13 @@ fn retry_after(requests: &[Request<'_>]) -> Verdict {
     }
     let (mark, seen) = match (sent, early.len()) {
         (0, _) => (Mark::NotSeen, "no retry followed a 429 with Retry-After (add --faults 429:2)".to_owned()),
-        (n, 0) => (Mark::Pass, format!("all {n} retries after a Retry-After waited at least that long")),
+        (n, 0) => (
+            Mark::Pass,
+            format!(
+                "{} after a Retry-After: each waited at least that long",
+                plural(n, "retry").replace("retrys", "retries")
+            ),
+        ),
         (n, _) => (Mark::Fail, format!("{} of {n} retries came early: {}", early.len(), early.join(", "))),
     };
     Verdict {
@@ -316,8 +343,10 @@ pub fn to_json(
     requests: &[Request<'_>],
     verdicts: &[Verdict],
     command: Option<(&str, Option<i32>)>,
+    recipe: &(crate::recipe::Lang, String),
 ) -> Value {
     json!({
+        "recipe": {"lang": format!("{:?}", recipe.0).to_lowercase(), "text": recipe.1},
         "attempts": attempts.len(),
         "requests": requests.len(),
         "max_attempts_per_request": requests.iter().map(|r| r.attempts.len()).max().unwrap_or(0),
@@ -332,20 +361,30 @@ pub fn to_json(
     })
 }
 
+/// The recipe for the first client seen whose language is known (Python when none is): the
+/// SDKs' defaults, cut to fit the platform's deadline when there is one.
+pub fn recipe(attempts: &[Attempt], platform: Option<Duration>) -> (crate::recipe::Lang, String) {
+    let lang =
+        clients(attempts).iter().find_map(|c| crate::recipe::Lang::of_client(c)).unwrap_or(crate::recipe::Lang::Python);
+    let sizing = crate::recipe::Sizing::new(Duration::from_secs(600), 2, platform);
+    (lang, crate::recipe::render(lang, &sizing))
+}
+
 /// The audit for people.
 pub fn to_text(
     attempts: &[Attempt],
     requests: &[Request<'_>],
     verdicts: &[Verdict],
     command: Option<(&str, Option<i32>)>,
+    recipe: &(crate::recipe::Lang, String),
 ) -> String {
     let mut out = String::from("\nRetry audit\n");
     let max = requests.iter().map(|r| r.attempts.len()).max().unwrap_or(0);
     let clients = clients(attempts);
     out.push_str(&format!(
-        "  {} attempts for {} requests (at most {max} per request){}\n",
-        attempts.len(),
-        requests.len(),
+        "  {} for {} (at most {max} per request){}\n",
+        plural(attempts.len(), "attempt"),
+        plural(requests.len(), "request"),
         if clients.is_empty() { String::new() } else { format!("; client: {}", clients.join(", ")) }
     ));
     if let Some((program, code)) = command {
@@ -358,6 +397,11 @@ pub fn to_text(
             out.push_str(&format!("    fix: {}\n", v.fix));
         }
     }
+    let lang = format!("{:?}", recipe.0).to_lowercase();
+    out.push_str(&format!(
+        "\nSettings that pass this audit ({lang}; `openai-doctor recipe {lang}` prints them again):\n\n"
+    ));
+    out.push_str(&recipe.1);
     out
 }
 
@@ -402,7 +446,7 @@ mod tests {
 
     fn marks(attempts: &[Attempt]) -> Vec<(&'static str, Mark)> {
         let requests = group(attempts);
-        judge(&requests, Some(Duration::from_secs(10))).into_iter().map(|v| (v.id, v.mark)).collect()
+        judge(&requests, Some(Duration::from_secs(10)), None).into_iter().map(|v| (v.id, v.mark)).collect()
     }
 
     #[test]
@@ -417,7 +461,7 @@ mod tests {
             at(3300, Fault::Ok, 1, Some(2)),
         ];
         let requests = group(&a);
-        assert_eq!(requests.len(), 2, "the retry counter 0 starts a new request with the same body");
+        assert_eq!(requests.len(), 2, "after a success, the same body is a new request");
         let m = marks(&a);
         assert!(m.contains(&("retries_transient_errors", Mark::Pass)), "{m:?}");
         assert!(m.contains(&("backoff", Mark::Pass)), "{m:?}");

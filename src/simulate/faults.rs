@@ -6,6 +6,9 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// The faults' names, for help and errors.
+pub const NAMES: &str = "ok, 500, 502, 502-html, 503, 503-html, 429[:SECS], quota, 401, 400, slow[:SECS], stall, disconnect, reset, refuse[:SECS]";
+
 /// One attempt's fate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Fault {
@@ -32,6 +35,11 @@ pub enum Fault {
     Stall,
     /// The connection closes without an answer ("Connection error." in the SDKs).
     Disconnect,
+    /// The connection is reset (RST), as by a load balancer or a firewall.
+    Reset,
+    /// The connection is reset and the port then refuses connections for this long, as while
+    /// a gateway restarts.
+    Refuse(Duration),
 }
 
 impl Fault {
@@ -51,7 +59,7 @@ impl Fault {
             Self::RateLimit { .. } | Self::Quota => 429,
             Self::Unauthorized => 401,
             Self::BadRequest => 400,
-            Self::Disconnect => return None,
+            Self::Disconnect | Self::Reset | Self::Refuse(_) => return None,
         })
     }
 
@@ -80,9 +88,9 @@ impl Fault {
             "slow" => Ok(Self::Slow(secs(5.0)?)),
             "stall" => no_arg(Self::Stall),
             "disconnect" => no_arg(Self::Disconnect),
-            _ => Err(format!(
-                "`{name}` is not a fault (ok, 500, 502, 502-html, 503, 503-html, 429[:SECS], quota, 401, 400, slow[:SECS], stall, disconnect)"
-            )),
+            "reset" => no_arg(Self::Reset),
+            "refuse" => Ok(Self::Refuse(secs(2.0)?)),
+            _ => Err(format!("`{name}` is not a fault ({NAMES})")),
         }
     }
 }
@@ -103,6 +111,8 @@ impl fmt::Display for Fault {
             Self::Slow(d) => write!(f, "slow first byte ({}s)", d.as_secs_f64()),
             Self::Stall => f.write_str("stall"),
             Self::Disconnect => f.write_str("disconnect"),
+            Self::Reset => f.write_str("connection reset"),
+            Self::Refuse(d) => write!(f, "reset, then port closed for {}s", d.as_secs_f64()),
         }
     }
 }

@@ -4,7 +4,6 @@
 //! apart from new ones) and their model; they are kept whole only with `--log-bodies`.
 
 use std::hash::{Hash, Hasher};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -14,36 +13,11 @@ use hyper::body::Bytes;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use super::api::{self, Body, Route};
+use super::attempt::Attempt;
 use super::faults::{Fault, Plan};
-
-/// One attempt as the server saw it.
-#[derive(Debug, Clone)]
-pub struct Attempt {
-    /// Since the server started.
-    pub at: Duration,
-    pub method: String,
-    pub path: String,
-    pub route: Route,
-    pub fault: Fault,
-    /// What it answered (`None`: the connection was closed instead).
-    pub status: Option<u16>,
-    /// The `Retry-After` it sent, if any.
-    pub retry_after: Option<Duration>,
-    /// `x-stainless-retry-count`, as the official SDKs send it.
-    pub retry_count: Option<u32>,
-    /// `Idempotency-Key`, where a client sends one.
-    pub idempotency_key: Option<String>,
-    /// `x-stainless-lang` (python, js) or the User-Agent's product.
-    pub client: String,
-    pub body_len: usize,
-    pub body_hash: u64,
-    pub model: Option<String>,
-    /// The body itself, only with `--log-bodies`.
-    pub body: Option<String>,
-}
 
 /// Settings of a running server.
 pub struct Settings {
@@ -59,11 +33,30 @@ pub struct Shared {
     pub settings: Settings,
     pub started: Instant,
     pub attempts: Mutex<Vec<Attempt>>,
+    /// Until when a `refuse` fault keeps the port closed.
+    refusing: Mutex<Option<tokio::time::Instant>>,
+    refuse_now: tokio::sync::Notify,
 }
 
 impl Shared {
     pub fn new(settings: Settings) -> Arc<Self> {
-        Arc::new(Self { settings, started: Instant::now(), attempts: Mutex::new(Vec::new()) })
+        Arc::new(Self {
+            settings,
+            started: Instant::now(),
+            attempts: Mutex::new(Vec::new()),
+            refusing: Mutex::new(None),
+            refuse_now: tokio::sync::Notify::new(),
+        })
+    }
+
+    fn refuse_for(&self, d: Duration) {
+        *self.refusing.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(tokio::time::Instant::now() + d);
+        self.refuse_now.notify_one();
+    }
+
+    fn take_refusal(&self) -> Option<tokio::time::Instant> {
+        self.refusing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
     }
 
     /// The attempts so far.
@@ -77,18 +70,41 @@ type BodyError = Box<dyn std::error::Error + Send + Sync>;
 type Reply = hyper::Response<BoxBody<Bytes, BodyError>>;
 
 /// Serves on `listener` until the task is dropped.
-pub async fn serve(listener: TcpListener, tls: Option<Arc<rustls::ServerConfig>>, shared: Arc<Shared>) {
+pub async fn serve(mut listener: TcpListener, tls: Option<Arc<rustls::ServerConfig>>, shared: Arc<Shared>) {
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    let addr = listener.local_addr().ok();
     loop {
-        let Ok((tcp, peer)) = listener.accept().await else {
+        if let (Some(until), Some(addr)) = (shared.take_refusal(), addr) {
+            // Closing the listener is what makes connections refused; then listen again.
+            drop(listener);
+            tokio::time::sleep_until(until).await;
+            listener = loop {
+                match TcpListener::bind(addr).await {
+                    Ok(l) => break l,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
+            };
+        }
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            () = shared.refuse_now.notified() => continue,
+        };
+        let Ok((tcp, _)) = accepted else {
             // Out of file descriptors, say: wait instead of spinning.
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
         let _ = tcp.set_nodelay(true);
+        // A second handle on the socket, so a `reset` can set SO_LINGER 0 while hyper owns it.
+        let Some((tcp, handle_)) = tcp.into_std().ok().and_then(|s| {
+            let other = s.try_clone().ok()?;
+            TcpStream::from_std(s).ok().map(|t| (t, Arc::new(other)))
+        }) else {
+            continue;
+        };
         let (shared, acceptor) = (shared.clone(), acceptor.clone());
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(req, shared.clone(), peer));
+            let service = service_fn(move |req| handle(req, shared.clone(), handle_.clone()));
             let conn = hyper::server::conn::http1::Builder::new();
             match acceptor {
                 Some(acceptor) => {
@@ -120,7 +136,7 @@ impl std::error::Error for Disconnect {}
 async fn handle(
     req: hyper::Request<hyper::body::Incoming>,
     shared: Arc<Shared>,
-    _peer: SocketAddr,
+    socket: Arc<std::net::TcpStream>,
 ) -> Result<Reply, Disconnect> {
     let (parts, body) = req.into_parts();
     // Bodies are capped: the simulated API, like the real one, refuses huge requests.
@@ -138,7 +154,11 @@ async fn handle(
         path: parts.uri.path().to_owned(),
         route,
         fault,
-        status: if fault == Fault::Disconnect { None } else { Some(answer.status) },
+        status: if matches!(fault, Fault::Disconnect | Fault::Reset | Fault::Refuse(_)) {
+            None
+        } else {
+            Some(answer.status)
+        },
         retry_after: match fault {
             Fault::RateLimit { retry_after } => Some(retry_after),
             _ => None,
@@ -160,12 +180,20 @@ async fn handle(
         body: shared.settings.log_bodies.then(|| String::from_utf8_lossy(&body).into_owned()),
     };
     if shared.settings.verbose {
-        eprintln!("{}", super::audit::attempt_line(&attempt));
+        eprintln!("{}", super::attempt::line(&attempt));
     }
     shared.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(attempt);
     let max_stall = shared.settings.max_stall;
     match fault {
         Fault::Disconnect => return Err(Disconnect),
+        Fault::Reset | Fault::Refuse(_) => {
+            // Linger 0: the last close of the socket sends RST instead of FIN.
+            let _ = socket2::SockRef::from(socket.as_ref()).set_linger(Some(Duration::ZERO));
+            if let Fault::Refuse(d) = fault {
+                shared.refuse_for(d.min(max_stall));
+            }
+            return Err(Disconnect);
+        }
         Fault::Slow(d) => tokio::time::sleep(d.min(max_stall)).await,
         _ => {}
     }

@@ -17,4 +17,5 @@ mod network;
 mod online;
 mod payload;
 mod probe;
+mod simulate;
 mod status;

@@ -1,0 +1,252 @@
+//! `openai-doctor recipe` and the end of `simulate`'s audit: client settings that retry the way
+//! the official SDKs do (exponential backoff from 0.5 s, ×2, capped at 8 s, with jitter; honour
+//! `retry-after-ms`/`Retry-After`; never retry a permanent error), sized so that the worst case
+//! fits the platform's deadline. One sizing, three languages.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+/// The SDKs' first backoff and cap (openai-facts §1.3).
+const INITIAL: f64 = 0.5;
+const CAP: f64 = 8.0;
+/// The shortest per-attempt timeout worth recommending: below it a normal completion fails.
+const SHORTEST_TIMEOUT: f64 = 5.0;
+/// Room kept under a platform deadline for the work around the call.
+const MARGIN: f64 = 0.1;
+
+/// Languages a recipe is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// The official Python SDK, and tenacity around it.
+    Python,
+    /// The official Node SDK.
+    Node,
+    /// curl in a bash loop.
+    Bash,
+}
+
+impl Lang {
+    /// The language of a client the simulated API saw (`x-stainless-lang` or User-Agent).
+    pub fn of_client(client: &str) -> Option<Self> {
+        match client.to_ascii_lowercase().as_str() {
+            "python" | "python-requests" | "python-httpx" | "openai" => Some(Self::Python),
+            "js" | "node" | "node-fetch" | "undici" => Some(Self::Node),
+            "curl" | "wget" => Some(Self::Bash),
+            _ => None,
+        }
+    }
+}
+
+/// Retry settings and their worst case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sizing {
+    /// Per-attempt timeout, seconds.
+    pub timeout: f64,
+    pub max_retries: u32,
+    /// The platform deadline it was sized for, seconds.
+    pub platform: Option<f64>,
+    /// Worst case: every attempt times out and every backoff is at its longest.
+    pub worst: f64,
+    /// Why the numbers differ from what was asked, if they do.
+    pub note: Option<String>,
+}
+
+/// The longest total backoff before `retries` retries.
+pub fn backoff_total(retries: u32) -> f64 {
+    (0..retries).map(|i| (INITIAL * 2f64.powi(i32::try_from(i).unwrap_or(i32::MAX))).min(CAP)).sum()
+}
+
+impl Sizing {
+    /// Sizes `timeout` × (`max_retries` + 1) plus backoff to fit `platform` (less 10 %), cutting
+    /// the timeout first and then retries, never below a 5 s timeout.
+    pub fn new(timeout: Duration, max_retries: u32, platform: Option<Duration>) -> Self {
+        let (mut timeout, mut retries) = (timeout.as_secs_f64(), max_retries);
+        let asked = (timeout, retries);
+        let platform = platform.map(|p| p.as_secs_f64());
+        if let Some(p) = platform {
+            let budget = p * (1.0 - MARGIN);
+            loop {
+                let per_attempt = (budget - backoff_total(retries)) / f64::from(retries + 1);
+                if per_attempt >= SHORTEST_TIMEOUT.min(timeout) || retries == 0 {
+                    timeout = timeout.min(per_attempt.max(0.0)).floor().max(1.0);
+                    break;
+                }
+                retries -= 1;
+            }
+        }
+        let worst = timeout * f64::from(retries + 1) + backoff_total(retries);
+        let note = (asked != (timeout, retries)).then(|| {
+            format!(
+                "asked for a {}s timeout and {} retries; cut to fit {}s",
+                asked.0,
+                asked.1,
+                platform.map_or_else(String::new, |p| format!("{p}"))
+            )
+        });
+        Self { timeout, max_retries: retries, platform, worst, note }
+    }
+
+    fn headline(&self, comment: &str) -> String {
+        let mut s = format!(
+            "{comment} Sized by openai-doctor: per-attempt timeout {}s, {} retries ({} attempts), backoff at most {}s:\n{comment} worst case {:.1}s",
+            self.timeout,
+            self.max_retries,
+            self.max_retries + 1,
+            backoff_total(self.max_retries),
+            self.worst
+        );
+        if let Some(p) = self.platform {
+            let _ = write!(s, ", within the platform deadline of {p}s");
+        }
+        s.push('.');
+        if let Some(n) = &self.note {
+            let _ = write!(s, "\n{comment} ({n}.)");
+        }
+        s.push('\n');
+        s
+    }
+}
+
+/// The recipe for `lang`.
+pub fn render(lang: Lang, s: &Sizing) -> String {
+    match lang {
+        Lang::Python => python(s),
+        Lang::Node => node(s),
+        Lang::Bash => bash(s),
+    }
+}
+
+fn python(s: &Sizing) -> String {
+    let (t, n) = (s.timeout, s.max_retries);
+    let stop =
+        s.platform.map_or_else(String::new, |p| format!(" | stop_after_delay({})", (p * (1.0 - MARGIN)).floor()));
+    format!(
+        r#"{head}
+# 1. The SDK's own retries: 408, 409, 429, 5xx and connection errors, exponential backoff with
+#    jitter, retry-after-ms / Retry-After honoured. Set both numbers explicitly.
+from openai import OpenAI
+
+client = OpenAI(timeout={t:.1}, max_retries={n})
+
+# 2. Or your own loop (tenacity) around the call: turn the SDK's retries off so they do not
+#    multiply, catch the SDK's real exception classes, never retry insufficient_quota.
+import openai
+from tenacity import retry, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential_jitter
+
+client = openai.OpenAI(timeout={t:.1}, max_retries=0)
+
+
+def _transient(e: BaseException) -> bool:
+    if isinstance(e, openai.RateLimitError):
+        return e.code != "insufficient_quota"  # billing, not load: no retry can help
+    if isinstance(e, openai.APIStatusError):
+        return e.status_code in (408, 409) or e.status_code >= 500
+    return isinstance(e, openai.APIConnectionError)  # APITimeoutError is one too
+
+
+_backoff = wait_exponential_jitter(initial={INITIAL}, max={CAP}, jitter=0.25)
+
+
+def _wait(state) -> float:
+    response = getattr(state.outcome.exception(), "response", None)
+    headers = response.headers if response is not None else {{}}
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            seconds = float(headers.get(name)) * scale
+        except (TypeError, ValueError):
+            continue
+        if 0 < seconds <= 60:
+            return seconds
+    return _backoff(state)
+
+
+@retry(retry=retry_if_exception(_transient), wait=_wait, stop=stop_after_attempt({attempts}){stop}, reraise=True)
+def create_chat(**kwargs):
+    return client.chat.completions.create(**kwargs)
+"#,
+        head = s.headline("#"),
+        attempts = n + 1,
+    )
+}
+
+fn node(s: &Sizing) -> String {
+    format!(
+        r#"{head}// The SDK retries 408, 409, 429, 5xx and connection errors with exponential backoff and jitter
+// and honours retry-after-ms / Retry-After. Its timeout is in milliseconds.
+import OpenAI from "openai";
+
+const client = new OpenAI({{ timeout: {ms}, maxRetries: {n} }});
+
+// Per request, where one call needs other numbers:
+// await client.chat.completions.create(body, {{ timeout: {ms}, maxRetries: {n} }});
+// A 429 with error.code "insufficient_quota" is billing, not load: check err.code and stop.
+"#,
+        head = s.headline("//"),
+        ms = (s.timeout * 1000.0).round(),
+        n = s.max_retries,
+    )
+}
+
+fn bash(s: &Sizing) -> String {
+    format!(
+        r#"{head}# POST body.json to the chat endpoint; retry 408, 409, 429 (not insufficient_quota), 5xx and
+# connection errors; wait what Retry-After says, else 0.5 s doubling to 8 s, minus up to 25 %.
+base=${{OPENAI_BASE_URL:-https://api.openai.com/v1}}
+attempt=0
+delay={INITIAL}
+while :; do
+  attempt=$((attempt + 1))
+  code=$(curl -sS -o response.json -D headers.txt -w '%{{http_code}}' --max-time {t} \
+    "$base/chat/completions" -H "Authorization: Bearer $OPENAI_API_KEY" \
+    -H 'Content-Type: application/json' -d @body.json) || code=000
+  case $code in
+    2??) cat response.json; break ;;
+    408|409|429|5??|000) ;;
+    *) cat response.json >&2; exit 1 ;;
+  esac
+  if grep -q insufficient_quota response.json 2>/dev/null; then cat response.json >&2; exit 1; fi
+  if [ "$attempt" -ge {attempts} ]; then echo "giving up after $attempt attempts (HTTP $code)" >&2; exit 1; fi
+  wait=$(tr -d '\r' < headers.txt | awk -v d="$delay" 'BEGIN {{ srand(); w = d * (1 - 0.25 * rand()) }}
+    tolower($1) == "retry-after-ms:" && $2 + 0 > 0 {{ ms = $2 / 1000 }}
+    tolower($1) == "retry-after:" && $2 + 0 > 0 {{ s = $2 + 0 }}
+    END {{ if (ms > 0 && ms <= 60) w = ms; else if (s > 0 && s <= 60) w = s; print w }}')
+  sleep "$wait"
+  delay=$(awk -v d="$delay" 'BEGIN {{ d *= 2; if (d > {CAP}) d = {CAP}; print d }}')
+done
+"#,
+        head = s.headline("#"),
+        t = s.timeout,
+        attempts = s.max_retries + 1,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sdk_defaults_unsized_and_sized_for_a_lambda() {
+        let sdk = Sizing::new(Duration::from_secs(600), 2, None);
+        assert_eq!((sdk.timeout, sdk.max_retries), (600.0, 2));
+        assert!((sdk.worst - 1801.5).abs() < 1e-9, "{sdk:?}");
+        // 30 s (API Gateway's limit): 27 s of budget, 1.5 s of backoff, three attempts of 8 s.
+        let lambda = Sizing::new(Duration::from_secs(600), 2, Some(Duration::from_secs(30)));
+        assert_eq!((lambda.timeout, lambda.max_retries), (8.0, 2), "{lambda:?}");
+        assert!(lambda.worst <= 27.0, "{lambda:?}");
+        assert!(lambda.note.is_some());
+        // 10 s: two or three attempts would leave under 5 s each, so one attempt of 9 s.
+        let tight = Sizing::new(Duration::from_secs(600), 2, Some(Duration::from_secs(10)));
+        assert_eq!(tight.max_retries, 0, "{tight:?}");
+        assert!(tight.worst <= 9.0, "{tight:?}");
+    }
+
+    #[test]
+    fn recipes_carry_the_numbers() {
+        let s = Sizing::new(Duration::from_secs(20), 3, None);
+        let py = render(Lang::Python, &s);
+        assert!(py.contains("OpenAI(timeout=20.0, max_retries=3)") && py.contains("stop_after_attempt(4)"), "{py}");
+        assert!(!py.contains("APIErrors"), "the SDK has no such module");
+        assert!(render(Lang::Node, &s).contains("timeout: 20000, maxRetries: 3"));
+        assert!(render(Lang::Bash, &s).contains("--max-time 20"));
+    }
+}
