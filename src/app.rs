@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use openai_doctor_checks::engine::runner;
 use openai_doctor_checks::request::PayloadInput;
-use openai_doctor_checks::{Config, Context, Env, Selection, catalog, registry};
+use openai_doctor_checks::{Context, Env, catalog, registry};
 
 use crate::cli::{Cli, Color, Command, Format, RunArgs};
 use crate::environment::Environment;
@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             Output::stdout_own(&out).map(|()| exit::OK)
         }
         Some(Command::Simulate(args)) => crate::simulate::run(args),
+        Some(Command::Serve(args)) => crate::serve::run(*args),
         Some(Command::Recipe { lang, timeout, max_retries, platform_deadline }) => {
             let sizing = crate::recipe::Sizing::new(timeout, max_retries, platform_deadline);
             Output::from_process().stdout(&crate::recipe::render(lang, &sizing)).map(|()| exit::OK)
@@ -66,65 +67,6 @@ fn explain(code: &str) -> Result<u8, AppError> {
     Output::stdout_own(text.as_bytes()).map(|()| exit::OK)
 }
 
-/// The selection (clap parsed the ids: an unknown one is a usage error there).
-fn selection(args: &RunArgs) -> Selection {
-    Selection { only: args.only.clone(), skip: args.skip.clone() }
-}
-
-/// Header values must be visible ASCII: a newline or a control character in OPENAI_ORG_ID would
-/// make every client fail before sending anything.
-fn header_value(what: &str, value: Option<&String>) -> Result<(), AppError> {
-    match value {
-        Some(v) if v.is_empty() || !v.bytes().all(|b| (0x20..0x7f).contains(&b)) => Err(AppError::usage(format!(
-            "{what} must be printable ASCII with no line breaks (got {} characters{})",
-            v.chars().count(),
-            if v.contains('\n') { ", including a newline" } else { "" }
-        ))),
-        _ => Ok(()),
-    }
-}
-
-fn config(args: &RunArgs, env: Env) -> Config {
-    let mut config = Config::new(env);
-    config.base_url = args.base_url.clone();
-    // An empty variable means unset, as the SDKs read it (`OPENAI_ORG_ID=` in a .env file).
-    config.org = args.org.clone().filter(|v| !v.is_empty());
-    config.project = args.project.clone().filter(|v| !v.is_empty());
-    config.model = args.model.clone();
-    config.status_url = args.status_url.clone();
-    config.ca_files = args.ca_file.clone();
-    config.dns_server = args.dns_server;
-    config.resolve = args.resolve.clone();
-    config.client_timeout = args.timeout;
-    config.max_retries = args.max_retries;
-    config.deadline = args.deadline;
-    config.probes = args.probes;
-    config.billable = !args.no_billable;
-    config.platform_deadline = args.platform_deadline;
-    config
-}
-
-/// With `--pid`, what the command line did not set comes from the target's environment, as its
-/// SDK reads it: the base URL, the organization and the project.
-fn from_target(config: &mut Config, args: &RunArgs, pid: u32) -> Result<(), AppError> {
-    config.pid = Some(pid);
-    if !args.typed.base_url {
-        // The app's OPENAI_BASE_URL, or the SDK default when it has none (never ours).
-        let (what, url) = match config.env.non_empty("OPENAI_BASE_URL") {
-            Some(url) => ("OPENAI_BASE_URL of --pid", url),
-            None => ("the default base URL", openai_doctor_checks::config::DEFAULT_BASE_URL),
-        };
-        config.base_url = openai_doctor_checks::config::parse_http_url(what, url).map_err(AppError::usage)?;
-    }
-    if !args.typed.org {
-        config.org = config.env.non_empty("OPENAI_ORG_ID").map(str::to_owned);
-    }
-    if !args.typed.project {
-        config.project = config.env.non_empty("OPENAI_PROJECT_ID").map(str::to_owned);
-    }
-    Ok(())
-}
-
 fn use_color(choice: Color, env: &Env) -> bool {
     match choice {
         Color::Always => true,
@@ -136,20 +78,9 @@ fn use_color(choice: Color, env: &Env) -> bool {
 }
 
 fn doctor(args: RunArgs) -> Result<u8, AppError> {
-    let env = match args.pid {
-        // The target's environment: its variables are secrets like ours (the redactor reads them).
-        Some(pid) => Env::from_pid(pid).map_err(|e| AppError::usage(Output::from_process().redactor().redact(&e)))?,
-        None => Env::from_process(),
-    };
-    let mut config = config(&args, env);
-    if let Some(pid) = args.pid {
-        from_target(&mut config, &args, pid)?;
-    }
+    let (mut config, selection) = crate::setup::prepare(&args)?;
     // The same redactor as the run's, for errors raised before the network context exists.
     let early = openai_doctor_checks::net::context::redactor_for(&config);
-    let selection = selection(&args);
-    header_value("--org / OPENAI_ORG_ID", config.org.as_ref())?;
-    header_value("--project / OPENAI_PROJECT_ID", config.project.as_ref())?;
     // Where the bundle goes is settled before the run: a bad path costs no run.
     let bundle = match &args.bundle {
         Some(dest) => {
@@ -174,7 +105,7 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         .map_err(|e| AppError::internal(format!("cannot start the async runtime: {e}")))?;
     let out = Output::new(ctx.net.redactor.clone());
     let live = runner::Live::default();
-    let show_progress = std::io::stderr().is_terminal() && args.format != Format::Json;
+    let show_progress = std::io::stderr().is_terminal() && !matches!(args.format, Format::Json | Format::Openmetrics);
     let progress = crate::progress::Progress::start(live.clone(), show_progress, report::terminal_width(), out.clone());
     let run =
         runtime.block_on(runner::run_until(registry(), ctx.clone(), &selection, crate::signals::interrupted(), &live));
@@ -189,8 +120,14 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
     match report::render(args.format, &run, &target, style, ticket.as_ref())
         .map_err(|e| AppError::internal(format!("cannot render the report: {e}")))?
     {
-        report::Rendered::Text(text) => out.stdout(&text)?,
-        report::Rendered::Json(doc) => out.stdout_json(doc)?,
+        report::Rendered::Text(text) => match &args.output {
+            Some(path) => out.to_file(path, &text)?,
+            None => out.stdout(&text)?,
+        },
+        report::Rendered::Json(doc) => match &args.output {
+            Some(path) => out.to_file(path, &out.json_for_file(doc)?)?,
+            None => out.stdout_json(doc)?,
+        },
     }
     // Background tasks (connections left open) must not hold the exit up.
     runtime.shutdown_background();

@@ -67,6 +67,8 @@ pub enum Command {
     /// Run a local OpenAI-compatible API that injects failures, optionally run your command
     /// against it (after --), and audit how your client retried.
     Simulate(SimulateArgs),
+    /// Serve runs as Prometheus metrics: /probe?checks=…&target=… (cached), /metrics, /report.
+    Serve(Box<ServeArgs>),
     /// Print client settings (Python SDK and tenacity, Node SDK, curl in bash) that retry like
     /// the SDKs and fit your platform's deadline.
     Recipe {
@@ -106,6 +108,8 @@ pub enum Format {
     Json,
     /// For pasting into a ticket or an issue.
     Markdown,
+    /// For Prometheus: OpenMetrics text, one document per run (README: "Many machines").
+    Openmetrics,
 }
 
 /// When to colour.
@@ -258,6 +262,11 @@ pub struct RunArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "table", help_heading = "Output")]
     pub format: Format,
 
+    /// Write the report to FILE instead of stdout, atomically (a temporary file in the same
+    /// folder, renamed): node_exporter's textfile collector never reads half a document.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+
     /// When to use colour (NO_COLOR is honoured in auto).
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto", help_heading = "Output")]
     pub color: Color,
@@ -404,4 +413,27 @@ pub struct SimulateArgs {
 pub enum AuditFormat {
     Table,
     Json,
+}
+
+/// `serve`'s options, and the run's (target, network, request) for every probe.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback unless you say otherwise).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9469")]
+    pub listen: std::net::SocketAddr,
+
+    /// How long a run answers scrapes of the same probe before the next scrape starts a new one.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_secs)]
+    pub cache: std::time::Duration,
+
+    /// Send the probe's billable request (a 1-token chat completion) in every run. Off by default.
+    #[arg(long)]
+    pub allow_billable: bool,
+
+    /// Another base URL a scrape may name as `target=` (the configured one always may). Repeatable.
+    #[arg(long, value_name = "URL", value_parser = |s: &str| config::parse_http_url("--allow-target", s))]
+    pub allow_target: Vec<url::Url>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 }

@@ -9,6 +9,8 @@ mod output;
 mod progress;
 mod recipe;
 mod report;
+mod serve;
+mod setup;
 mod signals;
 mod simulate;
 mod validate;

@@ -92,6 +92,37 @@ impl Output {
         write_all(&mut std::io::stdout().lock(), self.redactor.redact(text).as_bytes(), "stdout")
     }
 
+    /// The report, redacted, to `path` atomically: written to a temporary file in the same
+    /// folder and renamed over it, so a reader (node_exporter's textfile collector) sees the old
+    /// document or the new one, never half of one.
+    ///
+    /// # Errors
+    /// A folder that does not exist or cannot be written (exit 2).
+    pub fn to_file(&self, path: &std::path::Path, text: &str) -> Result<(), AppError> {
+        let text = self.redactor.redact(text);
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        let name = path.file_name().map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let result = std::fs::write(&tmp, text.as_bytes()).and_then(|()| std::fs::rename(&tmp, path));
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(AppError::usage(format!("--output {}: {e}", path.display())));
+        }
+        Ok(())
+    }
+
+    /// A JSON document, redacted field by field (it stays valid JSON), as text.
+    ///
+    /// # Errors
+    /// A document that cannot be serialised (exit 3).
+    pub fn json_for_file(&self, mut doc: serde_json::Value) -> Result<String, AppError> {
+        self.redactor.redact_json(&mut doc);
+        json_text(&doc)
+    }
+
     /// A JSON document for stdout, redacted field by field (it stays valid JSON).
     ///
     /// # Errors

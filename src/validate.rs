@@ -36,6 +36,9 @@ pub fn read(path: &Path) -> Result<(String, Vec<u8>), String> {
 /// # Errors
 /// Write errors only; unreadable files are reported and give exit 2.
 pub fn run(files: &[std::path::PathBuf], endpoint: Option<Endpoint>, format: Format) -> Result<u8, AppError> {
+    if format == Format::Openmetrics {
+        return Err(AppError::usage("validate writes table or json (openmetrics is for the checklist run)"));
+    }
     let mut results: Vec<(String, Result<Report, String>)> = Vec::new();
     for path in files {
         match read(path) {
@@ -51,7 +54,7 @@ pub fn run(files: &[std::path::PathBuf], endpoint: Option<Endpoint>, format: For
             let doc = document(&results);
             out.stdout_json(doc)?;
         }
-        Format::Table | Format::Markdown => {
+        Format::Table | Format::Markdown | Format::Openmetrics => {
             render_text(&results, &mut text).map_err(|e| AppError::internal(format!("cannot render: {e}")))?;
             out.stdout(&clean(&String::from_utf8_lossy(&text)))?;
         }

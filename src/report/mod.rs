@@ -1,9 +1,11 @@
-//! Renderers of a run: table (people), JSON (machines), markdown (tickets). The text renderers
+//! Renderers of a run: table (people), JSON (machines), markdown (tickets), OpenMetrics
+//! (Prometheus). The text renderers
 //! get a copy of the run whose outside strings are safe for a terminal; the JSON document keeps
 //! them as they came (escaped). Everything is redacted on its way out (`output`, `bundle_files`).
 
 pub mod json;
 pub mod markdown;
+pub mod openmetrics;
 mod table;
 
 use std::io;
@@ -86,6 +88,9 @@ pub fn render(
 ) -> io::Result<Rendered> {
     if format == Format::Json {
         return Ok(Rendered::Json(json::document(run, target)));
+    }
+    if format == Format::Openmetrics {
+        return Ok(Rendered::Text(openmetrics::render(run, target, openmetrics::Dialect::OpenMetrics)));
     }
     let mut w = Vec::new();
     match (format, ticket) {

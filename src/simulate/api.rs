@@ -22,7 +22,7 @@ pub enum Body {
 }
 
 /// The routes `simulate` serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Route {
     Models,
     Chat,

@@ -88,6 +88,13 @@ pub fn run(args: SimulateArgs) -> Result<u8, AppError> {
         serving.abort();
         drop(minted);
         let attempts = shared.attempts();
+        let not_kept = shared.not_kept.load(std::sync::atomic::Ordering::Relaxed);
+        if not_kept > 0 {
+            let _ = out.stderr(&format!(
+                "simulate: the audit covers the first {} attempts; {not_kept} more were served and counted only",
+                server::MAX_KEPT
+            ));
+        }
         let requests = audit::group(&attempts);
         let verdicts = audit::judge(&requests, args.platform_deadline, command);
         let command = command.as_ref().map(|code| (args.command[0].as_str(), *code));

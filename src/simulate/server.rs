@@ -19,6 +19,10 @@ use super::api::{self, Body, Route};
 use super::attempt::Attempt;
 use super::faults::{Fault, Plan};
 
+/// Attempts kept for the audit: enough for any client's retries, bounded under a load test
+/// (about 200 bytes each).
+pub const MAX_KEPT: usize = 100_000;
+
 /// Settings of a running server.
 pub struct Settings {
     pub plan: Plan,
@@ -33,6 +37,8 @@ pub struct Shared {
     pub settings: Settings,
     pub started: Instant,
     pub attempts: Mutex<Vec<Attempt>>,
+    /// Attempts served beyond `MAX_KEPT`, counted but not kept.
+    pub not_kept: std::sync::atomic::AtomicU64,
     /// Until when a `refuse` fault keeps the port closed.
     refusing: Mutex<Option<tokio::time::Instant>>,
     refuse_now: tokio::sync::Notify,
@@ -44,6 +50,7 @@ impl Shared {
             settings,
             started: Instant::now(),
             attempts: Mutex::new(Vec::new()),
+            not_kept: std::sync::atomic::AtomicU64::new(0),
             refusing: Mutex::new(None),
             refuse_now: tokio::sync::Notify::new(),
         })
@@ -182,7 +189,14 @@ async fn handle(
     if shared.settings.verbose {
         eprintln!("{}", super::attempt::line(&attempt));
     }
-    shared.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(attempt);
+    {
+        let mut kept = shared.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.len() < MAX_KEPT {
+            kept.push(attempt);
+        } else {
+            shared.not_kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
     let max_stall = shared.settings.max_stall;
     match fault {
         Fault::Disconnect => return Err(Disconnect),

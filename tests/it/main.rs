@@ -12,6 +12,7 @@ mod experience;
 mod hardening;
 mod hostile;
 mod json_report;
+mod metrics;
 mod network;
 #[cfg(feature = "online")]
 mod online;

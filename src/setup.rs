@@ -1,0 +1,87 @@
+//! From a command line to a checked configuration and selection: what a checklist run and
+//! `serve` share (`--pid` included: the target's environment, base URL, organization, project).
+
+use openai_doctor_checks::{Config, Env, Selection};
+
+use crate::cli::RunArgs;
+use crate::exit::AppError;
+use crate::output::Output;
+
+/// The configuration and selection a command line asks for (`--pid` included), checked: what
+/// a run and `serve` share.
+///
+/// # Errors
+/// An unreadable `--pid`, header values that are not printable ASCII (exit 2).
+pub fn prepare(args: &RunArgs) -> Result<(Config, Selection), AppError> {
+    let env = match args.pid {
+        // The target's environment: its variables are secrets like ours (the redactor reads them).
+        Some(pid) => Env::from_pid(pid).map_err(|e| AppError::usage(Output::from_process().redactor().redact(&e)))?,
+        None => Env::from_process(),
+    };
+    let mut config = config(args, env);
+    if let Some(pid) = args.pid {
+        from_target(&mut config, args, pid)?;
+    }
+    header_value("--org / OPENAI_ORG_ID", config.org.as_ref())?;
+    header_value("--project / OPENAI_PROJECT_ID", config.project.as_ref())?;
+    Ok((config, selection(args)))
+}
+
+/// The selection (clap parsed the ids: an unknown one is a usage error there).
+fn selection(args: &RunArgs) -> Selection {
+    Selection { only: args.only.clone(), skip: args.skip.clone() }
+}
+
+/// Header values must be visible ASCII: a newline or a control character in OPENAI_ORG_ID would
+/// make every client fail before sending anything.
+fn header_value(what: &str, value: Option<&String>) -> Result<(), AppError> {
+    match value {
+        Some(v) if v.is_empty() || !v.bytes().all(|b| (0x20..0x7f).contains(&b)) => Err(AppError::usage(format!(
+            "{what} must be printable ASCII with no line breaks (got {} characters{})",
+            v.chars().count(),
+            if v.contains('\n') { ", including a newline" } else { "" }
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn config(args: &RunArgs, env: Env) -> Config {
+    let mut config = Config::new(env);
+    config.base_url = args.base_url.clone();
+    // An empty variable means unset, as the SDKs read it (`OPENAI_ORG_ID=` in a .env file).
+    config.org = args.org.clone().filter(|v| !v.is_empty());
+    config.project = args.project.clone().filter(|v| !v.is_empty());
+    config.model = args.model.clone();
+    config.status_url = args.status_url.clone();
+    config.ca_files = args.ca_file.clone();
+    config.dns_server = args.dns_server;
+    config.resolve = args.resolve.clone();
+    config.client_timeout = args.timeout;
+    config.max_retries = args.max_retries;
+    config.deadline = args.deadline;
+    config.probes = args.probes;
+    config.billable = !args.no_billable;
+    config.platform_deadline = args.platform_deadline;
+    config
+}
+
+/// With `--pid`, what the command line did not set comes from the target's environment, as its
+/// SDK reads it: the base URL, the organization and the project.
+fn from_target(config: &mut Config, args: &RunArgs, pid: u32) -> Result<(), AppError> {
+    config.pid = Some(pid);
+    if !args.typed.base_url {
+        // The app's OPENAI_BASE_URL, or the SDK default when it has none (never ours).
+        let (what, url) = match config.env.non_empty("OPENAI_BASE_URL") {
+            Some(url) => ("OPENAI_BASE_URL of --pid", url),
+            None => ("the default base URL", openai_doctor_checks::config::DEFAULT_BASE_URL),
+        };
+        config.base_url = openai_doctor_checks::config::parse_http_url(what, url).map_err(AppError::usage)?;
+    }
+    if !args.typed.org {
+        config.org = config.env.non_empty("OPENAI_ORG_ID").map(str::to_owned);
+    }
+    if !args.typed.project {
+        config.project = config.env.non_empty("OPENAI_PROJECT_ID").map(str::to_owned);
+    }
+    Ok(())
+}
