@@ -93,8 +93,16 @@ fn number(v: f64) -> String {
     } else if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
     } else {
-        format!("{v}")
+        // Microseconds are the finest the doctor measures; no 0.013000000000000001.
+        format!("{}", (v * 1e6).round() / 1e6)
     }
+}
+
+/// The nearest-rank quantile of sorted, non-empty `values`.
+fn nearest_rank(values: &[f64], q: f64) -> f64 {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -197,19 +205,17 @@ fn probe(d: &mut Doc, run: &RunReport) {
         let n = series.iter().filter(|a| class(a) == class_name).count() as f64;
         d.sample("openai_doctor_probe_attempts", &[("class", class_name)], n);
     }
-    let lat = &p.details["latency_ms"];
-    let answered: Vec<f64> = series.iter().filter_map(|a| a["total_ms"].as_u64()).map(secs).collect();
+    let mut answered: Vec<f64> = series.iter().filter_map(|a| a["total_ms"].as_u64()).map(secs).collect();
+    answered.sort_by(f64::total_cmp);
     if !answered.is_empty() {
         d.family(
             "openai_doctor_probe_latency_seconds",
             "summary",
             Some("seconds"),
-            "Latency of the probe's requests that got an answer.",
+            "Latency of the probe's requests that got an answer (any status).",
         );
-        for (q, key) in [("0.5", "p50"), ("0.95", "p95"), ("1", "max")] {
-            if let Some(ms) = lat[key].as_u64() {
-                d.sample("openai_doctor_probe_latency_seconds", &[("quantile", q)], secs(ms));
-            }
+        for (q, label) in [(0.5, "0.5"), (0.95, "0.95"), (1.0, "1")] {
+            d.sample("openai_doctor_probe_latency_seconds", &[("quantile", label)], nearest_rank(&answered, q));
         }
         #[allow(clippy::cast_precision_loss)]
         let count = answered.len() as f64;
@@ -297,5 +303,8 @@ mod tests {
         assert_eq!(number(0.004), "0.004");
         assert_eq!(class(&serde_json::json!({"status": 503})), "server_error");
         assert_eq!(class(&serde_json::json!({"status": null, "result": "timeout after 5 s"})), "timeout");
+        assert_eq!(number(0.013_000_000_000_000_001), "0.013");
+        let v = [0.001, 0.002, 0.003, 0.004, 0.1];
+        assert_eq!((nearest_rank(&v, 0.5), nearest_rank(&v, 0.95), nearest_rank(&v, 1.0)), (0.003, 0.1, 0.1));
     }
 }

@@ -61,10 +61,11 @@ const CF_BAD_GATEWAY: &str = r#"{"error":{"code":502,"message":"Bad gateway.","p
 /// Cloudflare's HTML 502 page for the API host, as a public test suite quotes it ("<!DOCTYPE
 /// html><html><head><title>api.openai.com | 502: Bad gateway</title>…"); the 503 page has the same
 /// shape with its own title.
-fn edge_html(status: u16, words: &str) -> String {
-    format!(
+fn edge_html(status: u16, words: &str) -> Answer {
+    let page = format!(
         "<!DOCTYPE html><html><head><title>api.openai.com | {status}: {words}</title></head><body><h1>{words}</h1><p>Cloudflare</p></body></html>"
-    )
+    );
+    Answer { status, content_type: "text/html; charset=UTF-8", headers: Vec::new(), body: Body::Whole(page) }
 }
 
 /// The "overloaded" message (quoted in langchain's retry logs, 2023: "That model is currently
@@ -109,23 +110,9 @@ pub fn answer(route: Route, body: &Value, fault: Fault, request_id: &str, now: u
     match fault {
         Fault::Server500 => return error(500, server_error(request_id).to_string()),
         Fault::BadGateway { html: false } => return error(502, CF_BAD_GATEWAY.to_owned()),
-        Fault::BadGateway { html: true } => {
-            return Answer {
-                status: 502,
-                content_type: "text/html; charset=UTF-8",
-                headers: Vec::new(),
-                body: Body::Whole(edge_html(502, "Bad gateway")),
-            };
-        }
+        Fault::BadGateway { html: true } => return edge_html(502, "Bad gateway"),
         Fault::Unavailable { html: false } => return error(503, overloaded(request_id).to_string()),
-        Fault::Unavailable { html: true } => {
-            return Answer {
-                status: 503,
-                content_type: "text/html; charset=UTF-8",
-                headers: Vec::new(),
-                body: Body::Whole(edge_html(503, "Service unavailable")),
-            };
-        }
+        Fault::Unavailable { html: true } => return edge_html(503, "Service unavailable"),
         Fault::RateLimit { retry_after } => {
             let secs = retry_after.as_secs_f64();
             let mut a = error(429, rate_limited(model, secs).to_string());
@@ -272,21 +259,8 @@ fn embeddings(model: &str, body: &Value) -> Value {
 }
 
 fn base64_encode(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[cfg(test)]

@@ -33,6 +33,17 @@ fn python() -> Result<&'static PathBuf, String> {
         .map_err(Clone::clone)
 }
 
+/// The interpreter's path, or `None` after saying why the test is skipped.
+fn python_or_skip(test: &str) -> Option<String> {
+    match python() {
+        Ok(p) => Some(p.display().to_string()),
+        Err(why) => {
+            skip(test, &why);
+            None
+        }
+    }
+}
+
 fn skip(test: &str, why: &str) {
     assert!(std::env::var_os("CI").is_none(), "CI must run {test}: {why}");
     eprintln!("SKIPPED {test}: {why}");
@@ -64,10 +75,7 @@ fn gaps(audit: &Value) -> Vec<f64> {
 
 #[test]
 fn the_python_sdk_retries_with_its_backoff_and_honours_retry_after() {
-    let py = match python() {
-        Ok(p) => p.display().to_string(),
-        Err(why) => return skip("the_python_sdk_retries_with_its_backoff_and_honours_retry_after", &why),
-    };
+    let Some(py) = python_or_skip("the_python_sdk_retries_with_its_backoff_and_honours_retry_after") else { return };
     let chat = client("chat.py");
     let (audit, r) = simulate("500,429:1.5", &[], &[&py, &chat]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
@@ -93,10 +101,7 @@ fn the_python_sdk_retries_insufficient_quota_and_the_audit_says_so() {
     // Measured, not assumed: openai-python retries every 429, insufficient_quota included (its
     // `_should_retry` looks at the status and `x-should-retry`, not the error code), so a quota
     // error costs two extra attempts and their backoff before it surfaces.
-    let py = match python() {
-        Ok(p) => p.display().to_string(),
-        Err(why) => return skip("the_python_sdk_retries_insufficient_quota_and_the_audit_says_so", &why),
-    };
+    let Some(py) = python_or_skip("the_python_sdk_retries_insufficient_quota_and_the_audit_says_so") else { return };
     let chat = client("chat.py");
     let (audit, r) = simulate("quota@100%", &[], &[&py, &chat]);
     assert_eq!(r.code, 1, "a ✗ verdict fails the run: {}", r.stdout);
@@ -109,10 +114,7 @@ fn the_python_sdk_retries_insufficient_quota_and_the_audit_says_so() {
 
 #[test]
 fn the_guides_tenacity_snippet_fails_and_the_recipes_passes() {
-    let py = match python() {
-        Ok(p) => p.display().to_string(),
-        Err(why) => return skip("the_guides_tenacity_snippet_fails_and_the_recipes_passes", &why),
-    };
+    let Some(py) = python_or_skip("the_guides_tenacity_snippet_fails_and_the_recipes_passes") else { return };
     let guide = client("guide_tenacity.py");
     let (audit, r) = simulate("500", &[], &[&py, &guide]);
     assert_eq!(r.code, 1);
@@ -192,10 +194,7 @@ fn the_bash_recipe_passes() {
 
 #[test]
 fn under_tls_the_sdk_trusts_the_minted_ca_and_the_ca_file_goes_away() {
-    let py = match python() {
-        Ok(p) => p.display().to_string(),
-        Err(why) => return skip("under_tls_the_sdk_trusts_the_minted_ca_and_the_ca_file_goes_away", &why),
-    };
+    let Some(py) = python_or_skip("under_tls_the_sdk_trusts_the_minted_ca_and_the_ca_file_goes_away") else { return };
     let chat = client("chat.py");
     let (audit, r) = simulate("", &["--tls"], &[&py, &chat]);
     assert_eq!(audit["command"]["exit_code"], 0, "{}", r.stderr);

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64_lite::encode as b64;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -197,6 +196,12 @@ fn describe_bytes(b: &[u8]) -> String {
     }
 }
 
+/// Standard base64 (RFC 4648), as `Proxy-Authorization: Basic` carries it.
+fn b64(input: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(input)
+}
+
 pub(crate) fn parse_head(head: &[u8], start: Instant) -> Result<ConnectReply, TunnelError> {
     let text = String::from_utf8_lossy(head);
     let mut lines = text.split("\r\n");
@@ -253,27 +258,6 @@ pub async fn open_proxy(
         Ok(Ok(tls)) => Ok((Box::new(tls), elapsed)),
         Ok(Err(e)) => Err(OpenError::Tls(format!("TLS with the proxy failed: {e}"))),
         Err(_) => Err(OpenError::Tls("TLS with the proxy did not finish in time".to_owned())),
-    }
-}
-
-mod base64_lite {
-    //! Standard base64 for one Basic credential (not worth a dependency).
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-    pub fn encode(input: &[u8]) -> String {
-        let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-        for chunk in input.chunks(3) {
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-            for i in 0..4 {
-                if i <= chunk.len() {
-                    out.push(char::from(TABLE[((n >> (18 - 6 * i)) & 63) as usize]));
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out
     }
 }
 
