@@ -38,6 +38,15 @@ struct Probe {
 struct Done {
     at: Instant,
     result: Result<(RunReport, Target), String>,
+    /// The redacted document per dialect, rendered once: a cached scrape only copies bytes.
+    rendered: [std::sync::OnceLock<Bytes>; 2],
+}
+
+impl Done {
+    fn document(&self, run: &RunReport, target: &Target, dialect: Dialect, output: &Output) -> Bytes {
+        let slot = &self.rendered[usize::from(dialect == Dialect::Prometheus)];
+        slot.get_or_init(|| Bytes::from(output.redactor().redact(&openmetrics::render(run, target, dialect)))).clone()
+    }
 }
 
 type Cell = Arc<tokio::sync::OnceCell<Arc<Done>>>;
@@ -262,8 +271,7 @@ async fn probe(req: &hyper::Request<hyper::body::Incoming>, state: &Arc<State>, 
         Ok(done) => match &done.result {
             Ok((run, target)) => {
                 state.scrapes_ok.fetch_add(1, Ordering::Relaxed);
-                let doc = openmetrics::render(run, target, dialect);
-                reply(200, dialect.content_type(), state.output.redactor().redact(&doc))
+                reply(200, dialect.content_type(), done.document(run, target, dialect, &state.output))
             }
             Err(why) => {
                 state.scrapes_failed.fetch_add(1, Ordering::Relaxed);
@@ -301,7 +309,7 @@ async fn one_run(state: Arc<State>, probe: Probe, budget: Duration) -> Arc<Done>
         // Checked at start; a CA file removed since, say.
         Err(e) => Err(format!("cannot run: {e}")),
     };
-    let done = Done { at: Instant::now(), result };
+    let done = Done { at: Instant::now(), result, rendered: Default::default() };
     let done = Arc::new(done);
     *state.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(done.clone());
     done

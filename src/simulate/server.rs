@@ -21,7 +21,7 @@ use super::faults::{Fault, Plan};
 
 /// Attempts kept for the audit: enough for any client's retries, bounded under a load test
 /// (about 200 bytes each).
-pub const MAX_KEPT: usize = 100_000;
+pub const MAX_KEPT: usize = 20_000;
 
 /// Settings of a running server.
 pub struct Settings {
