@@ -95,8 +95,18 @@ impl Sizing {
             backoff_total(self.max_retries),
             self.worst
         );
-        if let Some(p) = self.platform {
-            let _ = write!(s, ", within the platform deadline of {p}s");
+        match self.platform {
+            Some(p) if self.worst <= p => {
+                let _ = write!(s, ", within the platform deadline of {p}s");
+            }
+            Some(p) => {
+                let _ = write!(
+                    s,
+                    ": MORE than the platform deadline of {p}s, too short for even one {}s attempt",
+                    self.timeout
+                );
+            }
+            None => {}
         }
         s.push('.');
         if let Some(n) = &self.note {
@@ -238,6 +248,17 @@ mod tests {
         let tight = Sizing::new(Duration::from_secs(600), 2, Some(Duration::from_secs(10)));
         assert_eq!(tight.max_retries, 0, "{tight:?}");
         assert!(tight.worst <= 9.0, "{tight:?}");
+    }
+
+    #[test]
+    fn a_deadline_too_short_for_any_attempt_is_said_so() {
+        let s = Sizing::new(Duration::from_secs(600), 2, Some(Duration::from_millis(1)));
+        assert_eq!((s.timeout, s.max_retries), (1.0, 0), "{s:?}");
+        assert!(render(Lang::Bash, &s).contains("MORE than the platform deadline"), "{s:?}");
+        for (t, n, p) in [(0.001, 0, 0.001), (86_400.0, 20, 86_400.0), (1.0, 20, 3.0), (600.0, 100, 30.0)] {
+            let s = Sizing::new(Duration::from_secs_f64(t), n, Some(Duration::from_secs_f64(p)));
+            assert!(s.timeout >= 1.0 && s.max_retries <= n, "{s:?}");
+        }
     }
 
     #[test]

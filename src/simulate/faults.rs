@@ -214,6 +214,20 @@ mod tests {
     }
 
     #[test]
+    fn random_specs_never_panic() {
+        let alphabet: Vec<char> = "0123456789x@%:,.-okquotasltdcnrefhm \u{e9}\u{1f600}".chars().collect();
+        for _ in 0..20_000 {
+            let spec: String =
+                (0..fastrand::usize(0..24)).map(|_| alphabet[fastrand::usize(..alphabet.len())]).collect();
+            if let Ok(plan) = Plan::parse(&spec) {
+                for _ in 0..3 {
+                    let _ = plan.next();
+                }
+            }
+        }
+    }
+
+    #[test]
     fn bad_specs_say_why() {
         for (spec, words) in [
             ("418", "not a fault"),
