@@ -316,36 +316,26 @@ async fn one_run(state: Arc<State>, probe: Probe, budget: Duration) -> Arc<Done>
 }
 
 fn own_metrics(state: &State, dialect: Dialect) -> String {
-    let counter = |name: &str, help: &str, samples: &[(&str, u64)]| {
-        let family = if dialect == Dialect::OpenMetrics { name.trim_end_matches("_total") } else { name };
-        let mut s = format!("# TYPE {family} counter\n# HELP {family} {help}\n");
-        for (labels, v) in samples {
-            s.push_str(&format!("{name}{labels} {v}\n"));
-        }
-        s
-    };
-    let mut out = String::new();
-    out.push_str(&counter(
-        "openai_doctor_exporter_runs_total",
-        "Doctor runs started by scrapes.",
-        &[("", state.runs_total.load(Ordering::Relaxed))],
-    ));
-    out.push_str(&counter(
+    #[allow(clippy::cast_precision_loss)]
+    let n = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64;
+    let mut d = openmetrics::Doc::new(dialect);
+    d.family("openai_doctor_exporter_runs_total", "counter", None, "Doctor runs started by scrapes.");
+    d.sample("openai_doctor_exporter_runs_total", &[], n(&state.runs_total));
+    d.family(
         "openai_doctor_exporter_scrapes_total",
+        "counter",
+        None,
         "Scrapes of /probe by result: answered (fresh or cached), cached, bad_request, timed_out.",
-        &[
-            ("{result=\"answered\"}", state.scrapes_ok.load(Ordering::Relaxed)),
-            ("{result=\"cached\"}", state.scrapes_cached.load(Ordering::Relaxed)),
-            ("{result=\"bad_request\"}", state.scrapes_bad.load(Ordering::Relaxed)),
-            ("{result=\"timed_out\"}", state.scrapes_failed.load(Ordering::Relaxed)),
-        ],
-    ));
-    out.push_str(&format!(
-        "# TYPE openai_doctor_exporter_uptime_seconds gauge\n# HELP openai_doctor_exporter_uptime_seconds Seconds since serve started.\nopenai_doctor_exporter_uptime_seconds {:.3}\n",
-        state.started.elapsed().as_secs_f64()
-    ));
-    if dialect == Dialect::OpenMetrics {
-        out.push_str("# EOF\n");
+    );
+    for (result, counter) in [
+        ("answered", &state.scrapes_ok),
+        ("cached", &state.scrapes_cached),
+        ("bad_request", &state.scrapes_bad),
+        ("timed_out", &state.scrapes_failed),
+    ] {
+        d.sample("openai_doctor_exporter_scrapes_total", &[("result", result)], n(counter));
     }
-    out
+    d.family("openai_doctor_exporter_uptime_seconds", "gauge", Some("seconds"), "Seconds since serve started.");
+    d.sample("openai_doctor_exporter_uptime_seconds", &[], state.started.elapsed().as_secs_f64());
+    d.finish()
 }

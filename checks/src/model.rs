@@ -74,6 +74,14 @@ pub fn plural(n: impl TryInto<i64>, word: &str) -> String {
     }
 }
 
+/// The nearest-rank quantile `q` (0 < q ≤ 1) of `sorted` values; `None` when there are none.
+#[must_use]
+pub fn nearest_rank<T: Copy>(sorted: &[T], q: f64) -> Option<T> {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.clamp(1, sorted.len().max(1)) - 1).copied()
+}
+
 /// Milliseconds, saturating: every duration in a report.
 #[must_use]
 pub fn millis(d: std::time::Duration) -> u64 {

@@ -7,8 +7,8 @@
 use std::fmt::Write;
 
 use openai_doctor_checks::RunReport;
-use openai_doctor_checks::model::Status;
-use serde_json::Value;
+use openai_doctor_checks::checks::probe::CLASSES;
+use openai_doctor_checks::model::{CheckId, Status, nearest_rank};
 
 use super::Target;
 
@@ -32,23 +32,32 @@ impl Dialect {
 }
 
 /// The states of `openai_doctor_check_status`.
-const STATES: [(Status, &str); 5] = [
-    (Status::Pass, "pass"),
-    (Status::Info, "info"),
-    (Status::Warn, "warn"),
-    (Status::Fail, "fail"),
-    (Status::Skip, "skip"),
-];
+const STATES: [Status; 5] = [Status::Pass, Status::Info, Status::Warn, Status::Fail, Status::Skip];
 
-struct Doc {
+/// A document being written: families (HELP, TYPE, UNIT) and their samples, in either dialect.
+/// `serve` writes its own health with it too.
+pub struct Doc {
     dialect: Dialect,
     out: String,
 }
 
 impl Doc {
+    /// An empty document.
+    pub fn new(dialect: Dialect) -> Self {
+        Self { dialect, out: String::new() }
+    }
+
+    /// The text, with OpenMetrics' `# EOF` where it belongs.
+    pub fn finish(mut self) -> String {
+        if self.dialect == Dialect::OpenMetrics {
+            self.out.push_str("# EOF\n");
+        }
+        self.out
+    }
+
     /// HELP and TYPE (and UNIT) for a family. `kind` is the OpenMetrics type; Prometheus 0.0.4
     /// gets `gauge` for `info` and `stateset`.
-    fn family(&mut self, name: &str, kind: &str, unit: Option<&str>, help: &str) {
+    pub fn family(&mut self, name: &str, kind: &str, unit: Option<&str>, help: &str) {
         let kind = match (self.dialect, kind) {
             (Dialect::Prometheus, "info" | "stateset") => "gauge",
             _ => kind,
@@ -67,7 +76,7 @@ impl Doc {
         let _ = writeln!(self.out, "# HELP {name} {help}");
     }
 
-    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+    pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
         self.out.push_str(name);
         if !labels.is_empty() {
             self.out.push('{');
@@ -98,38 +107,14 @@ fn number(v: f64) -> String {
     }
 }
 
-/// The nearest-rank quantile of sorted, non-empty `values`.
-fn nearest_rank(values: &[f64], q: f64) -> f64 {
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
-    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
-    values[rank - 1]
-}
-
 #[allow(clippy::cast_precision_loss)]
 fn secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
-/// The class of one probe attempt, for `openai_doctor_probe_attempts`.
-fn class(attempt: &Value) -> &'static str {
-    match attempt["status"].as_u64() {
-        Some(200..=299) => "ok",
-        Some(429) => "rate_limited",
-        Some(401 | 403) => "auth",
-        Some(400..=499) => "client_error",
-        Some(500..=599) => "server_error",
-        Some(_) => "other",
-        None if attempt["result"].as_str().is_some_and(|r| r.contains("timeout")) => "timeout",
-        None => "connection",
-    }
-}
-
-const CLASSES: [&str; 8] =
-    ["ok", "rate_limited", "auth", "client_error", "server_error", "timeout", "connection", "other"];
-
 /// The document for `run`.
 pub fn render(run: &RunReport, target: &Target, dialect: Dialect) -> String {
-    let mut d = Doc { dialect, out: String::new() };
+    let mut d = Doc::new(dialect);
     let root = run.verdict.root_cause.map_or("none", |id| id.as_str());
     d.family(
         "openai_doctor_info",
@@ -151,10 +136,10 @@ pub fn render(run: &RunReport, target: &Target, dialect: Dialect) -> String {
 
     d.family("openai_doctor_check_status", "stateset", None, "Each check's status: pass, info, warn, fail or skip.");
     for c in &run.checks {
-        for (state, word) in STATES {
+        for state in STATES {
             d.sample(
                 "openai_doctor_check_status",
-                &[("check", c.id.as_str()), ("openai_doctor_check_status", word)],
+                &[("check", c.id.as_str()), ("openai_doctor_check_status", state.as_str())],
                 f64::from(u8::from(c.status == state)),
             );
         }
@@ -190,19 +175,16 @@ pub fn render(run: &RunReport, target: &Target, dialect: Dialect) -> String {
     probe(&mut d, run);
     findings(&mut d, run);
     container(&mut d, run);
-    if dialect == Dialect::OpenMetrics {
-        d.out.push_str("# EOF\n");
-    }
-    d.out
+    d.finish()
 }
 
 fn probe(d: &mut Doc, run: &RunReport) {
-    let Some(p) = run.checks.iter().find(|c| c.id.as_str() == "probe") else { return };
+    let Some(p) = run.checks.iter().find(|c| c.id == CheckId::Probe) else { return };
     let Some(series) = p.details["series"].as_array() else { return };
     d.family("openai_doctor_probe_attempts", "gauge", None, "The probe's requests in this run, by outcome class.");
     for class_name in CLASSES {
         #[allow(clippy::cast_precision_loss)]
-        let n = series.iter().filter(|a| class(a) == class_name).count() as f64;
+        let n = series.iter().filter(|a| a["class"] == class_name).count() as f64;
         d.sample("openai_doctor_probe_attempts", &[("class", class_name)], n);
     }
     let mut answered: Vec<f64> = series.iter().filter_map(|a| a["total_ms"].as_u64()).map(secs).collect();
@@ -215,7 +197,8 @@ fn probe(d: &mut Doc, run: &RunReport) {
             "Latency of the probe's requests that got an answer (any status).",
         );
         for (q, label) in [(0.5, "0.5"), (0.95, "0.95"), (1.0, "1")] {
-            d.sample("openai_doctor_probe_latency_seconds", &[("quantile", label)], nearest_rank(&answered, q));
+            let v = nearest_rank(&answered, q).unwrap_or(f64::NAN);
+            d.sample("openai_doctor_probe_latency_seconds", &[("quantile", label)], v);
         }
         #[allow(clippy::cast_precision_loss)]
         let count = answered.len() as f64;
@@ -231,14 +214,10 @@ fn findings(d: &mut Doc, run: &RunReport) {
         None,
         "Findings of this run by check, code (from `openai-doctor explain`) and severity.",
     );
-    let mut counts: Vec<((&str, &str, String), u32)> = Vec::new();
+    let mut counts: std::collections::BTreeMap<(&str, &str, &str), u32> = std::collections::BTreeMap::new();
     for c in &run.checks {
         for f in &c.findings {
-            let key = (c.id.as_str(), f.code, format!("{:?}", f.severity).to_lowercase());
-            match counts.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((key, 1)),
-            }
+            *counts.entry((c.id.as_str(), f.code, f.severity.status().as_str())).or_default() += 1;
         }
     }
     for ((check, code, severity), n) in &counts {
@@ -247,7 +226,7 @@ fn findings(d: &mut Doc, run: &RunReport) {
 }
 
 fn container(d: &mut Doc, run: &RunReport) {
-    let Some(c) = run.checks.iter().find(|c| c.id.as_str() == "container") else { return };
+    let Some(c) = run.checks.iter().find(|c| c.id == CheckId::Container) else { return };
     let cg = &c.details["cgroup"];
     let gauges = [
         (
@@ -301,10 +280,12 @@ mod tests {
         assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
         assert_eq!(number(64.0 * 1024.0 * 1024.0), "67108864");
         assert_eq!(number(0.004), "0.004");
-        assert_eq!(class(&serde_json::json!({"status": 503})), "server_error");
-        assert_eq!(class(&serde_json::json!({"status": null, "result": "timeout after 5 s"})), "timeout");
         assert_eq!(number(0.013_000_000_000_000_001), "0.013");
         let v = [0.001, 0.002, 0.003, 0.004, 0.1];
-        assert_eq!((nearest_rank(&v, 0.5), nearest_rank(&v, 0.95), nearest_rank(&v, 1.0)), (0.003, 0.1, 0.1));
+        assert_eq!(
+            (nearest_rank(&v, 0.5), nearest_rank(&v, 0.95), nearest_rank(&v, 1.0)),
+            (Some(0.003), Some(0.1), Some(0.1))
+        );
+        assert_eq!(nearest_rank::<f64>(&[], 0.5), None);
     }
 }

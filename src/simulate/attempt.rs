@@ -18,8 +18,6 @@ pub struct Attempt {
     pub fault: Fault,
     /// What it answered (`None`: the connection was closed instead).
     pub status: Option<u16>,
-    /// The `Retry-After` it sent, if any.
-    pub retry_after: Option<Duration>,
     /// `x-stainless-retry-count`, as the official SDKs send it.
     pub retry_count: Option<u32>,
     /// `Idempotency-Key`, where a client sends one.

@@ -9,6 +9,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::api::Route;
+use openai_doctor_checks::model::plural;
+
 use super::attempt::Attempt;
 use super::faults::Fault;
 
@@ -163,10 +165,6 @@ fn sent(requests: &[Request<'_>], exit: Option<Option<i32>>) -> Verdict {
     }
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
-}
-
 fn retried(requests: &[Request<'_>]) -> Verdict {
     let failed_first: Vec<&Request<'_>> = requests.iter().filter(|r| r.attempts[0].fault.retryable()).collect();
     let abandoned = failed_first.iter().filter(|r| r.attempts.len() == 1).count();
@@ -192,12 +190,10 @@ fn not_retried(requests: &[Request<'_>]) -> Verdict {
     let mut met = 0;
     let mut wrong = Vec::new();
     for r in requests {
-        for (a, _) in gaps(r) {
-            if matches!(a.fault, Fault::Quota | Fault::Unauthorized | Fault::BadRequest) {
-                wrong.push(a.fault.to_string());
-            }
-        }
-        if r.attempts.iter().any(|a| matches!(a.fault, Fault::Quota | Fault::Unauthorized | Fault::BadRequest)) {
+        // Every attempt but the last was followed by another: a permanent error there was retried.
+        let (last, before) = r.attempts.split_last().expect("a request has an attempt");
+        wrong.extend(before.iter().filter(|a| a.fault.permanent()).map(|a| a.fault.to_string()));
+        if last.fault.permanent() || before.iter().any(|a| a.fault.permanent()) {
             met += 1;
         }
     }
@@ -230,7 +226,7 @@ fn backoff(requests: &[Request<'_>]) -> Verdict {
     let mut by_index: Vec<Vec<Duration>> = Vec::new();
     let mut shown = Vec::new();
     for r in requests {
-        let ds: Vec<Duration> = gaps(r).filter(|(a, _)| a.retry_after.is_none()).map(|(_, d)| d).collect();
+        let ds: Vec<Duration> = gaps(r).filter(|(a, _)| a.fault.retry_after().is_none()).map(|(_, d)| d).collect();
         if ds.is_empty() {
             continue;
         }
@@ -258,13 +254,14 @@ fn backoff(requests: &[Request<'_>]) -> Verdict {
     }
     let same_everywhere = by_index
         .first()
-        .is_some_and(|v| v.len() >= 2 && v.iter().all(|d| d.as_secs_f64().sub_abs(v[0].as_secs_f64()) < 0.01));
+        .is_some_and(|v| v.len() >= 2 && v.iter().all(|d| (d.as_secs_f64() - v[0].as_secs_f64()).abs() < 0.01));
     let delays = shown.join("; ");
     let (mark, seen) = if tight > 0 {
         (
             Mark::Fail,
             format!(
-                "{tight} retries came less than {} ms after the failure (a tight loop): {delays}",
+                "{} came less than {} ms after the failure (a tight loop): {delays}",
+                plural(tight, "retry attempt"),
                 TIGHT.as_millis()
             ),
         )
@@ -283,22 +280,12 @@ fn backoff(requests: &[Request<'_>]) -> Verdict {
 
 const BACKOFF_FIX: &str = "Wait before each retry, doubling from about 0.5 s up to a cap (the SDKs: 0.5 s × 2ⁿ, at most 8 s) and subtracting random jitter (up to 25 %), so a fleet does not retry in lockstep.";
 
-trait SubAbs {
-    fn sub_abs(self, other: f64) -> f64;
-}
-
-impl SubAbs for f64 {
-    fn sub_abs(self, other: f64) -> f64 {
-        (self - other).abs()
-    }
-}
-
 fn retry_after(requests: &[Request<'_>]) -> Verdict {
     let mut sent = 0;
     let mut early = Vec::new();
     for r in requests {
         for (a, gap) in gaps(r) {
-            if let Some(wanted) = a.retry_after {
+            if let Some(wanted) = a.fault.retry_after() {
                 sent += 1;
                 // A little slack: timers and the client's own work.
                 if gap.as_secs_f64() < wanted.as_secs_f64() * 0.95 {
@@ -309,13 +296,7 @@ fn retry_after(requests: &[Request<'_>]) -> Verdict {
     }
     let (mark, seen) = match (sent, early.len()) {
         (0, _) => (Mark::NotSeen, "no retry followed a 429 with Retry-After (add --faults 429:2)".to_owned()),
-        (n, 0) => (
-            Mark::Pass,
-            format!(
-                "{} after a Retry-After: each waited at least that long",
-                plural(n, "retry").replace("retrys", "retries")
-            ),
-        ),
+        (n, 0) => (Mark::Pass, format!("{} after a Retry-After: each waited at least that long", plural(n, "attempt"))),
         (n, _) => (Mark::Fail, format!("{} of {n} retries came early: {}", early.len(), early.join(", "))),
     };
     Verdict {
@@ -400,12 +381,16 @@ pub fn to_text(
     let mut out = String::from("\nRetry audit\n");
     let max = requests.iter().map(|r| r.attempts.len()).max().unwrap_or(0);
     let clients = clients(attempts);
-    out.push_str(&format!(
-        "  {} for {} (at most {max} per request){}\n",
-        plural(attempts.len(), "attempt"),
-        plural(requests.len(), "request"),
-        if clients.is_empty() { String::new() } else { format!("; client: {}", clients.join(", ")) }
-    ));
+    let client = if clients.is_empty() { String::new() } else { format!("; client: {}", clients.join(", ")) };
+    if attempts.is_empty() {
+        out.push_str("  no request arrived\n");
+    } else {
+        out.push_str(&format!(
+            "  {} for {} (at most {max} per request){client}\n",
+            plural(attempts.len(), "attempt"),
+            plural(requests.len(), "request"),
+        ));
+    }
     if let Some((program, code)) = command {
         let code = code.map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit code {c}"));
         out.push_str(&format!("  {program}: {code}\n"));
@@ -449,10 +434,6 @@ mod tests {
             route: Route::Chat,
             fault,
             status: fault.status(),
-            retry_after: match fault {
-                Fault::RateLimit { retry_after } => Some(retry_after),
-                _ => None,
-            },
             retry_count: retry,
             idempotency_key: None,
             client: "python".into(),

@@ -45,12 +45,33 @@ pub enum Fault {
 impl Fault {
     /// Whether a well-behaved client retries after it (the SDKs' `_should_retry`).
     pub fn retryable(self) -> bool {
-        !matches!(self, Self::Ok | Self::Quota | Self::Unauthorized | Self::BadRequest | Self::Slow(_))
+        !matches!(self, Self::Ok | Self::Slow(_)) && !self.permanent()
+    }
+
+    /// An error no retry can fix: billing, credentials, the request itself.
+    pub fn permanent(self) -> bool {
+        matches!(self, Self::Quota | Self::Unauthorized | Self::BadRequest)
+    }
+
+    /// The connection ends without an answer.
+    pub fn closes_connection(self) -> bool {
+        matches!(self, Self::Disconnect | Self::Reset | Self::Refuse(_))
+    }
+
+    /// The `Retry-After` it sends, if any.
+    pub fn retry_after(self) -> Option<Duration> {
+        match self {
+            Self::RateLimit { retry_after } => Some(retry_after),
+            _ => None,
+        }
     }
 
     /// The status it answers with, when it answers.
     #[cfg(test)]
     pub fn status(self) -> Option<u16> {
+        if self.closes_connection() {
+            return None;
+        }
         Some(match self {
             Self::Ok | Self::Slow(_) | Self::Stall => 200,
             Self::Server500 => 500,
@@ -59,7 +80,7 @@ impl Fault {
             Self::RateLimit { .. } | Self::Quota => 429,
             Self::Unauthorized => 401,
             Self::BadRequest => 400,
-            Self::Disconnect | Self::Reset | Self::Refuse(_) => return None,
+            Self::Disconnect | Self::Reset | Self::Refuse(_) => unreachable!("closes the connection"),
         })
     }
 

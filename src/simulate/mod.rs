@@ -41,9 +41,10 @@ pub fn run(args: SimulateArgs) -> Result<u8, AppError> {
         let host = if host.contains(':') { format!("[{host}]") } else { host };
         let base_url = format!("{scheme}://{host}:{}/v1", addr.port());
         let mut env = vec![("OPENAI_BASE_URL".to_owned(), base_url.clone())];
-        // The SDKs refuse to start without a key; the simulated API accepts any.
+        // The SDKs refuse to start without a key; the simulated API accepts any. Not shaped
+        // like a key (`sk-…`), so the redactor leaves the printed `export` usable.
         if std::env::var_os("OPENAI_API_KEY").is_none_or(|k| k.is_empty()) {
-            env.push(("OPENAI_API_KEY".to_owned(), "sk-simulated-not-a-real-key".to_owned()));
+            env.push(("OPENAI_API_KEY".to_owned(), "simulated-not-a-real-key".to_owned()));
         }
         if let Some(m) = &minted {
             for var in tls::TRUST_VARS {
@@ -75,11 +76,11 @@ pub fn run(args: SimulateArgs) -> Result<u8, AppError> {
             plan,
             max_stall: args.max_stall,
             log_bodies: args.log_bodies,
-            verbose: !args.quiet,
+            log: (!args.quiet).then(|| out.clone()),
         });
         let tls_config = minted.as_ref().map(|m| m.server.clone());
         let serving = tokio::spawn(server::serve(listener, tls_config, shared.clone()));
-        let command = if args.command.is_empty() {
+        let exit_code = if args.command.is_empty() {
             crate::signals::interrupted().await;
             None
         } else {
@@ -96,8 +97,8 @@ pub fn run(args: SimulateArgs) -> Result<u8, AppError> {
             ));
         }
         let requests = audit::group(&attempts);
-        let verdicts = audit::judge(&requests, args.platform_deadline, command);
-        let command = command.as_ref().map(|code| (args.command[0].as_str(), *code));
+        let verdicts = audit::judge(&requests, args.platform_deadline, exit_code);
+        let command = exit_code.map(|code| (args.command[0].as_str(), code));
         let recipe = audit::recipe(&attempts, args.platform_deadline);
         let text = match args.format {
             AuditFormat::Table => audit::to_text(&attempts, &requests, &verdicts, command, &recipe),

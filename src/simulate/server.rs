@@ -28,8 +28,8 @@ pub struct Settings {
     pub plan: Plan,
     pub max_stall: Duration,
     pub log_bodies: bool,
-    /// Print one line per attempt on stderr.
-    pub verbose: bool,
+    /// Where one line per attempt goes (stderr, redacted like every output), unless `--quiet`.
+    pub log: Option<crate::output::Output>,
 }
 
 /// What the server shares with its connections.
@@ -161,15 +161,7 @@ async fn handle(
         path: parts.uri.path().to_owned(),
         route,
         fault,
-        status: if matches!(fault, Fault::Disconnect | Fault::Reset | Fault::Refuse(_)) {
-            None
-        } else {
-            Some(answer.status)
-        },
-        retry_after: match fault {
-            Fault::RateLimit { retry_after } => Some(retry_after),
-            _ => None,
-        },
+        status: (!fault.closes_connection()).then_some(answer.status),
         retry_count: header("x-stainless-retry-count").and_then(|v| v.trim().parse().ok()),
         idempotency_key: header("idempotency-key"),
         client: header("x-stainless-lang").unwrap_or_else(|| {
@@ -186,8 +178,8 @@ async fn handle(
         model: json.get("model").and_then(Value::as_str).map(str::to_owned),
         body: shared.settings.log_bodies.then(|| String::from_utf8_lossy(&body).into_owned()),
     };
-    if shared.settings.verbose {
-        eprintln!("{}", super::attempt::line(&attempt));
+    if let Some(out) = &shared.settings.log {
+        let _ = out.stderr(&super::attempt::line(&attempt));
     }
     {
         let mut kept = shared.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

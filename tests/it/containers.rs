@@ -36,7 +36,7 @@ fn an_oom_kill_in_the_container_before_the_run_is_reported() {
     if let Err(why) = docker::image() {
         return docker::unavailable("an_oom_kill_in_the_container_before_the_run_is_reported", &why);
     }
-    let app = docker::App::start("oom", &["-m", "32m", "--memory-swap", "32m"]);
+    let app = docker::Container::app("oom", &["-m", "32m", "--memory-swap", "32m"]);
     // The app's memory runs out: the kernel kills it (137), the container lives on.
     let hog = docker::cli(&["exec", &app.name, "/usr/bin/tail", "/dev/zero"]);
     let doctor =
@@ -154,7 +154,7 @@ fn pid_diagnoses_an_app_container_from_beside_it() {
         return docker::unavailable("pid_diagnoses_an_app_container_from_beside_it", &why);
     }
     // The app: its own key, proxy (with a password) and CA variable, a memory limit, no network.
-    let app = docker::App::start(
+    let app = docker::Container::app(
         "app",
         &[
             "-m",
@@ -220,7 +220,7 @@ fn egress_only_through_a_proxy_and_no_proxy_named_as_the_cause() {
         std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
     }
     let rw = format!("{}:/shared", shared.path().display());
-    let api = docker::Service::start(
+    let api = docker::Container::service(
         "api",
         &upstream,
         &["-v", &rw],
@@ -237,7 +237,8 @@ fn egress_only_through_a_proxy_and_no_proxy_named_as_the_cause() {
             "--quiet",
         ],
     );
-    let proxy = docker::Service::start("proxy", &edge, &[], "/usr/bin/tinyproxy", &["-d", "-c", "/etc/tinyproxy.conf"]);
+    let proxy =
+        docker::Container::service("proxy", &edge, &[], "/usr/bin/tinyproxy", &["-d", "-c", "/etc/tinyproxy.conf"]);
     proxy.join(&upstream, "proxy");
     let ca = shared.path().join("ca.pem");
     let waited = std::time::Instant::now();

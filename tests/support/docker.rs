@@ -103,49 +103,37 @@ pub fn cli(args: &[&str]) -> std::process::Output {
     Command::new("docker").args(args).output().expect("docker runs")
 }
 
-/// An application container of the image: `sleep 60` with no network and `flags`; removed when
-/// dropped, so a failing assertion leaves nothing running.
-pub struct App {
-    /// Its name, `openai-doctor-test-<tag>-<pid>` (the loopback audit admits `container:` it).
+/// A detached container of the image, named `openai-doctor-test-<tag>-<pid>` (the loopback
+/// audit admits `container:` it) and removed when dropped, so a failing assertion leaves nothing
+/// running.
+pub struct Container {
     pub name: String,
 }
 
-impl App {
-    /// Starts it; panics with Docker's words when it does not start.
-    pub fn start(tag: &str, flags: &[&str]) -> Self {
-        let app = Self { name: format!("openai-doctor-test-{tag}-{}", std::process::id()) };
-        let mut args = vec!["run", "-d", "--rm", "--name", &app.name, "--network", "none"];
-        args.extend(flags);
-        args.extend(["--entrypoint", "/bin/sleep", IMAGE, "60"]);
-        let out = cli(&args);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        app
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        let _ = Command::new("docker").args(["rm", "-f", &self.name]).output();
-    }
-}
-
-/// A long-running container of the image on a test network, reachable there by `alias`:
-/// `entrypoint` with `args` (the simulated API, tinyproxy). Removed when dropped.
-pub struct Service {
-    pub name: String,
-}
-
-impl Service {
-    /// Starts it on `net` with `flags`; panics with Docker's words when it does not start.
-    pub fn start(alias: &str, net: &InternalNet, flags: &[&str], entrypoint: &str, args: &[&str]) -> Self {
-        let svc = Self { name: format!("openai-doctor-test-{alias}-{}", std::process::id()) };
-        let mut argv = vec!["run", "-d", "--rm", "--name", &svc.name, "--network", &net.name, "--network-alias", alias];
+impl Container {
+    /// `docker run -d --rm --name NAME NETWORK FLAGS --entrypoint ENTRYPOINT IMAGE ARGS`; panics
+    /// with Docker's words when it does not start.
+    fn run(tag: &str, network: &[&str], flags: &[&str], entrypoint: &str, args: &[&str]) -> Self {
+        let c = Self { name: format!("openai-doctor-test-{tag}-{}", std::process::id()) };
+        let mut argv = vec!["run", "-d", "--rm", "--name", &c.name];
+        argv.extend(network);
         argv.extend(flags);
         argv.extend(["--entrypoint", entrypoint, IMAGE]);
         argv.extend(args);
         let out = cli(&argv);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        svc
+        c
+    }
+
+    /// An application: `sleep 60` with no network and `flags`.
+    pub fn app(tag: &str, flags: &[&str]) -> Self {
+        Self::run(tag, &["--network", "none"], flags, "/bin/sleep", &["60"])
+    }
+
+    /// A service on `net`, reachable there as `alias`: `entrypoint` with `args` (the simulated
+    /// API, tinyproxy).
+    pub fn service(alias: &str, net: &InternalNet, flags: &[&str], entrypoint: &str, args: &[&str]) -> Self {
+        Self::run(alias, &["--network", &net.name, "--network-alias", alias], flags, entrypoint, args)
     }
 
     /// Joins another test network as `alias` too.
@@ -161,7 +149,7 @@ impl Service {
     }
 }
 
-impl Drop for Service {
+impl Drop for Container {
     fn drop(&mut self) {
         let _ = Command::new("docker").args(["rm", "-f", &self.name]).output();
     }

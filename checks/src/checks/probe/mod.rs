@@ -112,7 +112,35 @@ enum Kind {
     Other(u16),
 }
 
+/// Outcome classes of a probe request, as `openai_doctor_probe_attempts{class}` counts them.
+pub const CLASSES: [&str; 8] =
+    ["ok", "rate_limited", "auth", "client_error", "server_error", "timeout", "connection", "other"];
+
 impl Kind {
+    /// Its class (one of `CLASSES`): a bounded label for metrics.
+    fn class(&self) -> &'static str {
+        use crate::net::context::Phase;
+        match self {
+            Self::Ok => "ok",
+            Self::RateLimited | Self::Quota => "rate_limited",
+            Self::InvalidKey
+            | Self::OrgMismatch
+            | Self::AccountDeactivated
+            | Self::KeyNotReceived
+            | Self::ModelAccess
+            | Self::NoOrganization
+            | Self::Region
+            | Self::Forbidden => "auth",
+            Self::NotFound | Self::ModelNotFound => "client_error",
+            Self::Server(_) | Self::Edge(_) | Self::CfEdge(_) => "server_error",
+            Self::Transport(Phase::Timeout) => "timeout",
+            Self::Transport(_) => "connection",
+            Self::Other(s) if (400..500).contains(s) => "client_error",
+            Self::Other(s) if *s >= 500 => "server_error",
+            Self::Other(_) => "other",
+        }
+    }
+
     fn code(&self) -> &'static Code {
         match self {
             Self::Ok => &INTERMITTENT,
@@ -380,12 +408,7 @@ fn attempt_limit(activity: &Activity) -> Duration {
 }
 
 fn percentile(sorted: &[u64], p: f64) -> u64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
-    let idx = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[idx]
+    crate::model::nearest_rank(sorted, p).unwrap_or(0)
 }
 
 /// What the probe aims at: the model it names and, with a payload, the payload's endpoint.
@@ -702,7 +725,7 @@ fn judge(
     let mut totals: Vec<u64> = m.series.iter().filter(|a| a.kind == Kind::Ok).map(|a| a.total_ms).collect();
     totals.sort_unstable();
     details["series"] = json!(m.series.iter().map(|a| json!({
-        "attempt_of": "models", "status": a.status, "result": a.kind.label(), "request_id": a.request_id, "client_request_id": a.client_request_id,
+        "attempt_of": "models", "status": a.status, "result": a.kind.label(), "class": a.kind.class(), "request_id": a.request_id, "client_request_id": a.client_request_id,
         "ttfb_ms": a.ttfb_ms, "total_ms": a.total_ms, "error": a.transport_error,
     })).collect::<Vec<_>>());
     details["latency_ms"] =
