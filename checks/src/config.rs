@@ -14,10 +14,7 @@ use crate::secret::SecretString;
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 /// Default status page root.
 pub const DEFAULT_STATUS_URL: &str = "https://status.openai.com";
-/// The official SDKs' per-attempt timeout (openai-python `DEFAULT_TIMEOUT`, openai-node `DEFAULT_TIMEOUT`).
-pub const SDK_DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
-/// The official SDKs' default retry count (3 attempts in all).
-pub const SDK_DEFAULT_MAX_RETRIES: u32 = 2;
+pub use crate::sdk::policy::{SDK_DEFAULT_MAX_RETRIES, SDK_DEFAULT_TIMEOUT};
 /// Default whole-run deadline.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(20);
 
