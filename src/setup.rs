@@ -48,12 +48,15 @@ impl Session {
     }
 
     /// Runs every registered check `selection` keeps, until done or `stop` resolves.
+    ///
+    /// # Errors
+    /// Never with the registry's checks (unique ids, every dependency present): a bug if it does.
     pub async fn run(
         &self,
         selection: &Selection,
         stop: impl std::future::Future<Output = ()>,
         live: &runner::Live,
-    ) -> RunReport {
+    ) -> Result<RunReport, runner::RunError> {
         runner::run_until(registry(), self.ctx.clone(), selection, stop, live).await
     }
 }

@@ -62,6 +62,7 @@ pub fn run(args: RunArgs) -> Result<u8, AppError> {
     let progress = Progress::start(live.clone(), show_progress, report::terminal_width(), out.clone());
     let run = runtime.block_on(session.run(&selection, crate::signals::interrupted(), &live));
     progress.finish();
+    let run = run.map_err(|e| AppError::internal(format!("cannot run the checks: {e}")))?;
 
     // Only the ticket (markdown, bundle) needs the environment and a marker.
     let wants_ticket = args.format == Format::Markdown || bundle.is_some();

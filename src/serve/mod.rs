@@ -298,7 +298,7 @@ async fn one_run(state: Arc<State>, probe: Probe, budget: Duration) -> Arc<Done>
     let result = match Session::new(config) {
         Ok(session) => {
             let run = session.run(&selection, std::future::pending::<()>(), &runner::Live::default()).await;
-            Ok((run, session.target))
+            run.map(|run| (run, session.target)).map_err(|e| format!("cannot run: {e}"))
         }
         // Checked at start; a CA file removed since, say.
         Err(e) => Err(format!("cannot run: {e}")),
