@@ -7,6 +7,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use openai_doctor_checks::model::plural;
 pub use openai_doctor_checks::sdk::policy::Sizing;
 use openai_doctor_checks::sdk::policy::{self, Fit, Settings};
 use openai_doctor_checks::sdk::{INITIAL_RETRY_DELAY as INITIAL, MAX_RETRY_DELAY as CAP};
@@ -48,10 +49,10 @@ fn plain(s: f64) -> String {
 fn headline(s: &Sizing, comment: &str) -> String {
     let c = s.chosen;
     let mut h = format!(
-        "{comment} Sized by openai-doctor: per-attempt timeout {}s, {} retries ({} attempts), backoff at most {}s:\n{comment} worst case {:.1}s",
+        "{comment} Sized by openai-doctor: per-attempt timeout {}s, {} ({}), backoff at most {}s:\n{comment} worst case {:.1}s",
         plain(c.timeout_s),
-        c.max_retries,
-        c.max_retries + 1,
+        if c.max_retries == 1 { "1 retry".to_owned() } else { format!("{} retries", c.max_retries) },
+        plural(c.max_retries + 1, "attempt"),
         policy::backoff_total(c.max_retries),
         s.worst_s
     );
@@ -249,7 +250,7 @@ mod tests {
     fn issue_21_sizing_bugs() {
         // 3 s: one attempt, no retry, no "-0s" of backoff; said to be shorter than a completion needs.
         let py = render(Lang::Python, &size(Duration::from_secs(600), 2, Some(Duration::from_secs(3))));
-        assert!(py.contains("backoff at most 0s") && !py.contains("-0"), "{py}");
+        assert!(py.contains("0 retries (1 attempt), backoff at most 0s") && !py.contains("-0"), "{py}");
         assert!(py.contains("OpenAI(timeout=2.0, max_retries=0)") && py.contains("shorter than the 5s"), "{py}");
         // A millisecond timeout is printed as one, in every language's unit.
         let s = size(Duration::from_millis(1), 2, None);
