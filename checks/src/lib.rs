@@ -34,7 +34,7 @@ pub mod secret;
 
 pub use config::{Config, Env};
 pub use engine::check::{Check, CheckInfo, Context};
-pub use engine::runner::{RunReport, Selection, Verdict, run};
+pub use engine::runner::{RunError, RunReport, Selection, Verdict};
 pub use model::{CheckId, CheckReport, Finding, Outcome, Severity, Status};
 pub use registry::registry;
 pub use secret::{Redactor, SecretString};

@@ -5,48 +5,61 @@
 use serde::Serialize;
 use serde_json::Value;
 
-/// A check's id. The variants' order is the report order; every list of checks derives from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CheckId {
+/// Declares `CheckId` from one list: each variant with its printed id. The enum, `ALL` (report
+/// order), `COUNT` and `as_str` all come from that list, so a variant cannot be left out of any of
+/// them; `registry::check` matches on every variant, so one without its check does not compile.
+macro_rules! check_ids {
+    ($( $(#[$doc:meta])* $variant:ident = $id:literal, )+) => {
+        /// A check's id. The variants' order is the report order; every list of checks derives from it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum CheckId {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl CheckId {
+            /// How many checks there are.
+            pub const COUNT: usize = [$($id),+].len();
+
+            /// Every id, in report order.
+            pub const ALL: [Self; Self::COUNT] = [$(Self::$variant),+];
+
+            /// The id as printed (`dns`).
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( Self::$variant => $id, )+
+                }
+            }
+        }
+    };
+}
+
+check_ids! {
     /// OpenAI's status page.
-    Status,
+    Status = "status",
     /// DNS resolution.
-    Dns,
+    Dns = "dns",
     /// TCP and TLS.
-    Tls,
+    Tls = "tls",
     /// The proxy in the path.
-    Proxy,
+    Proxy = "proxy",
     /// The request payload.
-    Payload,
+    Payload = "payload",
     /// The authenticated probe.
-    Probe,
+    Probe = "probe",
     /// Timeouts and retries.
-    Timeout,
+    Timeout = "timeout",
     /// Container limits.
-    Container,
+    Container = "container",
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 impl CheckId {
-    /// Every id, in report order.
-    pub const ALL: [Self; 8] =
-        [Self::Status, Self::Dns, Self::Tls, Self::Proxy, Self::Payload, Self::Probe, Self::Timeout, Self::Container];
-
-    /// The id as printed (`dns`).
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Status => "status",
-            Self::Dns => "dns",
-            Self::Tls => "tls",
-            Self::Proxy => "proxy",
-            Self::Payload => "payload",
-            Self::Probe => "probe",
-            Self::Timeout => "timeout",
-            Self::Container => "container",
-        }
-    }
-
     /// Parses an id (case-insensitive).
     ///
     /// # Errors

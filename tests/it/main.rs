@@ -17,6 +17,7 @@ mod network;
 #[cfg(feature = "online")]
 mod online;
 mod payload;
+mod policy;
 mod probe;
 mod simulate;
 mod status;
