@@ -79,7 +79,7 @@ impl Environment {
             Some(h) => (h.os.clone(), h.kernel.clone(), h.arch.to_owned()),
             None => {
                 let host = openai_doctor_checks::checks::container::host_facts();
-                (host.os, host.kernel, host.arch.to_owned())
+                (host.os, host.kernel, host.arch.into_owned())
             }
         };
         let variables = config

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use serde_json::json;
 use tokio::sync::watch;
 
+use crate::details::{Details, TimedOut};
 use crate::engine::check::{Activity, Check, Context};
 use crate::model::millis;
 use crate::model::{CheckId, CheckReport, Code, Finding, Outcome, Severity, Status};
@@ -105,7 +105,7 @@ impl RunReport {
         run.verdict.summary = f(&run.verdict.summary);
         for c in &mut run.checks {
             c.summary = f(&c.summary);
-            crate::model::map_json_strings(&mut c.details, f);
+            c.details.map_text(f);
             for finding in &mut c.findings {
                 finding.message = f(&finding.message);
                 finding.remedy = f(&finding.remedy);
@@ -340,7 +340,7 @@ async fn run_one(
         Ok(Ok(outcome)) => outcome,
         Ok(Err(join_error)) => {
             let what = panic_message(join_error);
-            Outcome::with_status(Status::Fail, "the check crashed (a bug in openai-doctor)", json!({})).and(
+            Outcome::with_status(Status::Fail, "the check crashed (a bug in openai-doctor)", Details::nothing()).and(
                 Finding::new(
                     &INTERNAL,
                     Severity::Fail,
@@ -366,7 +366,7 @@ async fn run_one(
             Outcome::with_status(
                 Status::Fail,
                 format!("no result within {:.1} s", limit.as_secs_f64()),
-                json!({ "waiting_for": waiting, "limit_ms": millis(limit) }),
+                Details::TimedOut(TimedOut { waiting_for: waiting.clone(), limit_ms: millis(limit) }),
             )
             .and(Finding::new(
                 &TIMED_OUT,
@@ -383,7 +383,7 @@ async fn run_one(
         summary: ctx.net.redactor.redact(&outcome.summary),
         details: {
             let mut details = outcome.details;
-            ctx.net.redactor.redact_json(&mut details);
+            details.map_text(&|s| ctx.net.redactor.redact(s));
             details
         },
         findings: outcome
@@ -418,7 +418,7 @@ fn skipped(id: CheckId, title: &'static str, why: &str, blocked_by: Option<Check
         title,
         status: Status::Skip,
         summary: why.to_owned(),
-        details: json!({}),
+        details: Details::nothing(),
         findings: Vec::new(),
         blocked_by,
         duration_ms: 0,
@@ -498,7 +498,11 @@ mod tests {
                 activity.set_local(format!("the fake {} sleeping", self.info.id));
                 tokio::time::sleep(self.delay).await;
                 assert!(!self.panic, "scripted panic in {}", self.info.id);
-                Outcome::with_status(self.status, format!("{} says {}", self.info.id, self.status.as_str()), json!({}))
+                Outcome::with_status(
+                    self.status,
+                    format!("{} says {}", self.info.id, self.status.as_str()),
+                    Details::nothing(),
+                )
             })
         }
     }
