@@ -5,7 +5,9 @@
 //! two drift). Closed vocabularies (the probe's classes) are defined once here, with `words!`.
 
 pub mod container;
+pub mod dns;
 pub mod probe;
+pub mod status;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -45,6 +47,10 @@ pub enum Details {
     Nothing(Nothing),
     /// The runner cut the check off at its time limit.
     TimedOut(TimedOut),
+    /// `status`.
+    Status(Box<status::Status>),
+    /// `dns`.
+    Dns(Box<dns::Dns>),
     /// `probe`.
     Probe(Box<probe::Probe>),
     /// `container`.
@@ -77,6 +83,24 @@ impl Default for Details {
 impl From<serde_json::Value> for Details {
     fn from(v: serde_json::Value) -> Self {
         Self::Raw(v)
+    }
+}
+
+impl From<status::Status> for Details {
+    fn from(d: status::Status) -> Self {
+        Self::Status(Box::new(d))
+    }
+}
+
+impl From<dns::Looked> for Details {
+    fn from(d: dns::Looked) -> Self {
+        Self::Dns(Box::new(dns::Dns::Looked(d)))
+    }
+}
+
+impl From<dns::Direct> for Details {
+    fn from(d: dns::Direct) -> Self {
+        Self::Dns(Box::new(dns::Dns::Direct(d)))
     }
 }
 
@@ -130,6 +154,8 @@ impl Details {
         let ok = match self {
             Self::Nothing(_) => true,
             Self::TimedOut(d) => remap(d, f),
+            Self::Status(d) => remap(&mut **d, f),
+            Self::Dns(d) => remap(&mut **d, f),
             Self::Probe(d) => remap(&mut **d, f),
             Self::Container(d) => remap(&mut **d, f),
             Self::Raw(v) => {
