@@ -8,6 +8,7 @@ pub mod container;
 pub mod dns;
 pub mod probe;
 pub mod status;
+pub mod tls;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -51,6 +52,8 @@ pub enum Details {
     Status(Box<status::Status>),
     /// `dns`.
     Dns(Box<dns::Dns>),
+    /// `tls`.
+    Tls(Box<tls::Tls>),
     /// `probe`.
     Probe(Box<probe::Probe>),
     /// `container`.
@@ -101,6 +104,12 @@ impl From<dns::Looked> for Details {
 impl From<dns::Direct> for Details {
     fn from(d: dns::Direct) -> Self {
         Self::Dns(Box::new(dns::Dns::Direct(d)))
+    }
+}
+
+impl From<tls::Tls> for Details {
+    fn from(d: tls::Tls) -> Self {
+        Self::Tls(Box::new(d))
     }
 }
 
@@ -156,6 +165,7 @@ impl Details {
             Self::TimedOut(d) => remap(d, f),
             Self::Status(d) => remap(&mut **d, f),
             Self::Dns(d) => remap(&mut **d, f),
+            Self::Tls(d) => remap(&mut **d, f),
             Self::Probe(d) => remap(&mut **d, f),
             Self::Container(d) => remap(&mut **d, f),
             Self::Raw(v) => {

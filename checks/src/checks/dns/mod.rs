@@ -295,8 +295,17 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let nameserver = match Nameserver::new(cfg.dns_server, ns_timeout) {
         Ok(ns) => ns,
         Err(e) => {
-            return Outcome::with_status(Status::Fail, "no usable DNS configuration", Direct { host, addrs: Vec::new(), pinned: false })
-                .and(Finding::new(&ERROR, Severity::Fail, e, "Check /etc/resolv.conf (or the OS network settings)."));
+            return Outcome::with_status(
+                Status::Fail,
+                "no usable DNS configuration",
+                Direct { host, addrs: Vec::new(), pinned: false },
+            )
+            .and(Finding::new(
+                &ERROR,
+                Severity::Fail,
+                e,
+                "Check /etc/resolv.conf (or the OS network settings).",
+            ));
         }
     };
     let sys_timeout = activity.bounded(SYSTEM_TIMEOUT, Duration::from_millis(300));
@@ -526,13 +535,7 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
 }
 
 /// The OS resolver's answer came from a search-domain expansion, not the name itself.
-fn search_hijack(
-    l: &Lookups,
-    expansion: &str,
-    hijack: &[IpAddr],
-    ns_addrs: &[IpAddr],
-    details: Looked,
-) -> Outcome {
+fn search_hijack(l: &Lookups, expansion: &str, hijack: &[IpAddr], ns_addrs: &[IpAddr], details: Looked) -> Outcome {
     let host = &l.host;
     let own = if ns_addrs.is_empty() { "nothing".to_owned() } else { join(ns_addrs) };
     Outcome::with_status(Status::Fail, format!("{host} resolves to {expansion}'s address"), details).and(

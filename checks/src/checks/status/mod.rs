@@ -210,7 +210,10 @@ fn judge(page: &Page, url: &Url, root: &Url, tried: &[String]) -> Outcome {
         url: url.to_string(),
         format: page.format,
         page_indicator: page.indicator.clone(),
-        api_components: api.iter().map(|c| ComponentStatus { name: c.name.clone(), status: c.status.clone() }).collect(),
+        api_components: api
+            .iter()
+            .map(|c| ComponentStatus { name: c.name.clone(), status: c.status.clone() })
+            .collect(),
         not_shown: not_shown.iter().map(|s| (*s).to_owned()).collect(),
         incidents: page.incidents.clone(),
         maintenances: page.maintenances.clone(),

@@ -11,6 +11,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use serde::Serialize;
 
+use crate::details::tls::Cert;
+
 /// Verifies like webpki with the given roots, and keeps the chain it was shown.
 #[derive(Debug)]
 pub struct Recorder {
@@ -112,6 +114,21 @@ pub struct CertInfo {
 }
 
 impl CertInfo {
+    /// As the report shows it.
+    #[must_use]
+    pub fn shown(&self) -> Cert {
+        Cert {
+            subject_cn: self.subject_cn.clone(),
+            subject_o: self.subject_o.clone(),
+            issuer_cn: self.issuer_cn.clone(),
+            issuer_o: self.issuer_o.clone(),
+            not_before: self.not_before.clone(),
+            not_after: self.not_after.clone(),
+            names: self.names.clone(),
+            ca_issuers: self.ca_issuers.clone(),
+        }
+    }
+
     /// `CN=x, O=y` of the issuer.
     #[must_use]
     pub fn issuer(&self) -> String {
@@ -192,7 +209,7 @@ pub fn describe(der: &CertificateDer<'_>) -> Option<CertInfo> {
 }
 
 /// Would this client family trust the chain?
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ClientTrust {
     /// Client family.
     pub client: &'static str,
@@ -202,6 +219,19 @@ pub struct ClientTrust {
     pub trusted: bool,
     /// The one setting that would make it trust the chain (when it does not).
     pub fix: String,
+}
+
+impl ClientTrust {
+    /// As the report shows it.
+    #[must_use]
+    pub fn shown(&self) -> crate::details::tls::ClientTrust {
+        crate::details::tls::ClientTrust {
+            client: self.client.to_owned(),
+            store: self.store.clone(),
+            trusted: self.trusted,
+            fix: self.fix.clone(),
+        }
+    }
 }
 
 fn store_from_file(path: &std::path::Path) -> Option<Arc<RootCertStore>> {
