@@ -7,7 +7,9 @@
 pub mod container;
 pub mod dns;
 pub mod probe;
+pub mod proxy;
 pub mod status;
+pub mod timeout;
 pub mod tls;
 
 use serde::Serialize;
@@ -54,10 +56,14 @@ pub enum Details {
     Dns(Box<dns::Dns>),
     /// `tls`.
     Tls(Box<tls::Tls>),
+    /// `proxy`.
+    Proxy(Box<proxy::Proxy>),
     /// `probe`.
     Probe(Box<probe::Probe>),
     /// `container`.
     Container(Box<container::Container>),
+    /// `timeout`.
+    Timeout(Box<timeout::Timeout>),
     /// Not typed yet: a check still building its details as JSON.
     Raw(serde_json::Value),
 }
@@ -110,6 +116,18 @@ impl From<dns::Direct> for Details {
 impl From<tls::Tls> for Details {
     fn from(d: tls::Tls) -> Self {
         Self::Tls(Box::new(d))
+    }
+}
+
+impl From<proxy::Proxy> for Details {
+    fn from(d: proxy::Proxy) -> Self {
+        Self::Proxy(Box::new(d))
+    }
+}
+
+impl From<timeout::Timeout> for Details {
+    fn from(d: timeout::Timeout) -> Self {
+        Self::Timeout(Box::new(d))
     }
 }
 
@@ -166,7 +184,9 @@ impl Details {
             Self::Status(d) => remap(&mut **d, f),
             Self::Dns(d) => remap(&mut **d, f),
             Self::Tls(d) => remap(&mut **d, f),
+            Self::Proxy(d) => remap(&mut **d, f),
             Self::Probe(d) => remap(&mut **d, f),
+            Self::Timeout(d) => remap(&mut **d, f),
             Self::Container(d) => remap(&mut **d, f),
             Self::Raw(v) => {
                 map_json_strings(v, f);

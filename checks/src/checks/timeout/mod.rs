@@ -6,9 +6,9 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use serde_json::json;
 
 use crate::config::{Env, SDK_DEFAULT_TIMEOUT};
+use crate::details::{self, timeout::Observed, timeout::Recommended};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::model::{CheckId, Finding, Outcome, Severity, Status};
 use crate::sdk::{INITIAL_RETRY_DELAY, MAX_RETRY_DELAY};
@@ -227,14 +227,22 @@ fn judge(ctx: &Context) -> Outcome {
     #[allow(clippy::cast_precision_loss)]
     let slowest_s = samples.iter().map(|l| l.total_ms).max().map(|ms| ms as f64 / 1000.0);
     let worst = worst_case(timeout_s, retries);
-    let mut details = json!({
-        "client_timeout_s": timeout_s,
-        "max_retries": retries,
-        "worst_case_s": worst,
-        "schedule": schedule(timeout_s, retries),
-        "platform": platform,
-        "observed": samples,
-    });
+    let mut details = details::timeout::Timeout {
+        client_timeout_s: timeout_s,
+        max_retries: retries,
+        worst_case_s: worst,
+        schedule: schedule(timeout_s, retries),
+        platform: platform.as_ref().map(|p| details::timeout::Platform {
+            name: p.name.to_owned(),
+            deadline_s: p.deadline_s,
+            source: p.source.clone(),
+        }),
+        observed: samples
+            .iter()
+            .map(|l| Observed { what: l.what.to_owned(), ttfb_ms: l.ttfb_ms, total_ms: l.total_ms })
+            .collect(),
+        recommended: None,
+    };
     let mut findings = Vec::new();
     if let Some(p) = &platform {
         let deadline = p.deadline_s.map_or_else(|| "unknown".to_owned(), |d| format!("{d:.0} s"));
@@ -260,8 +268,8 @@ fn judge(ctx: &Context) -> Outcome {
         recommended = platform_findings(p, default_timeout, timeout_s, slowest, retries, &mut findings).or(recommended);
     }
     if let Some((t, r)) = recommended {
-        details["recommended"] =
-            json!({ "timeout_s": t, "max_retries": r, "schedule": schedule(t, r), "worst_case_s": worst_case(t, r) });
+        details.recommended =
+            Some(Recommended { timeout_s: t, max_retries: r, schedule: schedule(t, r), worst_case_s: worst_case(t, r) });
     }
     let summary = format!(
         "timeout {} × {} attempts (worst case {worst:.1} s) vs slowest observed {:.0} ms{}",
