@@ -6,6 +6,7 @@
 
 pub mod container;
 pub mod dns;
+pub mod payload;
 pub mod probe;
 pub mod proxy;
 pub mod status;
@@ -58,14 +59,14 @@ pub enum Details {
     Tls(Box<tls::Tls>),
     /// `proxy`.
     Proxy(Box<proxy::Proxy>),
+    /// `payload`.
+    Payload(Box<payload::Payload>),
     /// `probe`.
     Probe(Box<probe::Probe>),
     /// `container`.
     Container(Box<container::Container>),
     /// `timeout`.
     Timeout(Box<timeout::Timeout>),
-    /// Not typed yet: a check still building its details as JSON.
-    Raw(serde_json::Value),
 }
 
 /// No details: serialises to `{}`.
@@ -86,12 +87,6 @@ pub struct TimedOut {
 impl Default for Details {
     fn default() -> Self {
         Self::Nothing(Nothing {})
-    }
-}
-
-impl From<serde_json::Value> for Details {
-    fn from(v: serde_json::Value) -> Self {
-        Self::Raw(v)
     }
 }
 
@@ -128,6 +123,12 @@ impl From<proxy::Proxy> for Details {
 impl From<timeout::Timeout> for Details {
     fn from(d: timeout::Timeout) -> Self {
         Self::Timeout(Box::new(d))
+    }
+}
+
+impl From<payload::Payload> for Details {
+    fn from(d: payload::Payload) -> Self {
+        Self::Payload(Box::new(d))
     }
 }
 
@@ -185,13 +186,10 @@ impl Details {
             Self::Dns(d) => remap(&mut **d, f),
             Self::Tls(d) => remap(&mut **d, f),
             Self::Proxy(d) => remap(&mut **d, f),
+            Self::Payload(d) => remap(&mut **d, f),
             Self::Probe(d) => remap(&mut **d, f),
             Self::Timeout(d) => remap(&mut **d, f),
             Self::Container(d) => remap(&mut **d, f),
-            Self::Raw(v) => {
-                map_json_strings(v, f);
-                true
-            }
         };
         if !ok {
             *self = Self::nothing();

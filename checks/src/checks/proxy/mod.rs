@@ -6,7 +6,6 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-
 use crate::config::Env;
 use crate::details::proxy::{Applies, ConnectReply, Proxy};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
@@ -285,13 +284,7 @@ fn direct(summary: String, details: Proxy, findings: Vec<Finding>) -> Outcome {
 
 /// A proxy variable whose value cannot be used: a SOCKS proxy (a warning: some clients use it) or
 /// not a URL at all.
-fn unusable(
-    var: &str,
-    shown: &str,
-    why: &ProxyUrlError,
-    details: Proxy,
-    mut findings: Vec<Finding>,
-) -> Outcome {
+fn unusable(var: &str, shown: &str, why: &ProxyUrlError, details: Proxy, mut findings: Vec<Finding>) -> Outcome {
     if let ProxyUrlError::Socks(scheme) = why {
         findings.push(Finding::new(
             &UNSUPPORTED_SCHEME,

@@ -6,7 +6,6 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-
 use crate::config::{Env, SDK_DEFAULT_TIMEOUT};
 use crate::details::{self, timeout::Observed, timeout::Recommended};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
@@ -268,8 +267,12 @@ fn judge(ctx: &Context) -> Outcome {
         recommended = platform_findings(p, default_timeout, timeout_s, slowest, retries, &mut findings).or(recommended);
     }
     if let Some((t, r)) = recommended {
-        details.recommended =
-            Some(Recommended { timeout_s: t, max_retries: r, schedule: schedule(t, r), worst_case_s: worst_case(t, r) });
+        details.recommended = Some(Recommended {
+            timeout_s: t,
+            max_retries: r,
+            schedule: schedule(t, r),
+            worst_case_s: worst_case(t, r),
+        });
     }
     let summary = format!(
         "timeout {} × {} attempts (worst case {worst:.1} s) vs slowest observed {:.0} ms{}",
