@@ -1,7 +1,7 @@
-//! What each check measured, typed: one struct per check (`Details`, one variant each), in the
-//! engine's layer so that renderers read a type, never a JSON key, and never reach into a check's
-//! folder. Each struct serialises to the check's `details` object of the JSON report
-//! (`schema/report.schema.json`, `$defs/details_<id>`; tests/it/json_report.rs fails when the
+//! What each check measured, typed: one struct per check (`Details`, one variant each), beside
+//! the model that carries them, so that renderers read a type, never a JSON key, and never reach
+//! into a check's folder. Each struct serialises to the check's `details` object of the JSON
+//! report (`schema/report.schema.json`, `$defs/details_<id>`; tests/it/details.rs fails when the
 //! two drift). Closed vocabularies (the probe's classes) are defined once here, with `words!`.
 
 pub mod container;
@@ -63,10 +63,10 @@ pub enum Details {
     Payload(Box<payload::Payload>),
     /// `probe`.
     Probe(Box<probe::Probe>),
-    /// `container`.
-    Container(Box<container::Container>),
     /// `timeout`.
     Timeout(Box<timeout::Timeout>),
+    /// `container`.
+    Container(Box<container::Container>),
 }
 
 /// No details: serialises to `{}`.

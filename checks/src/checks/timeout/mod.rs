@@ -69,7 +69,7 @@ pass --platform-deadline."
 );
 
 /// A detected runtime platform.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Platform {
     /// Name.
     pub name: &'static str,
@@ -79,7 +79,6 @@ pub struct Platform {
     pub source: String,
     /// A function platform that kills an invocation at its deadline (not Kubernetes, not a
     /// deadline given by hand): the SDK's 600 s default then never gets to retry.
-    #[serde(skip)]
     pub serverless: bool,
 }
 

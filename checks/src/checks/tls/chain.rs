@@ -4,14 +4,12 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::details::tls::Cert;
 use rustls::RootCertStore;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
-use serde::Serialize;
-
-use crate::details::tls::Cert;
 
 /// Verifies like webpki with the given roots, and keeps the chain it was shown.
 #[derive(Debug)]
@@ -82,8 +80,8 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
-/// One certificate, described.
-#[derive(Debug, Clone, Serialize)]
+/// One certificate, described (the report shows `Cert`, from `shown`).
+#[derive(Debug, Clone)]
 pub struct CertInfo {
     /// Subject common name.
     pub subject_cn: Option<String>,
@@ -98,18 +96,14 @@ pub struct CertInfo {
     /// Valid until (RFC 3339).
     pub not_after: String,
     /// Unix seconds of `not_before`.
-    #[serde(skip)]
     pub not_before_unix: i64,
     /// Unix seconds of `not_after`.
-    #[serde(skip)]
     pub not_after_unix: i64,
     /// DNS names and IP addresses it is valid for.
     pub names: Vec<String>,
     /// Where its issuer's certificate can be fetched (Authority Information Access, caIssuers).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_issuers: Option<String>,
     /// Subject and issuer are the same name (a root, or a self-signed leaf).
-    #[serde(skip)]
     pub self_issued: bool,
 }
 
