@@ -359,6 +359,12 @@ fn every_string_of_every_details_goes_through_map_text_and_nothing_else_changes(
         assert_eq!(after, before.replace("SECRET", "***"), "{id}: only the text changed");
         assert_ne!(redacted, Details::nothing(), "{id}: the details survived the trip");
     }
+    // A mapping that breaks a vocabulary's word (`ok` → `OK`) cannot leave a string unmapped:
+    // the details are dropped instead.
+    let (_, probe) = samples().into_iter().find(|(i, _)| *i == CheckId::Probe).unwrap();
+    let mut shouted = probe.clone();
+    shouted.map_text(&|s| s.to_uppercase());
+    assert_eq!(shouted, Details::nothing(), "fails closed");
     // `Nothing` stays `{}`.
     let mut n = Details::Nothing(Nothing {});
     n.map_text(&|s| s.to_uppercase());
