@@ -78,7 +78,7 @@ impl Environment {
         let (os, kernel, arch) = match &run.facts.host {
             Some(h) => (h.os.clone(), h.kernel.clone(), h.arch.to_owned()),
             None => {
-                let host = openai_doctor_checks::checks::container::host_facts();
+                let host = openai_doctor_checks::engine::facts::host_facts();
                 (host.os, host.kernel, host.arch.into_owned())
             }
         };

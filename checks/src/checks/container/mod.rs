@@ -144,21 +144,7 @@ impl Check for ContainerCheck {
 }
 
 pub use crate::details::container::HostFacts;
-
-/// Reads the host totals.
-#[must_use]
-pub fn host_facts() -> HostFacts {
-    let mut sys = sysinfo::System::new();
-    sys.refresh_memory();
-    let memory_total = sys.total_memory();
-    HostFacts {
-        memory_total,
-        cpus: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-        os: sysinfo::System::long_os_version().unwrap_or_else(|| std::env::consts::OS.to_owned()),
-        kernel: sysinfo::System::kernel_version().unwrap_or_default(),
-        arch: std::env::consts::ARCH.into(),
-    }
-}
+pub use crate::engine::facts::host_facts;
 
 /// `512 MiB`, `1.5 GiB`.
 #[must_use]
