@@ -1,9 +1,10 @@
 //! The finding model: the check ids (the one source of the report order), what a check reports
-//! (status, summary, details, findings) and the catalogue entry (`Code`) every finding points at.
+//! (status, summary, typed details, findings) and the catalogue entry (`Code`) every finding points at.
 //! The bottom of the crate: it imports nothing of it.
 
 use serde::Serialize;
-use serde_json::Value;
+
+use crate::details::Details;
 
 /// Declares `CheckId` from one list: each variant with its printed id. The enum, `ALL` (report
 /// order), `COUNT` and `as_str` all come from that list, so a variant cannot be left out of any of
@@ -218,8 +219,8 @@ pub struct Outcome {
     pub status: Status,
     /// One line for the report.
     pub summary: String,
-    /// Structured facts (raw numbers, addresses, names) for `-v` and JSON.
-    pub details: Value,
+    /// What the check measured, typed (for renderers, `-v` and JSON).
+    pub details: Details,
     /// What the check found.
     pub findings: Vec<Finding>,
 }
@@ -227,7 +228,7 @@ pub struct Outcome {
 impl Outcome {
     /// An outcome whose status is the worst of its findings (pass when there are none).
     #[must_use]
-    pub fn from_findings(summary: impl Into<String>, details: Value, findings: Vec<Finding>) -> Self {
+    pub fn from_findings(summary: impl Into<String>, details: impl Into<Details>, findings: Vec<Finding>) -> Self {
         // Information does not change a status.
         let status = findings
             .iter()
@@ -235,13 +236,13 @@ impl Outcome {
             .map(|f| f.severity.status())
             .max()
             .unwrap_or(Status::Pass);
-        Self { status, summary: summary.into(), details, findings }
+        Self { status, summary: summary.into(), details: details.into(), findings }
     }
 
     /// An outcome with an explicit status.
     #[must_use]
-    pub fn with_status(status: Status, summary: impl Into<String>, details: Value) -> Self {
-        Self { status, summary: summary.into(), details, findings: Vec::new() }
+    pub fn with_status(status: Status, summary: impl Into<String>, details: impl Into<Details>) -> Self {
+        Self { status, summary: summary.into(), details: details.into(), findings: Vec::new() }
     }
 
     /// Names `finding` as the cause: it comes first and `summary` replaces the summary.
@@ -277,23 +278,12 @@ pub struct CheckReport {
     pub status: Status,
     /// One-line summary.
     pub summary: String,
-    /// Structured facts.
-    pub details: Value,
+    /// What the check measured, typed.
+    pub details: Details,
     /// Findings with codes and remedies.
     pub findings: Vec<Finding>,
     /// The check whose failure kept this one from running.
     pub blocked_by: Option<CheckId>,
     /// Wall time of this check.
     pub duration_ms: u64,
-}
-
-/// Passes every string of a JSON value through `f`, in place.
-pub fn map_json_strings(value: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => *s = f(s),
-        Value::Array(items) => items.iter_mut().for_each(|v| map_json_strings(v, f)),
-        Value::Object(map) => map.values_mut().for_each(|v| map_json_strings(v, f)),
-        _ => {}
-    }
 }

@@ -8,6 +8,7 @@ mod bundle;
 mod cli;
 mod container;
 mod containers;
+mod details;
 mod experience;
 mod hardening;
 mod hostile;

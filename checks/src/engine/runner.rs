@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use serde_json::json;
 use tokio::sync::watch;
 
+use crate::details::{Details, TimedOut};
 use crate::engine::check::{Activity, Check, CheckInfo, Context};
 use crate::model::millis;
 use crate::model::{CheckId, CheckReport, Code, Finding, Outcome, Severity, Status};
@@ -106,7 +106,7 @@ impl RunReport {
         run.verdict.summary = f(&run.verdict.summary);
         for c in &mut run.checks {
             c.summary = f(&c.summary);
-            crate::model::map_json_strings(&mut c.details, f);
+            c.details.map_text(f);
             for finding in &mut c.findings {
                 finding.message = f(&finding.message);
                 finding.remedy = f(&finding.remedy);
@@ -419,12 +419,14 @@ async fn run_within_limits(
 
 fn crashed(id: CheckId, join_error: tokio::task::JoinError) -> Outcome {
     let what = panic_message(join_error);
-    Outcome::with_status(Status::Fail, "the check crashed (a bug in openai-doctor)", json!({})).and(Finding::new(
-        &INTERNAL,
-        Severity::Fail,
-        format!("the `{id}` check crashed: {what}"),
-        "Report this output at the openai-doctor issue tracker; the other checks are unaffected.",
-    ))
+    Outcome::with_status(Status::Fail, "the check crashed (a bug in openai-doctor)", Details::nothing()).and(
+        Finding::new(
+            &INTERNAL,
+            Severity::Fail,
+            format!("the `{id}` check crashed: {what}"),
+            "Report this output at the openai-doctor issue tracker; the other checks are unaffected.",
+        ),
+    )
 }
 
 fn timed_out(activity: &Activity, limit: Duration, by_deadline: bool) -> Outcome {
@@ -443,7 +445,7 @@ fn timed_out(activity: &Activity, limit: Duration, by_deadline: bool) -> Outcome
     Outcome::with_status(
         Status::Fail,
         format!("no result within {:.1} s", limit.as_secs_f64()),
-        json!({ "waiting_for": waiting, "limit_ms": millis(limit) }),
+        Details::TimedOut(TimedOut { waiting_for: waiting.clone(), limit_ms: millis(limit) }),
     )
     .and(Finding::new(
         &TIMED_OUT,
@@ -457,7 +459,7 @@ fn timed_out(activity: &Activity, limit: Duration, by_deadline: bool) -> Outcome
 /// environment value), with its duration.
 fn finalise(info: &'static CheckInfo, outcome: Outcome, redactor: &Redactor, took: Duration) -> CheckReport {
     let mut details = outcome.details;
-    redactor.redact_json(&mut details);
+    details.map_text(&|s| redactor.redact(s));
     CheckReport {
         id: info.id,
         title: info.title,
@@ -492,7 +494,7 @@ fn skipped(id: CheckId, title: &'static str, why: &str, blocked_by: Option<Check
         title,
         status: Status::Skip,
         summary: why.to_owned(),
-        details: json!({}),
+        details: Details::nothing(),
         findings: Vec::new(),
         blocked_by,
         duration_ms: 0,
@@ -572,7 +574,11 @@ mod tests {
                 activity.set_local(format!("the fake {} sleeping", self.info.id));
                 tokio::time::sleep(self.delay).await;
                 assert!(!self.panic, "scripted panic in {}", self.info.id);
-                Outcome::with_status(self.status, format!("{} says {}", self.info.id, self.status.as_str()), json!({}))
+                Outcome::with_status(
+                    self.status,
+                    format!("{} says {}", self.info.id, self.status.as_str()),
+                    Details::nothing(),
+                )
             })
         }
     }

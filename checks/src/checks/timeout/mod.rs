@@ -5,9 +5,8 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-
 use crate::config::{Env, SDK_DEFAULT_TIMEOUT};
+use crate::details::{self, timeout::Observed, timeout::Recommended};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::model::{CheckId, Finding, Outcome, Severity, Status};
 use crate::sdk::policy::{self, Fit, Settings};
@@ -69,7 +68,7 @@ pass --platform-deadline."
 );
 
 /// A detected runtime platform.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Platform {
     /// Name.
     pub name: &'static str,
@@ -79,7 +78,6 @@ pub struct Platform {
     pub source: String,
     /// A function platform that kills an invocation at its deadline (not Kubernetes, not a
     /// deadline given by hand): the SDK's 600 s default then never gets to retry.
-    #[serde(skip)]
     pub serverless: bool,
 }
 
@@ -182,14 +180,22 @@ fn judge(ctx: &Context) -> Outcome {
     #[allow(clippy::cast_precision_loss)]
     let slowest_s = samples.iter().map(|l| l.total_ms).max().map(|ms| ms as f64 / 1000.0);
     let worst = asked.worst_case();
-    let mut details = json!({
-        "client_timeout_s": timeout_s,
-        "max_retries": retries,
-        "worst_case_s": worst,
-        "schedule": asked.schedule(),
-        "platform": platform,
-        "observed": samples,
-    });
+    let mut details = details::timeout::Timeout {
+        client_timeout_s: timeout_s,
+        max_retries: retries,
+        worst_case_s: worst,
+        schedule: asked.schedule(),
+        platform: platform.as_ref().map(|p| details::timeout::Platform {
+            name: p.name.to_owned(),
+            deadline_s: p.deadline_s,
+            source: p.source.clone(),
+        }),
+        observed: samples
+            .iter()
+            .map(|l| Observed { what: l.what.to_owned(), ttfb_ms: l.ttfb_ms, total_ms: l.total_ms })
+            .collect(),
+        recommended: None,
+    };
     let mut findings = Vec::new();
     if let Some(p) = &platform {
         let deadline = p.deadline_s.map_or_else(|| "unknown".to_owned(), |d| format!("{d:.0} s"));
@@ -216,7 +222,12 @@ fn judge(ctx: &Context) -> Outcome {
         recommended = platform_findings(p, default_timeout, asked, slowest, &mut findings).or(recommended);
     }
     if let Some(r) = recommended {
-        details["recommended"] = json!({ "timeout_s": r.timeout_s, "max_retries": r.max_retries, "schedule": r.schedule(), "worst_case_s": r.worst_case() });
+        details.recommended = Some(Recommended {
+            timeout_s: r.timeout_s,
+            max_retries: r.max_retries,
+            schedule: r.schedule(),
+            worst_case_s: r.worst_case(),
+        });
     }
     let summary = format!(
         "timeout {} × {} attempts (worst case {worst:.1} s) vs slowest observed {:.0} ms{}",
