@@ -83,7 +83,18 @@ pub fn redactor_for(config: &Config) -> Redactor {
     if let Some(key) = &config.api_key {
         redactor.add_key(key);
     }
+    // A base URL's password, read as written: `https://u:GW/pass@host` holds `GW/pass`, which a
+    // URL parser (seeing host `u`) would never report.
+    if let Some(secret) = crate::secret::url_credential(config.base_url.as_str()) {
+        redactor.add_password(&crate::net::proxy_env::percent_decode(&secret));
+        redactor.add_password(&secret);
+    }
     for (name, value) in config.env.iter() {
+        if value.contains("://") && value.contains('@') {
+            if let Some(secret) = crate::secret::url_credential(value) {
+                redactor.add_password(&secret);
+            }
+        }
         if crate::secret::is_secret_name(name) {
             // Only values shaped like a secret: `TOKENIZERS_PARALLELISM=false` is no secret, and
             // replacing every `false` would corrupt the reports.
