@@ -88,6 +88,15 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         }
         None => None,
     };
+    let output = match &args.output {
+        Some(path) => {
+            Some(crate::output_file::plan(path, args.force).map_err(|e| AppError::usage(early.redact(&e)))?)
+        }
+        None => None,
+    };
+    if args.force && args.bundle.is_none() && args.output.is_none() {
+        return Err(AppError::usage("--force applies to --bundle and --output: give one of them"));
+    }
     if let Some(path) = &args.payload {
         let (name, bytes) = crate::validate::read(path).map_err(|e| AppError::usage(early.redact(&e)))?;
         config.payload = Some(PayloadInput { name, bytes: Arc::new(bytes), endpoint: args.endpoint });
@@ -120,11 +129,11 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
     match report::render(args.format, &run, &target, style, ticket.as_ref())
         .map_err(|e| AppError::internal(format!("cannot render the report: {e}")))?
     {
-        report::Rendered::Text(text) => match &args.output {
+        report::Rendered::Text(text) => match &output {
             Some(path) => out.to_file(path, &text)?,
             None => out.stdout(&text)?,
         },
-        report::Rendered::Json(doc) => match &args.output {
+        report::Rendered::Json(doc) => match &output {
             Some(path) => out.to_file(path, &out.json_for_file(doc)?)?,
             None => out.stdout_json(doc)?,
         },

@@ -6,6 +6,7 @@ mod cli;
 mod environment;
 mod exit;
 mod output;
+mod output_file;
 mod progress;
 mod recipe;
 mod report;

@@ -10,6 +10,7 @@ mod container;
 mod containers;
 mod experience;
 mod hardening;
+mod hardening_two;
 mod hostile;
 mod json_report;
 mod metrics;

@@ -1,0 +1,276 @@
+//! Regressions of the second hardening pass (issue 21), one test per defect: `--output` as safe as
+//! `--bundle`, secrets that survived redaction, a password holding `/`, recipes that work once
+//! printed, prompts kept out of the bundle, escape codes in a process name, unbounded request
+//! ids and fault specs.
+
+use serde_json::json;
+
+use crate::bundle::unzip;
+use crate::support::server::{self, Reply};
+use crate::support::world::World;
+use crate::support::{FAKE_KEY, doctor, run, write};
+
+fn leftovers(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+// Item 2: a planted symbolic link at any temporary name is never followed.
+
+#[test]
+fn output_never_follows_a_planted_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = write(dir.path(), "victim.txt", "precious");
+    // Today's predictable names, for the next few pids: each is a link to the victim.
+    let out = dir.path().join("r.prom");
+    let me = std::process::id();
+    for pid in me..me + 2000 {
+        let _ = std::os::unix::fs::symlink(&victim, dir.path().join(format!(".r.prom.{pid}.tmp")));
+    }
+    let r = run(doctor().args(["--only", "container", "--format", "openmetrics", "--output"]).arg(&out), &[]);
+    assert!(r.code == 0 || r.code == 1, "{r:?}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious", "the link's target was overwritten");
+    assert!(std::fs::read_to_string(&out).unwrap().contains("openai_doctor"), "the report was written");
+    // The planted links are someone else's: still there, still links.
+    let links = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_type().unwrap().is_symlink())
+        .count();
+    assert_eq!(links, 2000);
+
+    // A link at the output path itself is an input error without --force; with it the link is
+    // replaced, never its target.
+    let link = dir.path().join("link.prom");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let r = run(doctor().args(["--only", "container", "--format", "openmetrics", "--output"]).arg(&link), &[]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    let r =
+        run(doctor().args(["--only", "container", "--format", "openmetrics", "--force", "--output"]).arg(&link), &[]);
+    assert!(r.code <= 1, "{r:?}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(!std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+}
+
+// Item 7: devices, read-only and unrelated files are not replaced without --force.
+
+#[test]
+fn output_applies_the_bundles_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = write(dir.path(), "notes.txt", "my notes");
+    let readonly = dir.path().join("old.prom");
+    let first = run(doctor().args(["--only", "container", "--format", "openmetrics", "--output"]).arg(&readonly), &[]);
+    assert!(first.code <= 1, "{first:?}");
+    let mut perms = std::fs::metadata(&readonly).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&readonly, perms).unwrap();
+    for (dest, expect) in [
+        (std::path::PathBuf::from("/dev/null"), "not a regular file"),
+        (notes.clone(), "not an openai-doctor report"),
+        (readonly.clone(), "read-only"),
+        (dir.path().to_path_buf(), "is a directory"),
+    ] {
+        let r = run(doctor().args(["--only", "container", "--output"]).arg(&dest), &[]);
+        assert_eq!(r.code, 2, "{dest:?}: {r:?}");
+        assert!(r.stderr.contains(expect), "{dest:?}: {}", r.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
+    // A previous report is replaced as before (the textfile collector's use).
+    let again = dir.path().join("again.prom");
+    for _ in 0..2 {
+        let r = run(doctor().args(["--only", "container", "--format", "openmetrics", "--output"]).arg(&again), &[]);
+        assert!(r.code <= 1, "{r:?}");
+    }
+    // --force replaces an unrelated file; --force alone is a usage error.
+    let r = run(doctor().args(["--only", "container", "--force", "--output"]).arg(&notes), &[]);
+    assert!(r.code <= 1, "{r:?}");
+    assert!(std::fs::read_to_string(&notes).unwrap().contains("openai-doctor"));
+    let r = run(doctor().args(["--only", "container", "--force"]), &[]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
+}
+
+#[test]
+fn a_failed_rename_removes_only_this_runs_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Someone else's files at the names today's code would have picked (the pid of the run).
+    let me = std::process::id();
+    for pid in me..me + 2000 {
+        write(dir.path(), &format!(".busy.{pid}.tmp"), "theirs");
+    }
+    // A non-empty directory cannot be replaced by a file: the rename fails.
+    let busy = dir.path().join("busy");
+    std::fs::create_dir(&busy).unwrap();
+    write(&busy, "inside", "x");
+    let r = run(doctor().args(["--only", "container", "--force", "--output"]).arg(&busy), &[]);
+    assert_eq!(r.code, 2, "{r:?}");
+    let left = leftovers(dir.path());
+    assert_eq!(left.len(), 2000, "only this run's temporary file is removed");
+    for name in left {
+        assert_eq!(std::fs::read_to_string(dir.path().join(&name)).unwrap(), "theirs", "{name}");
+    }
+}
+
+// Item 9: secrets a 401 body echoes survive in no output.
+
+const ECHOED: &[&str] = &[
+    "TWOSPACEabc123def456",
+    "TABBEDabc123def456",
+    "0123456789abcdef0123456789abcdef",
+    "xk-live-98765zyxw",
+    "s3cr3t-valu3-here",
+    "9944b09199c62bcf9418",
+    "IOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI",
+    "16C7e42F292c6912E771",
+];
+
+/// Standard base64 with padding (no dependency for one test).
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { char::from(ABC[(n >> (18 - 6 * i) & 63) as usize]) } else { '=' });
+        }
+    }
+    out
+}
+
+fn echoing_body() -> String {
+    let escaped: String = FAKE_KEY.chars().map(|c| format!("\\u{:04x}", u32::from(c))).collect();
+    let percent: String = FAKE_KEY.bytes().map(|b| format!("%{b:02X}")).collect();
+    let b64 = base64(format!("Bearer {FAKE_KEY}").as_bytes());
+    format!(
+        "Bearer  TWOSPACEabc123def456\nAuthorization: Bearer\tTABBEDabc123def456\napi-key: 0123456789abcdef0123456789abcdef\n\
+         x-api-key: xk-live-98765zyxw\n{{\"api_key\": \"s3cr3t-valu3-here\"}}\nAuthorization: Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b\n\
+         AKIAIOSFODNN7EXAMPLE aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\
+         ghp_16C7e42F292c6912E7710c838347Ae178B4a\nyour key {}\n{}\nescaped {escaped}\npercent {percent}\nbase64 {b64}\n",
+        &FAKE_KEY[..20],
+        &FAKE_KEY[20..]
+    )
+}
+
+#[test]
+fn secrets_an_error_body_echoes_survive_nowhere() {
+    let body = echoing_body();
+    let world = World::with_api(move |_| Reply::new(401, "text/plain", body.clone()).header("x-request-id", "req_echo"));
+    let dir = tempfile::tempdir().unwrap();
+    let key_parts = [&FAKE_KEY[8..30], "\\u0054\\u0045\\u0053\\u0054", "%54%45%53%54%61"];
+    let mut secrets: Vec<&str> = ECHOED.to_vec();
+    secrets.extend(key_parts);
+    for format in ["table", "json", "markdown"] {
+        let r = run(
+            doctor()
+                .current_dir(dir.path())
+                .args(world.args())
+                .args(["--format", format, "-v", "--probes", "1", "--no-billable", "--skip", "container", "--bundle"]),
+            &secrets,
+        );
+        assert_eq!(r.code, 1, "{r:?}");
+        assert!(r.stdout.contains("req_echo") || format == "table", "{}", r.stdout);
+    }
+    let bundle = std::fs::read_dir(dir.path()).unwrap().next().unwrap().unwrap().path();
+    for (name, text) in unzip(&bundle) {
+        for s in &secrets {
+            assert!(!text.contains(s), "{s} in {name}:\n{text}");
+        }
+    }
+}
+
+// Item 10: a base-URL password holding `/`.
+
+#[test]
+fn a_base_url_password_with_a_slash_is_never_printed() {
+    let secret = "GW/pass-SECRET-10";
+    let url = format!("https://u:{secret}@api.test/v1");
+    let r = run(doctor().args(["--base-url", &url, "checks"]), &[secret, "pass-SECRET-10"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    let r = run(doctor().env("OPENAI_BASE_URL", &url).arg("checks"), &[secret, "pass-SECRET-10"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    for args in [&["--help"][..], &["serve", "--help"]] {
+        let r = run(doctor().env("OPENAI_BASE_URL", &url).args(args), &[secret, "pass-SECRET-10", "GW/"]);
+        assert_eq!(r.code, 0, "{r:?}");
+        assert!(r.stdout.contains("[env: OPENAI_BASE_URL]"), "{}", r.stdout);
+    }
+}
+
+// Item 4: the printed recipes work against a server that checks the key.
+
+/// A loopback API as strict as the real one about the key: anything but `Bearer <FAKE_KEY>` is
+/// a 401 with the real body.
+fn strict_api() -> server::Server {
+    server::http(|s| {
+        if s.header("authorization") != Some(&format!("Bearer {FAKE_KEY}")) {
+            return Reply::new(401, "application/json", crate::support::error_bodies::INVALID_API_KEY);
+        }
+        Reply::json(
+            200,
+            &json!({"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4.1-nano",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok-from-strict"}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}),
+        )
+    })
+}
+
+#[test]
+fn the_bash_recipe_works_against_a_server_that_checks_the_key() {
+    let api = strict_api();
+    let recipe = run(doctor().args(["recipe", "bash", "--timeout", "5", "--max-retries", "0"]), &[]);
+    assert_eq!(recipe.code, 0);
+    assert!(recipe.stdout.contains("Bearer $OPENAI_API_KEY"), "{}", recipe.stdout);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "body.json", r#"{"model":"gpt-4.1-nano","messages":[{"role":"user","content":"hi"}]}"#);
+    write(dir.path(), "recipe.sh", &recipe.stdout);
+    let out = std::process::Command::new("bash")
+        .arg("recipe.sh")
+        .current_dir(dir.path())
+        .env("OPENAI_API_KEY", FAKE_KEY)
+        .env("OPENAI_BASE_URL", format!("{}/v1", api.url()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("ok-from-strict"), "{stdout}");
+    // And the strict server is strict: the same script with another key fails.
+    let bad = std::process::Command::new("bash")
+        .arg("recipe.sh")
+        .current_dir(dir.path())
+        .env("OPENAI_API_KEY", "sk-proj-not-the-right-key-0000000000000")
+        .env("OPENAI_BASE_URL", format!("{}/v1", api.url()))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}
+
+#[test]
+fn the_python_recipe_works_against_a_server_that_checks_the_key() {
+    let python = std::process::Command::new("python3").args(["-c", "import openai, tenacity"]).output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        assert!(std::env::var_os("CI").is_none(), "CI must run this test: python3 with openai and tenacity");
+        eprintln!("SKIPPED the_python_recipe_works_against_a_server_that_checks_the_key: no openai package");
+        return;
+    }
+    let api = strict_api();
+    let recipe = run(doctor().args(["recipe", "python", "--timeout", "5"]), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "{}\nprint(create_chat(model=\"gpt-4.1-nano\", messages=[{{\"role\": \"user\", \"content\": \"hi\"}}]).choices[0].message.content)\n",
+        recipe.stdout
+    );
+    write(dir.path(), "recipe.py", &script);
+    let out = std::process::Command::new("python3")
+        .arg("recipe.py")
+        .current_dir(dir.path())
+        .env("OPENAI_API_KEY", FAKE_KEY)
+        .env("OPENAI_BASE_URL", format!("{}/v1", api.url()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("ok-from-strict"), "{stdout}");
+}
