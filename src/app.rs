@@ -89,9 +89,7 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         None => None,
     };
     let output = match &args.output {
-        Some(path) => {
-            Some(crate::output_file::plan(path, args.force).map_err(|e| AppError::usage(early.redact(&e)))?)
-        }
+        Some(path) => Some(crate::output_file::plan(path, args.force).map_err(|e| AppError::usage(early.redact(&e)))?),
         None => None,
     };
     if args.force && args.bundle.is_none() && args.output.is_none() {

@@ -99,7 +99,8 @@ impl Output {
     /// # Errors
     /// A folder that cannot be written (exit 2).
     pub fn to_file(&self, dest: &crate::output_file::Dest, text: &str) -> Result<(), AppError> {
-        crate::output_file::write(dest, &self.redactor.redact(text)).map_err(|e| AppError::usage(self.redactor.redact(&e)))
+        crate::output_file::write(dest, &self.redactor.redact(text))
+            .map_err(|e| AppError::usage(self.redactor.redact(&e)))
     }
 
     /// A JSON document, redacted field by field (it stays valid JSON), as text.

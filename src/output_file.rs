@@ -136,9 +136,9 @@ mod tests {
         assert!(plan(&victim, false).unwrap_err().contains("not an openai-doctor report"));
         assert_eq!(plan(&link, false).unwrap(), Dest::File(link.clone()), "a previous report is replaced");
         assert!(plan(dir.path(), false).unwrap_err().contains("is a directory"));
-        let leftovers = std::fs::read_dir(dir.path()).unwrap().filter(|e| {
-            e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp")
-        });
+        let leftovers = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"));
         assert_eq!(leftovers.count(), 0);
     }
 

@@ -158,17 +158,25 @@ fn echoing_body() -> String {
 #[test]
 fn secrets_an_error_body_echoes_survive_nowhere() {
     let body = echoing_body();
-    let world = World::with_api(move |_| Reply::new(401, "text/plain", body.clone()).header("x-request-id", "req_echo"));
+    let world =
+        World::with_api(move |_| Reply::new(401, "text/plain", body.clone()).header("x-request-id", "req_echo"));
     let dir = tempfile::tempdir().unwrap();
     let key_parts = [&FAKE_KEY[8..30], "\\u0054\\u0045\\u0053\\u0054", "%54%45%53%54%61"];
     let mut secrets: Vec<&str> = ECHOED.to_vec();
     secrets.extend(key_parts);
     for format in ["table", "json", "markdown"] {
         let r = run(
-            doctor()
-                .current_dir(dir.path())
-                .args(world.args())
-                .args(["--format", format, "-v", "--probes", "1", "--no-billable", "--skip", "container", "--bundle"]),
+            doctor().current_dir(dir.path()).args(world.args()).args([
+                "--format",
+                format,
+                "-v",
+                "--probes",
+                "1",
+                "--no-billable",
+                "--skip",
+                "container",
+                "--bundle",
+            ]),
             &secrets,
         );
         assert_eq!(r.code, 1, "{r:?}");
@@ -273,4 +281,140 @@ fn the_python_recipe_works_against_a_server_that_checks_the_key() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("ok-from-strict"), "{stdout}");
+}
+
+// Items 1, 5 and 6: `serve` under scrapers that try to exhaust it.
+
+mod serve {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    use crate::metrics::{Serve, counter, get, world};
+
+    fn serve_with(delay: Duration) -> (crate::support::world::World, Serve) {
+        let w = world(delay);
+        let mut args = w.args();
+        args.extend(["--probes".into(), "1".into(), "--cache".into(), "60".into()]);
+        let serve = Serve::start(&args);
+        (w, serve)
+    }
+
+    #[test]
+    fn forty_spellings_of_one_check_list_are_one_run() {
+        let (_w, serve) = serve_with(Duration::from_millis(1500));
+        let spellings: Vec<String> = (1..=40)
+            .map(|n| match n % 4 {
+                0 => vec!["probe"; n].join(","),
+                1 => vec!["PROBE"; n].join("%2C"),
+                2 => format!("{}probe", ",".repeat(n)),
+                _ => vec![" probe "; n].join(",").replace(' ', "%20"),
+            })
+            .collect();
+        let scrapes: Vec<_> = spellings
+            .into_iter()
+            .map(|checks| {
+                let addr = serve.addr.clone();
+                std::thread::spawn(move || get(&addr, &format!("/probe?checks={checks}"), &[]))
+            })
+            .collect();
+        for s in scrapes {
+            let (status, _, body) = s.join().unwrap();
+            assert_eq!(status, 200, "{body}");
+        }
+        let (_, _, metrics) = serve.get("/metrics", &[]);
+        assert_eq!(counter(&metrics, "openai_doctor_exporter_runs_total "), 1, "{metrics}");
+    }
+
+    #[test]
+    fn runs_in_flight_are_capped_and_the_refusal_says_why() {
+        let (_w, serve) = serve_with(Duration::from_secs(3));
+        let sets = ["probe", "dns,probe", "tls,probe", "status,probe"];
+        let running: Vec<_> = sets
+            .iter()
+            .map(|checks| {
+                let addr = serve.addr.clone();
+                let checks = (*checks).to_owned();
+                std::thread::spawn(move || get(&addr, &format!("/probe?checks={checks}"), &[]))
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(800));
+        let (status, _, body) = serve.get("/probe?checks=proxy,probe", &[]);
+        assert_eq!(status, 503, "{body}");
+        assert!(body.contains("runs are in flight"), "{body}");
+        // A scrape of a probe already running shares it instead.
+        let (status, _, body) = serve.get("/probe?checks=probe,probe", &[]);
+        assert_eq!(status, 200, "{body}");
+        for r in running {
+            assert_eq!(r.join().unwrap().0, 200);
+        }
+        let (_, _, metrics) = serve.get("/metrics", &[]);
+        assert_eq!(counter(&metrics, "openai_doctor_exporter_runs_total "), 4, "{metrics}");
+        assert_eq!(counter(&metrics, "openai_doctor_exporter_runs_in_flight "), 0, "{metrics}");
+    }
+
+    #[test]
+    fn a_run_cut_short_by_one_scrapers_timeout_is_not_served_to_others() {
+        let (_w, serve) = serve_with(Duration::from_millis(300));
+        let (status, _, body) = serve.get("/probe?checks=probe", &[("X-Prometheus-Scrape-Timeout-Seconds", "0.5")]);
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("openai_doctor_success 0"), "0.1 s is too short for the probe: {body}");
+        let (status, _, body) = serve.get("/probe?checks=probe", &[]);
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("openai_doctor_success 1"), "a healthy API, given its time: {body}");
+        let (_, _, metrics) = serve.get("/metrics", &[]);
+        assert_eq!(counter(&metrics, "openai_doctor_exporter_runs_total "), 2, "{metrics}");
+    }
+
+    /// Reads until the server closes; how long that took.
+    fn closed_after(mut s: TcpStream) -> (Duration, String) {
+        let started = Instant::now();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut raw = Vec::new();
+        let _ = s.read_to_end(&mut raw);
+        (started.elapsed(), String::from_utf8_lossy(&raw).into_owned())
+    }
+
+    #[test]
+    fn slow_and_oversized_request_heads_are_cut_off() {
+        let (_w, serve) = serve_with(Duration::ZERO);
+        // A slowloris: a head that never ends, a byte every half second.
+        let mut slow = TcpStream::connect(&serve.addr).unwrap();
+        slow.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n").unwrap();
+        let trickle = slow.try_clone().unwrap();
+        let writer = std::thread::spawn(move || {
+            let mut t = trickle;
+            for _ in 0..40 {
+                std::thread::sleep(Duration::from_millis(500));
+                if t.write_all(b"X").is_err() {
+                    break;
+                }
+            }
+        });
+        let (took, _) = closed_after(slow);
+        assert!(took < Duration::from_secs(8), "a slow head is closed within the header timeout: {took:?}");
+        writer.join().unwrap();
+        // 380 KB of head: refused at once, not buffered.
+        let mut big = TcpStream::connect(&serve.addr).unwrap();
+        let mut head = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Pad: ".to_vec();
+        head.extend(std::iter::repeat_n(b'a', 380 * 1024));
+        let _ = big.write_all(&head);
+        let (took, answer) = closed_after(big);
+        assert!(took < Duration::from_secs(3), "{took:?}");
+        assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 431"), "{answer}");
+        // The exporter still answers.
+        assert_eq!(serve.get("/metrics", &[]).0, 200);
+    }
+
+    #[test]
+    fn connections_beyond_the_cap_are_refused_with_a_reason() {
+        let (_w, serve) = serve_with(Duration::ZERO);
+        let held: Vec<TcpStream> = (0..512).map(|_| TcpStream::connect(&serve.addr).unwrap()).collect();
+        std::thread::sleep(Duration::from_millis(300));
+        let (_, answer) = closed_after(TcpStream::connect(&serve.addr).unwrap());
+        assert!(answer.starts_with("HTTP/1.1 503") && answer.contains("too many open connections"), "{answer}");
+        drop(held);
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(serve.get("/metrics", &[]).0, 200, "slots come back when connections close");
+    }
 }
