@@ -100,6 +100,7 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
         config.payload = Some(PayloadInput { name, bytes: Arc::new(bytes), endpoint: args.endpoint });
         config.send_payload = args.send_payload;
         config.reduce = args.reduce.then_some(args.reduce_requests);
+        config.reduce_keep_text = args.reduce_keep_text;
     }
     let color = use_color(args.color, &config.env);
     let ctx = Arc::new(Context::new(config).map_err(|e| AppError::usage(early.redact(&e)))?);
@@ -140,7 +141,7 @@ fn doctor(args: RunArgs) -> Result<u8, AppError> {
     runtime.shutdown_background();
 
     if let (Some(dest), Some(ticket)) = (&bundle, &ticket) {
-        let files = crate::bundle::files(&run, &target, ticket, out.redactor())?;
+        let files = crate::bundle::files(&run, &target, ticket, out.redactor(), ctx.config.reduce_keep_text)?;
         let written = crate::bundle::write(dest, &run.started_at, &files).map_err(AppError::internal)?;
         out.stderr(&format!(
             "openai-doctor: support bundle {} ({} bytes, sha256 {}); ticket marker {marker}",

@@ -239,6 +239,11 @@ pub struct RunArgs {
     #[arg(long, requires = "send_payload", help_heading = "Request")]
     pub reduce: bool,
 
+    /// With --reduce: put the minimal failing body's text (your prompts and content) in the report
+    /// and the bundle; by default only its shape (roles, sizes, token counts, a SHA-256 per text).
+    #[arg(long, requires = "reduce", help_heading = "Request")]
+    pub reduce_keep_text: bool,
+
     /// Most requests --reduce may send.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=50), help_heading = "Request")]
     pub reduce_requests: u32,

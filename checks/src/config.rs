@@ -187,6 +187,9 @@ pub struct Config {
     pub send_payload: bool,
     /// `--reduce`: shrink a failing payload, with at most this many requests.
     pub reduce: Option<u32>,
+    /// `--reduce-keep-text`: report the minimal failing body with its text; by default only its
+    /// shape (roles, sizes, token counts, a SHA-256 per text).
+    pub reduce_keep_text: bool,
     /// Environment snapshot: the doctor's own, or with `--pid` the target process's.
     pub env: Env,
     /// `--pid`: the process whose view is diagnosed (its environment, files and cgroup).
@@ -216,6 +219,7 @@ impl Config {
             payload: None,
             send_payload: false,
             reduce: None,
+            reduce_keep_text: false,
             env,
             pid: None,
         }

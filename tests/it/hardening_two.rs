@@ -418,3 +418,69 @@ mod serve {
         assert_eq!(serve.get("/metrics", &[]).0, 200, "slots come back when connections close");
     }
 }
+
+// Item 11: --reduce keeps the shape of the user's prompts, not their text.
+
+#[test]
+fn reduce_puts_the_shape_of_the_prompts_in_the_bundle_not_their_text() {
+    let world = World::with_api(|s| {
+        let body = String::from_utf8_lossy(&s.body).into_owned();
+        if s.method == "POST" && body.contains("\"role\":\"tool\"") && body.len() > 20_000 {
+            Reply::json(500, &json!({"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": null, "code": null}}))
+                .header("x-request-id", "req_reduce_fail")
+        } else {
+            Reply::json(200, &json!({"object": "list", "data": [{"id": "gpt-4.1-nano", "object": "model"}]}))
+        }
+    });
+    let private = ["St. Mary's triage desk", "Jane Roe", "4711-0815"];
+    let messages = json!([
+        {"role": "system", "content": "You are the St. Mary's triage desk. Be careful."},
+        {"role": "user", "content": "Patient Jane Roe, ID 4711-0815, reports chest pain."},
+        {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": format!("Jane Roe 4711-0815 {}", "r".repeat(40_000))},
+        {"role": "user", "content": "summarise for Jane Roe"}
+    ]);
+    let body = json!({"model": "gpt-4.1", "messages": messages});
+    let dir = tempfile::tempdir().unwrap();
+    let payload = write(dir.path(), "p.json", &body.to_string());
+    for keep in [false, true] {
+        let out = tempfile::tempdir().unwrap();
+        let mut cmd = doctor();
+        cmd.current_dir(out.path()).args(world.args()).args([
+            "--format",
+            "json",
+            "--skip",
+            "status,container",
+            "--probes",
+            "1",
+            "--payload",
+            payload.to_str().unwrap(),
+            "--send-payload",
+            "--reduce",
+            "--deadline",
+            "30",
+            "--bundle",
+        ]);
+        if keep {
+            cmd.arg("--reduce-keep-text");
+        }
+        let r = run(&mut cmd, if keep { &[] } else { &private });
+        let reduced = &r.check("probe")["details"]["reduced"];
+        let minimal = reduced["minimal_body"].to_string();
+        assert!(minimal.contains("\"role\":\"tool\""), "the shape stays: {minimal}");
+        let files = unzip(&std::fs::read_dir(out.path()).unwrap().next().unwrap().unwrap().path());
+        let readme = &files.iter().find(|(n, _)| n == "README.txt").unwrap().1;
+        if keep {
+            assert!(minimal.contains("Jane Roe"), "--reduce-keep-text keeps it: {minimal}");
+            assert!(readme.contains("WARNING") && readme.contains("verbatim"), "{readme}");
+        } else {
+            assert!(minimal.contains("bytes") && minimal.contains("tokens") && minimal.contains("sha256"), "{minimal}");
+            for (name, text) in &files {
+                for p in private {
+                    assert!(!text.contains(p), "{p} in {name}");
+                }
+            }
+            assert!(readme.contains("never the text of your prompts"), "{readme}");
+        }
+    }
+}

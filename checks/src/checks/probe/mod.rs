@@ -20,6 +20,7 @@ use crate::secret::SecretString;
 mod codes;
 mod key;
 mod reduce;
+mod shape;
 
 pub use codes::*;
 pub use key::inspect_key;
@@ -717,7 +718,9 @@ fn judge(
     if let Some(r) = &m.reduced {
         findings.push(reduction_finding(r));
         details["reduced"] = json!({
-            "minimal_body": r.minimal, "original_bytes": r.original_bytes, "minimal_bytes": r.minimal_bytes,
+            "minimal_body": if cfg.reduce_keep_text { r.minimal.clone() } else { shape::shape(&r.minimal) },
+            "minimal_body_is": if cfg.reduce_keep_text { "text (--reduce-keep-text)" } else { "shape: every text as its size, token count and sha256" },
+            "original_bytes": r.original_bytes, "minimal_bytes": r.minimal_bytes,
             "steps": r.steps.iter().map(|(what, still_fails, id)| json!({"without": what, "still_fails": still_fails, "request_id": id})).collect::<Vec<_>>(),
             "stopped": r.stopped,
         });
