@@ -484,3 +484,26 @@ fn reduce_puts_the_shape_of_the_prompts_in_the_bundle_not_their_text() {
         }
     }
 }
+
+// Item 12: a process that names itself with escape codes.
+
+#[test]
+fn a_process_name_with_escape_codes_reaches_no_output_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    // The name a process gets from its file (what PR_SET_NAME sets too): 15 bytes at most.
+    let name = "\u{1b}]0;pwn\u{7}\n```\u{1b}[2J";
+    let exe = dir.path().join(name);
+    std::fs::copy("/bin/sleep", &exe).unwrap();
+    let mut app = std::process::Command::new(&exe).arg("30").spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let pid = app.id().to_string();
+    for format in ["table", "markdown", "json"] {
+        let r = run(doctor().args(["--pid", &pid, "--only", "container", "--format", format]), &[]);
+        assert!(r.code <= 1, "{r:?}");
+        assert!(!r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{7}'), "{format}: {:?}", r.stdout);
+        assert!(!r.stdout.contains("\n```\\x1b"), "{format}: the name closed a code block: {}", r.stdout);
+        assert!(r.stdout.contains("x1b]0;pwn"), "{format}: the name is shown, escaped: {}", r.stdout);
+    }
+    let _ = app.kill();
+    let _ = app.wait();
+}
