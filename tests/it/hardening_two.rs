@@ -507,3 +507,21 @@ fn a_process_name_with_escape_codes_reaches_no_output_raw() {
     let _ = app.kill();
     let _ = app.wait();
 }
+
+// Item 13: request ids are capped.
+
+#[test]
+fn a_huge_request_id_is_cut_and_marked() {
+    let id = format!("req_{}", "x".repeat(100 * 1024));
+    let world = World::with_api(move |_| {
+        Reply::json(500, &json!({"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": null, "code": null}}))
+            .header("x-request-id", &id)
+    });
+    let r = run(
+        doctor().args(world.args()).args(["--format", "json", "--probes", "3", "--no-billable", "--skip", "status,container"]),
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("…[cut: 102404 bytes]"), "the cut is marked");
+    assert!(r.stdout.len() < 100 * 1024, "three ids of 100 KB are not copied: {} bytes", r.stdout.len());
+}

@@ -220,6 +220,25 @@ impl Fetched {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The `x-request-id`, capped (see `cap_request_id`).
+    #[must_use]
+    pub fn request_id(&self) -> Option<String> {
+        self.header("x-request-id").map(cap_request_id)
+    }
+}
+
+/// Longest request id kept, in characters. OpenAI's are `req_` and 32 hex digits; a server that
+/// sends hundreds of kilobytes must not multiply them into every line of the report.
+pub const MAX_REQUEST_ID: usize = 200;
+
+/// `id`, or its first `MAX_REQUEST_ID` characters marked as cut with the length it had.
+#[must_use]
+pub fn cap_request_id(id: &str) -> String {
+    match id.char_indices().nth(MAX_REQUEST_ID) {
+        None => id.to_owned(),
+        Some((end, _)) => format!("{}…[cut: {} bytes]", &id[..end], id.len()),
+    }
 }
 
 /// What to record about a request besides what the exchange shows.
@@ -443,7 +462,7 @@ impl Net {
             ttfb_ms: ok.map(|f| millis(f.ttfb)),
             attempt: meta.attempt,
             client_request_id: meta.client_request_id,
-            request_id: ok.and_then(|f| f.header("x-request-id")).map(str::to_owned),
+            request_id: ok.and_then(Fetched::request_id),
             processing_ms: ok.and_then(|f| f.header("openai-processing-ms")).and_then(|v| v.trim().parse().ok()),
             error_code: ok.and_then(|f| f.api_error.as_ref()).and_then(|e| e.code.clone()),
             ratelimit: ok

@@ -336,7 +336,7 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
                 what,
                 should_retry: crate::sdk::should_retry(f.status, &f.headers, now),
                 retry_after: crate::sdk::parse_retry_after(&f.headers, now),
-                request_id: f.header("x-request-id").map(str::to_owned),
+                request_id: f.request_id(),
                 server_date: f.header("date").and_then(crate::sdk::http_date_unix),
                 cf_ray: f.header("cf-ray").map(str::to_owned),
                 truncated: f.truncated,
