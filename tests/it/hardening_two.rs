@@ -518,7 +518,15 @@ fn a_huge_request_id_is_cut_and_marked() {
             .header("x-request-id", &id)
     });
     let r = run(
-        doctor().args(world.args()).args(["--format", "json", "--probes", "3", "--no-billable", "--skip", "status,container"]),
+        doctor().args(world.args()).args([
+            "--format",
+            "json",
+            "--probes",
+            "3",
+            "--no-billable",
+            "--skip",
+            "status,container",
+        ]),
         &[],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
