@@ -533,3 +533,47 @@ fn a_huge_request_id_is_cut_and_marked() {
     assert!(r.stdout.contains("…[cut: 102404 bytes]"), "the cut is marked");
     assert!(r.stdout.len() < 100 * 1024, "three ids of 100 KB are not copied: {} bytes", r.stdout.len());
 }
+
+// Item 8: redirects are recorded and named, a downgrade fails, the key never follows.
+
+#[test]
+fn a_base_url_that_redirects_is_named_and_a_downgrade_fails() {
+    let world = World::healthy();
+    let target = world.base_url();
+    let hop = server::http(move |s| {
+        let rest = s.path.strip_prefix("/v1").unwrap_or(&s.path).to_owned();
+        Reply::new(301, "text/html", "<html>Moved</html>").header("location", &format!("{target}{rest}"))
+    });
+    let args = ["--only", "probe", "--format", "json", "--probes", "1", "--no-billable", "--deadline", "10"];
+    let base = format!("{}/v1", hop.url());
+    let r = run(doctor().args(world.args()).args(["--base-url", &base]).args(args), &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let probe = r.check("probe");
+    let f = &probe["findings"][0];
+    assert_eq!(f["code"], "probe.redirect", "{probe}");
+    assert!(f["message"].as_str().unwrap().contains(&format!("redirects to {}", world.base_url())), "{f}");
+    assert!(f["remedy"].as_str().unwrap().contains(&format!("use {}", world.base_url())), "{f}");
+    assert!(!probe.to_string().contains("removed the Authorization header"), "{probe}");
+    let hops: Vec<_> = r.json()["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|q| q["location"].as_str().map(str::to_owned))
+        .collect();
+    assert!(hops.iter().any(|l| l.starts_with(&world.base_url())), "the hop is in the request log: {hops:?}");
+    assert!(world.api.seen().is_empty(), "the redirect is not followed with the key");
+
+    // https → http: a failure, and the plain-http server never sees the key.
+    let plain = server::http(|_| Reply::json(200, &json!({"object": "list", "data": []})));
+    let plain_url = plain.url();
+    let down = World::with_api(move |s| {
+        let rest = s.path.strip_prefix("/v1").unwrap_or(&s.path).to_owned();
+        Reply::new(302, "text/html", "").header("location", &format!("{plain_url}/v1{rest}"))
+    });
+    let r = run(doctor().args(down.args()).args(args), &[]);
+    assert_eq!(r.code, 1, "a downgrade is a failure: {}", r.stdout);
+    let f = &r.check("probe")["findings"][0];
+    assert_eq!(f["code"], "probe.redirect", "{f}");
+    assert!(f["message"].as_str().unwrap().contains("downgrade to plain http"), "{f}");
+    assert!(plain.seen().iter().all(|s| s.header("authorization").is_none()), "the key never reaches plain http");
+}

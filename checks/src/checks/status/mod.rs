@@ -353,6 +353,7 @@ mod tests {
             api_error: None,
             ttfb: Duration::ZERO,
             elapsed: Duration::ZERO,
+            url: None,
         }
     }
 
