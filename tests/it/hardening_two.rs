@@ -577,3 +577,48 @@ fn a_base_url_that_redirects_is_named_and_a_downgrade_fails() {
     assert!(f["message"].as_str().unwrap().contains("downgrade to plain http"), "{f}");
     assert!(plain.seen().iter().all(|s| s.header("authorization").is_none()), "the key never reaches plain http");
 }
+
+// Item 15 (images): `scripts/image` and the tests remove only what their run built.
+
+#[test]
+fn scripts_image_removes_only_what_its_run_built() {
+    use crate::support::docker;
+    let docker_ok = docker::cli(&["info", "--format", "{{.ServerVersion}}"]).status.success();
+    if !docker_ok {
+        docker::unavailable("scripts_image_removes_only_what_its_run_built", "no daemon");
+        return;
+    }
+    // Someone else's untagged image with the project's label (what the old prune removed).
+    let mut tar = std::process::Command::new("tar")
+        .args(["-c", "-C", env!("CARGO_MANIFEST_DIR"), "Cargo.toml"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let import = std::process::Command::new("docker")
+        .args(["import", "--change", "LABEL org.opencontainers.image.title=openai-doctor", "-"])
+        .stdin(tar.stdout.take().unwrap())
+        .output()
+        .unwrap();
+    tar.wait().unwrap();
+    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    let theirs = String::from_utf8_lossy(&import.stdout).trim().to_owned();
+    let tag = format!("openai-doctor-h21-image-test:run-{}", std::process::id());
+    let out = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/image"))
+        .args(["--binary", assert_cmd::cargo::cargo_bin("openai-doctor").to_str().unwrap(), "--tag", &tag])
+        .output()
+        .unwrap();
+    let all = |args: &[&str]| String::from_utf8_lossy(&docker::cli(args).stdout).into_owned();
+    let after = all(&["images", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"]);
+    let _ = docker::cli(&["image", "rm", &tag]);
+    let _ = docker::cli(&["image", "rm", &theirs]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(after.contains(&theirs), "another user's image survives:\n{after}");
+    // Nothing this run made is left but the image asked for: no stand-in base under a tag, no
+    // build-stage leftover (the script names its run).
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    let run = said.rsplit("(run ").next().and_then(|r| r.split(')').next()).unwrap_or_else(|| panic!("{said}"));
+    assert!(!after.contains(&format!(":run-{run}")), "stand-ins left behind:\n{after}");
+    let leftovers = all(&["images", "-q", "--filter", &format!("label=org.openai-doctor.image-run={run}")]);
+    assert!(leftovers.trim().is_empty(), "build-stage leftovers: {leftovers}");
+    assert!(docker::image_tag().contains(&format!("run-{}", std::process::id())), "the tests' image is this run's");
+}
