@@ -206,17 +206,19 @@ fn key_shape(token: &str) -> Option<String> {
     }
     let upper_alnum = |s: &str| s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     for prefix in ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"] {
-        if let Some(rest) = token.strip_prefix(prefix) {
-            if rest.len() == 16 && upper_alnum(rest) {
-                return Some(format!("{prefix}***"));
-            }
+        if let Some(rest) = token.strip_prefix(prefix)
+            && rest.len() == 16
+            && upper_alnum(rest)
+        {
+            return Some(format!("{prefix}***"));
         }
     }
     for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"] {
-        if let Some(rest) = token.strip_prefix(prefix) {
-            if rest.len() >= 20 && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Some(format!("{prefix}***"));
-            }
+        if let Some(rest) = token.strip_prefix(prefix)
+            && rest.len() >= 20
+            && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Some(format!("{prefix}***"));
         }
     }
     None
@@ -283,12 +285,12 @@ fn redact_urls(text: &str) -> String {
         // `https://u:GW/pass@host`: a password may hold `/`, `?` or `#`. When what precedes the
         // first of them is `user:something` and an `@` follows later, the user info is everything
         // before the last `@` (over-redacting `https://h:8443/a@b` is the safe mistake).
-        if !url[..authority_len].contains('@') && url[..authority_len].contains(':') {
-            if let Some(at) = url.rfind('@') {
-                if url[at + 1..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '[') {
-                    authority_len = url[at..].find(authority_end).map_or(url_len, |n| at + n);
-                }
-            }
+        if !url[..authority_len].contains('@')
+            && url[..authority_len].contains(':')
+            && let Some(at) = url.rfind('@')
+            && url[at + 1..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '[')
+        {
+            authority_len = url[at..].find(authority_end).map_or(url_len, |n| at + n);
         }
         let authority = &tail[..authority_len];
         match authority.rfind('@') {

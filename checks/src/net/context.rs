@@ -90,10 +90,11 @@ pub fn redactor_for(config: &Config) -> Redactor {
         redactor.add_password(&secret);
     }
     for (name, value) in config.env.iter() {
-        if value.contains("://") && value.contains('@') {
-            if let Some(secret) = crate::secret::url_credential(value) {
-                redactor.add_password(&secret);
-            }
+        if value.contains("://")
+            && value.contains('@')
+            && let Some(secret) = crate::secret::url_credential(value)
+        {
+            redactor.add_password(&secret);
         }
         if crate::secret::is_secret_name(name) {
             // Only values shaped like a secret: `TOKENIZERS_PARALLELISM=false` is no secret, and
