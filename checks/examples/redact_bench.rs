@@ -26,7 +26,9 @@ fn main() {
     for unit in ADVERSARIAL {
         let (one, four) = (time(1 << 20, unit), time(4 << 20, unit));
         let ratio = four.as_secs_f64() / one.as_secs_f64().max(1e-6);
-        let bad = one > Duration::from_millis(100) || four > Duration::from_millis(400) || (ratio > 8.0 && four > Duration::from_millis(20));
+        let bad = one > Duration::from_millis(100)
+            || four > Duration::from_millis(400)
+            || (ratio > 8.0 && four > Duration::from_millis(20));
         failed |= bad;
         println!(
             "redact {:<32} 1 MB {:>7.1} ms  4 MB {:>7.1} ms  ×{ratio:.1}{}",
