@@ -129,6 +129,7 @@ pub fn run(args: ServeArgs) -> Result<u8, AppError> {
             "serve: http://{addr}/probe ({reach}); /metrics, /report; cache {}s; billable request {billable}",
             args.cache.as_secs_f64()
         ))?;
+        tokio::spawn(sweep(state.clone()));
         let accepting = accept(listener, state.clone());
         tokio::pin!(accepting);
         tokio::select! {
@@ -144,6 +145,18 @@ pub fn run(args: ServeArgs) -> Result<u8, AppError> {
     // A run in flight (a lookup on a blocking thread, say) must not hold the exit up.
     runtime.shutdown_background();
     result
+}
+
+/// Drops expired runs from the cache now and then, so the memory of a burst of probes is given
+/// back without waiting for the next new probe.
+async fn sweep(state: Arc<State>) {
+    let every = state.cache_for.max(Duration::from_secs(1));
+    loop {
+        tokio::time::sleep(every).await;
+        let mut runs = state.runs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        runs.retain(|_, c| c.borrow().as_ref().is_none_or(|d| d.at.elapsed() < state.cache_for));
+        runs.shrink_to_fit();
+    }
 }
 
 async fn accept(listener: tokio::net::TcpListener, state: Arc<State>) {
