@@ -90,7 +90,7 @@ impl Limits {
 }
 
 /// The answer to a connection over the cap, written before closing it.
-pub const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: 70\r\n\r\nopenai-doctor serve: too many open connections (512); try again soon\n";
+pub const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: 69\r\n\r\nopenai-doctor serve: too many open connections (512); try again soon\n";
 
 #[cfg(test)]
 mod tests {
@@ -103,7 +103,7 @@ mod tests {
         assert_eq!(canonical(vec![CheckId::Dns, CheckId::Probe]), a);
         let busy = String::from_utf8_lossy(BUSY);
         let body = busy.split("\r\n\r\n").nth(1).unwrap();
-        assert_eq!(body.len(), 70, "content-length matches");
+        assert_eq!(body.len(), 69, "content-length matches");
         assert!(body.contains(&MAX_CONNECTIONS.to_string()));
     }
 
