@@ -32,7 +32,7 @@ ticket.md         The ticket: summary, root cause, failed requests with their id
                   what was ruled out. Paste it into the ticket's description.
 report.json       The full report (the same document as `openai-doctor --format json`). With
                   --reduce it holds the smallest failing request body as its shape only: roles,
-                  types, the model, numbers, and each text as its size, token count and SHA-256,
+                  types, the model, numbers, and each text as its size, estimated tokens and SHA-256,
                   never the text of your prompts or content.
 requests.jsonl    One line per HTTP request the doctor made, including those that got no answer:
                   UTC time, method, URL, status or error, x-request-id, X-Client-Request-Id, timings.

@@ -240,7 +240,7 @@ pub struct RunArgs {
     pub reduce: bool,
 
     /// With --reduce: put the minimal failing body's text (your prompts and content) in the report
-    /// and the bundle; by default only its shape (roles, sizes, token counts, a SHA-256 per text).
+    /// and the bundle; by default only its shape (roles, sizes, estimated tokens, a SHA-256 per text).
     #[arg(long, requires = "reduce", help_heading = "Request")]
     pub reduce_keep_text: bool,
 

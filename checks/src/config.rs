@@ -191,7 +191,7 @@ pub struct Config {
     /// `--reduce`: shrink a failing payload, with at most this many requests.
     pub reduce: Option<u32>,
     /// `--reduce-keep-text`: report the minimal failing body with its text; by default only its
-    /// shape (roles, sizes, token counts, a SHA-256 per text).
+    /// shape (roles, sizes, estimated tokens, a SHA-256 per text).
     pub reduce_keep_text: bool,
     /// Environment snapshot: the doctor's own, or with `--pid` the target process's.
     pub env: Env,

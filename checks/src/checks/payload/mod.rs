@@ -60,13 +60,6 @@ impl Check for PayloadCheck {
     }
 }
 
-/// Tokens `text` is in o200k_base (the current models' encoding); `None` without the `tokens`
-/// feature.
-#[must_use]
-pub fn count_tokens(text: &str) -> Option<usize> {
-    cfg!(feature = "tokens").then(|| tokens::count(models::Encoding::O200kBase, text))
-}
-
 /// The check's outcome for a report.
 #[must_use]
 pub fn outcome(name: &str, report: &Report) -> Outcome {

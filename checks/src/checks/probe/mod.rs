@@ -741,7 +741,7 @@ fn judge(
         findings.push(reduction_finding(r));
         details["reduced"] = json!({
             "minimal_body": if cfg.reduce_keep_text { r.minimal.clone() } else { shape::shape(&r.minimal) },
-            "minimal_body_is": if cfg.reduce_keep_text { "text (--reduce-keep-text)" } else { "shape: every text as its size, token count and sha256" },
+            "minimal_body_is": if cfg.reduce_keep_text { "text (--reduce-keep-text)" } else { "shape: every text as its size, estimated tokens and sha256" },
             "original_bytes": r.original_bytes, "minimal_bytes": r.minimal_bytes,
             "steps": r.steps.iter().map(|(what, still_fails, id)| json!({"without": what, "still_fails": still_fails, "request_id": id})).collect::<Vec<_>>(),
             "stopped": r.stopped,

@@ -1,7 +1,7 @@
 //! What `--reduce` reports of the user's payload by default: its shape, not its text. System
 //! prompts and user content (names, ids, health data) must not travel into a bundle whose
 //! README says "attach as it is": every string but the structural ones (roles, types, the
-//! model, ids) becomes its size, its token count and a SHA-256 prefix, so support can still see
+//! model, ids) becomes its size, an estimate of its tokens and a SHA-256 prefix, so support can still see
 //! which part made the difference and match it against the user's own copy.
 
 use serde_json::Value;
@@ -22,15 +22,13 @@ const STRUCTURAL: &[&str] = &[
     "finish_reason",
 ];
 
-/// `text` as its shape: `‹text: 40000 bytes, 10000 tokens, sha256 1a2b…›`.
+/// `text` as its shape: `‹text: 40000 bytes, ~10000 tokens, sha256 1a2b…›`. The token count is
+/// the usual estimate (4 bytes a token): the exact counter belongs to the payload check, which
+/// counts the whole payload in its own report, and checks do not import each other.
 pub(super) fn summary(text: &str) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
     let hex: String = digest.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect();
-    let tokens = crate::checks::payload::count_tokens(text);
-    match tokens {
-        Some(n) => format!("‹text: {} bytes, {n} tokens, sha256 {hex}…›", text.len()),
-        None => format!("‹text: {} bytes, sha256 {hex}…›", text.len()),
-    }
+    format!("‹text: {} bytes, ~{} tokens, sha256 {hex}…›", text.len(), text.len().div_ceil(4))
 }
 
 /// `body` with every content string replaced by its summary.
