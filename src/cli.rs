@@ -167,7 +167,8 @@ impl Cli {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// API base URL, as your client uses it.
-    #[arg(long, value_name = "URL", env = "OPENAI_BASE_URL", default_value = config::DEFAULT_BASE_URL,
+    // The value is not shown in --help: a base URL may carry a password.
+    #[arg(long, value_name = "URL", env = "OPENAI_BASE_URL", hide_env_values = true, default_value = config::DEFAULT_BASE_URL,
           value_parser = |s: &str| config::parse_http_url("--base-url / OPENAI_BASE_URL", s), help_heading = "Target")]
     pub base_url: url::Url,
 
@@ -250,6 +251,11 @@ pub struct RunArgs {
     #[arg(long, requires = "send_payload", help_heading = "Request")]
     pub reduce: bool,
 
+    /// With --reduce: put the minimal failing body's text (your prompts and content) in the report
+    /// and the bundle; by default only its shape (roles, sizes, estimated tokens, a SHA-256 per text).
+    #[arg(long, requires = "reduce", help_heading = "Request")]
+    pub reduce_keep_text: bool,
+
     /// Most requests --reduce may send.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=50), help_heading = "Request")]
     pub reduce_requests: u32,
@@ -258,8 +264,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH", num_args = 0..=1, help_heading = "Output")]
     pub bundle: Option<Option<PathBuf>>,
 
-    /// With --bundle: replace a file that is not a previous bundle, or write into a device or FIFO.
-    #[arg(long, requires = "bundle", help_heading = "Output")]
+    /// With --bundle or --output: replace a file that is not a previous bundle or report (or is
+    /// read-only, or a symbolic link: the link, never its target), or write into a device or FIFO.
+    #[arg(long, help_heading = "Output")]
     pub force: bool,
 
     /// Run only these checks (comma-separated ids).
@@ -275,7 +282,8 @@ pub struct RunArgs {
     pub format: Format,
 
     /// Write the report to FILE instead of stdout, atomically (a temporary file in the same
-    /// folder, renamed): node_exporter's textfile collector never reads half a document.
+    /// folder, renamed): node_exporter's textfile collector never reads half a document. Replaces
+    /// only a new file or a previous report (--force for anything else).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 

@@ -138,12 +138,15 @@ impl fmt::Display for Fault {
     }
 }
 
-/// The plan: a sequence, then rates (per mille, so `0.5%` is exact), then `ok`.
+/// The plan: a sequence, then rates (per mille, so `0.5%` is exact), then `ok`. The sequence is
+/// kept as runs (fault, count), adjacent equal runs merged: `500x10000` repeated over a 60 KB
+/// spec is one run, not millions of entries.
 #[derive(Debug, Default)]
 pub struct Plan {
-    sequence: Vec<Fault>,
+    sequence: Vec<(Fault, usize)>,
     rates: Vec<(Fault, u32)>,
-    served: Mutex<usize>,
+    /// Where the next attempt is in the sequence: (run, attempts served from it).
+    served: Mutex<(usize, usize)>,
 }
 
 impl Plan {
@@ -178,7 +181,11 @@ impl Plan {
                     _ => (item, 1),
                 };
                 let fault = Fault::parse(fault)?;
-                plan.sequence.extend(std::iter::repeat_n(fault, times));
+                match plan.sequence.last_mut() {
+                    Some((last, n)) if *last == fault => *n += times,
+                    _ if times > 0 => plan.sequence.push((fault, times)),
+                    _ => {}
+                }
             }
         }
         if total > 1000 {
@@ -190,11 +197,15 @@ impl Plan {
     /// The next attempt's fault.
     pub fn next(&self) -> Fault {
         let mut served = self.served.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let i = *served;
-        *served += 1;
-        if let Some(f) = self.sequence.get(i) {
-            return *f;
+        let (run, used) = &mut *served;
+        if let Some(&(fault, count)) = self.sequence.get(*run) {
+            *used += 1;
+            if *used == count {
+                (*run, *used) = (*run + 1, 0);
+            }
+            return fault;
         }
+        drop(served);
         let mut draw = fastrand::u32(0..1000);
         for (fault, per_mille) in &self.rates {
             if draw < *per_mille {
@@ -232,6 +243,20 @@ mod tests {
         );
         let always = Plan::parse("503@100%").unwrap();
         assert!((0..50).all(|_| always.next() == Fault::Unavailable { html: false }));
+    }
+
+    /// Issue 21, item 14: a 60 KB spec of `500x10000` items is one run, not 60 million faults
+    /// (1.4 GB), and is served the same.
+    #[test]
+    fn long_sequences_are_kept_as_runs() {
+        let spec = "500x10000,".repeat(6 * 1024);
+        let plan = Plan::parse(&spec).unwrap();
+        assert_eq!(plan.sequence, [(Fault::Server500, 10_000 * 6 * 1024)]);
+        let plan = Plan::parse("500x2,500,503x0,429:1x2,ok").unwrap();
+        assert_eq!(plan.sequence.len(), 3, "{:?}", plan.sequence);
+        let got: Vec<Fault> = (0..7).map(|_| plan.next()).collect();
+        let limit = Fault::RateLimit { retry_after: Duration::from_secs(1) };
+        assert_eq!(got, [Fault::Server500, Fault::Server500, Fault::Server500, limit, limit, Fault::Ok, Fault::Ok]);
     }
 
     #[test]

@@ -167,6 +167,7 @@ fn samples() -> Vec<(CheckId, Details)> {
         clock_skew_s: Some(-2),
         reduced: Some(probe::Reduced {
             minimal_body: json!({"model": "gpt-4.1-nano", "messages": []}),
+            minimal_body_is: "shape".to_owned(),
             original_bytes: 900,
             minimal_bytes: 40,
             steps: vec![probe::ReduceStep { without: "tools".into(), still_fails: true, request_id: "req_3".into() }],

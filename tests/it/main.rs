@@ -11,6 +11,7 @@ mod containers;
 mod details;
 mod experience;
 mod hardening;
+mod hardening_two;
 mod hostile;
 mod json_report;
 mod metrics;
