@@ -21,6 +21,8 @@ pub enum CheckId {
     Payload,
     /// The authenticated probe.
     Probe,
+    /// A streamed answer.
+    Stream,
     /// Timeouts and retries.
     Timeout,
     /// Container limits.
@@ -29,8 +31,17 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every id, in report order.
-    pub const ALL: [Self; 8] =
-        [Self::Status, Self::Dns, Self::Tls, Self::Proxy, Self::Payload, Self::Probe, Self::Timeout, Self::Container];
+    pub const ALL: [Self; 9] = [
+        Self::Status,
+        Self::Dns,
+        Self::Tls,
+        Self::Proxy,
+        Self::Payload,
+        Self::Probe,
+        Self::Stream,
+        Self::Timeout,
+        Self::Container,
+    ];
 
     /// The id as printed (`dns`).
     #[must_use]
@@ -42,6 +53,7 @@ impl CheckId {
             Self::Proxy => "proxy",
             Self::Payload => "payload",
             Self::Probe => "probe",
+            Self::Stream => "stream",
             Self::Timeout => "timeout",
             Self::Container => "container",
         }

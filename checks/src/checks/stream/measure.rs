@@ -1,0 +1,191 @@
+//! What one streamed answer showed, in numbers: first byte, first event, first content, each
+//! event's arrival, the end and how it came. Pure: the check feeds it chunks and the end; it keeps
+//! timings (capped) and a short sample, never the events themselves.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::sse::{Event, Kind, Parser};
+use crate::model::millis;
+
+/// Events whose arrival time is kept (a few output tokens make about 20).
+pub const MAX_TIMED: usize = 512;
+
+/// How the body ended, as the verdict sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    /// The body ended as HTTP says it should.
+    Complete,
+    /// The connection was closed mid-body.
+    Closed,
+    /// The connection was reset mid-body (RST).
+    Reset,
+    /// The doctor's time ran out with the stream still open.
+    Deadline,
+    /// The byte cap was reached.
+    Cap,
+}
+
+/// The measurements: what JSON and the ticket carry.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timeline {
+    /// Response head.
+    pub ttfb_ms: u64,
+    /// First body byte.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_byte_ms: Option<u64>,
+    /// First event of any kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_event_ms: Option<u64>,
+    /// First event with output text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_content_ms: Option<u64>,
+    /// Last event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_event_ms: Option<u64>,
+    /// Until the end (or the doctor stopped).
+    pub total_ms: u64,
+    /// Events seen.
+    pub events: u32,
+    /// Of which carried output text.
+    pub content_events: u32,
+    /// The terminating event (`[DONE]`, `response.completed`) arrived.
+    pub done: bool,
+    /// An error object came inside the stream.
+    pub error_event: bool,
+    /// Body reads (TCP segments or their batches, as the client got them).
+    pub chunks: u32,
+    /// Body bytes as they came off the wire.
+    pub bytes: u64,
+    /// Each event's arrival, in order (the first `MAX_TIMED`).
+    pub event_ms: Vec<u64>,
+    /// Between consecutive events.
+    pub gaps: Gaps,
+    /// How it ended.
+    pub ending: Option<Ending>,
+    /// Silence between the last byte and the end.
+    pub silence_before_end_ms: u64,
+    /// The first few events' text, cut short.
+    pub sample: Vec<String>,
+    /// The encoding could not be undone (br, zstd, or a broken gzip): events were not seen.
+    pub undecodable: bool,
+}
+
+/// Gaps between consecutive events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Gaps {
+    /// Median.
+    pub p50_ms: u64,
+    /// Largest.
+    pub max_ms: u64,
+    /// From the first event to the last.
+    pub spread_ms: u64,
+}
+
+/// Accumulates a stream.
+pub struct Recorder {
+    parser: Parser,
+    t: Timeline,
+    last_byte: Duration,
+}
+
+impl Recorder {
+    /// A recorder for a body with this `content-encoding`, whose head came after `ttfb`.
+    #[must_use]
+    pub fn new(encoding: Option<&str>, ttfb: Duration) -> Self {
+        Self {
+            parser: Parser::new(encoding),
+            t: Timeline { ttfb_ms: millis(ttfb), ..Timeline::default() },
+            last_byte: ttfb,
+        }
+    }
+
+    /// A chunk arrived at `at`.
+    pub fn chunk(&mut self, bytes: &[u8], at: Duration) {
+        self.t.chunks += 1;
+        self.t.bytes += bytes.len() as u64;
+        self.t.first_byte_ms.get_or_insert(millis(at));
+        self.last_byte = at;
+        for e in self.parser.feed(bytes, at) {
+            self.event(e);
+        }
+    }
+
+    fn event(&mut self, e: Event) {
+        let ms = millis(e.at);
+        self.t.events += 1;
+        self.t.first_event_ms.get_or_insert(ms);
+        self.t.last_event_ms = Some(ms);
+        if self.t.event_ms.len() < MAX_TIMED {
+            self.t.event_ms.push(ms);
+        }
+        match e.kind {
+            Kind::Content => {
+                self.t.content_events += 1;
+                self.t.first_content_ms.get_or_insert(ms);
+            }
+            Kind::Done => self.t.done = true,
+            Kind::Error => self.t.error_event = true,
+            Kind::Other => {}
+        }
+        if let Some(s) = e.sample {
+            self.t.sample.push(s);
+        }
+    }
+
+    /// The body ended at `at`, this way.
+    #[must_use]
+    pub fn finish(mut self, ending: Ending, at: Duration) -> Timeline {
+        self.t.total_ms = millis(at);
+        self.t.ending = Some(ending);
+        self.t.silence_before_end_ms = millis(at.saturating_sub(self.last_byte));
+        self.t.undecodable = !self.parser.readable();
+        let mut gaps: Vec<u64> = self.t.event_ms.windows(2).map(|w| w[1] - w[0]).collect();
+        gaps.sort_unstable();
+        self.t.gaps = Gaps {
+            p50_ms: crate::model::nearest_rank(&gaps, 0.5).unwrap_or(0),
+            max_ms: gaps.last().copied().unwrap_or(0),
+            spread_ms: self.t.last_event_ms.zip(self.t.first_event_ms).map_or(0, |(l, f)| l - f),
+        };
+        self.t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(word: &str) -> String {
+        format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{word}\"}}}}]}}\n\n")
+    }
+
+    #[test]
+    fn timings_of_a_paced_stream() {
+        let mut r = Recorder::new(None, Duration::from_millis(100));
+        for (i, w) in ["a", "b", "c", "d"].iter().enumerate() {
+            r.chunk(content(w).as_bytes(), Duration::from_millis(300 + 20 * i as u64));
+        }
+        r.chunk(b"data: [DONE]\n\n", Duration::from_millis(400));
+        let t = r.finish(Ending::Complete, Duration::from_millis(401));
+        assert_eq!((t.ttfb_ms, t.first_byte_ms, t.first_content_ms), (100, Some(300), Some(300)));
+        assert_eq!((t.events, t.content_events, t.done), (5, 4, true));
+        assert_eq!(t.event_ms, [300, 320, 340, 360, 400]);
+        assert_eq!(t.gaps, Gaps { p50_ms: 20, max_ms: 40, spread_ms: 100 });
+        assert_eq!((t.total_ms, t.silence_before_end_ms), (401, 1));
+        assert_eq!(t.sample.len(), 3);
+    }
+
+    #[test]
+    fn timings_are_capped() {
+        let mut r = Recorder::new(None, Duration::ZERO);
+        let text = content("x").repeat(MAX_TIMED + 50);
+        r.chunk(text.as_bytes(), Duration::from_millis(5));
+        let t = r.finish(Ending::Closed, Duration::from_millis(9));
+        assert_eq!(t.events as usize, MAX_TIMED + 50);
+        assert_eq!(t.event_ms.len(), MAX_TIMED);
+        assert_eq!(t.sample.len(), super::super::sse::SAMPLE_EVENTS);
+        assert!(!t.done);
+    }
+}
