@@ -17,6 +17,8 @@ pub const BUFFER_SPREAD_MS: u64 = 10;
 pub const MIN_EVENTS_TO_JUDGE: u32 = 4;
 /// A first output token this long after the head is slow enough to name.
 pub const SLOW_FIRST_TOKEN_MS: u64 = 5_000;
+/// A gap between two events this long, in a stream that did end, is worth a warning.
+pub const SLOW_GAP_MS: u64 = 5_000;
 /// Idle timeouts a cut may land on, with whose default they are: AWS load balancers (60 s, AWS's
 /// docs quoted in conbench/conbench#1158), nginx `proxy_read_timeout` (60 s), Cloudflare (~100 s,
 /// the 524 the probe names).
@@ -162,6 +164,26 @@ pub fn judge(t: &Timeline, e: &Evidence, read_timeout: Duration) -> (String, Vec
             format!(
                 "Find the layer that holds the stream open ({}); give your client a read timeout between chunks that fits your users (now {:.0} s: httpx.Timeout(read=…), Node's timeout).",
                 e.who(),
+                read_timeout.as_secs_f64()
+            ),
+        ));
+    }
+    // Gaps once output began: the wait before the first token is the model's (judged below).
+    let after_first = t.first_content_ms.unwrap_or(u64::MAX);
+    let late: Vec<u64> = t.event_ms.iter().copied().filter(|ms| *ms >= after_first).collect();
+    let max_gap = late.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    if t.done && max_gap > SLOW_GAP_MS {
+        findings.push(Finding::new(
+            &STALLED,
+            Severity::Warn,
+            format!(
+                "the stream ended, but one event came {:.1} s after the one before (gaps p50 {} ms): something on the path holds events back at times; {}{ids}",
+                max_gap as f64 / 1000.0,
+                t.gaps.p50_ms,
+                e.who()
+            ),
+            format!(
+                "Find the layer that holds events (a proxy or gateway between you and the API); keep the client's read timeout between chunks above such a wait (now {:.0} s).",
                 read_timeout.as_secs_f64()
             ),
         ));
@@ -400,6 +422,11 @@ mod tests {
         assert_eq!(codes(&f), ["stream.slow_first_token"]);
         assert_eq!(f[0].severity, Severity::Info, "under the client's read timeout");
         assert_eq!(judge(&slow, &sse(), Duration::from_secs(5)).1[0].severity, Severity::Warn);
+
+        let gappy = timeline(&[300, 320, 6_400, 6_420, 6_440], true, Ending::Complete);
+        let f = judge(&gappy, &sse(), T).1;
+        assert_eq!(codes(&f), ["stream.stalled"]);
+        assert!(f[0].severity == Severity::Warn && f[0].message.contains("6.1 s after"), "{}", f[0].message);
 
         let json = Evidence { content_type: Some("application/json".into()), ..sse() };
         assert_eq!(codes(&judge(&slow, &json, T).1), ["stream.not_event_stream"]);
