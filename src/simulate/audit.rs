@@ -141,7 +141,7 @@ pub fn judge(requests: &[Request<'_>], platform_deadline: Option<Duration>, exit
         retry_after(requests),
         deadline(requests, platform_deadline),
         notices_cut_streams(requests, exit),
-        waits_on_stalled_streams(requests, platform_deadline),
+        waits_on_stalled_streams(requests, platform_deadline, exit),
     ]
 }
 
@@ -393,12 +393,35 @@ fn notices_cut_streams(requests: &[Request<'_>], exit: Option<Option<i32>>) -> V
 
 /// On a stream that stalls between events, the client's read timeout decides how long it hangs:
 /// the SDKs' is 600 s between chunks by default.
-fn waits_on_stalled_streams(requests: &[Request<'_>], platform: Option<Duration>) -> Verdict {
+fn waits_on_stalled_streams(
+    requests: &[Request<'_>],
+    platform: Option<Duration>,
+    exit: Option<Option<i32>>,
+) -> Verdict {
     let mut lines = Vec::new();
     let mut worst = Mark::Pass;
     for a in requests.iter().flat_map(|r| r.attempts.iter()) {
         let (Fault::Stream(StreamFault::Gap(gap)), Some(cell)) = (a.fault, &a.stream) else { continue };
-        let (mark, line) = match cell.get() {
+        // No end recorded: the client left during a gap (noticed only at the next write) or is
+        // still reading; the command's end says which.
+        let seen = cell.seen.get().copied().or_else(|| {
+            exit.is_some().then(|| super::stream::Seen {
+                events_sent: 0,
+                events_total: 0,
+                client_left: true,
+                lasted: cell.started.elapsed(),
+            })
+        });
+        let inferred = cell.seen.get().is_none();
+        let (mark, line) = match seen {
+            Some(s) if inferred => (
+                Mark::Pass,
+                format!(
+                    "the command ended {} into a stream with {} between events, without waiting for its end (a read timeout or an error)",
+                    secs(s.lasted),
+                    secs(gap)
+                ),
+            ),
             Some(s) if s.client_left => (
                 Mark::Pass,
                 format!(

@@ -177,7 +177,7 @@ async fn handle(
         },
         model: json.get("model").and_then(Value::as_str).map(str::to_owned),
         body: shared.settings.log_bodies.then(|| String::from_utf8_lossy(&body).into_owned()),
-        stream: matches!(answer.body, Body::Events(_)).then(super::stream::SeenCell::default),
+        stream: matches!(answer.body, Body::Events(_)).then(super::stream::cell),
     };
     let seen = attempt.stream.clone();
     if let Some(out) = &shared.settings.log {
@@ -231,8 +231,14 @@ async fn handle(
         (Body::Events(events), fault) => {
             let stream_fault = if let Fault::Stream(f) = fault { Some(f) } else { None };
             let gzip_ok = header("accept-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
-            let (body, gzipped) =
-                super::stream::body(events, stream_fault, max_stall, socket, gzip_ok, seen.unwrap_or_default());
+            let (body, gzipped) = super::stream::body(
+                events,
+                stream_fault,
+                max_stall,
+                socket,
+                gzip_ok,
+                seen.unwrap_or_else(super::stream::cell),
+            );
             if gzipped {
                 resp = resp.header("content-encoding", "gzip");
             }

@@ -88,8 +88,21 @@ pub struct Seen {
     pub lasted: Duration,
 }
 
-/// Where the body task writes what it saw.
-pub type SeenCell = Arc<OnceLock<Seen>>;
+/// Where the body task writes what it saw, and when the stream began (a client that leaves
+/// during a gap is only noticed at the next write: until then the audit measures from here).
+#[derive(Debug)]
+pub struct Stream {
+    pub started: Instant,
+    pub seen: OnceLock<Seen>,
+}
+
+/// Shared between the body task and the attempt record.
+pub type SeenCell = Arc<Stream>;
+
+/// A cell for a stream that begins now.
+pub fn cell() -> SeenCell {
+    Arc::new(Stream { started: Instant::now(), seen: OnceLock::new() })
+}
 
 type BodyError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -119,11 +132,10 @@ pub fn body(
     let (mut tx, body) = http_body_util::channel::Channel::<Bytes, BodyError>::new(4);
     let total = u32::try_from(events.len()).unwrap_or(u32::MAX);
     tokio::spawn(async move {
-        let start = Instant::now();
         let mut sent = 0u32;
         let record = |sent: u32, left: bool| {
-            let _ =
-                seen.set(Seen { events_sent: sent, events_total: total, client_left: left, lasted: start.elapsed() });
+            let lasted = seen.started.elapsed();
+            let _ = seen.seen.set(Seen { events_sent: sent, events_total: total, client_left: left, lasted });
         };
         let pace = match fault {
             Some(StreamFault::Gap(d)) => d.min(max_stall),

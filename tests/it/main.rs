@@ -20,3 +20,4 @@ mod payload;
 mod probe;
 mod simulate;
 mod status;
+mod stream;
