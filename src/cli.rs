@@ -29,9 +29,9 @@ The API key is read only from OPENAI_API_KEY (never a flag: flags leak into shel
 /// Tells you why your calls to the OpenAI API fail, and what to do about it.
 ///
 /// Runs the troubleshooting checklist in order: status page, DNS, TCP+TLS, proxy, request
-/// payload, an authenticated probe, timeouts, container limits. Each finding names the cause
-/// and the fix; a check that cannot run because an earlier one failed is skipped, so the
-/// report shows one root cause.
+/// payload, an authenticated probe, a streamed answer, timeouts, container limits. Each finding
+/// names the cause and the fix; a check that cannot run because an earlier one failed is
+/// skipped, so the report shows one root cause.
 #[derive(Debug, Parser)]
 // A flag given twice takes its last value, as in curl and git (wrapper scripts rely on it).
 #[command(name = "openai-doctor", version, after_help = EXAMPLES, max_term_width = 100, args_override_self = true)]

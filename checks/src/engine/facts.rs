@@ -46,7 +46,7 @@ impl Facts {
             host: self.host.get().cloned(),
             runtime: self.runtime.get().copied(),
             platform: self.platform.get().copied(),
-            stream: self.stream.get().copied(),
+            stream: self.stream.get().cloned(),
         }
     }
 }
@@ -85,8 +85,8 @@ pub struct RunFacts {
     pub stream: Option<StreamFact>,
 }
 
-/// A streamed answer's timings, for the network path's streaming line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// A streamed answer's timings, for the network path's streaming line and the ticket.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StreamFact {
     /// First event.
     pub first_event_ms: Option<u64>,
@@ -98,6 +98,8 @@ pub struct StreamFact {
     pub total_ms: u64,
     /// Events.
     pub events: u32,
+    /// Each event's arrival (capped like the check's details).
+    pub event_ms: Vec<u64>,
     /// `ok`, or the code of the first warning or failure (`stream.buffered`).
     pub verdict: &'static str,
 }

@@ -228,6 +228,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         gap_max_ms: t.gaps.max_ms,
         total_ms: t.total_ms,
         events: t.events,
+        event_ms: t.event_ms.clone(),
         verdict: findings.iter().find(|f| f.severity != Severity::Info).map_or("ok", |f| f.code),
     });
     Outcome::from_findings(summary, json_details, findings)

@@ -31,8 +31,8 @@ pub struct Event {
 
 /// Events whose text is kept as a sample.
 pub const SAMPLE_EVENTS: usize = 3;
-/// Bytes of an event's text kept in the sample.
-pub const SAMPLE_BYTES: usize = 240;
+/// Characters of an event's text kept in the sample (a line of a report).
+pub const SAMPLE_BYTES: usize = 56;
 /// Most bytes of one event held while waiting for its end (a longer one is counted, not kept).
 const MAX_PENDING: usize = 64 * 1024;
 
