@@ -162,6 +162,31 @@ fn a_healthy_stream_directly_and_faults_without_a_proxy() {
 }
 
 #[test]
+fn the_table_and_the_ticket_carry_the_streams_timings() {
+    let path = Path::new("", Buffering::On);
+    let mut cmd = doctor();
+    cmd.args(["-v", "--skip", "status,container"]).args(path.args());
+    let table = run(&mut cmd, &[]);
+    let line = table
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("streaming:"))
+        .unwrap_or_else(|| panic!("{}", table.stdout));
+    assert!(line.contains("first event") && line.contains("gaps p50") && line.contains("total"), "{line}");
+    assert!(table.stdout.contains("events: stream.buffered"), "{}", table.stdout);
+
+    let mut cmd = doctor();
+    cmd.args(["--format", "markdown", "--skip", "status,container"]).args(path.args());
+    let ticket = run(&mut cmd, &[]);
+    let section = ticket.stdout.split("## Stream").nth(1).unwrap_or_else(|| panic!("{}", ticket.stdout));
+    let arrivals = section.lines().find(|l| l.starts_with("Event arrivals")).unwrap();
+    let ms: Vec<u64> = arrivals.split(':').nth(1).unwrap().split(',').map(|v| v.trim().parse().unwrap()).collect();
+    assert!(ms.len() >= 7 && ms.windows(2).all(|w| w[0] <= w[1]), "{arrivals}");
+    assert!(ms.last().unwrap() - ms.first().unwrap() <= 10, "held back: {arrivals}");
+    assert!(section.contains("stream.buffered"), "{section}");
+}
+
+#[test]
 fn no_billable_skips_the_stream() {
     let api = simulated::start("");
     let r = diagnose(&["--base-url".to_owned(), api.base_url(), "--no-billable".to_owned()], &[]);

@@ -273,11 +273,18 @@ fn cut_finding(t: &Timeline, e: &Evidence, ending: Ending, ids: &str) -> Finding
             let _ = write!(msg, "; the cut came {secs:.1} s after the request: {who}, or a total time limit");
         }
     }
-    let _ = write!(
-        msg,
-        "; {}. openai-python raises httpx.RemoteProtocolError (incomplete chunked read) here and does not retry a stream that started{ids}",
-        e.who()
-    );
+    // What openai-python raises, as measured against `simulate`'s stream faults (tests/it/stream.rs);
+    // versions before the wrapping raise httpx's error itself (openai/openai-python#2065, #2356).
+    let raises = match ending {
+        Ending::Reset => {
+            "openai-python raises openai.APIConnectionError (\"Connection error.\") from httpx's ReadError: Connection reset by peer"
+        }
+        Ending::Closed => {
+            "openai-python raises openai.APIConnectionError (\"Connection error.\") from httpx's RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)"
+        }
+        _ => "a client that stops at the end of the body may take the partial text for the whole answer",
+    };
+    let _ = write!(msg, "; {}. {raises}; the SDK does not retry a stream that started{ids}", e.who());
     Finding::new(
         &CUT,
         Severity::Fail,
@@ -395,13 +402,14 @@ mod tests {
         let f = judge(&t, &sse(), T).1;
         assert_eq!(codes(&f), ["stream.cut"]);
         assert!(f[0].message.contains("cut after 3 events") && f[0].message.contains("RST"), "{}", f[0].message);
-        assert!(f[0].message.contains("RemoteProtocolError"));
+        assert!(f[0].message.contains("APIConnectionError") && f[0].message.contains("Connection reset by peer"));
         // A cut after 60 s of silence names the idle timeouts that have that default.
         let mut idle = timeline(&[300, 320], false, Ending::Closed);
         idle.silence_before_end_ms = 60_020;
         idle.total_ms = 60_340;
         let f = judge(&idle, &sse(), T).1;
         assert!(f[0].message.contains("ALB") && f[0].message.contains("60.0 s of silence"), "{}", f[0].message);
+        assert!(f[0].message.contains("incomplete chunked read"), "closed mid-body: {}", f[0].message);
         // An end without [DONE], even a clean one, is a cut.
         let clean = timeline(&[300, 320, 340, 360], false, Ending::Complete);
         assert_eq!(codes(&judge(&clean, &sse(), T).1), ["stream.cut"]);
