@@ -284,3 +284,43 @@ fn the_python_sdk_on_stalled_buffered_and_gzipped_streams() {
         assert_eq!(verdict(&audit, "notices_cut_streams"), "not_seen");
     }
 }
+
+#[test]
+fn the_recipes_stream_chat_sends_a_cut_stream_again_and_gets_the_whole_answer() {
+    let Some(py) = python_or_skip("the_recipes_stream_chat_sends_a_cut_stream_again_and_gets_the_whole_answer") else {
+        return;
+    };
+    let recipe = run(doctor().args(["recipe", "python", "--platform-deadline", "60"]), &[]);
+    assert_eq!(recipe.code, 0);
+    assert!(recipe.stdout.contains("def stream_chat("), "{}", recipe.stdout);
+    let dir = tempfile::tempdir().unwrap();
+    let script = crate::support::write(
+        dir.path(),
+        "recipe.py",
+        &format!(
+            "{}\nprint(stream_chat(model=\"gpt-4.1-nano\", messages=[{{\"role\": \"user\", \"content\": \"hi\"}}]))\n",
+            recipe.stdout
+        ),
+    );
+    let script = script.display().to_string();
+    let mut cmd = doctor();
+    cmd.args([
+        "simulate",
+        "--quiet",
+        "--format",
+        "json",
+        "--faults",
+        "stream-cut:3,stream-reset:1,ok",
+        "--",
+        &py,
+        &script,
+    ]);
+    let r = run(&mut cmd, &[]);
+    let audit: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
+    assert_eq!(audit["command"]["exit_code"], 0, "{}", r.stderr);
+    assert!(r.stderr.contains("Simulated answer from openai-doctor."), "the whole answer: {}", r.stderr);
+    assert_eq!(audit["attempts"], 3, "two cut streams, then the whole one: {audit}");
+    assert_eq!(audit["requests"], 1, "{audit}");
+    assert_eq!(verdict(&audit, "notices_cut_streams"), "pass", "{audit}");
+    assert_eq!(verdict(&audit, "backoff"), "pass", "{audit}");
+}
