@@ -363,6 +363,9 @@ pub struct SimulateArgs {
     /// 503-html, 429[:SECS] (with Retry-After), quota (429 insufficient_quota), 401, 400,
     /// slow[:SECS] (first byte late), stall (mid-body, until --max-stall), disconnect (closed
     /// without an answer), reset (RST), refuse[:SECS] (RST, then the port refuses connections).
+    /// Streams only (a plain answer is served as ok): stream-cut:N (N events, then closed
+    /// mid-body), stream-reset:N (then RST), stream-gap[:SECS] (between events), stream-buffer
+    /// (all events at the end), stream-gzip (gzip held by the compressor).
     #[arg(long, value_name = "SPEC", default_value = "")]
     pub faults: String,
 
