@@ -187,6 +187,22 @@ fn the_table_and_the_ticket_carry_the_streams_timings() {
 }
 
 #[test]
+fn only_stream_runs_without_the_probe_and_a_failed_completion_skips_it() {
+    let api = simulated::start("");
+    let r = run(doctor().args(["--format", "json", "--only", "stream", "--base-url", &api.base_url()]), &[]);
+    let s = r.check("stream");
+    assert_eq!(s["status"], "pass", "{s}");
+    assert_eq!(s["details"]["model"], "gpt-4.1-nano", "the configured model: {s}");
+    assert_eq!(r.check("probe")["status"], "skip");
+    // The probe's completion fails (500 on every chat attempt, after five good GET /models):
+    // nothing new for a stream to show.
+    let api = simulated::start("okx5,500x3");
+    let r = diagnose(&["--base-url".to_owned(), api.base_url()], &[]);
+    let s = r.check("stream");
+    assert_eq!(s["status"], "skip", "{s}");
+}
+
+#[test]
 fn no_billable_skips_the_stream() {
     let api = simulated::start("");
     let r = diagnose(&["--base-url".to_owned(), api.base_url(), "--no-billable".to_owned()], &[]);

@@ -106,11 +106,17 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     if !cfg.billable {
         return not_run("billable requests are off (--no-billable); a stream is one small completion", Status::Skip);
     }
-    let Some(model) = ctx.facts.chat_model.get().cloned() else {
-        return not_run(
-            "the probe's plain chat completion did not pass, so a stream would show nothing new",
-            Status::Skip,
-        );
+    // After the probe, its model (the payload's, when one is given); without the probe (not
+    // selected: --only stream), the configured model, as a dependency left out counts as met.
+    let model = match (ctx.facts.chat_model.get(), ctx.facts.latencies.get()) {
+        (Some(model), _) => model.clone(),
+        (None, None) => cfg.model.clone(),
+        (None, Some(_)) => {
+            return not_run(
+                "the probe's plain chat completion did not pass, so a stream would show nothing new",
+                Status::Skip,
+            );
+        }
     };
     let Some(key) = crate::net::authed::usable_key(cfg) else {
         return not_run("no usable API key", Status::Skip);
