@@ -4,85 +4,9 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
-
 use super::sse::{Event, Kind, Parser};
+pub use crate::details::stream::{Ending, Gaps, MAX_TIMED, Stream as Timeline};
 use crate::model::millis;
-
-/// Events whose arrival time is kept (a few output tokens make about 20).
-pub const MAX_TIMED: usize = 512;
-
-/// How the body ended, as the verdict sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Ending {
-    /// The body ended as HTTP says it should.
-    Complete,
-    /// The connection was closed mid-body.
-    Closed,
-    /// The connection was reset mid-body (RST).
-    Reset,
-    /// The doctor's time ran out with the stream still open.
-    Deadline,
-    /// The byte cap was reached.
-    Cap,
-}
-
-/// The measurements: what JSON and the ticket carry.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Timeline {
-    /// Response head.
-    pub ttfb_ms: u64,
-    /// First body byte.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_byte_ms: Option<u64>,
-    /// First event of any kind.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_event_ms: Option<u64>,
-    /// First event with output text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_content_ms: Option<u64>,
-    /// Last event.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_event_ms: Option<u64>,
-    /// Until the end (or the doctor stopped).
-    pub total_ms: u64,
-    /// Events seen.
-    pub events: u32,
-    /// Of which carried output text.
-    pub content_events: u32,
-    /// The terminating event (`[DONE]`, `response.completed`) arrived.
-    pub done: bool,
-    /// An error object came inside the stream.
-    pub error_event: bool,
-    /// Body reads (TCP segments or their batches, as the client got them).
-    pub chunks: u32,
-    /// Body bytes as they came off the wire.
-    pub bytes: u64,
-    /// Each event's arrival, in order (the first `MAX_TIMED`).
-    pub event_ms: Vec<u64>,
-    /// Between consecutive events.
-    pub gaps: Gaps,
-    /// How it ended.
-    pub ending: Option<Ending>,
-    /// Silence between the last byte and the end.
-    pub silence_before_end_ms: u64,
-    /// The first few events' text, cut short.
-    pub sample: Vec<String>,
-    /// The encoding could not be undone (br, zstd, or a broken gzip): events were not seen.
-    pub undecodable: bool,
-}
-
-/// Gaps between consecutive events.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Gaps {
-    /// Median.
-    pub p50_ms: u64,
-    /// Largest.
-    pub max_ms: u64,
-    /// From the first event to the last.
-    pub spread_ms: u64,
-}
 
 /// Accumulates a stream.
 pub struct Recorder {
@@ -92,14 +16,11 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// A recorder for a body with this `content-encoding`, whose head came after `ttfb`.
+    /// A recorder for a body with this `content-encoding`, whose head came after `ttfb`; `head`
+    /// holds what the answer's head said (its timings are filled in here).
     #[must_use]
-    pub fn new(encoding: Option<&str>, ttfb: Duration) -> Self {
-        Self {
-            parser: Parser::new(encoding),
-            t: Timeline { ttfb_ms: millis(ttfb), ..Timeline::default() },
-            last_byte: ttfb,
-        }
+    pub fn new(encoding: Option<&str>, ttfb: Duration, head: Timeline) -> Self {
+        Self { parser: Parser::new(encoding), t: Timeline { ttfb_ms: millis(ttfb), ..head }, last_byte: ttfb }
     }
 
     /// A chunk arrived at `at`.
@@ -163,7 +84,7 @@ mod tests {
 
     #[test]
     fn timings_of_a_paced_stream() {
-        let mut r = Recorder::new(None, Duration::from_millis(100));
+        let mut r = Recorder::new(None, Duration::from_millis(100), Timeline::default());
         for (i, w) in ["a", "b", "c", "d"].iter().enumerate() {
             r.chunk(content(w).as_bytes(), Duration::from_millis(300 + 20 * i as u64));
         }
@@ -179,7 +100,7 @@ mod tests {
 
     #[test]
     fn timings_are_capped() {
-        let mut r = Recorder::new(None, Duration::ZERO);
+        let mut r = Recorder::new(None, Duration::ZERO, Timeline::default());
         let text = content("x").repeat(MAX_TIMED + 50);
         r.chunk(text.as_bytes(), Duration::from_millis(5));
         let t = r.finish(Ending::Closed, Duration::from_millis(9));

@@ -7,9 +7,9 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use serde::Serialize;
 use serde_json::json;
 
+use crate::details::Details;
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::engine::facts::StreamFact;
 use crate::model::{CheckId, Finding, Outcome, Severity, Status};
@@ -67,38 +67,8 @@ impl Check for StreamCheck {
     }
 }
 
-/// The check's details, as JSON and the ticket carry them.
-#[derive(Debug, Clone, Serialize)]
-pub struct Details {
-    /// The model streamed.
-    pub model: String,
-    /// HTTP status of the answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    /// `x-request-id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    /// `X-Client-Request-Id` sent.
-    pub client_request_id: String,
-    /// `Content-Type` of the answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
-    /// `Content-Encoding` of the answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_encoding: Option<String>,
-    /// `Server` of the answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server: Option<String>,
-    /// `Via` of the answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub via: Option<String>,
-    /// The timings, per event.
-    #[serde(flatten)]
-    pub timeline: Timeline,
-}
-
 fn not_run(why: &str, status: Status) -> Outcome {
-    Outcome::with_status(status, format!("not run: {why}"), json!({}))
+    Outcome::with_status(status, format!("not run: {why}"), Details::nothing())
 }
 
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
@@ -123,8 +93,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     };
     let time = activity.bounded(INFO.time_limit, Duration::from_millis(300));
     if time < MIN_TIME {
-        return Outcome::with_status(Status::Warn, "not run: too little of the deadline was left", json!({})).and(
-            Finding::new(
+        return Outcome::with_status(Status::Warn, "not run: too little of the deadline was left", Details::nothing())
+            .and(Finding::new(
                 &NOT_RUN,
                 Severity::Warn,
                 format!(
@@ -133,8 +103,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
                     time.as_secs_f64()
                 ),
                 "Run again with a longer --deadline.",
-            ),
-        );
+            ));
     }
     let body = json!({
         "model": model,
@@ -157,7 +126,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let mut stream = match ctx.net.stream(INFO.id, builder, until, MAX_BYTES, meta).await {
         Ok(s) => s,
         Err(e) => {
-            return Outcome::with_status(Status::Fail, "the streaming request got no answer", json!({"model": model, "client_request_id": client_request_id})).and(
+            let details = Timeline { model: model.clone(), client_request_id, ..Timeline::default() };
+            return Outcome::with_status(Status::Fail, "the streaming request got no answer", details).and(
                 Finding::new(
                     &REFUSED,
                     Severity::Fail,
@@ -179,7 +149,18 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         request_id: header("x-request-id"),
     };
     let status = stream.status;
-    let mut recorder = Recorder::new(evidence.content_encoding.as_deref(), stream.ttfb);
+    let head = Timeline {
+        model: model.clone(),
+        status: Some(status),
+        request_id: evidence.request_id.clone(),
+        client_request_id,
+        content_type: evidence.content_type.clone(),
+        content_encoding: evidence.content_encoding.clone(),
+        server: evidence.server.clone(),
+        via: evidence.via.clone(),
+        ..Timeline::default()
+    };
+    let mut recorder = Recorder::new(evidence.content_encoding.as_deref(), stream.ttfb, head);
     let mut error_body = Vec::new();
     let ending = loop {
         match stream.next().await {
@@ -198,25 +179,13 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             Next::End(End::Broken { reset: false, .. }) => break Ending::Closed,
         }
     };
-    let timeline = recorder.finish(ending, stream.elapsed());
+    let details = recorder.finish(ending, stream.elapsed());
     drop(stream);
-    let details = Details {
-        model: model.clone(),
-        status: Some(status),
-        request_id: evidence.request_id.clone(),
-        client_request_id,
-        content_type: evidence.content_type.clone(),
-        content_encoding: evidence.content_encoding.clone(),
-        server: evidence.server.clone(),
-        via: evidence.via.clone(),
-        timeline,
-    };
-    let json_details = serde_json::to_value(&details).unwrap_or_default();
     if status >= 400 {
         let api = crate::net::context::error_body(&error_body);
         let quoted = api.and_then(|e| e.message).map(|m| format!(": \"{}\"", m.trim())).unwrap_or_default();
-        return Outcome::with_status(Status::Fail, format!("the streaming request failed with {status}"), json_details)
-            .and(Finding::new(
+        return Outcome::with_status(Status::Fail, format!("the streaming request failed with {status}"), details).and(
+            Finding::new(
                 &REFUSED,
                 Severity::Fail,
                 format!(
@@ -224,10 +193,11 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
                     evidence.who()
                 ),
                 "Allow streaming requests (stream=true, text/event-stream answers) through the layer that answered.",
-            ));
+            ),
+        );
     }
-    let (summary, findings) = judge::judge(&details.timeline, &evidence, cfg.client_timeout);
-    let t = &details.timeline;
+    let (summary, findings) = judge::judge(&details, &evidence, cfg.client_timeout);
+    let t = &details;
     let _ = ctx.facts.stream.set(StreamFact {
         first_event_ms: t.first_event_ms,
         gap_p50_ms: t.gaps.p50_ms,
@@ -237,5 +207,5 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         event_ms: t.event_ms.clone(),
         verdict: findings.iter().find(|f| f.severity != Severity::Info).map_or("ok", |f| f.code),
     });
-    Outcome::from_findings(summary, json_details, findings)
+    Outcome::from_findings(summary, details, findings)
 }
