@@ -146,6 +146,20 @@ pub fn judge(t: &Timeline, e: &Evidence, read_timeout: Duration) -> (String, Vec
         ));
     }
     let ending = t.ending.unwrap_or(Ending::Complete);
+    if ending == Ending::Cap && !t.done {
+        findings.push(Finding::new(
+            &NOT_EVENT_STREAM,
+            Severity::Fail,
+            format!(
+                "the answer passed {} bytes ({} events) without its end, where a stream of a few output tokens is about 5 KB: not the API's stream; {}{ids}",
+                t.bytes,
+                t.events,
+                e.who()
+            ),
+            "Look at what answers on the path (a gateway or proxy page sent as an event stream) and let the API's stream through unchanged.",
+        ));
+        return ("an endless answer, not the API's stream".to_owned(), findings);
+    }
     let cut = !t.done && matches!(ending, Ending::Complete | Ending::Closed | Ending::Reset);
     if cut {
         findings.push(cut_finding(t, e, ending, &ids));
@@ -432,6 +446,12 @@ mod tests {
         let f = judge(&gappy, &sse(), T).1;
         assert_eq!(codes(&f), ["stream.stalled"]);
         assert!(f[0].severity == Severity::Warn && f[0].message.contains("6.1 s after"), "{}", f[0].message);
+
+        let mut endless = timeline(&[10, 20, 30], false, Ending::Cap);
+        endless.bytes = 262_200;
+        let f = judge(&endless, &sse(), T).1;
+        assert_eq!(codes(&f), ["stream.not_event_stream"]);
+        assert!(f[0].message.contains("262200 bytes"), "{}", f[0].message);
 
         let json = Evidence { content_type: Some("application/json".into()), ..sse() };
         assert_eq!(codes(&judge(&slow, &json, T).1), ["stream.not_event_stream"]);
