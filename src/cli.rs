@@ -41,9 +41,9 @@ fn secs_text(d: Duration) -> String {
 /// Tells you why your calls to the OpenAI API fail, and what to do about it.
 ///
 /// Runs the troubleshooting checklist in order: status page, DNS, TCP+TLS, proxy, request
-/// payload, an authenticated probe, timeouts, container limits. Each finding names the cause
-/// and the fix; a check that cannot run because an earlier one failed is skipped, so the
-/// report shows one root cause.
+/// payload, an authenticated probe, a streamed answer, timeouts, container limits. Each finding
+/// names the cause and the fix; a check that cannot run because an earlier one failed is
+/// skipped, so the report shows one root cause.
 #[derive(Debug, Parser)]
 // A flag given twice takes its last value, as in curl and git (wrapper scripts rely on it).
 #[command(name = "openai-doctor", version, after_help = EXAMPLES, max_term_width = 100, args_override_self = true)]
@@ -400,6 +400,9 @@ pub struct SimulateArgs {
     /// 503-html, 429[:SECS] (with Retry-After), quota (429 insufficient_quota), 401, 400,
     /// slow[:SECS] (first byte late), stall (mid-body, until --max-stall), disconnect (closed
     /// without an answer), reset (RST), refuse[:SECS] (RST, then the port refuses connections).
+    /// Streams only (a plain answer is served as ok): stream-cut:N (N events, then closed
+    /// mid-body), stream-reset:N (then RST), stream-gap[:SECS] (between events), stream-buffer
+    /// (all events at the end), stream-gzip (gzip held by the compressor).
     #[arg(long, value_name = "SPEC", default_value = "")]
     pub faults: String,
 

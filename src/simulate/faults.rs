@@ -6,6 +6,8 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use super::stream::StreamFault;
+
 /// The faults' names, for help and errors.
 pub const NAMES: &str = "ok, 500, 502, 502-html, 503, 503-html, 429[:SECS], quota, 401, 400, slow[:SECS], stall, disconnect, reset, refuse[:SECS]";
 
@@ -40,12 +42,14 @@ pub enum Fault {
     /// The connection is reset and the port then refuses connections for this long, as while
     /// a gateway restarts.
     Refuse(Duration),
+    /// What a middlebox does to a streamed answer (see `stream`); a plain answer is served as `ok`.
+    Stream(StreamFault),
 }
 
 impl Fault {
     /// Whether a well-behaved client retries after it (the SDKs' `_should_retry`).
     pub fn retryable(self) -> bool {
-        !matches!(self, Self::Ok | Self::Slow(_)) && !self.permanent()
+        !matches!(self, Self::Ok | Self::Slow(_) | Self::Stream(_)) && !self.permanent()
     }
 
     /// An error no retry can fix: billing, credentials, the request itself.
@@ -73,7 +77,7 @@ impl Fault {
             return None;
         }
         Some(match self {
-            Self::Ok | Self::Slow(_) | Self::Stall => 200,
+            Self::Ok | Self::Slow(_) | Self::Stall | Self::Stream(_) => 200,
             Self::Server500 => 500,
             Self::BadGateway { .. } => 502,
             Self::Unavailable { .. } => 503,
@@ -94,6 +98,9 @@ impl Fault {
             }
             Ok(Duration::from_secs_f64(v))
         };
+        if let Some(stream) = StreamFault::parse(word, name, arg) {
+            return stream.map(Self::Stream);
+        }
         let no_arg = |f: Self| if arg.is_some() { Err(format!("`{word}` takes no `:` value")) } else { Ok(f) };
         match name {
             "ok" => no_arg(Self::Ok),
@@ -111,7 +118,7 @@ impl Fault {
             "disconnect" => no_arg(Self::Disconnect),
             "reset" => no_arg(Self::Reset),
             "refuse" => Ok(Self::Refuse(secs(2.0)?)),
-            _ => Err(format!("`{name}` is not a fault ({NAMES})")),
+            _ => Err(format!("`{name}` is not a fault ({NAMES}; streams: {})", super::stream::NAMES)),
         }
     }
 }
@@ -134,6 +141,7 @@ impl fmt::Display for Fault {
             Self::Disconnect => f.write_str("disconnect"),
             Self::Reset => f.write_str("connection reset"),
             Self::Refuse(d) => write!(f, "reset, then port closed for {}s", d.as_secs_f64()),
+            Self::Stream(s) => s.fmt(f),
         }
     }
 }

@@ -23,3 +23,4 @@ mod policy;
 mod probe;
 mod simulate;
 mod status;
+mod stream;

@@ -16,7 +16,7 @@ use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::engine::facts::Latency;
 use crate::model::millis;
 use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
-use crate::net::context::{ApiError, Fetched, Meta};
+use crate::net::context::{ApiError, Fetched};
 use crate::secret::SecretString;
 
 mod codes;
@@ -311,29 +311,18 @@ impl Request<'_> {
 
 async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number: u32, timeout: Duration) -> Attempt {
     let what = request.what();
-    let url = ctx.config.api_url(request.path());
-    let client_request_id = uuid::Uuid::new_v4().to_string();
-    let mut req = ctx
-        .net
-        .client()
-        .request(if matches!(request, Request::Models) { Method::GET } else { Method::POST }, url)
-        .bearer_auth(key.expose())
-        .header("X-Client-Request-Id", &client_request_id);
-    if let Some(org) = &ctx.config.org {
-        req = req.header("OpenAI-Organization", org);
-    }
-    if let Some(project) = &ctx.config.project {
-        req = req.header("OpenAI-Project", project);
-    }
+    let method = if matches!(request, Request::Models) { Method::GET } else { Method::POST };
+    let mut req = crate::net::authed::request(&ctx.net, &ctx.config, key, method, request.path(), number);
     match request {
         Request::Models => {}
         Request::Chat { model } => {
             let body = json!({"model": model, "messages": [{"role": "user", "content": "Reply with OK."}], "max_completion_tokens": 1, "store": false});
-            req = req.header("content-type", "application/json").body(body.to_string());
+            req = req.json(body.to_string().into_bytes());
         }
-        Request::Payload { body, .. } => req = req.header("content-type", "application/json").body(body.to_vec()),
+        Request::Payload { body, .. } => req = req.json(body.to_vec()),
     }
-    let meta = Meta { client_request_id: Some(client_request_id.clone()), attempt: Some(number) };
+    let (meta, client_request_id) = (req.meta(), req.client_request_id.clone());
+    let req = req.builder;
     let start = Instant::now();
     match ctx.net.send(INFO.id, req, MAX_BODY, timeout, meta).await {
         Ok(f) => {
@@ -520,6 +509,9 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         .map(|a| Latency { what: a.what.as_str(), ttfb_ms: a.ttfb_ms, total_ms: a.total_ms })
         .collect();
     let _ = ctx.facts.latencies.set(latencies);
+    if measured.chat.last().is_some_and(|c| c.kind == Kind::Ok) {
+        let _ = ctx.facts.chat_model.set(aim.model.clone());
+    }
     judge(cfg, &aim, &measured, details, findings)
 }
 
