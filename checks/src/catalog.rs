@@ -25,8 +25,8 @@ pub fn find(id: &str) -> Option<&'static Code> {
 }
 
 /// The catalogued codes nearest to a mistyped `id` (at most three, nearest first), for
-/// `explain`'s "did you mean": edit distance over the whole id, or a code whose part after the
-/// dot is exactly what was typed (`unknown_issuer` → `tls.unknown_issuer`).
+/// `explain`'s "did you mean": edit distance over the whole id, a code whose part after the dot
+/// is exactly what was typed (`unknown_issuer` → `tls.unknown_issuer`), or one that contains it.
 #[must_use]
 pub fn nearest(id: &str) -> Vec<&'static str> {
     let id = id.trim().to_ascii_lowercase();
@@ -36,7 +36,14 @@ pub fn nearest(id: &str) -> Vec<&'static str> {
         .into_iter()
         .filter_map(|c| {
             let tail = c.id.rsplit('.').next().unwrap_or(c.id);
-            let d = if tail == id { 0 } else { distance(&id, c.id) };
+            let d = if tail == id {
+                0
+            } else if id.len() >= 4 && c.id.contains(&id) {
+                // A part of a code (`proxy.auth`, `ndots`): after the real typos.
+                limit
+            } else {
+                distance(&id, c.id)
+            };
             (d <= limit).then_some((d, c.id))
         })
         .collect();
@@ -115,6 +122,7 @@ mod tests {
         assert_eq!(nearest("TLS.Unknown_Isuer").first(), Some(&"tls.unknown_issuer"));
         assert_eq!(nearest("unknown_issuer"), ["tls.unknown_issuer"]);
         assert!(nearest("nope").is_empty(), "{:?}", nearest("nope"));
+        assert_eq!(nearest("ndots"), ["container.ndots"]);
         assert!(nearest("completely.unrelated.words").is_empty());
         assert_eq!(distance("ab", "ba"), 1);
         assert_eq!(distance("kitten", "sitting"), 3);
