@@ -1,7 +1,9 @@
 //! A loopback world outside the tests, for the benchmark and for comparing clients by hand:
 //! `cargo run --example world -- MODE` prints a JSON object with the doctor's flags, the base URL
 //! (by name, `api.test`, resolved by the world's nameserver; and by `localhost`, for clients that
-//! use the system resolver), the CA file and the status URL, then serves until stdin closes.
+//! use the system resolver), the CA file and the status URL, then serves until
+//! Ctrl-C (or SIGTERM), or until stdin closes when stdin is a pipe (as scripts/bench and
+//! scripts/sdk-compare hold it): started with `&` from a shell it keeps serving.
 //!
 //! Modes: healthy, intercept (a CA nobody trusts), error500, unauthorized, edge502, slow (60 s).
 //! Everything listens on 127.0.0.1 only.
@@ -70,6 +72,34 @@ fn main() {
         "dns": world.dns.arg(),
     });
     println!("{info}");
-    // Serve until the caller closes stdin.
-    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    if stdin_is_a_pipe() {
+        // A script holds the pipe open for as long as it needs the world.
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    } else {
+        eprintln!("world: serving until Ctrl-C");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+                tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            let _ = tokio::signal::ctrl_c().await;
+        });
+    }
+    // Dropping the world removes its CA file and stops its servers.
+}
+
+/// A pipe (or socket) on stdin means a caller that closes it when done; a terminal or /dev/null
+/// (what a background job `&` gets) means a person, who stops it with Ctrl-C.
+fn stdin_is_a_pipe() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata("/dev/stdin").is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_socket())
+    }
+    #[cfg(not(unix))]
+    false
 }

@@ -56,8 +56,11 @@ fn print_checks() -> Result<u8, AppError> {
 
 fn explain(code: &str) -> Result<u8, AppError> {
     let Some(entry) = catalog::find(code.trim()) else {
-        let known: Vec<&str> = catalog::all().iter().map(|c| c.id).collect();
-        return Err(AppError::usage(format!("unknown finding code `{code}`. Known codes: {}", known.join(", "))));
+        let hint = match catalog::nearest(code).as_slice() {
+            [] => "`openai-doctor checks` lists the checks; each finding in a report names its code".to_owned(),
+            near => format!("did you mean {}?", near.join(" or ")),
+        };
+        return Err(AppError::usage(format!("unknown finding code `{code}`: {hint}")));
     };
     let text = format!("{}\n{}\n\n{}\n", entry.id, entry.title, entry.explain);
     Output::stdout_own(text.as_bytes()).map(|()| exit::OK)

@@ -24,6 +24,55 @@ pub fn find(id: &str) -> Option<&'static Code> {
     all().into_iter().find(|c| c.id == id)
 }
 
+/// The catalogued codes nearest to a mistyped `id` (at most three, nearest first), for
+/// `explain`'s "did you mean": edit distance over the whole id, a code whose part after the dot
+/// is exactly what was typed (`unknown_issuer` → `tls.unknown_issuer`), or one that contains it.
+#[must_use]
+pub fn nearest(id: &str) -> Vec<&'static str> {
+    let id = id.trim().to_ascii_lowercase();
+    // A third of the length, at least 2: `tls.unknwon_issuer` (2 edits) yes, `nope` → `dns.nx` no.
+    let limit = (id.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &'static str)> = all()
+        .into_iter()
+        .filter_map(|c| {
+            let tail = c.id.rsplit('.').next().unwrap_or(c.id);
+            let d = if tail == id {
+                0
+            } else if id.len() >= 4 && c.id.contains(&id) {
+                // A part of a code (`proxy.auth`, `ndots`): after the real typos.
+                limit
+            } else {
+                distance(&id, c.id)
+            };
+            (d <= limit).then_some((d, c.id))
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, id)| id).collect()
+}
+
+/// Levenshtein distance, with a swap of two neighbours counted as one edit (the usual typo).
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +114,18 @@ mod tests {
             }
         }
         assert!(declared >= known.len(), "found only {declared} declarations for {} catalogued codes", known.len());
+    }
+
+    #[test]
+    fn a_typo_suggests_the_nearest_codes_and_nonsense_suggests_none() {
+        assert_eq!(nearest("tls.unknwon_issuer").first(), Some(&"tls.unknown_issuer"));
+        assert_eq!(nearest("TLS.Unknown_Isuer").first(), Some(&"tls.unknown_issuer"));
+        assert_eq!(nearest("unknown_issuer"), ["tls.unknown_issuer"]);
+        assert!(nearest("nope").is_empty(), "{:?}", nearest("nope"));
+        assert_eq!(nearest("ndots"), ["container.ndots"]);
+        assert!(nearest("completely.unrelated.words").is_empty());
+        assert_eq!(distance("ab", "ba"), 1);
+        assert_eq!(distance("kitten", "sitting"), 3);
     }
 
     #[test]

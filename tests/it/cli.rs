@@ -73,9 +73,17 @@ fn explain_prints_the_long_text_and_rejects_unknown_codes() {
     let r = run(doctor().args(["explain", "status.major_outage"]), &[]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("Fix:") && r.stdout.contains("Verify:"), "{}", r.stdout);
+    // A typo gets the nearest code, not the whole catalogue on one line.
+    let r = run(doctor().args(["explain", "tls.unknwon_issuer"]), &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("did you mean tls.unknown_issuer?"), "{}", r.stderr);
+    assert!(r.stderr.len() < 300 && !r.stderr.contains("container.ndots"), "{}", r.stderr);
+    let r = run(doctor().args(["explain", "unknown_issuer"]), &[]);
+    assert!(r.stderr.contains("did you mean tls.unknown_issuer?"), "{}", r.stderr);
     let r = run(doctor().args(["explain", "nope"]), &[]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("container.ndots"), "lists known codes: {}", r.stderr);
+    assert!(r.stderr.contains("unknown finding code `nope`") && !r.stderr.contains("did you mean"), "{}", r.stderr);
+    assert!(r.stderr.contains("openai-doctor checks"), "{}", r.stderr);
 }
 
 #[test]

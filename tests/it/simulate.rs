@@ -16,7 +16,9 @@ fn python() -> Result<&'static PathBuf, String> {
     static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     FOUND
         .get_or_init(|| {
+            // The project venv's python3 first (scripts/test installs the SDK there).
             let out = Command::new("python3")
+                .env("PATH", crate::support::path_with_venv())
                 .args(["-c", "import sys, openai, tenacity; print(sys.executable); print(openai.__version__)"])
                 .output()
                 .map_err(|e| format!("python3: {e}"))?;
@@ -46,7 +48,7 @@ pub(crate) fn python_or_skip(test: &str) -> Option<String> {
 
 fn skip(test: &str, why: &str) {
     assert!(std::env::var_os("CI").is_none(), "CI must run {test}: {why}");
-    eprintln!("SKIPPED {test}: {why}");
+    crate::support::record_skip(test, why);
 }
 
 pub(crate) fn client(name: &str) -> String {

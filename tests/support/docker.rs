@@ -105,7 +105,7 @@ pub fn image() -> Result<&'static str, String> {
 /// Skips (or, in CI, fails) a test that needs Docker.
 pub fn unavailable(test: &str, why: &str) {
     assert!(std::env::var_os("CI").is_none(), "CI must run {test} (Docker is on these machines): {why}");
-    eprintln!("SKIPPED {test}: needs Docker: {why}");
+    crate::support::record_skip(test, &format!("needs Docker: {why}"));
 }
 
 /// `docker run --rm` with `flags`, the image, and the doctor's `args`; (exit code, stdout, stderr).

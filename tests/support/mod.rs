@@ -88,3 +88,31 @@ pub fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     std::fs::write(&path, text).expect("temp file is writable");
     path
 }
+
+/// Records a skipped test: says so on stderr (captured by the test harness) and, when
+/// `scripts/test` asks through `OPENAI_DOCTOR_SKIPPED` (a file), appends a line there, so that
+/// its closing line can name every skipped test. The callers assert first that CI is not set:
+/// CI must run everything.
+pub fn record_skip(test: &str, why: &str) {
+    eprintln!("SKIPPED {test}: {why}");
+    if let Some(file) = std::env::var_os("OPENAI_DOCTOR_SKIPPED") {
+        use std::io::Write;
+        let line = format!("{test}: {}\n", why.replace('\n', " "));
+        // One write per line in append mode: concurrent tests do not interleave.
+        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).create(true).open(file) {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
+}
+
+/// PATH with the project venv's bin/ first (`scripts/test` makes `.venv/` with the tests' Python
+/// packages), so that `cargo test` alone finds them too once `scripts/test` has run.
+pub fn path_with_venv() -> std::ffi::OsString {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv").join("bin");
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs: Vec<std::path::PathBuf> = std::env::split_paths(&rest).collect();
+    if venv.is_dir() && !dirs.contains(&venv) {
+        dirs.insert(0, venv);
+    }
+    std::env::join_paths(dirs).unwrap_or(rest)
+}

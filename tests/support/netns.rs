@@ -31,5 +31,5 @@ pub fn with_resolver_files(
 /// Skips (or, in CI, fails) a test that needs a private mount namespace.
 pub fn unavailable(test: &str, why: &str) {
     assert!(std::env::var_os("CI").is_none(), "CI must run {test}: {why}");
-    eprintln!("SKIPPED {test}: {why}");
+    crate::support::record_skip(test, why);
 }
