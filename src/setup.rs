@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use openai_doctor_checks::engine::runner;
+use openai_doctor_checks::net::context::NetError;
 use openai_doctor_checks::{Config, Context, Env, RunReport, Selection, registry};
 
 use crate::cli::RunArgs;
@@ -40,8 +41,9 @@ impl Session {
     /// The session for `config`.
     ///
     /// # Errors
-    /// A configuration the network context refuses (an unreadable `--ca-file`), unredacted.
-    pub fn new(config: Config) -> Result<Self, String> {
+    /// A configuration the network context refuses (an unreadable `--ca-file`), or a client that
+    /// did not build; unredacted.
+    pub fn new(config: Config) -> Result<Self, NetError> {
         let ctx = Arc::new(Context::new(config)?);
         let target = Target::new(&ctx.config, &ctx.net);
         Ok(Self { ctx, target })
@@ -138,4 +140,13 @@ fn from_target(config: &mut Config, args: &RunArgs, pid: u32) -> Result<(), AppE
         config.project = config.env.non_empty("OPENAI_PROJECT_ID").map(str::to_owned);
     }
     Ok(())
+}
+
+/// The exit a network-context error deserves: the user's input is a usage error (2), a client that
+/// did not build from valid input an internal one (3). `redact` is applied to the message.
+pub fn net_error(e: &NetError, redact: impl Fn(&str) -> String) -> AppError {
+    match e {
+        NetError::Input(m) => AppError::usage(redact(m)),
+        NetError::Client(m) => AppError::internal(redact(m)),
+    }
 }

@@ -60,7 +60,7 @@ pub fn run(args: RunArgs) -> Result<u8, AppError> {
         config.reduce_keep_text = args.reduce_keep_text;
     }
     let color = use_color(args.color, &config.env);
-    let session = Session::new(config).map_err(|e| AppError::usage(early.redact(&e)))?;
+    let session = Session::new(config).map_err(|e| crate::setup::net_error(&e, |m| early.redact(m)))?;
     let (ctx, target) = (&session.ctx, &session.target);
 
     let runtime = crate::setup::runtime()?;

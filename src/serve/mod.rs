@@ -91,7 +91,7 @@ pub fn run(args: ServeArgs) -> Result<u8, AppError> {
     let (mut base, selection) = crate::setup::prepare(&args.run)?;
     base.billable = args.allow_billable;
     // A configuration that cannot make a run (an unreadable --ca-file) fails now, not per scrape.
-    Session::new(base.clone()).map_err(AppError::usage)?;
+    Session::new(base.clone()).map_err(|e| crate::setup::net_error(&e, str::to_owned))?;
     let output = Output::new(openai_doctor_checks::net::context::redactor_for(&base));
     let mut allowed = vec![base.base_url.clone()];
     allowed.extend(args.allow_target.iter().cloned());

@@ -130,7 +130,7 @@ impl Context {
     ///
     /// # Errors
     /// See [`Net::new`].
-    pub fn new(config: Config) -> Result<Self, String> {
+    pub fn new(config: Config) -> Result<Self, crate::net::context::NetError> {
         let net = Net::new(&config)?;
         Ok(Self { config, net, facts: crate::engine::facts::Facts::default() })
     }

@@ -349,13 +349,25 @@ pub struct Net {
     log: Mutex<Vec<RequestRecord>>,
 }
 
+/// Why the network context could not be built: the caller tells the user's mistake (exit 2)
+/// from a client that would not build from a valid configuration (exit 3).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetError {
+    /// The configuration names something unusable: a trust file, a proxy URL, a nameserver.
+    #[error("{0}")]
+    Input(String),
+    /// The HTTP client did not build from a valid configuration (a bug, or the platform's TLS).
+    #[error("{0}")]
+    Client(String),
+}
+
 impl Net {
     /// Builds the context from a configuration.
     ///
     /// # Errors
     /// Unusable `--ca-file`, or an HTTP client that cannot be built from the settings.
-    pub fn new(config: &Config) -> Result<Self, String> {
-        let (roots, roots_os, trust) = load_roots(config)?;
+    pub fn new(config: &Config) -> Result<Self, NetError> {
+        let (roots, roots_os, trust) = load_roots(config).map_err(NetError::Input)?;
         let proxy = proxy_env::choose(&config.env, &config.base_url);
         let redactor = redactor_for(config);
 
@@ -370,18 +382,21 @@ impl Net {
         let no_proxy = proxy_env::no_proxy(&config.env).map(str::to_owned);
         if let Some(url) = proxy.as_ref().and_then(ProxyChoice::in_path) {
             let mut p = reqwest::Proxy::all(url.as_str())
-                .map_err(|e| format!("proxy {}: {e}", proxy_env::redacted_url(url)))?;
+                .map_err(|e| NetError::Input(format!("proxy {}: {e}", proxy_env::redacted_url(url))))?;
             p = p.no_proxy(no_proxy.as_deref().and_then(reqwest::NoProxy::from_string));
             builder = builder.proxy(p);
         }
         if let Some(server) = config.dns_server {
-            let ns = crate::net::resolve::Nameserver::new(Some(server), Duration::from_secs(3))?;
+            let ns =
+                crate::net::resolve::Nameserver::new(Some(server), Duration::from_secs(3)).map_err(NetError::Input)?;
             builder = builder.dns_resolver(Arc::new(crate::net::resolve::ReqwestResolver(Arc::new(ns))));
         }
         for pin in &config.resolve {
             builder = builder.resolve(&pin.host, std::net::SocketAddr::new(pin.addr, pin.port));
         }
-        let client = builder.build().map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
+        let client = builder
+            .build()
+            .map_err(|e| NetError::Client(format!("cannot build the HTTP client: {}", error_chain(&e))))?;
         Ok(Self { client, proxy, roots, roots_os, trust, redactor, no_proxy, log: Mutex::new(Vec::new()) })
     }
 
