@@ -67,6 +67,11 @@ impl Gateway {
         }
     }
 
+    /// A hosted service where each caller has an account and key of their own.
+    fn hosted(self) -> bool {
+        matches!(self, Self::Openrouter | Self::Portkey)
+    }
+
     /// The gateway forwards the caller's own provider key (so a relayed key or billing error is
     /// the caller's), rather than its own configured one.
     fn passes_callers_key(self) -> bool {
@@ -277,13 +282,21 @@ impl Sender {
                 let name = product.map_or("The gateway", Gateway::name);
                 let wait = p.said.as_ref().and_then(|s| message_wait(&s.message));
                 let (retryable, what, fix) = match own {
+                    Own::Auth if product.is_some_and(Gateway::hosted) => (false, format!("{name} refused the request itself: your key to {name} (not an OpenAI key) was missing or not accepted"), format!("Send your {name} key (Authorization: Bearer) from your account there; OpenAI never saw the request.")),
                     Own::Auth => (false, format!("{name} refused the request itself: your key to the gateway (not the OpenAI key) was not accepted"), "Ask the gateway's owner for a key it accepts (or the header it expects); OpenAI never saw the request.".to_owned()),
                     Own::Timeout => (true, format!("{name}'s own timeout fired while it waited for its upstream: the gateway, not OpenAI, gave up"), "Retry; if it repeats, the gateway's owner should raise its upstream timeout (or the upstream is slow: check its status).".to_owned()),
                     Own::Cooldown => (true, format!("{name} put the model's upstream in cooldown after upstream failures and refused without calling it{}", wait.map(|w| format!("; it asks to wait {w:.0} s")).unwrap_or_default()), "Wait the stated time and retry; the upstream failures behind the cooldown are for the gateway's owner to look at.".to_owned()),
                     Own::Routing => (false, format!("{name} does not serve this route or model (its own configuration); what it answers says nothing about the key or OpenAI"), "Use a route and model name the gateway serves (ask its owner); a GET /models the gateway answers itself is no proof the upstream works.".to_owned()),
                     Own::Other => (status >= 500 || matches!(status, 408 | 429), format!("{name} answered with its own error"), "See the gateway's message; its owner can tell more.".to_owned()),
                 };
-                (Class::Gateway, retryable, Fixer::GatewayOwner, what, Some(fix))
+                // On a hosted gateway the caller holds their own key to it; a self-hosted one's
+                // keys are issued by whoever runs it.
+                let fixer = if *own == Own::Auth && product.is_some_and(Gateway::hosted) {
+                    Fixer::You
+                } else {
+                    Fixer::GatewayOwner
+                };
+                (Class::Gateway, retryable, fixer, what, Some(fix))
             }
             Self::Portal => (
                 Class::Network,
@@ -617,8 +630,14 @@ fn cloudflare(a: &Answer, text: &str, lower: &str, title: Option<&str>, ev: &mut
         "attention required! | cloudflare",
         "error code: 1015",
         "error code: 1020",
+        "<center>cloudflare</center>",
     ];
-    let page: Vec<&str> = markers.iter().copied().filter(|m| lower.contains(m)).collect();
+    let mut page: Vec<&str> = markers.iter().copied().filter(|m| lower.contains(m)).collect();
+    // Cloudflare's titles: "api.openai.com | 502: Bad gateway" (also when the page is cut after
+    // its head).
+    if title.is_some_and(cloudflare_title) {
+        page.push("a title \"<host> | <code>: …\"");
+    }
     let server = a.header("server").is_some_and(|s| s.eq_ignore_ascii_case("cloudflare"));
     let ray = a.header("cf-ray");
     let api_headers =
@@ -681,6 +700,17 @@ fn cloudflare(a: &Answer, text: &str, lower: &str, title: Option<&str>, ev: &mut
         a.status.unwrap_or(0)
     };
     Some((fronting, code))
+}
+
+/// `host | 522: Connection timed out`: Cloudflare's error-page title.
+fn cloudflare_title(t: &str) -> bool {
+    t.split_once(" | ").is_some_and(|(host, rest)| {
+        host.contains('.')
+            && !host.contains(' ')
+            && rest.len() > 4
+            && rest.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+            && rest.as_bytes()[3] == b':'
+    })
 }
 
 /// The text between `start` and the first of `ends`.
@@ -866,11 +896,14 @@ fn gateway(a: &Answer, json: Option<&Value>, lower: &str, ev: &mut Vec<String>) 
         "received model group",
         "api_base: ",
         "apitimeouterror - ",
+        "invalid model name passed in",
     ];
     if let Some(w) = litellm_words.iter().find(|w| lower.contains(*w)) {
         note(Gateway::Litellm, format!("LiteLLM's wording in the message (\"{w}\")"), ev);
     } else if matches!(kind, "auth_error" | "no_db_connection" | "budget_exceeded") {
         note(Gateway::Litellm, format!("LiteLLM's error type \"{kind}\""), ev);
+    } else if kind == "None" && err.and_then(|e| e.get("param")).and_then(Value::as_str) == Some("None") {
+        note(Gateway::Litellm, "Python's None printed as text in type and param (LiteLLM's proxy does)".into(), ev);
     }
     let product = product?;
     let l = message.to_ascii_lowercase();
@@ -907,7 +940,10 @@ fn gateway(a: &Answer, json: Option<&Value>, lower: &str, ev: &mut Vec<String>) 
             Own::Auth
         } else if l.contains("timeout") || l.contains("timed out") || matches!(a.status, Some(408 | 504)) {
             Own::Timeout
-        } else if l.contains("invalid model name") || l.contains("model not found") || a.status == Some(404) {
+        } else if l.contains("invalid model name")
+            || l.contains("model not found")
+            || matches!(a.status, Some(404 | 405))
+        {
             Own::Routing
         } else {
             Own::Other
@@ -920,6 +956,20 @@ fn gateway(a: &Answer, json: Option<&Value>, lower: &str, ev: &mut Vec<String>) 
                 Some(said),
             ));
         }
+    }
+    // An error object without a `type` is not OpenAI's (the API always sends one): the gateway's
+    // own, in OpenAI's outline (OpenRouter: {"error": {"message", "code"}}).
+    if let Some(e) = err.filter(|e| e.is_object() && e.get("type").is_none()) {
+        ev.push(format!("{}'s own error object (message and code, no OpenAI type)", product.name()));
+        let own = match a.status {
+            Some(401 | 403) => Own::Auth,
+            Some(404 | 405) => Own::Routing,
+            Some(408 | 504) => Own::Timeout,
+            Some(429) => Own::Cooldown,
+            _ => Own::Other,
+        };
+        let said = Said::from_json(&serde_json::json!({ "error": e }), a.status);
+        return Some(done(Sender::Gateway { product: Some(product), own: Some(own) }, std::mem::take(ev), said));
     }
     // A known gateway answering OpenAI's own envelope unchanged: the upstream's error relayed.
     if let Some(said) = json.and_then(|v| Said::from_json(v, a.status)).filter(|s| !s.bare) {

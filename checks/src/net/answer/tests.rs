@@ -73,6 +73,7 @@ fn base_host(name: &str) -> &'static str {
         n if n.starts_with("gateway/openrouter") => "openrouter.ai",
         n if n.starts_with("gateway/litellm") => "localhost:4000",
         n if n.starts_with("azure/") => "myresource.openai.azure.com",
+        "other/nginx_413_in_front_of_compatible_api.http" => "webui.example",
         _ => "api.openai.com",
     }
 }
@@ -150,6 +151,17 @@ const EXPECTED: &[(&str, Option<Verdict>)] = &[
     ("proxy/squid_err_access_denied_403_headers.http", Some((Network, false, Net))),
     ("proxy/zscaler_block_403_whatwaf.http", Some((Network, false, Net))),
     ("proxy/zscaler_block_ai_client_fetch_models.http", Some((Network, false, Net))),
+    // Held out: added after the rules were written, expectations set before running them.
+    ("api/insufficient_quota_429_2025.http", Some((Billing, false, You))),
+    ("api/model_not_found_or_no_access_404_2024.http", Some((Access, false, You))),
+    ("api/rate_limit_rpm_60_message_2023.http", Some((RateLimit, true, You))),
+    ("api/rate_limit_rpm_free_tier_2023.http", Some((RateLimit, true, You))),
+    ("cloudflare/502_api_openai_com_html_2023.http", Some((Edge, true, Oai))),
+    ("cloudflare/502_json_cf_bad_gateway_headers.http", Some((Edge, true, Oai))),
+    ("cloudflare/502_plain_page_cloudflare_footer.http", Some((Edge, true, Oai))),
+    ("gateway/litellm_invalid_model_name_400.http", Some((Gw, false, Owner))),
+    ("gateway/openrouter_no_auth_credentials_401.http", Some((Gw, false, You))),
+    ("other/nginx_413_in_front_of_compatible_api.http", Some((Class::Unknown, false, Owner))),
 ];
 
 fn fixtures() -> Vec<Fixture> {
@@ -207,7 +219,8 @@ fn every_real_answer_is_attributed_and_classified() {
     let mut wrong = Vec::new();
     let mut check = |name: &str, want_sender: &str, a: &Answer, want: Option<Verdict>| {
         let j = judge(a);
-        let got = (j.diagnosis.is_some() || j.class != Class::Unknown).then_some((j.class, j.retryable, j.fixer));
+        let not_an_error = j.diagnosis.is_none() && matches!(j.sender, super::Sender::Api | super::Sender::Azure);
+        let got = (!not_an_error).then_some((j.class, j.retryable, j.fixer));
         let row = want.map_or("(not an error)".to_owned(), |w| w.0.as_str().to_owned());
         let entry = table.entry(format!("{row} [{}]", want_sender.split(':').next().unwrap_or(""))).or_default();
         entry.0 += 1;
