@@ -58,6 +58,17 @@ static INFO: CheckInfo = CheckInfo {
         &SLOW_FIRST_BYTE,
         &REDUCED,
         &PAYLOAD_FAILS,
+        &EDGE_BLOCKED,
+        &PROXY_BLOCKED,
+        &CAPTIVE_PORTAL,
+        &NOT_API,
+        &GATEWAY_ERROR,
+        &BILLING,
+        &KEY_SCOPES,
+        &HTTPS_REQUIRED,
+        &ORG_VERIFICATION,
+        &REQUEST_REJECTED,
+        &PROJECT_MISMATCH,
     ],
 };
 
