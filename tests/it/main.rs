@@ -18,5 +18,6 @@ mod network;
 mod online;
 mod payload;
 mod probe;
+mod provenance;
 mod simulate;
 mod status;

@@ -29,17 +29,6 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// From what the network context fetched, for a request to `base`.
-    #[must_use]
-    pub fn from_fetched(f: &super::context::Fetched, base: &url::Url) -> Self {
-        let headers = f
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
-        Self { status: Some(f.status), headers, body: f.body.clone(), base_host: host_of(base) }
-    }
-
     /// A header's value (name case-insensitive; the first of several).
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -128,6 +117,34 @@ pub struct Judgement {
     pub what: String,
     /// What to do; `None` when nothing is known beyond the sender's own message.
     pub fix: Option<String>,
+    /// The base URL's host the answer came from (for the words "… at <host>").
+    pub base_host: String,
+}
+
+/// Who answered one request, as the request log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Attribution {
+    /// `api`, `azure`, `cloudflare`, `proxy:squid`, `gateway:litellm`, `portal`, `unknown`.
+    pub sender: String,
+    /// The sender in words.
+    pub who: String,
+    /// What shows it.
+    pub evidence: Vec<String>,
+    /// Who can fix what it said.
+    pub fixer: Fixer,
+}
+
+impl Judgement {
+    /// The part the request log keeps.
+    #[must_use]
+    pub fn attribution(&self) -> Attribution {
+        Attribution {
+            sender: self.sender.tag(),
+            who: self.sender.describe(&self.base_host),
+            evidence: self.evidence.clone(),
+            fixer: self.fixer,
+        }
+    }
 }
 
 /// Judges one answer: sender, evidence, the error's class, who can fix it.
@@ -136,5 +153,15 @@ pub fn judge(a: &Answer) -> Judgement {
     let p = provenance(a);
     let diagnosis = p.said.as_ref().map(|said| diagnose(said, a));
     let (class, retryable, fixer, what, fix) = p.sender.verdict(a, &p, diagnosis.as_ref());
-    Judgement { sender: p.sender, evidence: p.evidence, diagnosis, class, retryable, fixer, what, fix }
+    Judgement {
+        sender: p.sender,
+        evidence: p.evidence,
+        diagnosis,
+        class,
+        retryable,
+        fixer,
+        what,
+        fix,
+        base_host: a.base_host.clone(),
+    }
 }
