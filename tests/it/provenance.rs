@@ -182,3 +182,36 @@ fn the_verdict_line_quotes_the_failing_finding() {
     assert!(verdict.contains("max_completion_tokens") || verdict.contains("max_tokens"), "{verdict}");
     assert!(!verdict.contains(" OK"), "{verdict}");
 }
+
+#[test]
+fn simulate_serves_edge_and_proxy_pages_and_the_doctor_names_their_senders() {
+    // The doctor itself is the client `simulate` runs: what users can test their own clients with.
+    let dir = tempfile::tempdir().unwrap();
+    for (faults, code, words) in [
+        ("edge:522x20", "probe.edge_error", "connect timeout"),
+        ("edge-blockedx20", "probe.edge_blocked", "you have been blocked"),
+        ("proxy-blockx20", "probe.proxy_blocked", "Squid"),
+    ] {
+        let out = dir.path().join(format!("{code}.json"));
+        let script = format!(
+            "'{}' --format json --skip status,container --probes 1 > '{}'",
+            env!("CARGO_BIN_EXE_openai-doctor"),
+            out.display()
+        );
+        let sim = run(
+            doctor().args(["simulate", "--quiet", "--format", "json", "--faults", faults, "--", "sh", "-c", &script]),
+            &[],
+        );
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{faults}: {e}\n{}\n{}", sim.stdout, sim.stderr));
+        let probe = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "probe").unwrap().clone();
+        let f = probe["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code)
+            .unwrap_or_else(|| panic!("{faults}: no {code} in {probe}"))
+            .clone();
+        assert!(text(&f).contains(words), "{faults}: {}", text(&f));
+    }
+}

@@ -649,6 +649,8 @@ fn cloudflare(a: &Answer, text: &str, lower: &str, title: Option<&str>, ev: &mut
     if page.is_empty() && (!(server || ray.is_some()) || api_headers || !(looks_html(a, lower) || a.body.is_empty())) {
         return None;
     }
+    // What the page says comes first (inserted below at `start`), then how it is known.
+    let start = ev.len();
     if !page.is_empty() {
         ev.push(format!("Cloudflare's error page ({})", page.join(", ")));
     }
@@ -684,17 +686,17 @@ fn cloudflare(a: &Answer, text: &str, lower: &str, title: Option<&str>, ev: &mut
         || lower.contains("error code: 1020")
         || lower.contains("error code 1020")
     {
-        ev.push("Cloudflare's firewall block (\"Sorry, you have been blocked\" / error 1020)".into());
+        ev.insert(start, "Cloudflare's firewall block (\"Sorry, you have been blocked\" / error 1020)".into());
         1020
     } else if lower.contains("error code: 1015") || lower.contains("error code 1015") {
-        ev.push("Cloudflare's rate limit (error 1015)".into());
+        ev.insert(start, "Cloudflare's rate limit (error 1015)".into());
         1015
     } else if let Some(c) = (520..=530).find(|c| {
         lower.contains(&format!("error code {c}"))
             || lower.contains(&format!("errorcode_{c}"))
             || lower.contains(&format!("| {c}:"))
     }) {
-        ev.push(format!("the page names error code {c}"));
+        ev.insert(start, format!("the page names error code {c}"));
         c
     } else {
         a.status.unwrap_or(0)
