@@ -465,7 +465,9 @@ pub fn root_words(root: &CheckReport) -> String {
     let Some(f) = root.findings.iter().find(|f| f.severity == crate::model::Severity::Fail) else {
         return root.summary.clone();
     };
-    let text = f.message.split(". Request ids:").next().unwrap_or(&f.message).trim();
+    let head = f.message.split(". Request ids:").next().unwrap_or(&f.message);
+    let text = head.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = text.as_str();
     if text.chars().count() <= MAX {
         return text.to_owned();
     }

@@ -974,14 +974,17 @@ fn failure_finding(
     let mut msg = format!("{endpoint}{times} → {}", kind.label());
     let judged = first.answered.as_deref();
     if let Some(e) = &first.api_error {
-        let _ = write!(msg, ": \"{}\"", e.message.as_deref().unwrap_or("").trim());
+        // White space collapsed: gateways wrap messages over lines.
+        let quote = e.message.as_deref().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = write!(msg, ": \"{quote}\"");
         if let Some(code) = &e.code {
             let _ = write!(msg, " (code {code})");
         }
     } else if let Some(d) = judged.and_then(|j| j.diagnosis.as_ref()).filter(|d| !d.quoted.is_empty()) {
         // A bare message (no OpenAI envelope): a gateway's text, a cut quote, plain text.
-        let quoted: String = d.quoted.chars().take(300).collect();
-        let _ = write!(msg, ": \"{}{}\"", quoted.trim(), if quoted.len() < d.quoted.len() { "…" } else { "" });
+        let whole = d.quoted.split_whitespace().collect::<Vec<_>>().join(" ");
+        let quoted: String = whole.chars().take(300).collect();
+        let _ = write!(msg, ": \"{}{}\"", quoted, if quoted.len() < whole.len() { "…" } else { "" });
     }
     if let Some(e) = &first.transport_error {
         let _ = write!(msg, ": {e}");

@@ -107,6 +107,9 @@ pub enum Own {
     Cooldown,
     /// Its routes: no such model, endpoint or method.
     Routing,
+    /// It could not connect to its upstream ("Connection error."): the upstream is down or
+    /// unreachable from the gateway.
+    Unreachable,
     /// Something else of its own.
     Other,
 }
@@ -261,14 +264,15 @@ impl Sender {
                 match d {
                     Some(d) => {
                         let fixer = match d.class {
-                            Class::Request => Fixer::You,
+                            // Waiting out a rate limit and fixing the request are the caller's.
+                            Class::Request | Class::RateLimit => Fixer::You,
                             Class::OpenAi => Fixer::OpenAi,
                             _ if product.is_some_and(Gateway::passes_callers_key) => Fixer::You,
                             _ => Fixer::GatewayOwner,
                         };
                         let fix = d.fix.as_ref().map(|f| {
                             if fixer == Fixer::GatewayOwner {
-                                format!("{f} (the gateway calls the upstream with its own configuration: its owner does this)")
+                                format!("For the gateway's owner (it calls its upstream with its own key and settings, not yours): {f}")
                             } else {
                                 f.clone()
                             }
@@ -286,6 +290,7 @@ impl Sender {
                     Own::Auth => (false, format!("{name} refused the request itself: your key to the gateway (not the OpenAI key) was not accepted"), "Ask the gateway's owner for a key it accepts (or the header it expects); OpenAI never saw the request.".to_owned()),
                     Own::Timeout => (true, format!("{name}'s own timeout fired while it waited for its upstream: the gateway, not OpenAI, gave up"), "Retry; if it repeats, the gateway's owner should raise its upstream timeout (or the upstream is slow: check its status).".to_owned()),
                     Own::Cooldown => (true, format!("{name} put the model's upstream in cooldown after upstream failures and refused without calling it{}", wait.map(|w| format!("; it asks to wait {w:.0} s")).unwrap_or_default()), "Wait the stated time and retry; the upstream failures behind the cooldown are for the gateway's owner to look at.".to_owned()),
+                    Own::Unreachable => (true, format!("{name} could not connect to its upstream (a connection error, relayed as {status}): the upstream is down or unreachable from the gateway; OpenAI's status page does not cover this hop"), "The gateway's owner: check the upstream's address and that it is up and reachable from the gateway.".to_owned()),
                     Own::Routing => (false, format!("{name} does not serve this route or model (its own configuration); what it answers says nothing about the key or OpenAI"), "Use a route and model name the gateway serves (ask its owner); a GET /models the gateway answers itself is no proof the upstream works.".to_owned()),
                     Own::Other => (status >= 500 || matches!(status, 408 | 429), format!("{name} answered with its own error"), "See the gateway's message; its owner can tell more.".to_owned()),
                 };
@@ -447,8 +452,14 @@ pub fn provenance(a: &Answer) -> Provenance {
     if json.as_ref().is_some_and(|v| v.get("object").is_some() || v.get("data").is_some() || v.get("choices").is_some())
         && status.is_some_and(|s| (200..300).contains(&s))
     {
+        if !a.base_is_openai() && !a.base_host.is_empty() {
+            ev.push(format!(
+                "an OpenAI-shaped answer without any of the API's headers from {}, not api.openai.com: a gateway or a compatible server answered",
+                a.base_host
+            ));
+            return done(Sender::Gateway { product: None, own: Some(Own::Other) }, ev, None);
+        }
         ev.push("an API-shaped JSON answer".into());
-        caveat(a, &mut ev);
         return done(Sender::Api, ev, None);
     }
     // 6. Not from the API, and not recognised.
@@ -776,6 +787,7 @@ fn gateway(a: &Answer, json: Option<&Value>, lower: &str, ev: &mut Vec<String>) 
     if let Some((_, g)) = by_host.iter().find(|(h, _)| host == *h || host.ends_with(&format!(".{h}"))) {
         note(*g, format!("the base URL's host {} is {}'s", a.base_host, g.name()), ev);
     }
+    let mut by_header: Vec<(Gateway, Vec<&str>)> = Vec::new();
     for (k, v) in &a.headers {
         let g = if k.starts_with("x-litellm-") {
             Some(Gateway::Litellm)
@@ -794,8 +806,17 @@ fn gateway(a: &Answer, json: Option<&Value>, lower: &str, ev: &mut Vec<String>) 
             None
         };
         if let Some(g) = g {
-            note(g, format!("{}'s header {k}", g.name()), ev);
+            match by_header.iter_mut().find(|(p, _)| *p == g) {
+                Some((_, names)) => names.push(k),
+                None => by_header.push((g, vec![k])),
+            }
         }
+    }
+    // One line of evidence per product: its headers.
+    for (g, names) in by_header {
+        let shown: Vec<&str> = names.iter().take(3).copied().collect();
+        let more = if names.len() > 3 { ", …" } else { "" };
+        note(g, format!("{}'s headers ({}{more})", g.name(), shown.join(", ")), ev);
     }
     let renamed: Vec<&str> =
         a.headers.iter().filter(|(k, _)| k.starts_with("llm_provider-")).map(|(k, _)| k.as_str()).collect();
@@ -930,6 +951,21 @@ fn gateway(a: &Answer, json: Option<&Value>, lower: &str, ev: &mut Vec<String>) 
         }
         if let Some(i) = message.find("Exception - ") {
             let upstream = &message[i + "Exception - ".len()..];
+            // The SDK inside the gateway never got an answer: that is the gateway's hop.
+            if ["Connection error", "Connection refused", "Name or service not known", "getaddrinfo"]
+                .iter()
+                .any(|w| contains_ci(upstream, w))
+            {
+                ev.push(
+                    "the gateway's client got no answer from its upstream (a connection error in its message)".into(),
+                );
+                let said = Said::bare(upstream, a.status);
+                return Some(done(
+                    Sender::Gateway { product: Some(product), own: Some(Own::Unreachable) },
+                    std::mem::take(ev),
+                    Some(said),
+                ));
+            }
             ev.push("the upstream's message quoted inside the gateway's (…Exception - …)".into());
             let said = Said::bare(upstream, a.status);
             return Some(done(Sender::Gateway { product: Some(product), own: None }, std::mem::take(ev), Some(said)));

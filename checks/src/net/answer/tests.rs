@@ -142,7 +142,7 @@ const EXPECTED: &[(&str, Option<Verdict>)] = &[
     ("gateway/litellm_relays_azure_429.http", Some((Billing, false, Owner))),
     ("gateway/litellm_timeout_408_azure_upstream.http", Some((Gw, true, Owner))),
     ("gateway/litellm_timeout_504.http", Some((Gw, true, Owner))),
-    ("gateway/openrouter_429_upstream_cloudflare_1015.http", Some((RateLimit, true, Owner))),
+    ("gateway/openrouter_429_upstream_cloudflare_1015.http", Some((RateLimit, true, You))),
     ("gateway/openrouter_relays_openai_400.http", Some((Request, false, You))),
     ("portal/captive_portal_meta_refresh_200.http", Some((Network, false, You))),
     ("proxy/fortinet_web_filter_violation_403.http", Some((Network, false, Net))),
