@@ -3,6 +3,8 @@
 //! that takes a value has an upper-case value name; the API key is never a flag.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use openai_doctor_checks::CheckId;
@@ -25,6 +27,16 @@ Examples:
 
 Exit codes: 0 no check failed, 1 a check failed, 2 usage or input error, 3 internal error.
 The API key is read only from OPENAI_API_KEY (never a flag: flags leak into shell history and ps).";
+
+/// Defaults shown in `--help`, written from the constants the library uses (defined once, in
+/// `openai_doctor_checks::config` and `sdk::policy`).
+static DEFAULT_DEADLINE: LazyLock<String> = LazyLock::new(|| secs_text(config::DEFAULT_DEADLINE));
+static SDK_DEFAULT_TIMEOUT: LazyLock<String> = LazyLock::new(|| secs_text(config::SDK_DEFAULT_TIMEOUT));
+
+/// A duration as `parse_secs` reads it back: `20`, `0.5`.
+fn secs_text(d: Duration) -> String {
+    format!("{}", d.as_secs_f64())
+}
 
 /// Tells you why your calls to the OpenAI API fail, and what to do about it.
 ///
@@ -76,7 +88,7 @@ pub enum Command {
         #[arg(value_enum, value_name = "LANG")]
         lang: crate::recipe::Lang,
         /// The per-attempt timeout you want (cut to fit --platform-deadline).
-        #[arg(long, value_name = "SECS", default_value = "600", value_parser = parse_secs)]
+        #[arg(long, value_name = "SECS", default_value = SDK_DEFAULT_TIMEOUT.as_str(), value_parser = parse_secs)]
         timeout: std::time::Duration,
         /// The retries you want (cut to fit --platform-deadline).
         #[arg(long, value_name = "N", default_value_t = config::SDK_DEFAULT_MAX_RETRIES, value_parser = clap::value_parser!(u32).range(0..=20))]
@@ -177,7 +189,7 @@ pub struct RunArgs {
     pub pid: Option<u32>,
 
     /// Model for the probe's one billable request.
-    #[arg(long, value_name = "NAME", default_value = "gpt-4.1-nano", help_heading = "Target")]
+    #[arg(long, value_name = "NAME", default_value = config::DEFAULT_MODEL, help_heading = "Target")]
     pub model: String,
 
     /// Status page root (reads and merges <URL>/api/v2/summary.json and incident.io's <URL>/proxy/<host>).
@@ -198,19 +210,19 @@ pub struct RunArgs {
     pub resolve: Vec<ResolvePin>,
 
     /// Whole-run deadline; every check ends within it.
-    #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_secs, allow_negative_numbers = true, help_heading = "Network")]
+    #[arg(long, value_name = "SECS", default_value = DEFAULT_DEADLINE.as_str(), value_parser = parse_secs, allow_negative_numbers = true, help_heading = "Network")]
     pub deadline: std::time::Duration,
 
-    /// The per-attempt timeout your application uses (the SDKs' default is 600).
-    #[arg(long, value_name = "SECS", default_value = "600", value_parser = parse_secs, allow_negative_numbers = true, help_heading = "Request")]
+    /// The per-attempt timeout your application uses (the default is the SDKs').
+    #[arg(long, value_name = "SECS", default_value = SDK_DEFAULT_TIMEOUT.as_str(), value_parser = parse_secs, allow_negative_numbers = true, help_heading = "Request")]
     pub timeout: std::time::Duration,
 
-    /// The retry count your application uses (the SDKs' default is 2).
+    /// The retry count your application uses (the default is the SDKs').
     #[arg(long, value_name = "N", default_value_t = config::SDK_DEFAULT_MAX_RETRIES, value_parser = clap::value_parser!(u32).range(0..=100), help_heading = "Request")]
     pub max_retries: u32,
 
     /// Requests in the probe's series (GET /models, retried with the SDKs' backoff).
-    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50), help_heading = "Request")]
+    #[arg(long, value_name = "N", default_value_t = config::DEFAULT_PROBES, value_parser = clap::value_parser!(u32).range(1..=50), help_heading = "Request")]
     pub probes: u32,
 
     /// Do not send the one billable request (a 1-token chat completion).
@@ -324,6 +336,23 @@ mod tests {
         assert!(parse_secs("0.5ms").unwrap_err().contains("out of range"));
         assert!(parse_secs("s").is_err());
         assert!(parse_secs("10h").is_err());
+    }
+
+    #[test]
+    fn defaults_come_from_the_library_constants() {
+        let cli = Cli::try_parse_from(["openai-doctor"]).unwrap();
+        let lib = openai_doctor_checks::Config::new(openai_doctor_checks::Env::default());
+        assert_eq!(cli.run.deadline, lib.deadline);
+        assert_eq!(cli.run.timeout, lib.client_timeout);
+        assert_eq!(cli.run.max_retries, lib.max_retries);
+        assert_eq!(cli.run.model, lib.model);
+        assert_eq!(cli.run.probes, lib.probes);
+        let Some(Command::Recipe { timeout, max_retries, .. }) =
+            Cli::try_parse_from(["openai-doctor", "recipe", "python"]).unwrap().command
+        else {
+            panic!("recipe parses")
+        };
+        assert_eq!((timeout, max_retries), (lib.client_timeout, lib.max_retries));
     }
 }
 

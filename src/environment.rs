@@ -78,8 +78,8 @@ impl Environment {
         let (os, kernel, arch) = match &run.facts.host {
             Some(h) => (h.os.clone(), h.kernel.clone(), h.arch.to_owned()),
             None => {
-                let host = openai_doctor_checks::checks::container::host_facts();
-                (host.os, host.kernel, host.arch.to_owned())
+                let host = openai_doctor_checks::engine::facts::host_facts();
+                (host.os, host.kernel, host.arch.into_owned())
             }
         };
         let variables = config

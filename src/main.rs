@@ -3,10 +3,10 @@
 mod app;
 mod bundle;
 mod cli;
+mod diagnose;
 mod environment;
 mod exit;
 mod output;
-mod progress;
 mod recipe;
 mod report;
 mod serve;

@@ -1,11 +1,65 @@
-//! From a command line to a checked configuration and selection: what a checklist run and
-//! `serve` share (`--pid` included: the target's environment, base URL, organization, project).
+//! What every program shares to get going: the command line turned into a checked configuration
+//! and selection (`--pid` included: the target's environment, base URL, organization, project),
+//! a run's session (network context, the target as reports name it, the registry's checks run
+//! to a stop signal), and the one tokio runtime builder (the doctor run, `serve`, `simulate`).
 
-use openai_doctor_checks::{Config, Env, Selection};
+use std::sync::Arc;
+
+use openai_doctor_checks::engine::runner;
+use openai_doctor_checks::{Config, Context, Env, RunReport, Selection, registry};
 
 use crate::cli::RunArgs;
 use crate::exit::AppError;
 use crate::output::Output;
+use crate::report::Target;
+
+/// The runtime every program runs on: two workers (the doctor is I/O-bound and should not take
+/// a machine's cores), timers and I/O on.
+///
+/// # Errors
+/// The runtime cannot start (exit 3).
+pub fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::internal(format!("cannot start the async runtime: {e}")))
+}
+
+/// One run's world: the network context built from a configuration, and the target as the
+/// reports name it. The doctor makes one; `serve` one per scrape (a fresh connection pool, so
+/// each run measures connecting as a client does).
+pub struct Session {
+    /// The context every check reads.
+    pub ctx: Arc<Context>,
+    /// The target, for the reports.
+    pub target: Target,
+}
+
+impl Session {
+    /// The session for `config`.
+    ///
+    /// # Errors
+    /// A configuration the network context refuses (an unreadable `--ca-file`), unredacted.
+    pub fn new(config: Config) -> Result<Self, String> {
+        let ctx = Arc::new(Context::new(config)?);
+        let target = Target::new(&ctx.config, &ctx.net);
+        Ok(Self { ctx, target })
+    }
+
+    /// Runs every registered check `selection` keeps, until done or `stop` resolves.
+    ///
+    /// # Errors
+    /// Never with the registry's checks (unique ids, every dependency present): a bug if it does.
+    pub async fn run(
+        &self,
+        selection: &Selection,
+        stop: impl std::future::Future<Output = ()>,
+        live: &runner::Live,
+    ) -> Result<RunReport, runner::RunError> {
+        runner::run_until(registry(), self.ctx.clone(), selection, stop, live).await
+    }
+}
 
 /// The configuration and selection a command line asks for (`--pid` included), checked: what
 /// a run and `serve` share.

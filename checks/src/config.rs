@@ -14,12 +14,13 @@ use crate::secret::SecretString;
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 /// Default status page root.
 pub const DEFAULT_STATUS_URL: &str = "https://status.openai.com";
-/// The official SDKs' per-attempt timeout (openai-python `DEFAULT_TIMEOUT`, openai-node `DEFAULT_TIMEOUT`).
-pub const SDK_DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
-/// The official SDKs' default retry count (3 attempts in all).
-pub const SDK_DEFAULT_MAX_RETRIES: u32 = 2;
+pub use crate::sdk::policy::{SDK_DEFAULT_MAX_RETRIES, SDK_DEFAULT_TIMEOUT};
 /// Default whole-run deadline.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(20);
+/// Default model of the probe's one billable request.
+pub const DEFAULT_MODEL: &str = "gpt-4.1-nano";
+/// Default number of requests in the probe's series.
+pub const DEFAULT_PROBES: u32 = 5;
 
 /// A curl-style `--resolve HOST:PORT:ADDR` pin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +203,7 @@ impl Config {
             api_key: env.get("OPENAI_API_KEY").map(SecretString::new),
             org: None,
             project: None,
-            model: "gpt-4.1-nano".to_owned(),
+            model: DEFAULT_MODEL.to_owned(),
             status_url: Url::parse(DEFAULT_STATUS_URL).expect("constant URL parses"),
             ca_files: Vec::new(),
             dns_server: None,
@@ -210,7 +211,7 @@ impl Config {
             client_timeout: SDK_DEFAULT_TIMEOUT,
             max_retries: SDK_DEFAULT_MAX_RETRIES,
             deadline: DEFAULT_DEADLINE,
-            probes: 5,
+            probes: DEFAULT_PROBES,
             billable: true,
             platform_deadline: None,
             payload: None,

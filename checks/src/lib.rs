@@ -5,8 +5,9 @@
 //! - `checks/<id>/`: one folder per check, its codes and private parsers inside;
 //! - `engine/`: the `Check` trait and context, facts, the runner;
 //! - `net/`: the network context, resolution, proxy selection, tunnels;
-//! - `config`, `request`, `sdk`, `secret`, `fsread`, `model`: configuration, what is sent, the
-//!   SDKs' retry facts, redaction, bounded reads, the finding model.
+//! - `config`, `request`, `sdk`, `secret`, `fsread`, `model`, `details`: configuration, what is
+//!   sent, the SDKs' retry facts, redaction, bounded reads, the finding model and each check's
+//!   typed details.
 //!
 //! No printing happens here: the binary renders what the runner returns.
 
@@ -23,6 +24,7 @@ macro_rules! code {
 pub mod catalog;
 pub mod checks;
 pub mod config;
+pub mod details;
 pub mod engine;
 pub mod fsread;
 pub mod model;
@@ -34,7 +36,7 @@ pub mod secret;
 
 pub use config::{Config, Env};
 pub use engine::check::{Check, CheckInfo, Context};
-pub use engine::runner::{RunReport, Selection, Verdict, run};
+pub use engine::runner::{RunError, RunReport, Selection, Verdict};
 pub use model::{CheckId, CheckReport, Finding, Outcome, Severity, Status};
 pub use registry::registry;
 pub use secret::{Redactor, SecretString};

@@ -1,52 +1,66 @@
 //! The finding model: the check ids (the one source of the report order), what a check reports
-//! (status, summary, details, findings) and the catalogue entry (`Code`) every finding points at.
+//! (status, summary, typed details, findings) and the catalogue entry (`Code`) every finding points at.
 //! The bottom of the crate: it imports nothing of it.
 
 use serde::Serialize;
-use serde_json::Value;
 
-/// A check's id. The variants' order is the report order; every list of checks derives from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CheckId {
+use crate::details::Details;
+
+/// Declares `CheckId` from one list: each variant with its printed id. The enum, `ALL` (report
+/// order), `COUNT` and `as_str` all come from that list, so a variant cannot be left out of any of
+/// them; `registry::check` matches on every variant, so one without its check does not compile.
+macro_rules! check_ids {
+    ($( $(#[$doc:meta])* $variant:ident = $id:literal, )+) => {
+        /// A check's id. The variants' order is the report order; every list of checks derives from it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum CheckId {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl CheckId {
+            /// How many checks there are.
+            pub const COUNT: usize = [$($id),+].len();
+
+            /// Every id, in report order.
+            pub const ALL: [Self; Self::COUNT] = [$(Self::$variant),+];
+
+            /// The id as printed (`dns`).
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( Self::$variant => $id, )+
+                }
+            }
+        }
+    };
+}
+
+check_ids! {
     /// OpenAI's status page.
-    Status,
+    Status = "status",
     /// DNS resolution.
-    Dns,
+    Dns = "dns",
     /// TCP and TLS.
-    Tls,
+    Tls = "tls",
     /// The proxy in the path.
-    Proxy,
+    Proxy = "proxy",
     /// The request payload.
-    Payload,
+    Payload = "payload",
     /// The authenticated probe.
-    Probe,
+    Probe = "probe",
     /// Timeouts and retries.
-    Timeout,
+    Timeout = "timeout",
     /// Container limits.
-    Container,
+    Container = "container",
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 impl CheckId {
-    /// Every id, in report order.
-    pub const ALL: [Self; 8] =
-        [Self::Status, Self::Dns, Self::Tls, Self::Proxy, Self::Payload, Self::Probe, Self::Timeout, Self::Container];
-
-    /// The id as printed (`dns`).
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Status => "status",
-            Self::Dns => "dns",
-            Self::Tls => "tls",
-            Self::Proxy => "proxy",
-            Self::Payload => "payload",
-            Self::Probe => "probe",
-            Self::Timeout => "timeout",
-            Self::Container => "container",
-        }
-    }
-
     /// Parses an id (case-insensitive).
     ///
     /// # Errors
@@ -205,8 +219,8 @@ pub struct Outcome {
     pub status: Status,
     /// One line for the report.
     pub summary: String,
-    /// Structured facts (raw numbers, addresses, names) for `-v` and JSON.
-    pub details: Value,
+    /// What the check measured, typed (for renderers, `-v` and JSON).
+    pub details: Details,
     /// What the check found.
     pub findings: Vec<Finding>,
 }
@@ -214,7 +228,7 @@ pub struct Outcome {
 impl Outcome {
     /// An outcome whose status is the worst of its findings (pass when there are none).
     #[must_use]
-    pub fn from_findings(summary: impl Into<String>, details: Value, findings: Vec<Finding>) -> Self {
+    pub fn from_findings(summary: impl Into<String>, details: impl Into<Details>, findings: Vec<Finding>) -> Self {
         // Information does not change a status.
         let status = findings
             .iter()
@@ -222,13 +236,13 @@ impl Outcome {
             .map(|f| f.severity.status())
             .max()
             .unwrap_or(Status::Pass);
-        Self { status, summary: summary.into(), details, findings }
+        Self { status, summary: summary.into(), details: details.into(), findings }
     }
 
     /// An outcome with an explicit status.
     #[must_use]
-    pub fn with_status(status: Status, summary: impl Into<String>, details: Value) -> Self {
-        Self { status, summary: summary.into(), details, findings: Vec::new() }
+    pub fn with_status(status: Status, summary: impl Into<String>, details: impl Into<Details>) -> Self {
+        Self { status, summary: summary.into(), details: details.into(), findings: Vec::new() }
     }
 
     /// Names `finding` as the cause: it comes first and `summary` replaces the summary.
@@ -264,23 +278,12 @@ pub struct CheckReport {
     pub status: Status,
     /// One-line summary.
     pub summary: String,
-    /// Structured facts.
-    pub details: Value,
+    /// What the check measured, typed.
+    pub details: Details,
     /// Findings with codes and remedies.
     pub findings: Vec<Finding>,
     /// The check whose failure kept this one from running.
     pub blocked_by: Option<CheckId>,
     /// Wall time of this check.
     pub duration_ms: u64,
-}
-
-/// Passes every string of a JSON value through `f`, in place.
-pub fn map_json_strings(value: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => *s = f(s),
-        Value::Array(items) => items.iter_mut().for_each(|v| map_json_strings(v, f)),
-        Value::Object(map) => map.values_mut().for_each(|v| map_json_strings(v, f)),
-        _ => {}
-    }
 }

@@ -38,5 +38,17 @@ mod tests {
         for id in CheckId::ALL {
             assert_eq!(check(id).info().id, id);
         }
+        assert_eq!(registry().len(), CheckId::COUNT);
+    }
+
+    #[test]
+    fn ids_are_unique_lowercase_and_round_trip() {
+        for (i, id) in CheckId::ALL.into_iter().enumerate() {
+            let s = id.as_str();
+            assert!(!s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{s}");
+            assert_eq!(CheckId::parse(&s.to_uppercase()), Ok(id));
+            assert_eq!(serde_json::to_value(id).unwrap(), s, "JSON says the same id");
+            assert!(CheckId::ALL[..i].iter().all(|o| o.as_str() != s), "duplicate {s}");
+        }
     }
 }

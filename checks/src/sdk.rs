@@ -1,7 +1,9 @@
 //! The official SDKs' retry policy, reproduced exactly (openai-python `_base_client.py` at v2.52+):
 //! which answers are retried (`x-should-retry`, 408, 409, 429, 5xx; never a `Retry-After` above
 //! 120 s), how long to wait (`retry-after-ms`, `retry-after` in seconds or as an HTTP date, else
-//! 0.5 s doubling to 8 s with 0–25% jitter), and the Go-style durations of `x-ratelimit-reset-*`.
+//! 0.5 s doubling to 8 s with 0–25% jitter). `policy` sizes a client's settings from these.
+
+pub mod policy;
 
 /// Base of the exponential backoff, seconds.
 pub const INITIAL_RETRY_DELAY: f64 = 0.5;
@@ -118,19 +120,6 @@ pub fn parse_retry_after(headers: &(impl Headers + ?Sized), now: f64) -> Option<
     http_date_unix(value).map(|t| t as f64 - now)
 }
 
-/// How long to wait before the next attempt, in seconds. `random` in [0, 1) sets the jitter
-/// (0 means none).
-#[must_use]
-pub fn retry_delay(
-    remaining_retries: i64,
-    max_retries: i64,
-    headers: &(impl Headers + ?Sized),
-    now: f64,
-    random: f64,
-) -> f64 {
-    backoff(parse_retry_after(headers, now), max_retries - remaining_retries, random)
-}
-
 /// The wait before the next attempt, in seconds, from an already parsed `Retry-After` (honoured
 /// when finite and in (0, 120]) and the number of retries already taken (0.5 s doubling to 8 s,
 /// shortened by 0-25% jitter; `random` in [0, 1)).
@@ -166,50 +155,18 @@ pub fn should_retry(status: u16, headers: &(impl Headers + ?Sized), now: f64) ->
     matches!(status, 408 | 409 | 429) || status >= 500
 }
 
-/// Parses a Go duration (`6m0s`, `20ms`, `1m30s`, `7.66s`, `2m59.56s`, `1h`, `0`) into seconds.
-#[must_use]
-pub fn go_duration(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let (neg, mut rest) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    if rest == "0" {
-        return Some(0.0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total = 0.0;
-    while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
-        if num_len == 0 {
-            return None;
-        }
-        let number: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 1e-3,
-            "us" | "µs" | "μs" => 1e-6,
-            "ns" => 1e-9,
-            _ => return None,
-        };
-        total += number * scale;
-        rest = &rest[unit_len..];
-    }
-    total.is_finite().then_some(if neg { -total } else { total })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// `time.time()` in the SDK's test: Fri, 29 Sep 2023 16:26:37 UTC.
     const NOW: f64 = 1_696_004_797.0;
+
+    /// The SDK's `_calculate_retry_timeout(remaining_retries, options, headers)`, composed the
+    /// way the probe composes it.
+    fn retry_delay(remaining: i64, max_retries: i64, headers: &[(&str, &str)], now: f64, random: f64) -> f64 {
+        backoff(parse_retry_after(headers, now), max_retries - remaining, random)
+    }
 
     /// openai-python `tests/test_client.py::test_parse_retry_after_header` (v2.52+), verbatim:
     /// `[remaining_retries, retry_after, expected]`, with `max_retries=3`.
@@ -303,31 +260,6 @@ mod tests {
     }
 
     #[test]
-    fn go_durations() {
-        for (s, want) in [
-            ("6m0s", 360.0),
-            ("20ms", 0.02),
-            ("1s", 1.0),
-            ("0s", 0.0),
-            ("0", 0.0),
-            ("1m30s", 90.0),
-            ("750ms", 0.75),
-            ("7.66s", 7.66),
-            ("2m59.56s", 179.56),
-            ("1h", 3600.0),
-            ("1.5h", 5400.0),
-            ("100us", 1e-4),
-            ("-1s", -1.0),
-        ] {
-            let got = go_duration(s).unwrap_or_else(|| panic!("{s} did not parse"));
-            assert!((got - want).abs() < 1e-9, "{s}: {got} vs {want}");
-        }
-        for s in ["", "s", "5", "1d", "1m5", "abc", "1..2s", "--1s"] {
-            assert!(go_duration(s).is_none(), "{s}");
-        }
-    }
-
-    #[test]
     fn http_dates() {
         assert_eq!(http_date_unix("Fri, 29 Sep 2023 16:26:37 GMT"), Some(1_696_004_797));
         assert_eq!(http_date_unix("29 Sep 2023 16:26:37 +0100"), Some(1_696_004_797 - 3600));
@@ -339,6 +271,7 @@ mod tests {
 
     mod props {
         use super::super::*;
+        use super::retry_delay;
         use proptest::prelude::*;
 
         proptest! {
@@ -346,21 +279,12 @@ mod tests {
 
             #[test]
             fn parsers_never_panic(s in "\\PC{0,40}") {
-                let _ = go_duration(&s);
                 let _ = http_date_unix(&s);
                 let _ = python_float(&s);
                 let h: &[(&str, &str)] = &[("retry-after", &s), ("retry-after-ms", &s), ("x-should-retry", &s)];
                 let d = retry_delay(2, 2, h, 1e9, 0.3);
                 prop_assert!(d.is_finite() && (0.0..=120.0).contains(&d));
                 let _ = should_retry(500, h, 1e9);
-            }
-
-            #[test]
-            fn go_durations_round_trip(h in 0u32..100, m in 0u32..60, ms in 0u32..1000) {
-                let text = format!("{h}h{m}m{}.{ms:03}s", 0);
-                let got = go_duration(&text).unwrap();
-                let want = f64::from(h) * 3600.0 + f64::from(m) * 60.0 + f64::from(ms) / 1000.0;
-                prop_assert!((got - want).abs() < 1e-6);
             }
 
             #[test]

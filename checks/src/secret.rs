@@ -141,7 +141,7 @@ impl Redactor {
     /// Redacts every string of a JSON document in place, field by field, so the document stays
     /// valid JSON whatever is redacted (keys are ours and left alone).
     pub fn redact_json(&self, value: &mut serde_json::Value) {
-        crate::model::map_json_strings(value, &|s| self.redact(s));
+        crate::details::map_json_strings(value, &|s| self.redact(s));
     }
 }
 

@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use openai_doctor_checks::RunReport;
-use openai_doctor_checks::checks::probe::CLASSES;
+use openai_doctor_checks::details::probe::Class;
 use openai_doctor_checks::model::{CheckId, Status, nearest_rank};
 
 use super::Target;
@@ -107,6 +107,12 @@ fn number(v: f64) -> String {
     }
 }
 
+/// A count as a sample value (exact below 2^53, far above any limit or count read here).
+#[allow(clippy::cast_precision_loss)]
+fn count(n: u64) -> f64 {
+    n as f64
+}
+
 #[allow(clippy::cast_precision_loss)]
 fn secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
@@ -179,15 +185,18 @@ pub fn render(run: &RunReport, target: &Target, dialect: Dialect) -> String {
 }
 
 fn probe(d: &mut Doc, run: &RunReport) {
-    let Some(p) = run.checks.iter().find(|c| c.id == CheckId::Probe) else { return };
-    let Some(series) = p.details["series"].as_array() else { return };
-    d.family("openai_doctor_probe_attempts", "gauge", None, "The probe's requests in this run, by outcome class.");
-    for class_name in CLASSES {
-        #[allow(clippy::cast_precision_loss)]
-        let n = series.iter().filter(|a| a["class"] == class_name).count() as f64;
-        d.sample("openai_doctor_probe_attempts", &[("class", class_name)], n);
+    let Some(p) = run.checks.iter().find(|c| c.id == CheckId::Probe).and_then(|c| c.details.probe()) else { return };
+    if p.series.is_empty() {
+        return;
     }
-    let mut answered: Vec<f64> = series.iter().filter_map(|a| a["total_ms"].as_u64()).map(secs).collect();
+    d.family("openai_doctor_probe_attempts", "gauge", None, "The probe's requests in this run, by outcome class.");
+    for &class in Class::ALL {
+        #[allow(clippy::cast_precision_loss)]
+        let n = p.series.iter().filter(|a| a.class == class).count() as f64;
+        d.sample("openai_doctor_probe_attempts", &[("class", class.as_str())], n);
+    }
+    // An answer is a status line; a request that timed out or broke got none.
+    let mut answered: Vec<f64> = p.series.iter().filter(|a| a.status.is_some()).map(|a| secs(a.total_ms)).collect();
     answered.sort_by(f64::total_cmp);
     if !answered.is_empty() {
         d.family(
@@ -226,32 +235,35 @@ fn findings(d: &mut Doc, run: &RunReport) {
 }
 
 fn container(d: &mut Doc, run: &RunReport) {
-    let Some(c) = run.checks.iter().find(|c| c.id == CheckId::Container) else { return };
-    let cg = &c.details["cgroup"];
+    let Some(cg) =
+        run.checks.iter().find(|c| c.id == CheckId::Container).and_then(|c| c.details.container()?.cgroup.as_ref())
+    else {
+        return;
+    };
     let gauges = [
         (
             "openai_doctor_container_memory_limit_bytes",
             "bytes",
             "The cgroup's memory limit (absent: none).",
-            cg["memory_limit"].as_f64(),
+            cg.memory_limit.map(count),
         ),
         (
             "openai_doctor_container_memory_usage_bytes",
             "bytes",
             "The cgroup's memory in use.",
-            cg["memory_current"].as_f64(),
+            cg.memory_current.map(count),
         ),
         (
             "openai_doctor_container_cpu_limit_cores",
             "",
             "The cgroup's CPU quota in cores (absent: none).",
-            cg["cpu_quota_cores"].as_f64(),
+            cg.cpu_quota_cores,
         ),
         (
             "openai_doctor_container_pids_limit",
             "",
             "The cgroup's process limit (absent: none).",
-            cg["pids_max"].as_f64(),
+            cg.pids_max.map(count),
         ),
     ];
     for (name, unit, help, value) in gauges {
@@ -260,7 +272,7 @@ fn container(d: &mut Doc, run: &RunReport) {
             d.sample(name, &[], v);
         }
     }
-    if let Some(n) = cg["oom_kills"].as_f64() {
+    if let Some(n) = cg.oom_kills.map(count) {
         d.family(
             "openai_doctor_container_oom_kills_total",
             "counter",

@@ -152,7 +152,8 @@ fn write_check(check: &CheckReport, style: Style, id_width: usize, indent: &str,
         }
     }
     if style.verbose && check.status != Status::Skip {
-        for line in detail_lines(&check.details, "") {
+        // Every detail, shown generically from its serialised form: display, not a read by key.
+        for line in detail_lines(&check.details.to_json(), "") {
             writeln!(w, "{}", paint(style, DIM, &wrap_after(indent, &line, style.width, &format!("{indent}    "))))?;
         }
         writeln!(w, "{indent}{}", paint(style, DIM, &format!("took {}", ms(check.duration_ms))))?;

@@ -366,7 +366,11 @@ pub fn to_json(
 pub fn recipe(attempts: &[Attempt], platform: Option<Duration>) -> (crate::recipe::Lang, String) {
     let lang =
         clients(attempts).iter().find_map(|c| crate::recipe::Lang::of_client(c)).unwrap_or(crate::recipe::Lang::Python);
-    let sizing = crate::recipe::Sizing::new(Duration::from_secs(600), 2, platform);
+    let sizing = crate::recipe::size(
+        openai_doctor_checks::config::SDK_DEFAULT_TIMEOUT,
+        openai_doctor_checks::config::SDK_DEFAULT_MAX_RETRIES,
+        platform,
+    );
     (lang, crate::recipe::render(lang, &sizing))
 }
 

@@ -26,11 +26,7 @@ use faults::Plan;
 pub fn run(args: SimulateArgs) -> Result<u8, AppError> {
     let out = Output::from_process();
     let plan = Plan::parse(&args.faults).map_err(|e| AppError::usage(format!("--faults: {e}")))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| AppError::internal(format!("cannot start the runtime: {e}")))?;
+    let runtime = crate::setup::runtime()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await

@@ -21,7 +21,8 @@ fn json_reports_match_the_schema_in_healthy_and_broken_worlds() {
         assert!(errors.is_empty(), "schema errors: {errors:#?}\n{}", r.stdout);
         assert_eq!(doc["schema_version"], 1);
         let ids: Vec<&str> = doc["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-        assert_eq!(ids, ["status", "dns", "tls", "proxy", "payload", "probe", "timeout", "container"], "report order");
+        let all: Vec<&str> = openai_doctor_checks::CheckId::ALL.iter().map(|id| id.as_str()).collect();
+        assert_eq!(ids, all, "every check, in report order");
         for q in doc["requests"].as_array().unwrap() {
             let url = q["url"].as_str().unwrap();
             let expected = if q["check"] == "status" { status_url.clone() } else { world.base_url() };

@@ -8,6 +8,7 @@ mod bundle;
 mod cli;
 mod container;
 mod containers;
+mod details;
 mod experience;
 mod hardening;
 mod hostile;
@@ -17,6 +18,7 @@ mod network;
 #[cfg(feature = "online")]
 mod online;
 mod payload;
+mod policy;
 mod probe;
 mod provenance;
 mod simulate;

@@ -46,6 +46,21 @@ impl Facts {
     }
 }
 
+/// Reads the host totals (what `container` reports, and what the ticket shows when it did not run).
+#[must_use]
+pub fn host_facts() -> crate::details::container::HostFacts {
+    let mut sys = sysinfo::System::new();
+    sys.refresh_memory();
+    let memory_total = sys.total_memory();
+    crate::details::container::HostFacts {
+        memory_total,
+        cpus: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        os: sysinfo::System::long_os_version().unwrap_or_else(|| std::env::consts::OS.to_owned()),
+        kernel: sysinfo::System::kernel_version().unwrap_or_default(),
+        arch: std::env::consts::ARCH.into(),
+    }
+}
+
 /// The machine: OS, kernel, architecture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use serde_json::json;
 use tokio::sync::watch;
 
-use crate::engine::check::{Activity, Check, Context};
+use crate::details::{Details, TimedOut};
+use crate::engine::check::{Activity, Check, CheckInfo, Context};
 use crate::model::millis;
 use crate::model::{CheckId, CheckReport, Code, Finding, Outcome, Severity, Status};
 use crate::net::context::{RequestRecord, now_rfc3339};
+use crate::secret::Redactor;
 
 /// A check failed because of a bug in openai-doctor itself.
 pub static INTERNAL: Code = Code {
@@ -105,7 +106,7 @@ impl RunReport {
         run.verdict.summary = f(&run.verdict.summary);
         for c in &mut run.checks {
             c.summary = f(&c.summary);
-            crate::model::map_json_strings(&mut c.details, f);
+            c.details.map_text(f);
             for finding in &mut c.findings {
                 finding.message = f(&finding.message);
                 finding.remedy = f(&finding.remedy);
@@ -143,54 +144,89 @@ impl RunReport {
 
 type Done = (Status, Option<CheckId>);
 
-/// Runs `checks` (already in report order) against `ctx`.
-pub async fn run(checks: Vec<Arc<dyn Check>>, ctx: Arc<Context>, selection: &Selection) -> RunReport {
-    run_until(checks, ctx, selection, std::future::pending(), &Live::default()).await
+/// Why a run cannot start: a mistake of the library caller's (the registry never makes one),
+/// said as an error instead of a panic.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    /// Two checks in the list have the same id.
+    #[error("two checks have the id `{0}`")]
+    DuplicateCheck(CheckId),
+    /// A selected check needs one that is not in the list (a deselected one would count as met).
+    #[error("the `{check}` check needs `{needs}`, which is not in the run")]
+    MissingDependency {
+        /// The check.
+        check: CheckId,
+        /// What it needs.
+        needs: CheckId,
+    },
 }
 
-/// Like [`run`], but stops when `stop` completes (Ctrl-C): checks still in flight are aborted and
-/// reported as interrupted, with what they were waiting for.
+/// A check of the run with what it waits for, ready to be spawned.
+struct Planned {
+    index: usize,
+    check: Arc<dyn Check>,
+    selected: bool,
+    deps: Vec<(CheckId, watch::Receiver<Option<Done>>)>,
+    tx: watch::Sender<Option<Done>>,
+}
+
+/// Checks the list (unique ids, every needed check present or deselected) and wires each check
+/// to the results of the checks it needs.
+fn plan(checks: Vec<Arc<dyn Check>>, ctx: &Context, selection: &Selection) -> Result<Vec<Planned>, RunError> {
+    let mut channels = HashMap::new();
+    for check in &checks {
+        let id = check.info().id;
+        if channels.insert(id, watch::channel::<Option<Done>>(None)).is_some() {
+            return Err(RunError::DuplicateCheck(id));
+        }
+    }
+    let mut planned = Vec::with_capacity(checks.len());
+    for (index, check) in checks.into_iter().enumerate() {
+        let id = check.info().id;
+        let selected = selection.includes(id);
+        let mut deps = Vec::new();
+        // Dependencies the user deselected count as satisfied: the check copes without them.
+        for &needs in check.needs(ctx).iter().filter(|&&d| selected && selection.includes(d)) {
+            let rx = channels.get(&needs).ok_or(RunError::MissingDependency { check: id, needs })?.1.clone();
+            deps.push((needs, rx));
+        }
+        let tx = channels[&id].0.clone();
+        planned.push(Planned { index, check, selected, deps, tx });
+    }
+    Ok(planned)
+}
+
+/// Runs `checks` (already in report order) against `ctx` until done or `stop` completes
+/// (Ctrl-C): checks still in flight are then aborted and reported as interrupted, with what they
+/// were waiting for.
+///
+/// # Errors
+/// Two checks with one id, or a selected check whose dependency is not in the list.
 pub async fn run_until(
     checks: Vec<Arc<dyn Check>>,
     ctx: Arc<Context>,
     selection: &Selection,
     stop: impl std::future::Future<Output = ()>,
     live: &Live,
-) -> RunReport {
+) -> Result<RunReport, RunError> {
     let started_at = now_rfc3339();
     let start = Instant::now();
     let deadline = tokio::time::Instant::now() + ctx.config.deadline;
-
-    let mut senders = HashMap::new();
-    let mut receivers = HashMap::new();
-    for check in &checks {
-        let (tx, rx) = watch::channel::<Option<Done>>(None);
-        senders.insert(check.info().id, tx);
-        receivers.insert(check.info().id, rx);
-    }
-
-    if let Ok(mut l) = live.0.lock() {
-        l.total = checks.len();
-    }
     let infos: Vec<(CheckId, &'static str)> = checks.iter().map(|c| (c.info().id, c.info().title)).collect();
+    let planned = plan(checks, &ctx, selection)?;
+    if let Ok(mut l) = live.0.lock() {
+        l.total = planned.len();
+    }
+
     let mut set = tokio::task::JoinSet::new();
-    for (index, check) in checks.into_iter().enumerate() {
-        let info = check.info();
-        let tx = senders.remove(&info.id).expect("one sender per check");
-        if !selection.includes(info.id) {
+    for Planned { index, check, selected, deps, tx } in planned {
+        if !selected {
+            let info = check.info();
             let report = skipped(info.id, info.title, "not selected (--only/--skip)", None);
             let _ = tx.send(Some((Status::Skip, None)));
             set.spawn(async move { (index, report) });
             continue;
         }
-        // Dependencies the user deselected count as satisfied: the check copes without them.
-        let deps: Vec<_> = check
-            .needs(&ctx)
-            .iter()
-            .copied()
-            .filter(|&d| selection.includes(d))
-            .map(|d| (d, receivers.get(&d).cloned().expect("every needed check is in the run")))
-            .collect();
         let (ctx, live) = (ctx.clone(), live.clone());
         set.spawn(async move {
             let report = run_one(check, ctx, deps, deadline, live).await;
@@ -203,7 +239,36 @@ pub async fn run_until(
         });
     }
 
-    let mut slots: Vec<Option<CheckReport>> = infos.iter().map(|_| None).collect();
+    let (slots, interrupted) = collect(set, infos.len(), stop, live).await;
+    let reports: Vec<CheckReport> = slots
+        .into_iter()
+        .zip(&infos)
+        .map(|(slot, (id, title))| slot.unwrap_or_else(|| cut_short(*id, title, live)))
+        .collect();
+    let mut verdict = verdict(&reports);
+    if interrupted {
+        verdict.summary = format!("interrupted (the results are partial): {}", verdict.summary);
+    }
+    Ok(RunReport {
+        started_at,
+        duration: start.elapsed(),
+        requests: ctx.net.requests(),
+        checks: reports,
+        verdict,
+        interrupted,
+        facts: ctx.facts.snapshot(),
+    })
+}
+
+/// Gathers the checks' reports as they finish (keeping the progress count), aborting the rest
+/// when `stop` completes; `true` with the reports when it did.
+async fn collect(
+    mut set: tokio::task::JoinSet<(usize, CheckReport)>,
+    n: usize,
+    stop: impl std::future::Future<Output = ()>,
+    live: &Live,
+) -> (Vec<Option<CheckReport>>, bool) {
+    let mut slots: Vec<Option<CheckReport>> = (0..n).map(|_| None).collect();
     let mut interrupted = false;
     let mut stop = std::pin::pin!(stop);
     loop {
@@ -226,36 +291,19 @@ pub async fn run_until(
             }
         }
     }
-    let reports: Vec<CheckReport> = slots
-        .into_iter()
-        .zip(&infos)
-        .map(|(slot, (id, title))| {
-            slot.unwrap_or_else(|| {
-                let doing =
-                    live.0.lock().ok().and_then(|a| a.running.get(id).map(Activity::get)).filter(|d| !d.is_empty());
-                let summary = match doing {
-                    Some(d) => format!("interrupted while waiting for: {d}"),
-                    None => "interrupted before it started".to_owned(),
-                };
-                let mut report = skipped(*id, title, &summary, None);
-                report.findings.push(Finding::new(&INTERRUPTED, Severity::Info, summary.clone(), ""));
-                report
-            })
-        })
-        .collect();
-    let mut verdict = verdict(&reports);
-    if interrupted {
-        verdict.summary = format!("interrupted (the results are partial): {}", verdict.summary);
-    }
-    RunReport {
-        started_at,
-        duration: start.elapsed(),
-        requests: ctx.net.requests(),
-        checks: reports,
-        verdict,
-        interrupted,
-        facts: ctx.facts.snapshot(),
-    }
+    (slots, interrupted)
+}
+
+/// The report of a check the interrupt aborted: what it was waiting for, if it had started.
+fn cut_short(id: CheckId, title: &'static str, live: &Live) -> CheckReport {
+    let doing = live.0.lock().ok().and_then(|a| a.running.get(&id).map(Activity::get)).filter(|d| !d.is_empty());
+    let summary = match doing {
+        Some(d) => format!("interrupted while waiting for: {d}"),
+        None => "interrupted before it started".to_owned(),
+    };
+    let mut report = skipped(id, title, &summary, None);
+    report.findings.push(Finding::new(&INTERRUPTED, Severity::Info, summary.clone(), ""));
+    report
 }
 
 /// The run as it happens: which checks are running and what each waits for, how many are done.
@@ -289,6 +337,7 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// One check: wait for what it needs, run it within its limits, finalise its report.
 async fn run_one(
     check: Arc<dyn Check>,
     ctx: Arc<Context>,
@@ -297,6 +346,21 @@ async fn run_one(
     live: Live,
 ) -> CheckReport {
     let info = check.info();
+    if let Err(skip) = wait_for_dependencies(info, deps, deadline).await {
+        return skip;
+    }
+    let start = Instant::now();
+    let outcome = run_within_limits(check, &ctx, deadline, &live).await;
+    finalise(info, outcome, &ctx.net.redactor, start.elapsed())
+}
+
+/// Waits until every dependency has a result: `Err` with the check's skip report when one failed,
+/// was blocked, outlived the deadline, or the run was interrupted.
+async fn wait_for_dependencies(
+    info: &'static CheckInfo,
+    deps: Vec<(CheckId, watch::Receiver<Option<Done>>)>,
+    deadline: tokio::time::Instant,
+) -> Result<(), CheckReport> {
     for (dep, mut rx) in deps {
         let waited = tokio::time::timeout_at(deadline, rx.wait_for(Option::is_some)).await;
         let done = match waited {
@@ -306,7 +370,7 @@ async fn run_one(
                 let why = format!("interrupted while `{dep}` was still running");
                 let mut report = skipped(info.id, info.title, &why, None);
                 report.findings.push(Finding::new(&INTERRUPTED, Severity::Info, why, ""));
-                return report;
+                return Err(report);
             }
             Err(_) => None,
         };
@@ -316,20 +380,30 @@ async fn run_one(
             Some((Status::Skip, None)) => {}
             Some((Status::Skip, Some(root))) => {
                 let why = format!("blocked by `{root}` (through `{dep}`)");
-                return skipped(info.id, info.title, &why, Some(root));
+                return Err(skipped(info.id, info.title, &why, Some(root)));
             }
             Some((_, _)) => {
                 let why = format!("blocked by `{dep}`, which failed");
-                return skipped(info.id, info.title, &why, Some(dep));
+                return Err(skipped(info.id, info.title, &why, Some(dep)));
             }
             None => {
                 let why = format!("the run deadline passed while `{dep}` was still running");
-                return skipped(info.id, info.title, &why, Some(dep));
+                return Err(skipped(info.id, info.title, &why, Some(dep)));
             }
         }
     }
+    Ok(())
+}
 
-    let start = Instant::now();
+/// Runs the check on its own task within its time limit and the run deadline: a panic becomes
+/// an `internal` failure, running out of time a `timed_out` one saying what it waited for.
+async fn run_within_limits(
+    check: Arc<dyn Check>,
+    ctx: &Arc<Context>,
+    deadline: tokio::time::Instant,
+    live: &Live,
+) -> Outcome {
+    let info = check.info();
     let now = tokio::time::Instant::now();
     let limit_at = (now + info.time_limit).min(deadline);
     let activity = Activity::until(limit_at);
@@ -337,72 +411,74 @@ async fn run_one(
         a.running.insert(info.id, activity.clone());
     }
     let handle = {
-        let (check, ctx, activity) = (check.clone(), ctx.clone(), activity.clone());
+        let (ctx, activity) = (ctx.clone(), activity.clone());
         tokio::spawn(async move { check.run(&ctx, &activity).await })
     };
     // Whatever ends this function (a result, the time limit, the runner's abort) ends the check.
     let _guard = AbortOnDrop(handle.abort_handle());
-    let outcome = match tokio::time::timeout_at(limit_at, handle).await {
+    match tokio::time::timeout_at(limit_at, handle).await {
         Ok(Ok(outcome)) => outcome,
-        Ok(Err(join_error)) => {
-            let what = panic_message(join_error);
-            Outcome::with_status(Status::Fail, "the check crashed (a bug in openai-doctor)", json!({})).and(
-                Finding::new(
-                    &INTERNAL,
-                    Severity::Fail,
-                    format!("the `{}` check crashed: {what}", info.id),
-                    "Report this output at the openai-doctor issue tracker; the other checks are unaffected.",
-                ),
-            )
-        }
-        Err(_) => {
-            let limit = limit_at.saturating_duration_since(now);
-            let waiting = activity.get();
-            let on_network = activity.on_network() && !waiting.is_empty();
-            let waiting = if waiting.is_empty() { "its first step".to_owned() } else { waiting };
-            let which = if limit_at >= deadline { "the run deadline (--deadline)" } else { "its time limit" };
-            // Only a wait on the network can be a firewall's doing.
-            let remedy = if on_network {
-                "Something on the path accepts traffic and never answers (a firewall that drops \
-                 packets, a stalled proxy or nameserver). See `openai-doctor explain timed_out`."
-            } else {
-                "The check was busy with work of its own, not waiting for the network: give a \
-                 longer --deadline. If it happens again with a generous one, report it."
-            };
-            Outcome::with_status(
-                Status::Fail,
-                format!("no result within {:.1} s", limit.as_secs_f64()),
-                json!({ "waiting_for": waiting, "limit_ms": millis(limit) }),
-            )
-            .and(Finding::new(
-                &TIMED_OUT,
-                Severity::Fail,
-                format!("stopped after {:.1} s ({which}) while waiting for: {waiting}", limit.as_secs_f64()),
-                remedy,
-            ))
-        }
+        Ok(Err(join_error)) => crashed(info.id, join_error),
+        Err(_) => timed_out(&activity, limit_at.saturating_duration_since(now), limit_at >= deadline),
+    }
+}
+
+fn crashed(id: CheckId, join_error: tokio::task::JoinError) -> Outcome {
+    let what = panic_message(join_error);
+    Outcome::with_status(Status::Fail, "the check crashed (a bug in openai-doctor)", Details::nothing()).and(
+        Finding::new(
+            &INTERNAL,
+            Severity::Fail,
+            format!("the `{id}` check crashed: {what}"),
+            "Report this output at the openai-doctor issue tracker; the other checks are unaffected.",
+        ),
+    )
+}
+
+fn timed_out(activity: &Activity, limit: Duration, by_deadline: bool) -> Outcome {
+    let waiting = activity.get();
+    let on_network = activity.on_network() && !waiting.is_empty();
+    let waiting = if waiting.is_empty() { "its first step".to_owned() } else { waiting };
+    let which = if by_deadline { "the run deadline (--deadline)" } else { "its time limit" };
+    // Only a wait on the network can be a firewall's doing.
+    let remedy = if on_network {
+        "Something on the path accepts traffic and never answers (a firewall that drops \
+         packets, a stalled proxy or nameserver). See `openai-doctor explain timed_out`."
+    } else {
+        "The check was busy with work of its own, not waiting for the network: give a \
+         longer --deadline. If it happens again with a generous one, report it."
     };
+    Outcome::with_status(
+        Status::Fail,
+        format!("no result within {:.1} s", limit.as_secs_f64()),
+        Details::TimedOut(TimedOut { waiting_for: waiting.clone(), limit_ms: millis(limit) }),
+    )
+    .and(Finding::new(
+        &TIMED_OUT,
+        Severity::Fail,
+        format!("stopped after {:.1} s ({which}) while waiting for: {waiting}", limit.as_secs_f64()),
+        remedy,
+    ))
+}
+
+/// The check's report: every text it produced redacted (a check may quote a header or an
+/// environment value), with its duration.
+fn finalise(info: &'static CheckInfo, outcome: Outcome, redactor: &Redactor, took: Duration) -> CheckReport {
+    let mut details = outcome.details;
+    details.map_text(&|s| redactor.redact(s));
     CheckReport {
         id: info.id,
         title: info.title,
         status: outcome.status,
-        summary: ctx.net.redactor.redact(&outcome.summary),
-        details: {
-            let mut details = outcome.details;
-            ctx.net.redactor.redact_json(&mut details);
-            details
-        },
+        summary: redactor.redact(&outcome.summary),
+        details,
         findings: outcome
             .findings
             .into_iter()
-            .map(|f| Finding {
-                message: ctx.net.redactor.redact(&f.message),
-                remedy: ctx.net.redactor.redact(&f.remedy),
-                ..f
-            })
+            .map(|f| Finding { message: redactor.redact(&f.message), remedy: redactor.redact(&f.remedy), ..f })
             .collect(),
         blocked_by: None,
-        duration_ms: millis(start.elapsed()),
+        duration_ms: millis(took),
     }
 }
 
@@ -424,7 +500,7 @@ fn skipped(id: CheckId, title: &'static str, why: &str, blocked_by: Option<Check
         title,
         status: Status::Skip,
         summary: why.to_owned(),
-        details: json!({}),
+        details: Details::nothing(),
         findings: Vec::new(),
         blocked_by,
         duration_ms: 0,
@@ -524,7 +600,11 @@ mod tests {
                 activity.set_local(format!("the fake {} sleeping", self.info.id));
                 tokio::time::sleep(self.delay).await;
                 assert!(!self.panic, "scripted panic in {}", self.info.id);
-                Outcome::with_status(self.status, format!("{} says {}", self.info.id, self.status.as_str()), json!({}))
+                Outcome::with_status(
+                    self.status,
+                    format!("{} says {}", self.info.id, self.status.as_str()),
+                    Details::nothing(),
+                )
             })
         }
     }
@@ -535,8 +615,33 @@ mod tests {
         Arc::new(Context::new(config).unwrap())
     }
 
+    async fn run(checks: Vec<Arc<dyn Check>>, ctx: Arc<Context>, selection: &Selection) -> RunReport {
+        run_until(checks, ctx, selection, std::future::pending(), &Live::default()).await.expect("a valid list")
+    }
+
     async fn go(checks: Vec<Arc<dyn Check>>, selection: Selection) -> RunReport {
         run(checks, ctx(Duration::from_secs(10)), &selection).await
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_id_or_a_missing_dependency_is_an_error_not_a_panic() {
+        let (c, all, live) = (ctx(Duration::from_secs(10)), Selection::default(), Live::default());
+        let twice = vec![fake("dns", &[], Status::Pass), fake("dns", &[], Status::Pass)];
+        let r = run_until(twice, c.clone(), &all, std::future::pending(), &live).await;
+        assert_eq!(r.unwrap_err(), RunError::DuplicateCheck(CheckId::Dns));
+        let orphan = vec![fake("tls", &["dns"], Status::Pass)];
+        let r = run_until(orphan, c.clone(), &all, std::future::pending(), &live).await;
+        let err = r.unwrap_err();
+        assert_eq!(err, RunError::MissingDependency { check: CheckId::Tls, needs: CheckId::Dns });
+        assert_eq!(err.to_string(), "the `tls` check needs `dns`, which is not in the run");
+        // Deselected, the missing dependency counts as met, as it does when it is in the list.
+        let skip_dns = Selection { only: vec![], skip: vec![CheckId::Dns] };
+        let r = run(vec![fake("tls", &["dns"], Status::Pass)], c.clone(), &skip_dns).await;
+        assert_eq!(statuses(&r), [("tls", Status::Pass, None)]);
+        // A check that is not selected needs nothing.
+        let only_status = Selection { only: vec![CheckId::Status], skip: vec![] };
+        let r = run(vec![fake("tls", &["dns"], Status::Pass)], c, &only_status).await;
+        assert_eq!(statuses(&r), [("tls", Status::Skip, None)]);
     }
 
     fn statuses(r: &RunReport) -> Vec<(&str, Status, Option<&str>)> {
@@ -655,8 +760,9 @@ mod tests {
             });
             let checks = vec![slow, fake("tls", &["dns"], Status::Pass), fake("probe", &["tls"], Status::Pass)];
             let stop = tokio::time::sleep(Duration::from_millis(20));
-            let r =
-                run_until(checks, ctx(Duration::from_secs(10)), &Selection::default(), stop, &Live::default()).await;
+            let r = run_until(checks, ctx(Duration::from_secs(10)), &Selection::default(), stop, &Live::default())
+                .await
+                .unwrap();
             assert!(r.interrupted);
             for c in &r.checks {
                 assert!(!c.summary.contains("deadline"), "{}: {}", c.id, c.summary);

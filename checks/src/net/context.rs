@@ -19,16 +19,7 @@ use crate::secret::Redactor;
 /// Connect timeout for every connection the doctor opens (the Python SDK uses 5 s).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Where the trust anchors came from, for the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct TrustSources {
-    /// Certificates from the operating system store (and `SSL_CERT_FILE`/`SSL_CERT_DIR`).
-    pub system: usize,
-    /// Certificates from `--ca-file`.
-    pub extra: usize,
-    /// Problems met while loading (unreadable files, bad certificates).
-    pub errors: Vec<String>,
-}
+pub use crate::details::tls::TrustSources;
 
 /// Loads the OS trust store plus `--ca-file` certificates.
 ///

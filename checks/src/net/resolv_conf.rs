@@ -1,10 +1,11 @@
 //! Parses `/etc/resolv.conf`: nameservers, search domains, and `ndots` — the setting that makes
 //! Kubernetes pods try every search domain before `api.openai.com` itself.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What the doctor needs from resolv.conf.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ResolvConf {
     /// `nameserver` lines, in order.
     pub nameservers: Vec<String>,

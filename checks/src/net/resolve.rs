@@ -13,7 +13,6 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
-use serde::Serialize;
 
 // A lookup that failed for a reason other than the usual DNS answers. Owned here, where names
 // are resolved: `dns` reports it, and so do `tls` and `proxy` when they resolve a host themselves.
@@ -26,55 +25,7 @@ answer, no nameserver configured). The finding quotes the error.\n\nFix: as the 
 /etc/resolv.conf.\n\nVerify: the dns check passes."
 );
 
-/// Why a lookup produced no address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
-pub enum Failure {
-    /// The name does not exist (NXDOMAIN).
-    NxDomain,
-    /// The name exists but has no record of this type.
-    NoRecords,
-    /// SERVFAIL or another error code.
-    ServFail(String),
-    /// REFUSED: the server will not answer this client or this name.
-    Refused,
-    /// No answer within the time limit.
-    Timeout(u64),
-    /// Anything else (socket errors, malformed answers).
-    Other(String),
-}
-
-impl Failure {
-    /// Words for a report.
-    #[must_use]
-    pub fn describe(&self) -> String {
-        match self {
-            Self::NxDomain => "NXDOMAIN (the name does not exist)".to_owned(),
-            Self::NoRecords => "no address records".to_owned(),
-            Self::ServFail(code) => format!("{code} (the nameserver failed to answer)"),
-            Self::Refused => "REFUSED (the nameserver will not answer this query)".to_owned(),
-            Self::Timeout(ms) => format!("no answer within {:.1} s", Duration::from_millis(*ms).as_secs_f64()),
-            Self::Other(e) => e.clone(),
-        }
-    }
-}
-
-/// One lookup's result.
-#[derive(Debug, Clone, Serialize)]
-pub struct Lookup {
-    /// `A`, `AAAA`, or `system` for getaddrinfo.
-    pub query: &'static str,
-    /// Addresses found.
-    pub addrs: Vec<IpAddr>,
-    /// Smallest TTL of the answer, in seconds (nameserver lookups only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<u32>,
-    /// Why there is no address, when there is none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure: Option<Failure>,
-    /// Time taken.
-    pub elapsed_ms: u64,
-}
+pub use crate::details::dns::{Failure, Lookup, Query};
 
 /// A nameserver resolver and a description of where it sends queries.
 #[derive(Clone)]
@@ -136,7 +87,7 @@ impl Nameserver {
     pub async fn lookup(&self, host: &str, rtype: RecordType) -> Lookup {
         let start = Instant::now();
         let fqdn = format!("{}.", host.trim_end_matches('.'));
-        let query = if rtype == RecordType::AAAA { "AAAA" } else { "A" };
+        let query = if rtype == RecordType::AAAA { Query::Aaaa } else { Query::A };
         // hickory may retry over TCP past its own timeout: bound the whole lookup here.
         let result = tokio::time::timeout(self.timeout, self.resolver.lookup(fqdn.as_str(), rtype)).await;
         let elapsed_ms = crate::model::millis(start.elapsed());
@@ -232,7 +183,7 @@ pub async fn system_lookup(host: &str, timeout: Duration) -> Lookup {
         }
         Err(_) => (Vec::new(), Some(Failure::Timeout(elapsed_ms))),
     };
-    Lookup { query: "system", addrs, ttl: None, failure, elapsed_ms }
+    Lookup { query: Query::System, addrs, ttl: None, failure, elapsed_ms }
 }
 
 /// Addresses for `host:port` the way the client would get them: an IP literal as is, a

@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 /// Reads files relative to a root directory (`/` in production, a fixture tree in tests).
 #[derive(Debug, Clone)]
 pub struct Fs {
@@ -49,28 +47,7 @@ impl Fs {
     }
 }
 
-/// Limits and usage of the process's cgroup. `None` means unlimited or not available.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Limits {
-    /// 1 or 2.
-    pub version: u8,
-    /// The cgroup path from `/proc/self/cgroup` (memory controller on v1).
-    pub path: String,
-    /// Directory the limits were read from.
-    pub dir: String,
-    /// Tightest memory limit on the path up to the mount point, in bytes.
-    pub memory_limit: Option<u64>,
-    /// Current memory usage, in bytes (includes reclaimable page cache).
-    pub memory_current: Option<u64>,
-    /// Processes killed by the OOM killer in this cgroup.
-    pub oom_kills: Option<u64>,
-    /// CPU quota in cores (quota / period).
-    pub cpu_quota_cores: Option<f64>,
-    /// Maximum number of tasks.
-    pub pids_max: Option<u64>,
-    /// Current number of tasks.
-    pub pids_current: Option<u64>,
-}
+pub use crate::details::container::Limits;
 
 /// One line of `/proc/self/mountinfo` that matters here.
 #[derive(Debug, Clone)]

@@ -7,9 +7,8 @@ pub mod cgroup;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::json;
-
 use crate::config::Env;
+use crate::details::container::{Container, OpenFiles};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::engine::facts::Host;
 use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
@@ -135,7 +134,7 @@ impl Check for ContainerCheck {
             })
             .await
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-            let _ = ctx.facts.host.set(Host { os: host.os, kernel: host.kernel, arch: host.arch });
+            let _ = ctx.facts.host.set(Host { os: host.os, kernel: host.kernel, arch: std::env::consts::ARCH });
             if let Some(r) = runtime {
                 let _ = ctx.facts.runtime.set(r);
             }
@@ -144,35 +143,8 @@ impl Check for ContainerCheck {
     }
 }
 
-/// Host totals from sysinfo (and the CPUs this process may use).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct HostFacts {
-    /// Total memory in bytes.
-    pub memory_total: u64,
-    /// CPUs available to this process (respects affinity and cgroup quota).
-    pub cpus: usize,
-    /// Operating system name and version.
-    pub os: String,
-    /// Kernel version.
-    pub kernel: String,
-    /// CPU architecture.
-    pub arch: &'static str,
-}
-
-/// Reads the host totals.
-#[must_use]
-pub fn host_facts() -> HostFacts {
-    let mut sys = sysinfo::System::new();
-    sys.refresh_memory();
-    let memory_total = sys.total_memory();
-    HostFacts {
-        memory_total,
-        cpus: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-        os: sysinfo::System::long_os_version().unwrap_or_else(|| std::env::consts::OS.to_owned()),
-        kernel: sysinfo::System::kernel_version().unwrap_or_default(),
-        arch: std::env::consts::ARCH,
-    }
-}
+pub use crate::details::container::HostFacts;
+pub use crate::engine::facts::host_facts;
 
 /// `512 MiB`, `1.5 GiB`.
 #[must_use]
@@ -214,7 +186,14 @@ pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> (Outcome
             Outcome::with_status(
                 Status::Skip,
                 format!("not applicable on {}: cgroups and /proc are Linux-only", std::env::consts::OS),
-                json!({ "host": host }),
+                Container {
+                    runtime: None,
+                    cgroup: None,
+                    memory_limit_human: None,
+                    open_files: None,
+                    resolv_conf: None,
+                    host: host.clone(),
+                },
             ),
             None,
         );
@@ -248,14 +227,14 @@ pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> (Outcome
     }
     parts.push(format!("{} CPUs usable", host.cpus));
     let summary = parts.join(", ");
-    let details = json!({
-        "runtime": runtime,
-        "cgroup": limits,
-        "memory_limit_human": limits.as_ref().and_then(|l| l.memory_limit).map(human_bytes),
-        "open_files": nofile.map(|(s, h)| json!({"soft": s, "hard": h})),
-        "resolv_conf": resolv,
-        "host": host,
-    });
+    let details = Container {
+        runtime: runtime.map(Into::into),
+        memory_limit_human: limits.as_ref().and_then(|l| l.memory_limit).map(human_bytes),
+        cgroup: limits,
+        open_files: nofile.map(|(soft, hard)| OpenFiles { soft, hard }),
+        resolv_conf: resolv,
+        host: host.clone(),
+    };
     let mut out = Outcome::from_findings(summary, details, findings);
     if runtime.is_some() && out.status == Status::Pass {
         out = out.and(Finding::new(
@@ -375,7 +354,13 @@ mod tests {
     use super::*;
 
     fn host() -> HostFacts {
-        HostFacts { memory_total: 8 << 30, cpus: 4, os: "Linux".to_owned(), kernel: "6.1".to_owned(), arch: "x86_64" }
+        HostFacts {
+            memory_total: 8 << 30,
+            cpus: 4,
+            os: "Linux".to_owned(),
+            kernel: "6.1".to_owned(),
+            arch: "x86_64".into(),
+        }
     }
 
     const MOUNT: &str = "30 24 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
@@ -414,7 +399,7 @@ mod tests {
         assert_eq!(out.status, Status::Fail);
         assert!(out.summary.contains("Kubernetes pod"), "{}", out.summary);
         assert!(out.summary.contains("256 MiB"), "{}", out.summary);
-        assert_eq!(out.details["cgroup"]["memory_limit"], 268_435_456);
+        assert_eq!(out.details.container().and_then(|c| c.cgroup.as_ref()?.memory_limit), Some(268_435_456));
     }
 
     #[test]

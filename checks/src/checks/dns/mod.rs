@@ -9,8 +9,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use hickory_resolver::proto::rr::RecordType;
-use serde_json::json;
 
+use crate::details::dns::{Direct, EachNameserver, HostsFile, Looked};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
 use crate::net::resolv_conf::ResolvConf;
@@ -295,8 +295,17 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let nameserver = match Nameserver::new(cfg.dns_server, ns_timeout) {
         Ok(ns) => ns,
         Err(e) => {
-            return Outcome::with_status(Status::Fail, "no usable DNS configuration", json!({ "host": host }))
-                .and(Finding::new(&ERROR, Severity::Fail, e, "Check /etc/resolv.conf (or the OS network settings)."));
+            return Outcome::with_status(
+                Status::Fail,
+                "no usable DNS configuration",
+                Direct { host, addrs: Vec::new(), pinned: false },
+            )
+            .and(Finding::new(
+                &ERROR,
+                Severity::Fail,
+                e,
+                "Check /etc/resolv.conf (or the OS network settings).",
+            ));
         }
     };
     let sys_timeout = activity.bounded(SYSTEM_TIMEOUT, Duration::from_millis(300));
@@ -447,7 +456,7 @@ fn no_lookup_needed(ctx: &Context, host: &str, port: u16, role: &str) -> Option<
         return Some(Outcome::with_status(
             Status::Pass,
             format!("the {role} is an IP address ({ip}); no lookup needed"),
-            json!({ "host": host, "addrs": [ip] }),
+            Direct { host: host.to_owned(), addrs: vec![ip], pinned: false },
         ));
     }
     let pin = ctx.config.pin_for(host, port)?;
@@ -455,7 +464,7 @@ fn no_lookup_needed(ctx: &Context, host: &str, port: u16, role: &str) -> Option<
     Some(Outcome::with_status(
         Status::Pass,
         format!("{host}:{port} pinned by --resolve to {pin}; no lookup needed"),
-        json!({ "host": host, "addrs": [pin], "pinned": true }),
+        Direct { host: host.to_owned(), addrs: vec![pin], pinned: true },
     ))
 }
 
@@ -464,15 +473,19 @@ fn no_lookup_needed(ctx: &Context, host: &str, port: u16, role: &str) -> Option<
 fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
     let (host, role, a, aaaa) = (&l.host, l.role, &l.a, &l.aaaa);
     let lookups: Vec<&Lookup> = [Some(a), Some(aaaa), l.system.as_ref()].into_iter().flatten().collect();
-    let details = json!({
-        "host": host,
-        "role": role,
-        "nameserver": l.nameserver,
-        "lookups": lookups,
-        "hosts_file": { "path": hosts_file::path(), "entries": l.pinned },
-        "api_host_via_this_machine": l.api_lookup,
-        "each_nameserver": l.per_server.iter().map(|(ns, x)| json!({"nameserver": ns, "lookup": x})).collect::<Vec<_>>(),
-    });
+    let details = Looked {
+        host: host.clone(),
+        role: role.to_owned(),
+        nameserver: l.nameserver.clone(),
+        lookups: lookups.iter().copied().cloned().collect(),
+        hosts_file: HostsFile { path: hosts_file::path().to_owned(), entries: l.pinned.clone() },
+        api_host_via_this_machine: l.api_lookup.clone(),
+        each_nameserver: l
+            .per_server
+            .iter()
+            .map(|(ns, x)| EachNameserver { nameserver: ns.clone(), lookup: x.clone() })
+            .collect(),
+    };
     let ns_addrs = l.ns_addrs();
     // With --dns-server there is no OS lookup, and the nameserver's answer decides.
     let decisive_by_ns = l.system.is_none();
@@ -522,13 +535,7 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
 }
 
 /// The OS resolver's answer came from a search-domain expansion, not the name itself.
-fn search_hijack(
-    l: &Lookups,
-    expansion: &str,
-    hijack: &[IpAddr],
-    ns_addrs: &[IpAddr],
-    details: serde_json::Value,
-) -> Outcome {
+fn search_hijack(l: &Lookups, expansion: &str, hijack: &[IpAddr], ns_addrs: &[IpAddr], details: Looked) -> Outcome {
     let host = &l.host;
     let own = if ns_addrs.is_empty() { "nothing".to_owned() } else { join(ns_addrs) };
     Outcome::with_status(Status::Fail, format!("{host} resolves to {expansion}'s address"), details).and(
@@ -553,7 +560,7 @@ fn not_resolved(
     failure: &Failure,
     decisive_by_ns: bool,
     dead: Option<Finding>,
-    details: serde_json::Value,
+    details: Looked,
 ) -> Outcome {
     let (host, role, a, aaaa) = (&l.host, l.role, &l.a, &l.aaaa);
     let via = if decisive_by_ns { format!("nameserver {}", l.nameserver) } else { "the OS resolver".to_owned() };

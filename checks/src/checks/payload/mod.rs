@@ -12,11 +12,10 @@ mod validate;
 
 use std::time::Duration;
 
-use serde_json::json;
-
 pub use report::{Level, Problem, Report, human_size, thousands};
 pub use validate::validate;
 
+use crate::details::Details;
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::model::{CheckId, Finding, Outcome, Severity, Status};
 
@@ -47,7 +46,7 @@ impl Check for PayloadCheck {
                 return Outcome::with_status(
                     Status::Skip,
                     "no payload given (--payload FILE, or - for stdin)",
-                    json!({}),
+                    Details::nothing(),
                 );
             };
             activity.set_local(format!("validating {} ({})", input.name, human_size(input.bytes.len())));
@@ -99,7 +98,7 @@ pub fn outcome(name: &str, report: &Report) -> Outcome {
             crate::model::plural(w, "warning")
         ),
     };
-    Outcome::from_findings(summary, json!(report), findings)
+    Outcome::from_findings(summary, report.shown(), findings)
 }
 
 #[cfg(test)]

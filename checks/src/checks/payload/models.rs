@@ -5,15 +5,7 @@
 //! published on the dates noted. Matching is by longest prefix, so dated snapshots
 //! (`gpt-4o-2024-08-06`) match their family.
 
-/// Which BPE a model uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Encoding {
-    /// gpt-4o, gpt-4.1, gpt-5, o-series.
-    O200kBase,
-    /// gpt-4, gpt-3.5-turbo, text-embedding-*.
-    Cl100kBase,
-}
+pub use crate::details::payload::Encoding;
 
 /// One model family.
 #[derive(Debug, Clone, Copy)]

@@ -6,15 +6,7 @@ use serde::Serialize;
 use super::models;
 use crate::request::Endpoint;
 
-/// Error (the API rejects it) or warning (it probably does not do what you want).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// Plausible but probably wrong.
-    Warning,
-    /// The API rejects it.
-    Error,
-}
+pub use crate::details::payload::Level;
 
 /// One problem in a body.
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +48,32 @@ pub struct Report {
 }
 
 impl Report {
+    /// As the report's details show it.
+    #[must_use]
+    pub fn shown(&self) -> crate::details::payload::Payload {
+        crate::details::payload::Payload {
+            endpoint: self.endpoint,
+            model: self.model.clone(),
+            bytes: self.bytes,
+            tokens: self.tokens,
+            context: self.context,
+            encoding: self.encoding,
+            images: self.images,
+            problems: self
+                .problems
+                .iter()
+                .map(|p| crate::details::payload::Problem {
+                    path: p.path.clone(),
+                    level: p.level,
+                    code: p.code.to_owned(),
+                    message: p.message.clone(),
+                    fix: p.fix.clone(),
+                    api_message: p.api_message.clone(),
+                })
+                .collect(),
+        }
+    }
+
     /// Number of errors.
     #[must_use]
     pub fn errors(&self) -> usize {

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::json;
 
+use crate::details::probe::{Chat, Class, Endpoint, LatencyMs, Probe, ReduceStep, Reduced};
+use crate::details::{self, Details};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::engine::facts::Latency;
 use crate::model::millis;
@@ -146,17 +148,13 @@ enum Kind {
     ProjectMismatch,
 }
 
-/// Outcome classes of a probe request, as `openai_doctor_probe_attempts{class}` counts them.
-pub const CLASSES: [&str; 8] =
-    ["ok", "rate_limited", "auth", "client_error", "server_error", "timeout", "connection", "other"];
-
 impl Kind {
-    /// Its class (one of `CLASSES`): a bounded label for metrics.
-    fn class(&self) -> &'static str {
+    /// Its class: a bounded label for metrics.
+    fn class(&self) -> Class {
         use crate::net::context::Phase;
         match self {
-            Self::Ok => "ok",
-            Self::RateLimited | Self::Quota => "rate_limited",
+            Self::Ok => Class::Ok,
+            Self::RateLimited | Self::Quota => Class::RateLimited,
             Self::InvalidKey
             | Self::OrgMismatch
             | Self::AccountDeactivated
@@ -167,20 +165,20 @@ impl Kind {
             | Self::Forbidden
             | Self::KeyScopes
             | Self::OrgVerification
-            | Self::ProjectMismatch => "auth",
-            Self::Billing => "rate_limited",
-            Self::HttpsRequired | Self::RequestRejected(_) => "client_error",
-            Self::Gateway(s) if *s >= 500 => "server_error",
-            Self::Gateway(s) if *s == 408 => "timeout",
-            Self::Gateway(_) => "client_error",
-            Self::EdgeBlocked(_) | Self::Proxy(_) | Self::Portal(_) | Self::NotApi(_) => "other",
-            Self::NotFound | Self::ModelNotFound => "client_error",
-            Self::Server(_) | Self::Edge(_) | Self::CfEdge(_) => "server_error",
-            Self::Transport(Phase::Timeout) => "timeout",
-            Self::Transport(_) => "connection",
-            Self::Other(s) if (400..500).contains(s) => "client_error",
-            Self::Other(s) if *s >= 500 => "server_error",
-            Self::Other(_) => "other",
+            | Self::ProjectMismatch => Class::Auth,
+            Self::Billing => Class::RateLimited,
+            Self::HttpsRequired | Self::RequestRejected(_) => Class::ClientError,
+            Self::Gateway(s) if *s >= 500 => Class::ServerError,
+            Self::Gateway(408) => Class::Timeout,
+            Self::Gateway(_) => Class::ClientError,
+            Self::EdgeBlocked(_) | Self::Proxy(_) | Self::Portal(_) | Self::NotApi(_) => Class::Other,
+            Self::NotFound | Self::ModelNotFound => Class::ClientError,
+            Self::Server(_) | Self::Edge(_) | Self::CfEdge(_) => Class::ServerError,
+            Self::Transport(Phase::Timeout) => Class::Timeout,
+            Self::Transport(_) => Class::Connection,
+            Self::Other(s) if (400..500).contains(s) => Class::ClientError,
+            Self::Other(s) if *s >= 500 => Class::ServerError,
+            Self::Other(_) => Class::Other,
         }
     }
 
@@ -562,10 +560,19 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let cfg = &ctx.config;
     let (key, findings) = inspect_key(cfg.api_key.as_ref());
     let Some(key) = key else {
-        return Outcome::from_findings("no usable API key", json!({}), findings);
+        return Outcome::from_findings("no usable API key", Details::nothing(), findings);
     };
     let aim = Aim::of(cfg);
-    let details = json!({ "key": key.hint(), "base_url": cfg.base_url.as_str(), "model": aim.model });
+    let details = Probe {
+        key: key.hint(),
+        base_url: cfg.base_url.to_string(),
+        model: aim.model.clone(),
+        series: Vec::new(),
+        latency_ms: None,
+        chat: None,
+        clock_skew_s: None,
+        reduced: None,
+    };
     let (series, stopped_early, slowest) = series(ctx, activity, &key).await;
     // Not one request fitted in the time left: nothing was measured, so nothing passed.
     if series.is_empty() {
@@ -777,7 +784,7 @@ fn reduction_finding(r: &Reduction) -> Finding {
 }
 
 /// The outcome when not one request fitted in the time left: never a pass.
-fn not_measured(activity: &Activity, details: serde_json::Value) -> Outcome {
+fn not_measured(activity: &Activity, details: Probe) -> Outcome {
     let left = activity.time_left().as_secs_f64();
     Outcome::with_status(Status::Fail, "no request sent: too little of the deadline was left", details).and(
         Finding::new(
@@ -798,7 +805,7 @@ fn judge(
     cfg: &crate::config::Config,
     aim: &Aim,
     m: &Measured,
-    mut details: serde_json::Value,
+    mut details: Probe,
     mut findings: Vec<Finding>,
 ) -> Outcome {
     if let Some(p) = &m.payload {
@@ -806,28 +813,56 @@ fn judge(
     }
     if let Some(r) = &m.reduced {
         findings.push(reduction_finding(r));
-        details["reduced"] = json!({
-            "minimal_body": r.minimal, "original_bytes": r.original_bytes, "minimal_bytes": r.minimal_bytes,
-            "steps": r.steps.iter().map(|(what, still_fails, id)| json!({"without": what, "still_fails": still_fails, "request_id": id})).collect::<Vec<_>>(),
-            "stopped": r.stopped,
+        details.reduced = Some(Reduced {
+            minimal_body: r.minimal.clone(),
+            original_bytes: r.original_bytes,
+            minimal_bytes: r.minimal_bytes,
+            steps: r
+                .steps
+                .iter()
+                .map(|(what, still_fails, id)| ReduceStep {
+                    without: what.clone(),
+                    still_fails: *still_fails,
+                    request_id: id.clone(),
+                })
+                .collect(),
+            stopped: r.stopped.clone(),
         });
     }
     let mut totals: Vec<u64> = m.series.iter().filter(|a| a.kind == Kind::Ok).map(|a| a.total_ms).collect();
     totals.sort_unstable();
-    details["series"] = json!(m.series.iter().map(|a| json!({
-        "attempt_of": "models", "status": a.status, "result": a.kind.label(), "class": a.kind.class(), "request_id": a.request_id, "client_request_id": a.client_request_id,
-        "ttfb_ms": a.ttfb_ms, "total_ms": a.total_ms, "error": a.transport_error,
-    })).collect::<Vec<_>>());
-    details["latency_ms"] =
-        json!({ "p50": percentile(&totals, 0.5), "p95": percentile(&totals, 0.95), "max": totals.last() });
+    details.series = m
+        .series
+        .iter()
+        .map(|a| details::probe::Attempt {
+            attempt_of: Endpoint::Models,
+            status: a.status,
+            result: a.kind.label(),
+            class: a.kind.class(),
+            request_id: a.request_id.clone(),
+            client_request_id: a.client_request_id.clone(),
+            ttfb_ms: a.ttfb_ms,
+            total_ms: a.total_ms,
+            error: a.transport_error.clone(),
+        })
+        .collect();
+    details.latency_ms =
+        Some(LatencyMs { p50: percentile(&totals, 0.5), p95: percentile(&totals, 0.95), max: totals.last().copied() });
     if let Some(c) = m.chat.last() {
-        details["chat"] = json!({"status": c.status, "result": c.kind.label(), "request_id": c.request_id, "client_request_id": c.client_request_id, "total_ms": c.total_ms, "attempts": m.chat.len()});
+        details.chat = Some(Chat {
+            status: c.status,
+            result: c.kind.label(),
+            request_id: c.request_id.clone(),
+            client_request_id: c.client_request_id.clone(),
+            total_ms: c.total_ms,
+            attempts: m.chat.len(),
+        });
     }
     let all = m.all();
     if let Some(date) = all.iter().rev().find_map(|a| a.server_date) {
         #[allow(clippy::cast_possible_truncation)]
         let skew = now_unix() as i64 - date;
-        details["clock_skew_s"] = json!(skew);
+        details.clock_skew_s = Some(skew);
         findings.extend(clock_skew(skew));
     }
     let mut first_bytes: Vec<u64> = m.series.iter().filter(|a| a.kind == Kind::Ok).map(|a| a.ttfb_ms).collect();
@@ -902,7 +937,7 @@ fn judge_failures(
     cfg: &crate::config::Config,
     aim: &Aim,
     endpoints: &[(String, &Vec<Attempt>)],
-    details: serde_json::Value,
+    details: Probe,
     mut findings: Vec<Finding>,
 ) -> Outcome {
     let everything_failed = endpoints.iter().all(|(_, a)| a.iter().all(|x| x.kind != Kind::Ok));

@@ -6,9 +6,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use serde_json::json;
-
 use crate::config::Env;
+use crate::details::proxy::{Applies, ConnectReply, Proxy};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::model::{CheckId, Finding, Outcome, Severity, Status};
 use crate::net::proxy_env::{self, ProxyUrlError};
@@ -208,10 +207,17 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let env = &ctx.config.env;
     let api_host = crate::config::bare_host(&ctx.config.base_url);
     let choice = ctx.net.proxy.clone();
-    let details = json!({
-        "applies": choice.as_ref().map(|c| json!({"var": c.var, "url": c.display(), "bypassed_by": c.bypassed_by})),
-        "set": KNOWN.iter().filter(|k| env.non_empty(k).is_some()).collect::<Vec<_>>(),
-    });
+    let details = Proxy {
+        applies: choice.as_ref().map(|c| Applies {
+            var: c.var.to_owned(),
+            url: c.display(),
+            bypassed_by: c.bypassed_by.clone(),
+        }),
+        set: KNOWN.iter().filter(|k| env.non_empty(k).is_some()).map(|k| (*k).to_owned()).collect(),
+        proxy_addr: None,
+        connect_ms: None,
+        connect_reply: None,
+    };
     let mut findings = variable_findings(env);
     let Some(choice) = choice else {
         return direct("direct connection: no proxy variable is set".to_owned(), details, findings);
@@ -271,20 +277,14 @@ fn variable_findings(env: &crate::config::Env) -> Vec<Finding> {
 }
 
 /// A direct connection is a fact, not a verdict: "info" unless a finding says worse.
-fn direct(summary: String, details: serde_json::Value, findings: Vec<Finding>) -> Outcome {
+fn direct(summary: String, details: Proxy, findings: Vec<Finding>) -> Outcome {
     let out = Outcome::from_findings(summary, details, findings);
     if out.status == Status::Pass { Outcome { status: Status::Info, ..out } } else { out }
 }
 
 /// A proxy variable whose value cannot be used: a SOCKS proxy (a warning: some clients use it) or
 /// not a URL at all.
-fn unusable(
-    var: &str,
-    shown: &str,
-    why: &ProxyUrlError,
-    details: serde_json::Value,
-    mut findings: Vec<Finding>,
-) -> Outcome {
+fn unusable(var: &str, shown: &str, why: &ProxyUrlError, details: Proxy, mut findings: Vec<Finding>) -> Outcome {
     if let ProxyUrlError::Socks(scheme) = why {
         findings.push(Finding::new(
             &UNSUPPORTED_SCHEME,
@@ -314,7 +314,7 @@ async fn live(
     from: &str,
     shown: &str,
     url: &url::Url,
-    mut details: serde_json::Value,
+    mut details: Proxy,
     mut findings: Vec<Finding>,
 ) -> Outcome {
     let api_host = crate::config::bare_host(&ctx.config.base_url);
@@ -347,8 +347,8 @@ async fn live(
     activity.set(format!("waiting for proxy {shown} to answer CONNECT {api_host}:{api_port}"));
     let step = activity.bounded(STEP_TIMEOUT, Duration::from_millis(300));
     let reply = tunnel::connect(&mut stream, url, &api_host, api_port, step).await;
-    details["proxy_addr"] = json!(addr.to_string());
-    details["connect_ms"] = json!(crate::model::millis(connect_time));
+    details.proxy_addr = Some(addr.to_string());
+    details.connect_ms = Some(crate::model::millis(connect_time));
     let reply = match reply {
         Ok(r) => r,
         Err(e) => {
@@ -365,7 +365,8 @@ async fn live(
             return Outcome::from_findings(format!("proxy {shown} did not open a tunnel"), details, findings);
         }
     };
-    details["connect_reply"] = json!({"status": reply.status, "reason": reply.reason, "elapsed_ms": reply.elapsed_ms});
+    details.connect_reply =
+        Some(ConnectReply { status: reply.status, reason: reply.reason.clone(), elapsed_ms: reply.elapsed_ms });
     let target = format!("{api_host}:{api_port}");
     let creds = !url.username().is_empty();
     let (summary, finding) = judge_reply(&reply, from, shown, &target, creds);

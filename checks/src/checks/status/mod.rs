@@ -7,9 +7,11 @@ pub mod page;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use url::Url;
 
+use crate::details;
+use crate::details::status::{ComponentStatus, Read, Unread};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status, plural};
 use crate::net::context::Fetched;
@@ -151,7 +153,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         return judge(&page, &url, root, &tried);
     }
     let why = tried.join("; ");
-    Outcome::with_status(Status::Warn, "status unknown: the status page could not be read", json!({ "tried": tried }))
+    Outcome::with_status(Status::Warn, "status unknown: the status page could not be read", details::status::Status::Unread(Unread { tried }))
         .and(Finding::new(
             &UNKNOWN,
             Severity::Warn,
@@ -204,15 +206,18 @@ fn judge(page: &Page, url: &Url, root: &Url, tried: &[String]) -> Outcome {
     let api: Vec<_> = page.components.iter().filter(|c| c.is_api).collect();
     let not_shown: Vec<&str> =
         EXPECTED_API.iter().copied().filter(|e| !api.iter().any(|c| c.name.eq_ignore_ascii_case(e))).collect();
-    let details = json!({
-        "url": url.as_str(),
-        "format": page.format,
-        "page_indicator": page.indicator,
-        "api_components": api.iter().map(|c| json!({"name": c.name, "status": c.status})).collect::<Vec<_>>(),
-        "not_shown": not_shown,
-        "incidents": page.incidents,
-        "maintenances": page.maintenances,
-        "fallback_reasons": tried,
+    let details = details::status::Status::Read(Read {
+        url: url.to_string(),
+        format: page.format,
+        page_indicator: page.indicator.clone(),
+        api_components: api
+            .iter()
+            .map(|c| ComponentStatus { name: c.name.clone(), status: c.status.clone() })
+            .collect(),
+        not_shown: not_shown.iter().map(|s| (*s).to_owned()).collect(),
+        incidents: page.incidents.clone(),
+        maintenances: page.maintenances.clone(),
+        fallback_reasons: tried.to_vec(),
     });
     if api.is_empty() {
         return Outcome::with_status(Status::Warn, "status unknown: the page lists no API component", details).and(

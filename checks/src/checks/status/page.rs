@@ -24,17 +24,7 @@ pub const API_COMPONENTS: &[&str] = &[
 /// Group names whose members are API components.
 pub const API_GROUPS: &[&str] = &["api", "apis"];
 
-/// Which format the page was in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// Atlassian Statuspage v2 (`/api/v2/summary.json`).
-    Statuspage,
-    /// incident.io widget feed (`/proxy/<host>`).
-    IncidentIo,
-    /// Both feeds, merged.
-    Merged,
-}
+pub use crate::details::status::{Format, Incident};
 
 /// A component with its status normalised to Statuspage words (`full_outage` → `major_outage`).
 #[derive(Debug, Clone, Serialize)]
@@ -50,30 +40,6 @@ pub struct Component {
     pub group: Option<String>,
     /// Whether it is one of the API components.
     pub is_api: bool,
-}
-
-/// An ongoing incident or a maintenance in progress.
-#[derive(Debug, Clone, Serialize)]
-pub struct Incident {
-    /// Title.
-    pub name: String,
-    /// `investigating`, `identified`, `monitoring`, `in_progress`, ...
-    pub status: String,
-    /// Statuspage impact (`minor`, `major`, `critical`), when given.
-    pub impact: Option<String>,
-    /// When it started (as the page says).
-    pub since: Option<String>,
-    /// The latest update's text.
-    pub latest_update: Option<String>,
-    /// Names of the components it affects.
-    pub components: Vec<String>,
-    /// Whether it touches an API component.
-    pub touches_api: bool,
-    /// No component listed and a title that names no product: it may touch the API.
-    pub unscoped: bool,
-    /// When a maintenance is scheduled to end.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub until: Option<String>,
 }
 
 /// A parsed page.

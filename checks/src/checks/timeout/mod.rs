@@ -3,15 +3,13 @@
 //! deadline (Lambda, API Gateway, Cloud Run, Cloud Functions, Azure Functions, Vercel)?
 //! Recommends numbers and shows the resulting retry schedule.
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
-use serde_json::json;
-
 use crate::config::{Env, SDK_DEFAULT_TIMEOUT};
+use crate::details::{self, timeout::Observed, timeout::Recommended};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::model::{CheckId, Finding, Outcome, Severity, Status};
-use crate::sdk::{INITIAL_RETRY_DELAY, MAX_RETRY_DELAY};
+use crate::sdk::policy::{self, Fit, Settings};
 
 static INFO: CheckInfo = CheckInfo {
     id: CheckId::Timeout,
@@ -70,7 +68,7 @@ pass --platform-deadline."
 );
 
 /// A detected runtime platform.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Platform {
     /// Name.
     pub name: &'static str,
@@ -80,7 +78,6 @@ pub struct Platform {
     pub source: String,
     /// A function platform that kills an invocation at its deadline (not Kubernetes, not a
     /// deadline given by hand): the SDK's 600 s default then never gets to retry.
-    #[serde(skip)]
     pub serverless: bool,
 }
 
@@ -150,50 +147,6 @@ pub fn detect(env: &Env, given: Option<Duration>) -> Option<Platform> {
     p
 }
 
-/// The longest backoff sleep before retry `n` (0-based), as the SDKs compute it without jitter.
-#[must_use]
-pub fn backoff(n: u32) -> f64 {
-    (INITIAL_RETRY_DELAY * 2f64.powi(i32::try_from(n.min(1000)).unwrap_or(1000))).min(MAX_RETRY_DELAY)
-}
-
-/// Worst case of a call that times out on every attempt: attempts × timeout + backoff sleeps.
-#[must_use]
-pub fn worst_case(timeout_s: f64, max_retries: u32) -> f64 {
-    f64::from(max_retries + 1) * timeout_s + (0..max_retries).map(backoff).sum::<f64>()
-}
-
-/// "attempt 1: 0.0–5.0 s; wait ≤ 0.5 s; attempt 2: 5.5–10.5 s; ..."
-#[must_use]
-pub fn schedule(timeout_s: f64, max_retries: u32) -> String {
-    let mut t = 0.0;
-    let mut out = String::new();
-    for i in 0..=max_retries {
-        if i > 0 {
-            let w = backoff(i - 1);
-            let _ = write!(out, "; wait ≤ {w:.1} s; ");
-            t += w;
-        }
-        let _ = write!(out, "attempt {}: {t:.1}–{:.1} s", i + 1, t + timeout_s);
-        t += timeout_s;
-    }
-    out
-}
-
-/// A timeout and retry count whose worst case fits `deadline` (with a 1 s margin), keeping the
-/// timeout at least `floor` seconds; fewer retries before a shorter timeout.
-#[must_use]
-pub fn fit(deadline: f64, floor: f64, max_retries: u32) -> Option<(f64, u32)> {
-    let budget = deadline - 1.0;
-    for retries in (0..=max_retries).rev() {
-        let backoffs: f64 = (0..retries).map(backoff).sum();
-        let t = ((budget - backoffs) / f64::from(retries + 1)).floor();
-        if t >= floor {
-            return Some((t, retries));
-        }
-    }
-    None
-}
-
 /// The `timeout` check.
 #[derive(Debug)]
 pub struct TimeoutCheck;
@@ -217,8 +170,8 @@ impl Check for TimeoutCheck {
 
 fn judge(ctx: &Context) -> Outcome {
     let cfg = &ctx.config;
-    let timeout_s = cfg.client_timeout.as_secs_f64();
-    let retries = cfg.max_retries;
+    let asked = Settings::new(cfg.client_timeout, cfg.max_retries);
+    let (timeout_s, retries) = (asked.timeout_s, asked.max_retries);
     let platform = detect(&cfg.env, cfg.platform_deadline);
     if let Some(p) = &platform {
         let _ = ctx.facts.platform.set(p.name);
@@ -226,15 +179,23 @@ fn judge(ctx: &Context) -> Outcome {
     let samples = ctx.facts.latencies.get().cloned().unwrap_or_default();
     #[allow(clippy::cast_precision_loss)]
     let slowest_s = samples.iter().map(|l| l.total_ms).max().map(|ms| ms as f64 / 1000.0);
-    let worst = worst_case(timeout_s, retries);
-    let mut details = json!({
-        "client_timeout_s": timeout_s,
-        "max_retries": retries,
-        "worst_case_s": worst,
-        "schedule": schedule(timeout_s, retries),
-        "platform": platform,
-        "observed": samples,
-    });
+    let worst = asked.worst_case();
+    let mut details = details::timeout::Timeout {
+        client_timeout_s: timeout_s,
+        max_retries: retries,
+        worst_case_s: worst,
+        schedule: asked.schedule(),
+        platform: platform.as_ref().map(|p| details::timeout::Platform {
+            name: p.name.to_owned(),
+            deadline_s: p.deadline_s,
+            source: p.source.clone(),
+        }),
+        observed: samples
+            .iter()
+            .map(|l| Observed { what: l.what.to_owned(), ttfb_ms: l.ttfb_ms, total_ms: l.total_ms })
+            .collect(),
+        recommended: None,
+    };
     let mut findings = Vec::new();
     if let Some(p) = &platform {
         let deadline = p.deadline_s.map_or_else(|| "unknown".to_owned(), |d| format!("{d:.0} s"));
@@ -256,12 +217,17 @@ fn judge(ctx: &Context) -> Outcome {
     };
     let mut recommended = latency_findings(timeout_s, slowest, retries, &mut findings);
     if let Some(p) = &platform {
-        let default_timeout = (cfg.client_timeout - SDK_DEFAULT_TIMEOUT).is_zero();
-        recommended = platform_findings(p, default_timeout, timeout_s, slowest, retries, &mut findings).or(recommended);
+        // Not a subtraction: a Duration below zero panics.
+        let default_timeout = cfg.client_timeout == SDK_DEFAULT_TIMEOUT;
+        recommended = platform_findings(p, default_timeout, asked, slowest, &mut findings).or(recommended);
     }
-    if let Some((t, r)) = recommended {
-        details["recommended"] =
-            json!({ "timeout_s": t, "max_retries": r, "schedule": schedule(t, r), "worst_case_s": worst_case(t, r) });
+    if let Some(r) = recommended {
+        details.recommended = Some(Recommended {
+            timeout_s: r.timeout_s,
+            max_retries: r.max_retries,
+            schedule: r.schedule(),
+            worst_case_s: r.worst_case(),
+        });
     }
     let summary = format!(
         "timeout {} × {} attempts (worst case {worst:.1} s) vs slowest observed {:.0} ms{}",
@@ -279,7 +245,7 @@ fn judge(ctx: &Context) -> Outcome {
 }
 
 /// The per-attempt timeout against the slowest tiny request: the settings to recommend, if any.
-fn latency_findings(timeout_s: f64, slowest: f64, retries: u32, findings: &mut Vec<Finding>) -> Option<(f64, u32)> {
+fn latency_findings(timeout_s: f64, slowest: f64, retries: u32, findings: &mut Vec<Finding>) -> Option<Settings> {
     let floor = (slowest * 3.0).max(10.0).ceil();
     if timeout_s < slowest {
         findings.push(Finding::new(
@@ -291,7 +257,7 @@ fn latency_findings(timeout_s: f64, slowest: f64, retries: u32, findings: &mut V
             ),
             format!("Raise the per-attempt timeout to at least {floor:.0} s (or stream responses)."),
         ));
-        Some((floor, retries))
+        Some(Settings { timeout_s: floor, max_retries: retries })
     } else if timeout_s < slowest * 3.0 {
         findings.push(Finding::new(
             &THIN_MARGIN,
@@ -299,50 +265,67 @@ fn latency_findings(timeout_s: f64, slowest: f64, retries: u32, findings: &mut V
             format!("your {} timeout is less than 3× the {slowest:.1} s a tiny request took; larger requests will exceed it", secs(timeout_s)),
             format!("Raise the per-attempt timeout to {floor:.0} s or more; stream long responses."),
         ));
-        Some((floor, retries))
+        Some(Settings { timeout_s: floor, max_retries: retries })
     } else {
         None
     }
 }
 
 /// The retries' worst case against the platform's deadline, and the SDK's default timeout on a
-/// function platform: the settings that fit, if a change is needed.
+/// function platform: the settings that fit (sized by the one retry policy), if a change is needed.
 fn platform_findings(
     p: &Platform,
     default_timeout: bool,
-    timeout_s: f64,
+    asked: Settings,
     slowest: f64,
-    retries: u32,
     findings: &mut Vec<Finding>,
-) -> Option<(f64, u32)> {
+) -> Option<Settings> {
     if default_timeout && p.serverless {
         findings.push(Finding::new(
             &DEFAULT_ON_SERVERLESS,
             Severity::Warn,
-            format!("{} with the SDK's default 600 s per-attempt timeout: a stalled request is never retried before the platform kills it", p.name),
+            format!("{} with the SDK's default {} per-attempt timeout: a stalled request is never retried before the platform kills it", p.name, secs(SDK_DEFAULT_TIMEOUT.as_secs_f64())),
             "Set an explicit timeout that fits the platform's deadline (OpenAI(timeout=...), new OpenAI({ timeout })).",
         ));
     }
-    let worst = worst_case(timeout_s, retries);
+    let worst = asked.worst_case();
     let deadline = p.deadline_s.filter(|&d| worst > d)?;
-    let fix = fit(deadline, slowest.max(1.0) * 2.0, retries);
-    let remedy = match fix {
-        Some((t, r)) => format!(
-            "Use timeout={t:.0} s with max_retries={r}: {} (ends by {:.1} s, within {deadline:.0} s).",
-            schedule(t, r),
-            worst_case(t, r)
+    let sized = policy::size(asked, Some(deadline), Some(slowest));
+    let c = sized.chosen;
+    let (t, r) = (secs(c.timeout_s), c.max_retries);
+    let ends = format!("{} (ends by {:.1} s, within {})", c.schedule(), sized.worst_s, secs(deadline));
+    let (remedy, fix) = match sized.fit {
+        Fit::Impossible => (
+            format!(
+                "No attempt fits {} once {} are kept for the rest of the invocation: raise the platform's deadline.",
+                secs(deadline),
+                secs(policy::margin(deadline))
+            ),
+            None,
         ),
-        None => format!(
-            "No timeout and retry count fits {deadline:.0} s with margin above the observed latency: raise the platform's deadline."
+        Fit::BelowFloor => (
+            format!(
+                "Only timeout={t} with max_retries={r} fits: {ends}, shorter than the {} a completion needs here: raise the platform's deadline, or stream responses.",
+                secs(sized.floor_s)
+            ),
+            Some(c),
         ),
+        Fit::Cut | Fit::AsAsked | Fit::NoDeadline => {
+            (format!("Use timeout={t} with max_retries={r}: {ends}."), Some(c))
+        }
     };
     findings.push(Finding::new(
         &RETRY_BUDGET,
         Severity::Fail,
-        format!("worst case {worst:.1} s ({} attempts × {} + backoff) exceeds the {} deadline of {deadline:.0} s: the function is killed before the retries finish", retries + 1, secs(timeout_s), p.name),
+        format!("worst case {worst:.1} s ({} attempts × {} + backoff) exceeds {} of {}: the function is killed before the retries finish", asked.max_retries + 1, secs(asked.timeout_s), deadline_of(p), secs(deadline)),
         remedy,
     ));
     fix
+}
+
+/// "the AWS Lambda deadline", "your platform's deadline" (a name that has its own article).
+fn deadline_of(p: &Platform) -> String {
+    if p.name.starts_with("your ") { format!("{}'s deadline", p.name) } else { format!("the {} deadline", p.name) }
 }
 
 fn secs(s: f64) -> String {
@@ -353,25 +336,29 @@ fn secs(s: f64) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn schedules_and_worst_cases() {
-        assert!((worst_case(600.0, 2) - 1801.5).abs() < 1e-9);
-        assert_eq!(
-            schedule(5.0, 2),
-            "attempt 1: 0.0–5.0 s; wait ≤ 0.5 s; attempt 2: 5.5–10.5 s; wait ≤ 1.0 s; attempt 3: 11.5–16.5 s"
-        );
-        assert!((backoff(10) - 8.0).abs() < 1e-9);
+    fn budget_finding(name: &'static str, deadline: f64, slowest: f64) -> (Finding, Option<Settings>) {
+        let p = Platform { name, deadline_s: Some(deadline), source: String::new(), serverless: false };
+        let mut findings = Vec::new();
+        let fix = platform_findings(&p, false, Settings::SDK_DEFAULTS, slowest, &mut findings);
+        (findings.pop().expect("a retry budget finding"), fix)
     }
 
     #[test]
-    fn fitting_a_deadline() {
-        // API Gateway: 29 s.
-        let (t, r) = fit(29.0, 2.0, 2).unwrap();
-        assert!(worst_case(t, r) <= 28.0, "{t} {r}");
-        assert_eq!((t, r), (8.0, 2));
-        // Lambda's default 3 s leaves room for one short attempt only.
-        assert_eq!(fit(3.0, 1.0, 2), Some((2.0, 0)));
-        assert_eq!(fit(3.0, 5.0, 2), None);
+    fn the_retry_budget_finding_reads_well_and_uses_the_policy() {
+        let (f, fix) = budget_finding("your platform", 30.0, 0.2);
+        assert!(f.message.contains("exceeds your platform's deadline of 30 s"), "{}", f.message);
+        assert!(!f.message.contains("the your"), "{}", f.message);
+        assert_eq!(fix, Some(policy::size(Settings::SDK_DEFAULTS, Some(30.0), Some(0.2)).chosen));
+        assert!(f.remedy.starts_with("Use timeout=8 s with max_retries=2: attempt 1"), "{}", f.remedy);
+        let (f, _) = budget_finding("AWS Lambda", 29.0, 0.2);
+        assert!(f.message.contains("exceeds the AWS Lambda deadline of 29 s"), "{}", f.message);
+        // 3 s: only one short attempt fits, and the remedy says it is short.
+        let (f, fix) = budget_finding("AWS Lambda", 3.0, 0.2);
+        assert_eq!(fix, Some(Settings { timeout_s: 2.0, max_retries: 0 }));
+        assert!(f.remedy.starts_with("Only timeout=2 s with max_retries=0 fits"), "{}", f.remedy);
+        let (f, fix) = budget_finding("AWS Lambda", 1.5, 0.2);
+        assert_eq!(fix, None);
+        assert!(f.remedy.contains("No attempt fits 1.5 s once 1 s are kept"), "{}", f.remedy);
     }
 
     #[test]

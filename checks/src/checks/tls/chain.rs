@@ -4,12 +4,12 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::details::tls::Cert;
 use rustls::RootCertStore;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
-use serde::Serialize;
 
 /// Verifies like webpki with the given roots, and keeps the chain it was shown.
 #[derive(Debug)]
@@ -80,8 +80,8 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
-/// One certificate, described.
-#[derive(Debug, Clone, Serialize)]
+/// One certificate, described (the report shows `Cert`, from `shown`).
+#[derive(Debug, Clone)]
 pub struct CertInfo {
     /// Subject common name.
     pub subject_cn: Option<String>,
@@ -96,22 +96,33 @@ pub struct CertInfo {
     /// Valid until (RFC 3339).
     pub not_after: String,
     /// Unix seconds of `not_before`.
-    #[serde(skip)]
     pub not_before_unix: i64,
     /// Unix seconds of `not_after`.
-    #[serde(skip)]
     pub not_after_unix: i64,
     /// DNS names and IP addresses it is valid for.
     pub names: Vec<String>,
     /// Where its issuer's certificate can be fetched (Authority Information Access, caIssuers).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_issuers: Option<String>,
     /// Subject and issuer are the same name (a root, or a self-signed leaf).
-    #[serde(skip)]
     pub self_issued: bool,
 }
 
 impl CertInfo {
+    /// As the report shows it.
+    #[must_use]
+    pub fn shown(&self) -> Cert {
+        Cert {
+            subject_cn: self.subject_cn.clone(),
+            subject_o: self.subject_o.clone(),
+            issuer_cn: self.issuer_cn.clone(),
+            issuer_o: self.issuer_o.clone(),
+            not_before: self.not_before.clone(),
+            not_after: self.not_after.clone(),
+            names: self.names.clone(),
+            ca_issuers: self.ca_issuers.clone(),
+        }
+    }
+
     /// `CN=x, O=y` of the issuer.
     #[must_use]
     pub fn issuer(&self) -> String {
@@ -192,7 +203,7 @@ pub fn describe(der: &CertificateDer<'_>) -> Option<CertInfo> {
 }
 
 /// Would this client family trust the chain?
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ClientTrust {
     /// Client family.
     pub client: &'static str,
@@ -202,6 +213,19 @@ pub struct ClientTrust {
     pub trusted: bool,
     /// The one setting that would make it trust the chain (when it does not).
     pub fix: String,
+}
+
+impl ClientTrust {
+    /// As the report shows it.
+    #[must_use]
+    pub fn shown(&self) -> crate::details::tls::ClientTrust {
+        crate::details::tls::ClientTrust {
+            client: self.client.to_owned(),
+            store: self.store.clone(),
+            trusted: self.trusted,
+            fix: self.fix.clone(),
+        }
+    }
 }
 
 fn store_from_file(path: &std::path::Path) -> Option<Arc<RootCertStore>> {

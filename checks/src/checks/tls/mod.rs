@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
 use rustls::{CertificateError, Error as TlsError};
-use serde_json::{Value, json};
 
+use crate::details::Details;
+use crate::details::tls::{Connection, Session, Tls};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::model::millis;
 use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
@@ -274,14 +275,6 @@ struct Attempt {
     handshake: Option<Handshake>,
 }
 
-/// What a completed handshake agreed on.
-#[derive(Debug, Clone, serde::Serialize)]
-struct Session {
-    version: Option<String>,
-    cipher: Option<String>,
-    alpn: Option<String>,
-}
-
 struct Handshake {
     elapsed: Duration,
     result: Result<Session, HandshakeError>,
@@ -316,7 +309,7 @@ async fn connect_and_judge(ctx: &Context, activity: &Activity) -> Outcome {
         return Outcome::with_status(
             Status::Warn,
             format!("{} uses plain http: no TLS to check", ctx.config.base_url),
-            json!({}),
+            Details::nothing(),
         )
         .and(Finding::new(
             &HANDSHAKE,
@@ -332,18 +325,21 @@ async fn connect_and_judge(ctx: &Context, activity: &Activity) -> Outcome {
     let ips = match ips {
         Ok(ips) => ips,
         Err(e) => {
-            return Outcome::with_status(Status::Fail, format!("{dial_host} does not resolve"), json!({})).and(
-                Finding::new(
+            return Outcome::with_status(Status::Fail, format!("{dial_host} does not resolve"), Details::nothing())
+                .and(Finding::new(
                     &crate::net::resolve::ERROR,
                     Severity::Fail,
                     format!("{dial_host}: {e}"),
                     "See the dns check (run it with --only dns).",
-                ),
-            );
+                ));
         }
     };
     let Ok(server_name) = ServerName::try_from(host.clone()) else {
-        return Outcome::with_status(Status::Fail, format!("`{host}` is not a valid TLS server name"), json!({}));
+        return Outcome::with_status(
+            Status::Fail,
+            format!("`{host}` is not a valid TLS server name"),
+            Details::nothing(),
+        );
     };
     let recorder_roots = ctx.net.roots.clone();
     let connect_timeout = activity.bounded(crate::net::context::CONNECT_TIMEOUT, Duration::from_millis(800));
@@ -468,11 +464,17 @@ async fn handshake(
 }
 
 fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome {
-    let connects: Vec<Value> = attempts
+    let connects: Vec<Connection> = attempts
         .iter()
         .map(|a| match &a.connect {
-            Ok(d) => json!({"to": a.label, "family": a.family, "connect_ms": millis(*d)}),
-            Err(e) => json!({"to": a.label, "family": a.family, "error": e.kind.words(), "detail": e.detail, "after_ms": e.elapsed_ms}),
+            Ok(d) => Connection::Connected { to: a.label.clone(), family: a.family.to_owned(), connect_ms: millis(*d) },
+            Err(e) => Connection::Failed {
+                to: a.label.clone(),
+                family: a.family.to_owned(),
+                error: e.kind.words().to_owned(),
+                detail: e.detail.clone(),
+                after_ms: e.elapsed_ms,
+            },
         })
         .collect();
     let hs = attempts.iter().find_map(|a| a.handshake.as_ref().map(|h| (a, h)));
@@ -490,13 +492,18 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
             )
         })
         .unwrap_or_default();
-    let mut details = json!({
-        "host": host, "port": port,
-        "connections": connects,
-        "chain": chain_info,
-        "trust_anchors": ctx.net.trust,
-        "clients": trust,
-    });
+    let mut details = Tls {
+        host: host.to_owned(),
+        port,
+        connections: connects,
+        chain: chain_info.iter().map(CertInfo::shown).collect(),
+        trust_anchors: ctx.net.trust.clone(),
+        clients: trust.iter().map(chain::ClientTrust::shown).collect(),
+        session: None,
+        connect_ms: None,
+        handshake_ms: None,
+        error: None,
+    };
 
     // No connection at all.
     let Some((attempt, hs)) = hs else {
@@ -519,7 +526,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                 attempt.connect.as_ref().map(|d| millis(*d)).unwrap_or(0),
                 millis(hs.elapsed),
             );
-            details["session"] = json!(session);
+            details.session = Some(session.clone());
             let (connect_ms, handshake_ms) = (attempt.connect.as_ref().map_or(0, |d| millis(*d)), millis(hs.elapsed));
             let _ = (ctx.facts.connect_ms.set(connect_ms), ctx.facts.handshake_ms.set(handshake_ms));
             let slow = (connect_ms > SLOW_CONNECT_MS || handshake_ms > 2 * SLOW_CONNECT_MS).then(|| {
@@ -530,13 +537,13 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                     "Usual causes: a long route (VPN, distant egress), a TLS-inspecting proxy, a throttled CPU (container CPU quota), packet loss. See `openai-doctor explain tls.slow`.",
                 )
             });
-            details["connect_ms"] = json!(connect_ms);
-            details["handshake_ms"] = json!(handshake_ms);
+            details.connect_ms = Some(connect_ms);
+            details.handshake_ms = Some(handshake_ms);
             Outcome::from_findings(summary, details, slow.into_iter().collect())
         }
         Err(err) => {
             let (code, msg, remedy) = explain_failure(err, &chain_info, host);
-            details["error"] = json!(msg);
+            details.error = Some(msg.clone());
             Outcome::with_status(Status::Fail, format!("TLS to {host} failed: {}", code.title.to_lowercase()), details)
                 .and(Finding::new(code, Severity::Fail, msg, remedy))
         }
@@ -550,7 +557,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
 }
 
 /// No TCP connection to any address: the worst failure decides the code.
-fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Value, pinned: Option<&Vec<IpAddr>>) -> Outcome {
+fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Tls, pinned: Option<&Vec<IpAddr>>) -> Outcome {
     let errors: Vec<&ConnectError> = attempts.iter().filter_map(|a| a.connect.as_ref().err()).collect();
     let worst = errors
         .iter()

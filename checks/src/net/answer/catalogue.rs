@@ -637,7 +637,7 @@ fn wait_of(m: &str, a: &Answer, kind: &str) -> Option<f64> {
         return Some(s);
     }
     let reset = if kind == "tokens" { "x-ratelimit-reset-tokens" } else { "x-ratelimit-reset-requests" };
-    if let Some(d) = header(a, reset).and_then(crate::sdk::go_duration) {
+    if let Some(d) = header(a, reset).and_then(go_duration) {
         return Some(d);
     }
     if let Some(d) = a.header("x-rate-limit-reset-tokens").and_then(crate::sdk::python_float) {
@@ -655,7 +655,7 @@ pub fn message_wait(m: &str) -> Option<f64> {
             let rest = &lower[i + cue.len()..];
             let token: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
             let token = token.trim_end_matches('.');
-            if let Some(d) = crate::sdk::go_duration(token) {
+            if let Some(d) = go_duration(token) {
                 return Some(d);
             }
             let n: String = token.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
@@ -673,6 +673,41 @@ pub fn message_wait(m: &str) -> Option<f64> {
         }
     }
     None
+}
+
+/// A Go duration as OpenAI's reset headers and messages write it (`6m0s`, `20ms`, `1m3.2s`,
+/// `7s`, `1h`, `0`), in seconds.
+#[must_use]
+pub fn go_duration(s: &str) -> Option<f64> {
+    let mut rest = s.trim();
+    if rest == "0" {
+        return Some(0.0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let n = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if n == 0 {
+            return None;
+        }
+        let number: f64 = rest[..n].parse().ok()?;
+        rest = &rest[n..];
+        let u = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let scale = match &rest[..u] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return None,
+        };
+        total += number * scale;
+        rest = &rest[u..];
+    }
+    Some(total)
 }
 
 /// `45 s`, `2.5 s`, `1 h 0 min`.

@@ -367,3 +367,17 @@ fn an_unknown_error_is_quoted_with_retryability_from_status_and_no_fix() {
     let d = judge(&a).diagnosis.unwrap();
     assert_eq!((d.retryable, d.fix), (false, None));
 }
+
+#[test]
+fn go_durations_and_message_waits() {
+    use super::catalogue::{go_duration, message_wait};
+    assert_eq!(go_duration("6m0s"), Some(360.0));
+    assert_eq!(go_duration("1m3.5s"), Some(63.5));
+    assert_eq!(go_duration("20ms"), Some(0.02));
+    assert_eq!(go_duration("0"), Some(0.0));
+    assert_eq!(go_duration("7 seconds"), None);
+    assert_eq!(message_wait("Please try again in 20s. Contact"), Some(20.0));
+    assert_eq!(message_wait("Try again in 60 seconds. ..."), Some(60.0));
+    assert_eq!(message_wait("Please retry after 86400 seconds."), Some(86400.0));
+    assert_eq!(message_wait("no wait here"), None);
+}

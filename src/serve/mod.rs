@@ -19,13 +19,14 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use openai_doctor_checks::engine::runner::{self, Selection};
 use openai_doctor_checks::model::CheckId;
-use openai_doctor_checks::{Config, Context, RunReport, registry, url};
+use openai_doctor_checks::{Config, RunReport, url};
 
 use crate::cli::ServeArgs;
 use crate::exit::AppError;
 use crate::output::Output;
 use crate::report::openmetrics::{self, Dialect};
 use crate::report::{Target, json};
+use crate::setup::Session;
 
 /// What one probe asks for: the checks and the target (the cache key).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -82,7 +83,7 @@ pub fn run(args: ServeArgs) -> Result<u8, AppError> {
     let (mut base, selection) = crate::setup::prepare(&args.run)?;
     base.billable = args.allow_billable;
     // A configuration that cannot make a run (an unreadable --ca-file) fails now, not per scrape.
-    Context::new(base.clone()).map_err(AppError::usage)?;
+    Session::new(base.clone()).map_err(AppError::usage)?;
     let output = Output::new(openai_doctor_checks::net::context::redactor_for(&base));
     let mut allowed = vec![base.base_url.clone()];
     allowed.extend(args.allow_target.iter().cloned());
@@ -104,11 +105,7 @@ pub fn run(args: ServeArgs) -> Result<u8, AppError> {
         scrapes_bad: AtomicU64::new(0),
         scrapes_failed: AtomicU64::new(0),
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| AppError::internal(format!("cannot start the runtime: {e}")))?;
+    let runtime = crate::setup::runtime()?;
     let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
@@ -297,14 +294,11 @@ async fn one_run(state: Arc<State>, probe: Probe, budget: Duration) -> Arc<Done>
     config.deadline = budget;
     let selection = Selection { only: probe.only, skip: state.selection.skip.clone() };
     state.runs_total.fetch_add(1, Ordering::Relaxed);
-    // A context per run: a fresh connection pool, so each run measures connecting as a client does.
-    let result = match Context::new(config) {
-        Ok(ctx) => {
-            let ctx = Arc::new(ctx);
-            let target = Target::new(&ctx.config, &ctx.net);
-            let live = runner::Live::default();
-            let run = runner::run_until(registry(), ctx, &selection, std::future::pending::<()>(), &live).await;
-            Ok((run, target))
+    // A session per run: a fresh connection pool, so each run measures connecting as a client does.
+    let result = match Session::new(config) {
+        Ok(session) => {
+            let run = session.run(&selection, std::future::pending::<()>(), &runner::Live::default()).await;
+            run.map(|run| (run, session.target)).map_err(|e| format!("cannot run: {e}"))
         }
         // Checked at start; a CA file removed since, say.
         Err(e) => Err(format!("cannot run: {e}")),

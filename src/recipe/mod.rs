@@ -1,18 +1,16 @@
 //! `openai-doctor recipe` and the end of `simulate`'s audit: client settings that retry the way
 //! the official SDKs do (exponential backoff from 0.5 s, ×2, capped at 8 s, with jitter; honour
-//! `retry-after-ms`/`Retry-After`; never retry a permanent error), sized so that the worst case
-//! fits the platform's deadline. One sizing, three languages.
+//! `retry-after-ms`/`Retry-After`; never retry a permanent error), sized by the checks crate's one
+//! retry policy (`sdk::policy`) so that the worst case fits the platform's deadline. One sizing,
+//! three languages.
 
 use std::fmt::Write;
 use std::time::Duration;
 
-/// The SDKs' first backoff and cap (openai-facts §1.3).
-const INITIAL: f64 = 0.5;
-const CAP: f64 = 8.0;
-/// The shortest per-attempt timeout worth recommending: below it a normal completion fails.
-const SHORTEST_TIMEOUT: f64 = 5.0;
-/// Room kept under a platform deadline for the work around the call.
-const MARGIN: f64 = 0.1;
+use openai_doctor_checks::model::plural;
+pub use openai_doctor_checks::sdk::policy::Sizing;
+use openai_doctor_checks::sdk::policy::{self, Fit, Settings};
+use openai_doctor_checks::sdk::{INITIAL_RETRY_DELAY as INITIAL, MAX_RETRY_DELAY as CAP};
 
 /// Languages a recipe is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -37,84 +35,66 @@ impl Lang {
     }
 }
 
-/// Retry settings and their worst case.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sizing {
-    /// Per-attempt timeout, seconds.
-    pub timeout: f64,
-    pub max_retries: u32,
-    /// The platform deadline it was sized for, seconds.
-    pub platform: Option<f64>,
-    /// Worst case: every attempt times out and every backoff is at its longest.
-    pub worst: f64,
-    /// Why the numbers differ from what was asked, if they do.
-    pub note: Option<String>,
+/// `timeout` and `max_retries` sized to `platform` by the one retry policy (nothing measured:
+/// the shortest timeout kept is the policy's 5 s).
+pub fn size(timeout: Duration, max_retries: u32, platform: Option<Duration>) -> Sizing {
+    policy::size(Settings::new(timeout, max_retries), platform.map(|p| p.as_secs_f64()), None)
 }
 
-/// The longest total backoff before `retries` retries.
-pub fn backoff_total(retries: u32) -> f64 {
-    (0..retries).map(|i| (INITIAL * 2f64.powi(i32::try_from(i).unwrap_or(i32::MAX))).min(CAP)).sum()
+/// Seconds as curl's `--max-time` and people read them: `20`, `0.25` (whole milliseconds, never 0).
+fn plain(s: f64) -> String {
+    format!("{}", policy::node_millis(s) / 1000.0)
 }
 
-impl Sizing {
-    /// Sizes `timeout` × (`max_retries` + 1) plus backoff to fit `platform` (less 10 %), cutting
-    /// the timeout first and then retries, never below a 5 s timeout.
-    pub fn new(timeout: Duration, max_retries: u32, platform: Option<Duration>) -> Self {
-        let (mut timeout, mut retries) = (timeout.as_secs_f64(), max_retries);
-        let asked = (timeout, retries);
-        let platform = platform.map(|p| p.as_secs_f64());
-        if let Some(p) = platform {
-            let budget = p * (1.0 - MARGIN);
-            loop {
-                let per_attempt = (budget - backoff_total(retries)) / f64::from(retries + 1);
-                if per_attempt >= SHORTEST_TIMEOUT.min(timeout) || retries == 0 {
-                    timeout = timeout.min(per_attempt.max(0.0)).floor().max(1.0);
-                    break;
-                }
-                retries -= 1;
-            }
+fn headline(s: &Sizing, comment: &str) -> String {
+    let c = s.chosen;
+    let mut h = format!(
+        "{comment} Sized by openai-doctor: per-attempt timeout {}s, {} ({}), backoff at most {}s:\n{comment} worst case {:.1}s",
+        plain(c.timeout_s),
+        if c.max_retries == 1 { "1 retry".to_owned() } else { format!("{} retries", c.max_retries) },
+        plural(c.max_retries + 1, "attempt"),
+        policy::backoff_total(c.max_retries),
+        s.worst_s
+    );
+    let p = s.deadline_s.map(plain).unwrap_or_default();
+    match s.fit {
+        Fit::NoDeadline => {}
+        Fit::AsAsked | Fit::Cut => {
+            let _ = write!(h, ", within the platform deadline of {p}s");
         }
-        let worst = timeout * f64::from(retries + 1) + backoff_total(retries);
-        let note = (asked != (timeout, retries)).then(|| {
-            format!(
-                "asked for a {}s timeout and {} retries; cut to fit {}s",
-                asked.0,
-                asked.1,
-                platform.map_or_else(String::new, |p| format!("{p}"))
-            )
-        });
-        Self { timeout, max_retries: retries, platform, worst, note }
+        Fit::BelowFloor => {
+            let _ = write!(
+                h,
+                ", within the platform deadline of {p}s only as one attempt shorter than the {}s a normal completion needs: raise the deadline if you can",
+                plain(s.floor_s)
+            );
+        }
+        Fit::Impossible if s.deadline_s.is_some_and(|d| s.worst_s > d) => {
+            let _ = write!(
+                h,
+                ": MORE than the platform deadline of {p}s, too short for even one {}s attempt",
+                plain(c.timeout_s)
+            );
+        }
+        Fit::Impossible => {
+            let _ = write!(
+                h,
+                ": the platform deadline of {p}s leaves no room for an attempt once {}s are kept for the rest of the invocation",
+                plain(s.deadline_s.map_or(0.0, policy::margin))
+            );
+        }
     }
-
-    fn headline(&self, comment: &str) -> String {
-        let mut s = format!(
-            "{comment} Sized by openai-doctor: per-attempt timeout {}s, {} retries ({} attempts), backoff at most {}s:\n{comment} worst case {:.1}s",
-            self.timeout,
-            self.max_retries,
-            self.max_retries + 1,
-            backoff_total(self.max_retries),
-            self.worst
+    h.push('.');
+    if c != s.asked {
+        let _ = write!(
+            h,
+            "\n{comment} (asked for a {}s timeout and {} retries; cut to fit {p}s.)",
+            plain(s.asked.timeout_s),
+            s.asked.max_retries
         );
-        match self.platform {
-            Some(p) if self.worst <= p => {
-                let _ = write!(s, ", within the platform deadline of {p}s");
-            }
-            Some(p) => {
-                let _ = write!(
-                    s,
-                    ": MORE than the platform deadline of {p}s, too short for even one {}s attempt",
-                    self.timeout
-                );
-            }
-            None => {}
-        }
-        s.push('.');
-        if let Some(n) = &self.note {
-            let _ = write!(s, "\n{comment} ({n}.)");
-        }
-        s.push('\n');
-        s
     }
+    h.push('\n');
+    h
 }
 
 /// The recipe for `lang`.
@@ -127,23 +107,22 @@ pub fn render(lang: Lang, s: &Sizing) -> String {
 }
 
 fn python(s: &Sizing) -> String {
-    let (t, n) = (s.timeout, s.max_retries);
-    let stop =
-        s.platform.map_or_else(String::new, |p| format!(" | stop_after_delay({})", (p * (1.0 - MARGIN)).floor()));
+    let (t, n) = (policy::python_seconds(s.chosen.timeout_s), s.chosen.max_retries);
+    let stop = s.budget_s.map_or_else(String::new, |b| format!(" | stop_after_delay({})", plain(b.max(0.001))));
     format!(
         r#"{head}
 # 1. The SDK's own retries: 408, 409, 429, 5xx and connection errors, exponential backoff with
 #    jitter, retry-after-ms / Retry-After honoured. Set both numbers explicitly.
 from openai import OpenAI
 
-client = OpenAI(timeout={t:.1}, max_retries={n})
+client = OpenAI(timeout={t}, max_retries={n})
 
 # 2. Or your own loop (tenacity) around the call: turn the SDK's retries off so they do not
 #    multiply, catch the SDK's real exception classes, never retry insufficient_quota.
 import openai
 from tenacity import retry, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential_jitter
 
-client = openai.OpenAI(timeout={t:.1}, max_retries=0)
+client = openai.OpenAI(timeout={t}, max_retries=0)
 
 
 def _transient(e: BaseException) -> bool:
@@ -174,7 +153,7 @@ def _wait(state) -> float:
 def create_chat(**kwargs):
     return client.chat.completions.create(**kwargs)
 "#,
-        head = s.headline("#"),
+        head = headline(s, "#"),
         attempts = n + 1,
     )
 }
@@ -191,9 +170,9 @@ const client = new OpenAI({{ timeout: {ms}, maxRetries: {n} }});
 // await client.chat.completions.create(body, {{ timeout: {ms}, maxRetries: {n} }});
 // A 429 with error.code "insufficient_quota" is billing, not load: check err.code and stop.
 "#,
-        head = s.headline("//"),
-        ms = (s.timeout * 1000.0).round(),
-        n = s.max_retries,
+        head = headline(s, "//"),
+        ms = policy::node_millis(s.chosen.timeout_s),
+        n = s.chosen.max_retries,
     )
 }
 
@@ -224,9 +203,9 @@ while :; do
   delay=$(awk -v d="$delay" 'BEGIN {{ d *= 2; if (d > {CAP}) d = {CAP}; print d }}')
 done
 "#,
-        head = s.headline("#"),
-        t = s.timeout,
-        attempts = s.max_retries + 1,
+        head = headline(s, "#"),
+        t = plain(s.chosen.timeout_s),
+        attempts = s.chosen.max_retries + 1,
     )
 }
 
@@ -234,36 +213,55 @@ done
 mod tests {
     use super::*;
 
+    fn numbers(s: &Sizing) -> (f64, u32) {
+        (s.chosen.timeout_s, s.chosen.max_retries)
+    }
+
     #[test]
     fn the_sdk_defaults_unsized_and_sized_for_a_lambda() {
-        let sdk = Sizing::new(Duration::from_secs(600), 2, None);
-        assert_eq!((sdk.timeout, sdk.max_retries), (600.0, 2));
-        assert!((sdk.worst - 1801.5).abs() < 1e-9, "{sdk:?}");
+        let sdk = size(Duration::from_secs(600), 2, None);
+        assert_eq!(numbers(&sdk), (600.0, 2));
+        assert!((sdk.worst_s - 1801.5).abs() < 1e-9, "{sdk:?}");
         // 30 s (API Gateway's limit): 27 s of budget, 1.5 s of backoff, three attempts of 8 s.
-        let lambda = Sizing::new(Duration::from_secs(600), 2, Some(Duration::from_secs(30)));
-        assert_eq!((lambda.timeout, lambda.max_retries), (8.0, 2), "{lambda:?}");
-        assert!(lambda.worst <= 27.0, "{lambda:?}");
-        assert!(lambda.note.is_some());
+        let lambda = size(Duration::from_secs(600), 2, Some(Duration::from_secs(30)));
+        assert_eq!(numbers(&lambda), (8.0, 2), "{lambda:?}");
+        assert!(lambda.worst_s <= 27.0, "{lambda:?}");
+        assert!(headline(&lambda, "#").contains("cut to fit 30s"));
         // 10 s: two or three attempts would leave under 5 s each, so one attempt of 9 s.
-        let tight = Sizing::new(Duration::from_secs(600), 2, Some(Duration::from_secs(10)));
-        assert_eq!(tight.max_retries, 0, "{tight:?}");
-        assert!(tight.worst <= 9.0, "{tight:?}");
+        let tight = size(Duration::from_secs(600), 2, Some(Duration::from_secs(10)));
+        assert_eq!(tight.chosen.max_retries, 0, "{tight:?}");
+        assert!(tight.worst_s <= 9.0, "{tight:?}");
     }
 
     #[test]
     fn a_deadline_too_short_for_any_attempt_is_said_so() {
-        let s = Sizing::new(Duration::from_secs(600), 2, Some(Duration::from_millis(1)));
-        assert_eq!((s.timeout, s.max_retries), (1.0, 0), "{s:?}");
+        let s = size(Duration::from_secs(600), 2, Some(Duration::from_millis(1)));
+        assert_eq!(numbers(&s), (1.0, 0), "{s:?}");
         assert!(render(Lang::Bash, &s).contains("MORE than the platform deadline"), "{s:?}");
         for (t, n, p) in [(0.001, 0, 0.001), (86_400.0, 20, 86_400.0), (1.0, 20, 3.0), (600.0, 100, 30.0)] {
-            let s = Sizing::new(Duration::from_secs_f64(t), n, Some(Duration::from_secs_f64(p)));
-            assert!(s.timeout >= 1.0 && s.max_retries <= n, "{s:?}");
+            let s = size(Duration::from_secs_f64(t), n, Some(Duration::from_secs_f64(p)));
+            // Never longer than asked, never zero (`timeout=0.0` would mean "no time at all").
+            assert!(s.chosen.timeout_s > 0.0 && s.chosen.timeout_s <= t && s.chosen.max_retries <= n, "{s:?}");
+            assert!(!render(Lang::Python, &s).contains("timeout=0.0,"), "{s:?}");
         }
     }
 
     #[test]
+    fn issue_21_sizing_bugs() {
+        // 3 s: one attempt, no retry, no "-0s" of backoff; said to be shorter than a completion needs.
+        let py = render(Lang::Python, &size(Duration::from_secs(600), 2, Some(Duration::from_secs(3))));
+        assert!(py.contains("0 retries (1 attempt), backoff at most 0s") && !py.contains("-0"), "{py}");
+        assert!(py.contains("OpenAI(timeout=2.0, max_retries=0)") && py.contains("shorter than the 5s"), "{py}");
+        // A millisecond timeout is printed as one, in every language's unit.
+        let s = size(Duration::from_millis(1), 2, None);
+        assert!(render(Lang::Python, &s).contains("OpenAI(timeout=0.001, max_retries=2)"));
+        assert!(render(Lang::Node, &s).contains("timeout: 1, maxRetries: 2"));
+        assert!(render(Lang::Bash, &s).contains("--max-time 0.001 "));
+    }
+
+    #[test]
     fn recipes_carry_the_numbers() {
-        let s = Sizing::new(Duration::from_secs(20), 3, None);
+        let s = size(Duration::from_secs(20), 3, None);
         let py = render(Lang::Python, &s);
         assert!(py.contains("OpenAI(timeout=20.0, max_retries=3)") && py.contains("stop_after_attempt(4)"), "{py}");
         assert!(!py.contains("APIErrors"), "the SDK has no such module");
