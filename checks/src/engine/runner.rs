@@ -542,7 +542,7 @@ pub fn root_words(root: &CheckReport) -> String {
         return root.summary.clone();
     };
     let head = f.message.split(". Request ids:").next().unwrap_or(&f.message);
-    let text = head.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = crate::net::answer::one_line(head);
     let text = text.as_str();
     if text.chars().count() <= MAX {
         return text.to_owned();

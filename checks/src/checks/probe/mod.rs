@@ -1010,14 +1010,14 @@ fn failure_finding(
     let judged = first.answered.as_deref();
     if let Some(e) = &first.api_error {
         // White space collapsed: gateways wrap messages over lines.
-        let quote = e.message.as_deref().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+        let quote = crate::net::answer::one_line(e.message.as_deref().unwrap_or(""));
         let _ = write!(msg, ": \"{quote}\"");
         if let Some(code) = &e.code {
             let _ = write!(msg, " (code {code})");
         }
     } else if let Some(d) = judged.and_then(|j| j.diagnosis.as_ref()).filter(|d| !d.quoted.is_empty()) {
         // A bare message (no OpenAI envelope): a gateway's text, a cut quote, plain text.
-        let whole = d.quoted.split_whitespace().collect::<Vec<_>>().join(" ");
+        let whole = crate::net::answer::one_line(&d.quoted);
         let quoted: String = whole.chars().take(300).collect();
         let _ = write!(msg, ": \"{}{}\"", quoted, if quoted.len() < whole.len() { "…" } else { "" });
     }

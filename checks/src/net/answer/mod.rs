@@ -54,6 +54,13 @@ impl Answer {
     }
 }
 
+/// A message on one line: line breaks (gateways wrap upstream messages over lines) become single
+/// spaces; every other character is kept as sent (renderers escape controls).
+#[must_use]
+pub fn one_line(s: &str) -> String {
+    s.split('\n').map(|l| l.trim_matches(' ')).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
 /// `host` or `host:port` of a URL (port only when not the scheme's default).
 #[must_use]
 pub fn host_of(url: &url::Url) -> String {
