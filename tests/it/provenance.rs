@@ -165,6 +165,8 @@ fn every_request_says_who_answered_in_json_and_ticket() {
         assert!(evidence.iter().any(|e| e.as_str().unwrap().contains("X-Squid-Error")), "{q}");
         assert_eq!(q["answered_by"]["fixer"], "network_team", "{q}");
     }
+    // The probe's own details say it too, per request of the series.
+    assert_eq!(r.check("probe")["details"]["series"][0]["answered_by"], "proxy:squid", "{}", r.check("probe"));
     let ticket = run(
         doctor().args(["--format", "markdown", "--skip", "status,container", "--probes", "1"]).args(world.args()),
         &[],

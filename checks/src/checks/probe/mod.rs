@@ -844,6 +844,7 @@ fn judge(
             ttfb_ms: a.ttfb_ms,
             total_ms: a.total_ms,
             error: a.transport_error.clone(),
+            answered_by: a.answered.as_ref().map(|j| j.sender.tag()),
         })
         .collect();
     details.latency_ms =
@@ -856,6 +857,7 @@ fn judge(
             client_request_id: c.client_request_id.clone(),
             total_ms: c.total_ms,
             attempts: m.chat.len(),
+            answered_by: c.answered.as_ref().map(|j| j.sender.tag()),
         });
     }
     let all = m.all();
