@@ -376,6 +376,13 @@ pub fn provenance(a: &Answer) -> Provenance {
     let title = html_title(&text);
     let mut ev = Vec::new();
 
+    // 0. A success with the API's own headers is the API's (or its relay's, see the gateways):
+    // its body is a model's text, which may mention any product, so no page marker applies.
+    let api_header =
+        ["openai-processing-ms", "openai-organization", "openai-project", "openai-version", "x-request-id"]
+            .iter()
+            .any(|h| a.header(h).is_some());
+    let success = status.is_some_and(|s| (200..300).contains(&s));
     // 1. Gateways, by headers, host and envelope (their answers are JSON, often OpenAI-like).
     if let Some(g) = gateway(a, json.as_ref(), &lower, &mut ev) {
         return g;
@@ -390,7 +397,7 @@ pub fn provenance(a: &Answer) -> Provenance {
         return done(Sender::Cloudflare { fronting, code: status.unwrap_or(0) }, ev, None);
     }
     let envelope = json.as_ref().and_then(|v| Said::from_json(v, status)).filter(|s| !s.bare);
-    if envelope.is_none() && json.is_none() {
+    if envelope.is_none() && json.is_none() && !(success && (api_header || !html)) {
         // 3. Non-JSON: a proxy's block page, Cloudflare's edge page, a portal.
         if let Some(p) = proxy(a, &lower, title.as_deref(), &mut ev) {
             return done(Sender::Proxy { product: p }, ev, None);
@@ -449,8 +456,12 @@ pub fn provenance(a: &Answer) -> Provenance {
             return done(Sender::Api, ev, Some(said));
         }
     }
-    if json.as_ref().is_some_and(|v| v.get("object").is_some() || v.get("data").is_some() || v.get("choices").is_some())
-        && status.is_some_and(|s| (200..300).contains(&s))
+    let stream = lower.trim_start().starts_with("data:") || lower.trim_start().starts_with("event:");
+    if (stream
+        || json
+            .as_ref()
+            .is_some_and(|v| v.get("object").is_some() || v.get("data").is_some() || v.get("choices").is_some()))
+        && success
     {
         if !a.base_is_openai() && !a.base_host.is_empty() {
             ev.push(format!(
@@ -921,7 +932,9 @@ fn gateway(a: &Answer, json: Option<&Value>, lower: &str, ev: &mut Vec<String>) 
         "apitimeouterror - ",
         "invalid model name passed in",
     ];
-    if let Some(w) = litellm_words.iter().find(|w| lower.contains(*w)) {
+    // In the error's message only: a model's answer may well talk about LiteLLM.
+    let said_lower = message.to_ascii_lowercase();
+    if let Some(w) = litellm_words.iter().find(|w| said_lower.contains(*w)) {
         note(Gateway::Litellm, format!("LiteLLM's wording in the message (\"{w}\")"), ev);
     } else if matches!(kind, "auth_error" | "no_db_connection" | "budget_exceeded") {
         note(Gateway::Litellm, format!("LiteLLM's error type \"{kind}\""), ev);

@@ -381,3 +381,24 @@ fn go_durations_and_message_waits() {
     assert_eq!(message_wait("Please retry after 86400 seconds."), Some(86400.0));
     assert_eq!(message_wait("no wait here"), None);
 }
+
+#[test]
+fn a_models_words_are_not_evidence() {
+    // A streamed answer (or a JSON completion) that talks about Zscaler, Squid or LiteLLM is still
+    // the API's: markers are read in pages and error messages, not in a model's text.
+    let stream =
+        "data: {\"choices\":[{\"delta\":{\"content\":\"Zscaler, Squid's ERR_ACCESS_DENIED and litellm\"}}]}\n\n";
+    for (body, headers) in [
+        (stream.to_owned(), vec![("x-request-id".to_owned(), "req_1".to_owned())]),
+        (stream.to_owned(), vec![]),
+        (
+            r#"{"object":"chat.completion","choices":[{"message":{"content":"litellm.Timeout and no connected db"}}]}"#
+                .to_owned(),
+            vec![("x-request-id".to_owned(), "req_2".to_owned())],
+        ),
+    ] {
+        let a = Answer { status: Some(200), headers, body: body.into_bytes(), base_host: "api.openai.com".into() };
+        let j = judge(&a);
+        assert_eq!(j.sender, super::Sender::Api, "{:?}", j.evidence);
+    }
+}
