@@ -384,7 +384,7 @@ pub fn provenance(a: &Answer) -> Provenance {
             .any(|h| a.header(h).is_some());
     let success = status.is_some_and(|s| (200..300).contains(&s));
     // 1. Gateways, by headers, host and envelope (their answers are JSON, often OpenAI-like).
-    if let Some(g) = gateway(a, json.as_ref(), &lower, &mut ev) {
+    if let Some(g) = gateway(a, json.as_ref(), &mut ev) {
         return g;
     }
     // 2. Cloudflare's own JSON errors in front of the API (`cf_bad_gateway`, `cf_gateway_timeout`).
@@ -779,7 +779,7 @@ fn portal(a: &Answer, lower: &str, html: bool, ev: &mut Vec<String>) -> bool {
 
 /// A gateway, by host, headers and envelope; its own error or the upstream's relayed.
 #[allow(clippy::too_many_lines)]
-fn gateway(a: &Answer, json: Option<&Value>, lower: &str, ev: &mut Vec<String>) -> Option<Provenance> {
+fn gateway(a: &Answer, json: Option<&Value>, ev: &mut Vec<String>) -> Option<Provenance> {
     let host = a.base_host.split(':').next().unwrap_or("").to_ascii_lowercase();
     let mut product = None;
     let mut note = |p: Gateway, why: String, ev: &mut Vec<String>| {
