@@ -133,7 +133,13 @@ pub fn answer(route: Route, body: &Value, fault: Fault, request_id: &str, now: u
         Fault::Edge(code) => return page(super::pages::edge(code, "api.openai.com")),
         Fault::EdgeBlocked => return page(super::pages::edge_blocked("api.openai.com")),
         Fault::ProxyBlock => return page(super::pages::proxy_block()),
-        Fault::Ok | Fault::Slow(_) | Fault::Stall | Fault::Disconnect | Fault::Reset | Fault::Refuse(_) => {}
+        Fault::Ok
+        | Fault::Slow(_)
+        | Fault::Stall
+        | Fault::Disconnect
+        | Fault::Reset
+        | Fault::Refuse(_)
+        | Fault::Stream(_) => {}
     }
     match route {
         Route::Models => ok(models(now)),

@@ -9,6 +9,7 @@ mod audit;
 mod faults;
 mod pages;
 mod server;
+mod stream;
 mod tls;
 
 use std::time::Duration;

@@ -14,6 +14,9 @@ pub(super) fn kind_of(j: &Judgement, status: u16) -> Option<Kind> {
         Sender::Cloudflare { .. } if (200..300).contains(&status) => return Some(Kind::NotApi(status)),
         Sender::Cloudflare { .. } => return None,
         Sender::Proxy { .. } => return Some(Kind::Proxy(status)),
+        // A redirect is the redirect check's (where it points, whether to plain http); the
+        // finding still says who answered.
+        Sender::Portal if (300..400).contains(&status) => return None,
         Sender::Portal => return Some(Kind::Portal(status)),
         // A bare 404 from whatever serves the base URL is a wrong path first (`probe.not_found`).
         Sender::Unknown { .. } if status == 404 => return None,
