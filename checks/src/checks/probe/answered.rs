@@ -19,7 +19,7 @@ pub(super) fn kind_of(j: &Judgement, status: u16) -> Option<Kind> {
         Sender::Portal if (300..400).contains(&status) => return None,
         Sender::Portal => return Some(Kind::Portal(status)),
         // A bare 404 from whatever serves the base URL is a wrong path first (`probe.not_found`).
-        Sender::Unknown { .. } if status == 404 => return None,
+        Sender::Unknown { .. } if status == 404 || (300..400).contains(&status) => return None,
         Sender::Unknown { .. } => return Some(Kind::NotApi(status)),
         Sender::Gateway { own: Some(_), .. } if status >= 300 => return Some(Kind::Gateway(status)),
         Sender::Api | Sender::Azure | Sender::Gateway { .. } => {}

@@ -1037,8 +1037,11 @@ fn failure_finding(
         if let Some(code) = &e.code {
             let _ = write!(msg, " (code {code})");
         }
-    } else if let Some(d) = judged.and_then(|j| j.diagnosis.as_ref()).filter(|d| !d.quoted.is_empty()) {
-        // A bare message (no OpenAI envelope): a gateway's text, a cut quote, plain text.
+    } else if let Some(d) =
+        judged.and_then(|j| j.diagnosis.as_ref()).filter(|d| !d.quoted.is_empty() && d.id != "unknown")
+    {
+        // A bare message (no OpenAI envelope) the catalogue knows: a gateway's text, plain text
+        // in the API's wording. An unknown one is not quoted: a body may echo credentials.
         let whole = crate::net::answer::one_line(&d.quoted);
         let quoted: String = whole.chars().take(300).collect();
         let _ = write!(msg, ": \"{}{}\"", quoted, if quoted.len() < whole.len() { "…" } else { "" });
@@ -1084,7 +1087,8 @@ fn failure_finding(
         let _ = write!(msg, "; the server asks to wait {ra:.1} s");
     }
     if let Some(j) = judged {
-        if let Some(what) = answered::what(j) {
+        // A redirect's own words say where it points.
+        if let Some(what) = answered::what(j).filter(|_| !matches!(kind, Kind::Redirect(_))) {
             let _ = write!(msg, "; {what}");
         }
         if first.retry_after.is_none()

@@ -408,6 +408,16 @@ pub fn provenance(a: &Answer) -> Provenance {
         if portal(a, &lower, html, &mut ev) {
             return done(Sender::Portal, ev, None);
         }
+        if status.is_some_and(|s| (300..400).contains(&s))
+            && let Some(loc) = a.header("location")
+        {
+            ev.push(format!(
+                "a {} redirect to {}: the base URL's host sends clients elsewhere",
+                status.unwrap_or(0),
+                cap(loc)
+            ));
+            return done(Sender::Unknown { title: None }, ev, None);
+        }
     }
     // 4. Azure OpenAI, by host, headers and its own error codes.
     let azure_host = is_azure_host(&a.base_host);
@@ -433,7 +443,7 @@ pub fn provenance(a: &Answer) -> Provenance {
     let api_headers: Vec<String> =
         ["openai-processing-ms", "openai-organization", "openai-project", "openai-version", "x-request-id"]
             .into_iter()
-            .filter_map(|h| a.header(h).map(|v| format!("{h}: {v}")))
+            .filter_map(|h| a.header(h).map(|v| format!("{h}: {}", cap(v))))
             .collect();
     if let Some(said) = envelope {
         ev.push("OpenAI's error envelope {\"error\": {\"message\", \"type\", \"code\"}}".into());
@@ -477,7 +487,8 @@ pub fn provenance(a: &Answer) -> Provenance {
     match &title {
         Some(t) => ev.push(format!("an HTML page titled \"{t}\" where OpenAI's JSON was expected")),
         None if html => ev.push("an HTML page without a title where OpenAI's JSON was expected".into()),
-        None => ev.push(format!("no OpenAI envelope or headers: {}", snippet(&text))),
+        None => ev
+            .push(format!("no OpenAI envelope or headers: a {}-byte body that is neither JSON nor HTML", a.body.len())),
     }
     done(Sender::Unknown { title }, ev, None)
 }
@@ -498,7 +509,19 @@ fn caveat(a: &Answer, ev: &mut Vec<String>) {
 
 fn push_header(a: &Answer, name: &str, ev: &mut Vec<String>) {
     if let Some(v) = a.header(name) {
-        ev.push(format!("header {name}: {v}"));
+        ev.push(format!("header {name}: {}", cap(v)));
+    }
+}
+
+/// Longest header value or quote kept in evidence, in characters: a hostile server's 100 KB
+/// header must not be copied into every finding.
+const EVIDENCE_CHARS: usize = 120;
+
+/// `v`, or its first `EVIDENCE_CHARS` characters and "…".
+fn cap(v: &str) -> String {
+    match v.char_indices().nth(EVIDENCE_CHARS) {
+        None => v.to_owned(),
+        Some((end, _)) => format!("{}…", &v[..end]),
     }
 }
 
@@ -515,15 +538,6 @@ fn said_of(a: &Answer, json: Option<&Value>, text: &str, html: bool) -> Option<S
         return a.status.filter(|s| *s >= 400).map(|s| Said::bare("", Some(s)));
     }
     (!html && json.is_none() && !text.trim_start().starts_with("data:")).then(|| Said::bare(text, a.status))
-}
-
-fn snippet(text: &str) -> String {
-    let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if t.is_empty() {
-        return "an empty body".into();
-    }
-    let cut: String = t.chars().take(80).collect();
-    if cut.len() < t.len() { format!("\"{cut}…\"") } else { format!("\"{cut}\"") }
 }
 
 /// An HTML page: by content type or by its first bytes.
@@ -557,14 +571,14 @@ fn proxy(a: &Answer, lower: &str, title: Option<&str>, ev: &mut Vec<String>) -> 
     let mut product = None;
     let mut found = false;
     if let Some(v) = a.header("x-squid-error") {
-        ev.push(format!("header X-Squid-Error: {v}"));
+        ev.push(format!("header X-Squid-Error: {}", cap(v)));
         product = Some(Product::Squid);
         found = true;
     }
     if let Some(v) = a.header("server")
         && let Some(p) = product_named(&v.to_ascii_lowercase())
     {
-        ev.push(format!("header Server: {v}"));
+        ev.push(format!("header Server: {}", cap(v)));
         product = product.or(Some(p));
         found = true;
     }
@@ -574,7 +588,7 @@ fn proxy(a: &Answer, lower: &str, title: Option<&str>, ev: &mut Vec<String>) -> 
             if l.contains("kong") || l.contains("cloudflare") {
                 continue;
             }
-            ev.push(format!("header {name}: {v}"));
+            ev.push(format!("header {name}: {}", cap(v)));
             product = product.or_else(|| product_named(&l)).or((name == "x-bluecoat-via").then_some(Product::Bluecoat));
             found = true;
         }
@@ -680,7 +694,7 @@ fn cloudflare(a: &Answer, text: &str, lower: &str, title: Option<&str>, ev: &mut
         ev.push("header server: cloudflare".into());
     }
     if let Some(r) = ray {
-        ev.push(format!("header cf-ray: {r} (Cloudflare's request id)"));
+        ev.push(format!("header cf-ray: {} (Cloudflare's request id)", cap(r)));
     }
     if page.is_empty() {
         ev.push("no answer of the API behind it (no OpenAI envelope)".into());
@@ -756,7 +770,15 @@ fn portal(a: &Answer, lower: &str, html: bool, ev: &mut Vec<String>) -> bool {
     }
     let redirect = (300..400).contains(&status);
     if redirect && let Some(loc) = a.header("location") {
-        ev.push(format!("a {status} redirect to {loc} where JSON was expected"));
+        // A redirect to another API address is a moved base URL, not a login page.
+        let l = loc.to_ascii_lowercase();
+        let api_path = ["/v1", "/openai/", "/models", "/chat/completions", "/responses", "/embeddings"]
+            .iter()
+            .any(|p| l.contains(p));
+        if api_path {
+            return false;
+        }
+        ev.push(format!("a {status} redirect to {} where JSON was expected", cap(loc)));
         return true;
     }
     if html && (status == 200 || redirect || status == 0) {
@@ -866,7 +888,7 @@ fn gateway(a: &Answer, json: Option<&Value>, ev: &mut Vec<String>) -> Option<Pro
         note(Gateway::CloudflareAi, "Cloudflare's API envelope (result / success / errors), not OpenAI's".into(), ev);
         let code = first.get("code").and_then(Value::as_u64).unwrap_or(0);
         let msg = first.get("message").and_then(Value::as_str).unwrap_or_default();
-        ev.push(format!("its error {code}: \"{msg}\""));
+        ev.push(format!("its error {code}: \"{}\"", cap(msg)));
         let own = if contains_ci(msg, "authentication") || a.status == Some(401) {
             Own::Auth
         } else if a.status == Some(405) || contains_ci(msg, "not supported") || a.status == Some(404) {

@@ -402,3 +402,25 @@ fn a_models_words_are_not_evidence() {
         assert_eq!(j.sender, super::Sender::Api, "{:?}", j.evidence);
     }
 }
+
+#[test]
+fn redirects_and_huge_headers() {
+    let redirect = |to: &str| Answer {
+        status: Some(302),
+        headers: vec![("location".into(), to.into()), ("content-type".into(), "text/html".into())],
+        body: b"<html>Moved</html>".to_vec(),
+        base_host: "api.openai.com".into(),
+    };
+    // A moved base URL is not a login page; a redirect to a login page is.
+    assert_eq!(judge(&redirect("https://api.example.com/v1/models")).sender.tag(), "unknown");
+    assert_eq!(judge(&redirect("http://hotspot.example/login?dst=x")).sender.tag(), "portal");
+    // A hostile server's 100 KB header is not copied into the evidence.
+    let a = Answer {
+        status: Some(500),
+        headers: vec![("x-request-id".into(), "x".repeat(100 * 1024))],
+        body: br#"{"error": {"message": "boom", "type": "server_error"}}"#.to_vec(),
+        base_host: "api.openai.com".into(),
+    };
+    let j = judge(&a);
+    assert!(j.evidence.iter().all(|e| e.chars().count() < 300), "{:?}", j.evidence);
+}
