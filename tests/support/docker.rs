@@ -30,7 +30,8 @@ fn reap(tags: &[&str]) {
             .stderr(std::process::Stdio::null())
             .spawn()
     };
-    if detached("setsid", &["-f", "sh", "-c", &script]).is_err() {
+    // `setsid -f` forks the watcher and returns at once: waited for, it leaves no zombie.
+    if detached("setsid", &["-f", "sh", "-c", &script]).and_then(|mut c| c.wait()).is_err() {
         let _ = detached("sh", &["-c", &script]);
     }
 }
