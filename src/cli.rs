@@ -398,7 +398,8 @@ pub struct SimulateArgs {
     /// Faults to inject: comma-separated; FAULT (next attempt), FAULTxN (N attempts in a row),
     /// FAULT@P% (each later attempt with probability P). FAULT: ok, 500, 502, 502-html, 503,
     /// 503-html, 429[:SECS] (with Retry-After), quota (429 insufficient_quota), 401, 400,
-    /// slow[:SECS] (first byte late), stall (mid-body, until --max-stall), disconnect (closed
+    /// edge:520..526 (Cloudflare's 52x page), edge-blocked (its firewall's 403 page), proxy-block
+    /// (a proxy's 403 block page), slow[:SECS] (first byte late), stall (mid-body, until --max-stall), disconnect (closed
     /// without an answer), reset (RST), refuse[:SECS] (RST, then the port refuses connections).
     /// Streams only (a plain answer is served as ok): stream-cut:N (N events, then closed
     /// mid-body), stream-reset:N (then RST), stream-gap[:SECS] (between events), stream-buffer

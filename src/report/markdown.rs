@@ -48,7 +48,9 @@ pub fn render(run: &RunReport, target: &Target, env: &Environment, marker: &str,
     match run.verdict.root_cause.and_then(|id| run.checks.iter().find(|c| c.id == id)) {
         Some(root) => summary.push_str(&format!(
             "The root cause found is the **{}** check ({}): {}. ",
-            root.id, root.title, root.summary
+            root.id,
+            root.title,
+            openai_doctor_checks::engine::runner::root_words(root).trim_end_matches('.')
         )),
         None => summary.push_str(&format!("Verdict: {}. ", run.verdict.summary)),
     }
@@ -78,17 +80,23 @@ pub fn render(run: &RunReport, target: &Target, env: &Environment, marker: &str,
     if !failed.is_empty() {
         writeln!(
             w,
-            "## Failed requests\n\n| UTC timestamp | method | endpoint | status | x-request-id | X-Client-Request-Id | latency |\n|---|---|---|---|---|---|---|"
+            "## Failed requests\n\n| UTC timestamp | method | endpoint | status | answered by | x-request-id | X-Client-Request-Id | latency |\n|---|---|---|---|---|---|---|---|"
         )?;
         for r in &failed {
             let status = r.status.map_or_else(|| cell(r.error.as_deref().unwrap_or("no answer")), |s| s.to_string());
+            // Who answered, with what shows it: the reader of the ticket may own the hop.
+            let by = r.answered_by.as_ref().map_or_else(
+                || "—".to_owned(),
+                |a| cell(&format!("{} ({})", a.sender, a.evidence.first().map_or("", String::as_str))),
+            );
             writeln!(
                 w,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.at,
                 r.method,
                 cell(&r.url),
                 status,
+                by,
                 r.request_id.as_deref().unwrap_or("—"),
                 r.client_request_id.as_deref().unwrap_or("—"),
                 ms(r.duration_ms)

@@ -236,9 +236,13 @@ fn requests_table(run: &RunReport, target: &Target, width: usize) -> Table {
         .load_style(presets::ASCII_BORDERS_ONLY_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(u16::try_from(width).unwrap_or(80))
-        .set_header(["at (UTC)", "check", "request", "result", "time"]);
+        .set_header(["at (UTC)", "check", "request", "result (sender)", "time"]);
     for r in &run.requests {
-        let result = r.status.map_or_else(|| r.error.clone().unwrap_or_default(), |s| s.to_string());
+        let result = match (r.status, &r.answered_by) {
+            (Some(s), Some(a)) => format!("{s} ({})", a.sender),
+            (Some(s), None) => s.to_string(),
+            (None, _) => r.error.clone().unwrap_or_default(),
+        };
         let at = r.at.get(11..23).unwrap_or(&r.at).to_owned();
         let url = r.url.strip_prefix(&origin).filter(|p| p.starts_with('/')).unwrap_or(&r.url);
         table.add_row([at, r.check.to_string(), format!("{} {url}", r.method), result, ms(r.duration_ms)]);

@@ -130,6 +130,9 @@ pub fn answer(route: Route, body: &Value, fault: Fault, request_id: &str, now: u
                 bad_request("Invalid value for 'messages': the simulated request was refused.").to_string(),
             );
         }
+        Fault::Edge(code) => return page(super::pages::edge(code, "api.openai.com")),
+        Fault::EdgeBlocked => return page(super::pages::edge_blocked("api.openai.com")),
+        Fault::ProxyBlock => return page(super::pages::proxy_block()),
         Fault::Ok
         | Fault::Slow(_)
         | Fault::Stall
@@ -150,6 +153,11 @@ pub fn answer(route: Route, body: &Value, fault: Fault, request_id: &str, now: u
             json!({"error": {"message": "Invalid URL (the simulated API serves GET /v1/models, POST /v1/chat/completions, /v1/responses, /v1/embeddings)", "type": "invalid_request_error", "param": null, "code": null}}).to_string(),
         ),
     }
+}
+
+/// A page that is not the API's answer (an edge's, a proxy's), served as HTML.
+fn page(p: super::pages::Page) -> Answer {
+    Answer { status: p.status, content_type: "text/html; charset=UTF-8", headers: p.headers, body: Body::Whole(p.body) }
 }
 
 fn ok(v: Value) -> Answer {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::stream::StreamFault;
 
 /// The faults' names, for help and errors.
-pub const NAMES: &str = "ok, 500, 502, 502-html, 503, 503-html, 429[:SECS], quota, 401, 400, slow[:SECS], stall, disconnect, reset, refuse[:SECS]";
+pub const NAMES: &str = "ok, 500, 502, 502-html, 503, 503-html, 429[:SECS], quota, 401, 400, edge:520..526, edge-blocked, proxy-block, slow[:SECS], stall, disconnect, reset, refuse[:SECS]";
 
 /// One attempt's fate.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,6 +30,12 @@ pub enum Fault {
     Unauthorized,
     /// 400 `invalid_request_error`: no retry helps.
     BadRequest,
+    /// Cloudflare's 52x HTML page in front of the API (520 to 526), not the API's answer.
+    Edge(u16),
+    /// Cloudflare's firewall block page (403 "Sorry, you have been blocked"): no retry helps.
+    EdgeBlocked,
+    /// A corporate proxy's block page (Squid's 403 `ERR_ACCESS_DENIED`): no retry helps.
+    ProxyBlock,
     /// The answer, but its first byte after this long.
     Slow(Duration),
     /// Headers and (for a stream) a first chunk, then nothing until `--max-stall`, then the
@@ -54,7 +60,7 @@ impl Fault {
 
     /// An error no retry can fix: billing, credentials, the request itself.
     pub fn permanent(self) -> bool {
-        matches!(self, Self::Quota | Self::Unauthorized | Self::BadRequest)
+        matches!(self, Self::Quota | Self::Unauthorized | Self::BadRequest | Self::EdgeBlocked | Self::ProxyBlock)
     }
 
     /// The connection ends without an answer.
@@ -84,6 +90,8 @@ impl Fault {
             Self::RateLimit { .. } | Self::Quota => 429,
             Self::Unauthorized => 401,
             Self::BadRequest => 400,
+            Self::Edge(code) => code,
+            Self::EdgeBlocked | Self::ProxyBlock => 403,
             Self::Disconnect | Self::Reset | Self::Refuse(_) => unreachable!("closes the connection"),
         })
     }
@@ -113,6 +121,12 @@ impl Fault {
             "quota" => no_arg(Self::Quota),
             "401" => no_arg(Self::Unauthorized),
             "400" => no_arg(Self::BadRequest),
+            "edge" => match arg.and_then(|a| a.parse::<u16>().ok()) {
+                Some(code) if super::pages::edge_words(code).is_some() => Ok(Self::Edge(code)),
+                _ => Err(format!("`{word}`: edge takes a Cloudflare code from 520 to 526 (edge:522)")),
+            },
+            "edge-blocked" => no_arg(Self::EdgeBlocked),
+            "proxy-block" => no_arg(Self::ProxyBlock),
             "slow" => Ok(Self::Slow(secs(5.0)?)),
             "stall" => no_arg(Self::Stall),
             "disconnect" => no_arg(Self::Disconnect),
@@ -136,6 +150,9 @@ impl fmt::Display for Fault {
             Self::Quota => f.write_str("429 insufficient_quota"),
             Self::Unauthorized => f.write_str("401 invalid_api_key"),
             Self::BadRequest => f.write_str("400 invalid_request_error"),
+            Self::Edge(code) => write!(f, "{code} (Cloudflare edge page)"),
+            Self::EdgeBlocked => f.write_str("403 (Cloudflare firewall block page)"),
+            Self::ProxyBlock => f.write_str("403 (proxy block page)"),
             Self::Slow(d) => write!(f, "slow first byte ({}s)", d.as_secs_f64()),
             Self::Stall => f.write_str("stall"),
             Self::Disconnect => f.write_str("disconnect"),
@@ -249,6 +266,11 @@ mod tests {
                 Fault::Ok
             ]
         );
+        let pages = Plan::parse("edge:522, edge-blocked, proxy-block").unwrap();
+        let got: Vec<Fault> = (0..3).map(|_| pages.next()).collect();
+        assert_eq!(got, [Fault::Edge(522), Fault::EdgeBlocked, Fault::ProxyBlock]);
+        assert!(got.iter().all(|f| f.status().is_some()));
+        assert!(Fault::Edge(524).retryable() && !Fault::ProxyBlock.retryable() && !Fault::EdgeBlocked.retryable());
         let always = Plan::parse("503@100%").unwrap();
         assert!((0..50).all(|_| always.next() == Fault::Unavailable { html: false }));
     }
@@ -292,6 +314,8 @@ mod tests {
             ("slow:99999", "between 0 and 3600"),
             ("500x99999", "at most 10000"),
             ("ok:1", "takes no"),
+            ("edge:530", "520 to 526"),
+            ("edge", "520 to 526"),
         ] {
             let err = Plan::parse(spec).unwrap_err();
             assert!(err.contains(words), "{spec}: {err}");

@@ -7,6 +7,7 @@ mod api;
 mod attempt;
 mod audit;
 mod faults;
+mod pages;
 mod server;
 mod stream;
 mod tls;

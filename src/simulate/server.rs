@@ -205,19 +205,22 @@ async fn handle(
         Fault::Slow(d) => tokio::time::sleep(d.min(max_stall)).await,
         _ => {}
     }
-    let mut resp = hyper::Response::builder()
-        .status(answer.status)
-        .header("content-type", answer.content_type)
-        .header("x-request-id", &request_id)
-        .header("openai-version", "2020-10-01")
-        .header("openai-processing-ms", fastrand::u32(80..400).to_string())
-        .header("openai-organization", "org-simulate")
-        .header("x-ratelimit-limit-requests", "10000")
-        .header("x-ratelimit-remaining-requests", "9999")
-        .header("x-ratelimit-reset-requests", "6ms")
-        .header("x-ratelimit-limit-tokens", "10000000")
-        .header("x-ratelimit-remaining-tokens", "9999990")
-        .header("x-ratelimit-reset-tokens", "0s");
+    let mut resp = hyper::Response::builder().status(answer.status).header("content-type", answer.content_type);
+    // An edge's or a proxy's page never carries the API's headers: clients (and the doctor) tell
+    // the sender by them.
+    if !matches!(fault, Fault::Edge(_) | Fault::EdgeBlocked | Fault::ProxyBlock) {
+        resp = resp
+            .header("x-request-id", &request_id)
+            .header("openai-version", "2020-10-01")
+            .header("openai-processing-ms", fastrand::u32(80..400).to_string())
+            .header("openai-organization", "org-simulate")
+            .header("x-ratelimit-limit-requests", "10000")
+            .header("x-ratelimit-remaining-requests", "9999")
+            .header("x-ratelimit-reset-requests", "6ms")
+            .header("x-ratelimit-limit-tokens", "10000000")
+            .header("x-ratelimit-remaining-tokens", "9999990")
+            .header("x-ratelimit-reset-tokens", "0s");
+    }
     for (k, v) in &answer.headers {
         resp = resp.header(*k, v);
     }

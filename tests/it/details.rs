@@ -149,6 +149,7 @@ fn samples() -> Vec<(CheckId, Details)> {
         ttfb_ms: 80,
         total_ms: 90,
         error: Some("SECRET reset".into()),
+        answered_by: Some("api".into()),
     };
     let probe = probe::Probe {
         key: "sk-proj-…abcd".into(),
@@ -163,6 +164,7 @@ fn samples() -> Vec<(CheckId, Details)> {
             client_request_id: "0b9c6e0e-0000-4000-8000-000000000001".into(),
             total_ms: 300,
             attempts: 1,
+            answered_by: Some("gateway:litellm".into()),
         }),
         clock_skew_s: Some(-2),
         reduced: Some(probe::Reduced {

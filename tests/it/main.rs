@@ -21,6 +21,7 @@ mod online;
 mod payload;
 mod policy;
 mod probe;
+mod provenance;
 mod simulate;
 mod status;
 mod stream;

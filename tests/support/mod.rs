@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod answers;
 pub mod cgroup;
 pub mod dns;
 pub mod docker;

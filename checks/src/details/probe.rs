@@ -86,6 +86,9 @@ pub struct Attempt {
     pub total_ms: u64,
     /// The transport error, when there was no answer.
     pub error: Option<String>,
+    /// Who answered (`api`, `cloudflare`, `proxy:squid`, `gateway:litellm`, …), when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<String>,
 }
 
 /// Nearest-rank latencies of the successful requests.
@@ -116,6 +119,9 @@ pub struct Chat {
     pub total_ms: u64,
     /// Attempts made (the SDKs' retries).
     pub attempts: usize,
+    /// Who answered its last attempt, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<String>,
 }
 
 /// What `--reduce` found.

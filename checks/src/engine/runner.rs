@@ -123,6 +123,12 @@ impl RunReport {
             for v in r.ratelimit.values_mut() {
                 *v = f(v);
             }
+            if let Some(a) = &mut r.answered_by {
+                a.who = f(&a.who);
+                for e in &mut a.evidence {
+                    *e = f(e);
+                }
+            }
         }
         run
     }
@@ -513,7 +519,7 @@ pub fn verdict(reports: &[CheckReport]) -> Verdict {
     let plural = |n: usize, word: &str| crate::model::plural(n, word);
     let summary = match root {
         Some(root) => {
-            let mut s = format!("{} failed; root cause: {} — {}", plural(fails, "check"), root.id, root.summary);
+            let mut s = format!("{} failed; root cause: {} — {}", plural(fails, "check"), root.id, root_words(root));
             if blocked > 0 {
                 s.push_str(&format!(" ({} skipped because of it)", plural(blocked, "check")));
             }
@@ -524,6 +530,26 @@ pub fn verdict(reports: &[CheckReport]) -> Verdict {
         None => "no problem found".to_owned(),
     };
     Verdict { status, root_cause: root.map(|r| r.id), summary }
+}
+
+/// What the verdict line says about the root cause: its first failing finding (without the list
+/// of request ids), never a summary that may read as a pass ("5 of 5 GET /models OK" while the
+/// payload failed); the summary only when no finding fails.
+#[must_use]
+pub fn root_words(root: &CheckReport) -> String {
+    const MAX: usize = 240;
+    let Some(f) = root.findings.iter().find(|f| f.severity == crate::model::Severity::Fail) else {
+        return root.summary.clone();
+    };
+    let head = f.message.split(". Request ids:").next().unwrap_or(&f.message);
+    let text = crate::net::answer::one_line(head);
+    let text = text.as_str();
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(MAX).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
 }
 
 #[cfg(test)]

@@ -178,6 +178,10 @@ pub struct RequestRecord {
     /// `x-ratelimit-*` headers as sent.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub ratelimit: std::collections::BTreeMap<String, String>,
+    /// Who answered (requests to the base URL that got an answer): the API, an edge, a proxy, a
+    /// gateway, a portal, with the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<crate::net::answer::Attribution>,
 }
 
 /// A response with its body read up to a limit.
@@ -237,6 +241,21 @@ impl Fetched {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The answer as `net::answer` judges it, for a request to `base`.
+    #[must_use]
+    pub fn answer(&self, base: &Url) -> crate::net::answer::Answer {
+        let headers = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        crate::net::answer::Answer {
+            status: Some(self.status),
+            headers,
+            body: self.body.clone(),
+            base_host: crate::net::answer::host_of(base),
+        }
+    }
     /// Where a redirect points (its `Location`, resolved against the request's URL).
     #[must_use]
     pub fn redirect_target(&self) -> Option<Url> {
@@ -347,6 +366,8 @@ pub struct Net {
     /// `NO_PROXY` (or `no_proxy`), as the client sees it.
     no_proxy: Option<String>,
     log: Mutex<Vec<RequestRecord>>,
+    /// The base URL: answers to requests under it are attributed to their sender.
+    base: Url,
 }
 
 /// Why the network context could not be built: the caller tells the user's mistake (exit 2)
@@ -397,7 +418,17 @@ impl Net {
         let client = builder
             .build()
             .map_err(|e| NetError::Client(format!("cannot build the HTTP client: {}", error_chain(&e))))?;
-        Ok(Self { client, proxy, roots, roots_os, trust, redactor, no_proxy, log: Mutex::new(Vec::new()) })
+        Ok(Self {
+            client,
+            proxy,
+            roots,
+            roots_os,
+            trust,
+            redactor,
+            no_proxy,
+            log: Mutex::new(Vec::new()),
+            base: config.base_url.clone(),
+        })
     }
 
     /// The proxy in the path to the API: set, valid, and not bypassed by `NO_PROXY`.
@@ -434,6 +465,12 @@ impl Net {
         rec.url = self.redactor.redact(&rec.url);
         rec.location = rec.location.map(|l| self.redactor.redact(&l));
         rec.error = rec.error.map(|e| self.redactor.redact(&e));
+        if let Some(a) = &mut rec.answered_by {
+            a.who = self.redactor.redact(&a.who);
+            for e in &mut a.evidence {
+                *e = self.redactor.redact(e);
+            }
+        }
         if let Ok(mut log) = self.log.lock() {
             log.push(rec);
         }
@@ -493,6 +530,10 @@ impl Net {
         });
         let elapsed = start.elapsed();
         let ok = result.as_ref().ok();
+        let to_api = Url::parse(&url).is_ok_and(|u| {
+            u.host_str() == self.base.host_str() && u.port_or_known_default() == self.base.port_or_known_default()
+        });
+        let answered_by = ok.filter(|_| to_api).map(|f| crate::net::answer::judge(&f.answer(&self.base)).attribution());
         self.record(RequestRecord {
             at,
             check,
@@ -517,6 +558,7 @@ impl Net {
                         .collect()
                 })
                 .unwrap_or_default(),
+            answered_by,
         });
         result.map(|mut f| {
             f.elapsed = elapsed;

@@ -3,6 +3,7 @@
 //! CONNECT tunnels, the one authenticated request builder and the streaming send. It knows no
 //! check.
 
+pub mod answer;
 pub mod authed;
 pub mod bypass;
 pub mod context;

@@ -182,6 +182,8 @@ impl Net {
             processing_ms: None,
             error_code: None,
             ratelimit: std::collections::BTreeMap::new(),
+            // A stream is logged at its head, before any body: too little to judge the sender.
+            answered_by: None,
         };
         let sent = async {
             let request = request.map_err(|e| self.classify(&e))?;

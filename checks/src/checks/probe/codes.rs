@@ -250,3 +250,107 @@ TLS certificate checks (not yet valid / expired), signed requests and token expi
 enable time sync (NTP; timedatectl set-ntp true; the VM's or container host's clock).\n\nVerify: \
 the skew shown is a few seconds."
 );
+code!(
+    EDGE_BLOCKED,
+    "probe.edge_blocked",
+    "Cloudflare in front of the API blocked this client (firewall or rate limit), not the API",
+    "Cloudflare's edge in front of the API answered with its own page: \"Sorry, you have been blocked\" \
+(a firewall rule, error 1020) or error 1015 (rate limited). The API never saw the request, so the key \
+was never checked: a new key does not help. The usual cause is the address the request came from (a \
+VPN, a hosting or cloud range, a shared corporate exit) or the request's content.\n\nFix: call from \
+another network or egress IP; for 1015 slow down; if it persists, contact OpenAI support with the \
+Ray ID.\n\nVerify: the probe passes."
+);
+code!(
+    PROXY_BLOCKED,
+    "probe.proxy_blocked",
+    "A proxy or secure web gateway on your network refused the request",
+    "The answer came from a proxy on the caller's network (Squid, Zscaler, Netskope, Fortinet, Palo \
+Alto, Blue Coat, Cisco Umbrella: its headers or block page), not from the API: a 403 (or a 503) block \
+page, or 407 when it wants credentials. The key was never checked.\n\nFix: ask the network team to \
+allow the API's host for this client, give the proxy its credentials (407), or bypass it where that \
+is allowed (NO_PROXY).\n\nVerify: the probe passes."
+);
+code!(
+    CAPTIVE_PORTAL,
+    "probe.captive_portal",
+    "A captive portal or login page answered instead of the API",
+    "The answer was an HTML page (with 200 or a redirect) where the API's JSON was expected: a hotel, \
+airport or office network's login page intercepts the traffic. Clients report a JSON parse error.\n\n\
+Fix: log in to the network (open any http:// page in a browser) or use another network.\n\nVerify: \
+the probe passes."
+);
+code!(
+    NOT_API,
+    "probe.not_api",
+    "The answer did not come from the API (unrecognised sender)",
+    "The answer carried neither OpenAI's error envelope nor its headers, and matched no known edge, \
+proxy, gateway or portal: something between this machine and the API (or the server at the base URL) \
+answered. The finding quotes the page's title.\n\nFix: find the hop that answered (the base URL, a \
+proxy, a load balancer); its owner can tell more.\n\nVerify: the probe passes."
+);
+code!(
+    GATEWAY_ERROR,
+    "probe.gateway_error",
+    "The gateway at the base URL answered with its own error",
+    "The base URL points at a gateway in front of OpenAI (LiteLLM, Helicone, Portkey, Cloudflare AI \
+Gateway, Kong, Azure API Management, OpenRouter), and it answered itself: its own authentication, its \
+own timeout waiting for its upstream, its cooldown after upstream failures, or its routes. OpenAI \
+never saw the request, and a GET /models the gateway answers from its configuration is no proof that \
+its upstream works.\n\nFix: as the finding says; the gateway's owner configures its keys, timeouts, \
+cooldowns and model names.\n\nVerify: the probe passes."
+);
+code!(
+    BILLING,
+    "probe.billing",
+    "Billing blocks the account: no retry helps",
+    "The API answered billing_not_active (as a 429, which is not a rate limit) or \
+billing_hard_limit_reached (a 400): the account has no active payment method or reached its monthly \
+spend limit. Retries fail the same way.\n\nFix: the account's owner fixes billing or raises the limit \
+at https://platform.openai.com/settings/organization/billing.\n\nVerify: the probe passes."
+);
+code!(
+    KEY_SCOPES,
+    "probe.key_scopes",
+    "The key is valid but lacks a permission scope (restricted key)",
+    "The API answered that the key has insufficient permissions (\"Missing scopes: model.request\"), \
+with 401 or 403: a restricted project key (or a token) without the permission this endpoint needs. \
+The key is not wrong, so a new key with the same restrictions fails the same way.\n\nFix: edit the \
+key's permissions at https://platform.openai.com/api-keys (Model capabilities: Write for chat), or \
+use a key with All permissions.\n\nVerify: the probe passes."
+);
+code!(
+    HTTPS_REQUIRED,
+    "probe.https_required",
+    "The API was called over plain http",
+    "The API answered 403 \"The OpenAI API can only be accessed over HTTPS\": the request arrived over \
+http (a base URL with http://, or a proxy that rewrites the scheme). The key is not the problem.\n\n\
+Fix: use https://api.openai.com/v1 as the base URL.\n\nVerify: the probe passes."
+);
+code!(
+    ORG_VERIFICATION,
+    "probe.org_verification",
+    "The organization must be verified for this model (or for streaming it)",
+    "The API answered that the organization must be verified to use (or to stream) the model: a 403 \
+for the model, or a 400 unsupported_value on `stream`. The key and billing are fine.\n\nFix: verify \
+the organization at https://platform.openai.com/settings/organization/general (access can take 15 \
+minutes to propagate), or use another model, or call it without streaming.\n\nVerify: the probe passes."
+);
+code!(
+    REQUEST_REJECTED,
+    "probe.request_rejected",
+    "The API rejected the request itself",
+    "The API answered that the request is not acceptable for this model: a parameter it does not take \
+(max_tokens on reasoning models), a value it does not accept (temperature other than 1), a context \
+longer than the model's window, a request larger than the tokens-per-minute limit, or a retired model. \
+Retries fail the same way.\n\nFix: as the finding says (`validate` checks a payload offline).\n\n\
+Verify: the probe passes."
+);
+code!(
+    PROJECT_MISMATCH,
+    "probe.project_mismatch",
+    "The OpenAI-Project header names another project than the key's",
+    "The API answered that the OpenAI-Project header does not match the key's project: the request \
+carried OPENAI_PROJECT_ID (or --project) for a project the key does not belong to. A new key will not \
+help.\n\nFix: unset OPENAI_PROJECT_ID or set it to the key's project.\n\nVerify: the probe passes."
+);

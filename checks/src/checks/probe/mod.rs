@@ -19,6 +19,7 @@ use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
 use crate::net::context::{ApiError, Fetched};
 use crate::secret::SecretString;
 
+mod answered;
 mod codes;
 mod key;
 mod reduce;
@@ -62,6 +63,17 @@ static INFO: CheckInfo = CheckInfo {
         &SLOW_FIRST_BYTE,
         &REDUCED,
         &PAYLOAD_FAILS,
+        &EDGE_BLOCKED,
+        &PROXY_BLOCKED,
+        &CAPTIVE_PORTAL,
+        &NOT_API,
+        &GATEWAY_ERROR,
+        &BILLING,
+        &KEY_SCOPES,
+        &HTTPS_REQUIRED,
+        &ORG_VERIFICATION,
+        &REQUEST_REJECTED,
+        &PROJECT_MISMATCH,
     ],
 };
 
@@ -116,6 +128,28 @@ enum Kind {
     /// A 3xx with a `Location`: the base URL redirects (never followed with the key).
     Redirect(u16),
     Other(u16),
+    /// Cloudflare's firewall (1020) or rate limit (1015) in front of the API.
+    EdgeBlocked(u16),
+    /// A proxy or secure web gateway on the caller's network.
+    Proxy(u16),
+    /// A captive portal or login page.
+    Portal(u16),
+    /// Not the API, not recognised.
+    NotApi(u16),
+    /// The gateway at the base URL, its own error.
+    Gateway(u16),
+    /// `billing_not_active`, `billing_hard_limit_reached`.
+    Billing,
+    /// A restricted key without the scope.
+    KeyScopes,
+    /// The API was called over plain http.
+    HttpsRequired,
+    /// The organization must be verified.
+    OrgVerification,
+    /// The request itself: parameter, value, context length, retired model, too large.
+    RequestRejected(u16),
+    /// The OpenAI-Project header names another project.
+    ProjectMismatch,
 }
 
 impl Kind {
@@ -132,7 +166,16 @@ impl Kind {
             | Self::ModelAccess
             | Self::NoOrganization
             | Self::Region
-            | Self::Forbidden => Class::Auth,
+            | Self::Forbidden
+            | Self::KeyScopes
+            | Self::OrgVerification
+            | Self::ProjectMismatch => Class::Auth,
+            Self::Billing => Class::RateLimited,
+            Self::HttpsRequired | Self::RequestRejected(_) => Class::ClientError,
+            Self::Gateway(s) if *s >= 500 => Class::ServerError,
+            Self::Gateway(408) => Class::Timeout,
+            Self::Gateway(_) => Class::ClientError,
+            Self::EdgeBlocked(_) | Self::Proxy(_) | Self::Portal(_) | Self::NotApi(_) => Class::Other,
             Self::NotFound | Self::ModelNotFound => Class::ClientError,
             Self::Server(_) | Self::Edge(_) | Self::CfEdge(_) => Class::ServerError,
             Self::Transport(Phase::Timeout) => Class::Timeout,
@@ -164,6 +207,17 @@ impl Kind {
             Self::Transport(_) => &CONNECTION,
             Self::Redirect(_) => &REDIRECT,
             Self::Other(_) => &UNEXPECTED,
+            Self::EdgeBlocked(_) => &EDGE_BLOCKED,
+            Self::Proxy(_) => &PROXY_BLOCKED,
+            Self::Portal(_) => &CAPTIVE_PORTAL,
+            Self::NotApi(_) => &NOT_API,
+            Self::Gateway(_) => &GATEWAY_ERROR,
+            Self::Billing => &BILLING,
+            Self::KeyScopes => &KEY_SCOPES,
+            Self::HttpsRequired => &HTTPS_REQUIRED,
+            Self::OrgVerification => &ORG_VERIFICATION,
+            Self::RequestRejected(_) => &REQUEST_REJECTED,
+            Self::ProjectMismatch => &PROJECT_MISMATCH,
         }
     }
 
@@ -171,11 +225,13 @@ impl Kind {
     /// payload can trigger, and what `--reduce` looks for.
     fn server_side(&self) -> bool {
         matches!(self, Self::Server(_) | Self::Edge(_) | Self::CfEdge(_) | Self::Transport(_))
+            || matches!(self, Self::NotApi(s) if *s >= 500)
     }
 
     /// Transient: another attempt may pass.
     fn transient(&self) -> bool {
         matches!(self, Self::RateLimited | Self::Server(_) | Self::Edge(_) | Self::CfEdge(_) | Self::Transport(_))
+            || matches!(self, Self::Gateway(s) | Self::NotApi(s) if *s >= 500 || matches!(*s, 408 | 429))
     }
 
     fn label(&self) -> String {
@@ -196,6 +252,17 @@ impl Kind {
             Self::Edge(s) => format!("{s} (edge HTML)"),
             Self::CfEdge(s) => format!("{s} (Cloudflare edge)"),
             Self::Transport(phase) => format!("{phase} error"),
+            Self::EdgeBlocked(s) => format!("{s} (Cloudflare block)"),
+            Self::Proxy(s) => format!("{s} (proxy block page)"),
+            Self::Portal(s) => format!("{s} (captive portal)"),
+            Self::NotApi(s) => format!("{s} (not the API)"),
+            Self::Gateway(s) => format!("{s} (the gateway's own error)"),
+            Self::Billing => "billing".to_owned(),
+            Self::KeyScopes => "missing scopes".to_owned(),
+            Self::HttpsRequired => "403 https required".to_owned(),
+            Self::OrgVerification => "verification required".to_owned(),
+            Self::RequestRejected(s) => format!("{s} request rejected"),
+            Self::ProjectMismatch => "401 project mismatch".to_owned(),
         }
     }
 }
@@ -219,12 +286,17 @@ struct Attempt {
     cf_ray: Option<String>,
     /// The body was longer than `MAX_BODY` and was cut.
     truncated: bool,
+    /// Who answered, with the evidence and who can fix it (`None` without an answer).
+    answered: Option<Box<crate::net::answer::Judgement>>,
     /// Where a redirect pointed.
     location: Option<url::Url>,
 }
 
-fn classify(f: &Fetched, what: What) -> (Kind, Option<ApiError>) {
+fn classify(f: &Fetched, what: What, judged: &crate::net::answer::Judgement) -> (Kind, Option<ApiError>) {
     let api = f.api_error.clone();
+    if let Some(kind) = answered::kind_of(judged, f.status) {
+        return (kind, api);
+    }
     let code = api.as_ref().and_then(|e| e.code.clone()).unwrap_or_default();
     let html = f.looks_like_html();
     let says = |words: &str| api.as_ref().and_then(|e| e.message.as_deref()).is_some_and(|m| m.contains(words));
@@ -326,7 +398,8 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
     let start = Instant::now();
     match ctx.net.send(INFO.id, req, MAX_BODY, timeout, meta).await {
         Ok(f) => {
-            let (kind, api_error) = classify(&f, what);
+            let judged = crate::net::answer::judge(&f.answer(&ctx.config.base_url));
+            let (kind, api_error) = classify(&f, what, &judged);
             let now = now_unix();
             Attempt {
                 what,
@@ -344,6 +417,7 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
                 transport_error: None,
                 ttfb_ms: millis(f.ttfb),
                 total_ms: millis(f.elapsed),
+                answered: Some(Box::new(judged)),
             }
         }
         Err(e) => Attempt {
@@ -361,6 +435,7 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
             server_date: None,
             cf_ray: None,
             truncated: false,
+            answered: None,
             location: None,
         },
     }
@@ -402,12 +477,27 @@ fn payload_finding(p: &Attempt, minimal: Option<&Attempt>) -> Finding {
             ),
             "The payload triggers it: simplify and reduce (shorten the history, drop images and tools, lower max tokens), find the part that fails, then contact support with the request id.",
         ),
-        other => Finding::new(
-            &PAYLOAD_FAILS,
-            Severity::Fail,
-            format!("your payload fails with {}{quoted} (request id {ids})", other.label()),
-            "Run openai-doctor validate on it; fix what the API's message names.",
-        ),
+        other => {
+            let judged = p.answered.as_deref();
+            let mut msg = format!("your payload fails with {}{quoted}", other.label());
+            if let Some(j) = judged {
+                if let Some(what) = answered::what(j) {
+                    let _ = write!(msg, "; {what}");
+                }
+                let _ = write!(msg, "; {}", answered::attribution(j));
+            }
+            let _ = write!(msg, " (request id {ids})");
+            // `validate` checks the payload's shape: it helps with the request's own errors, not
+            // with billing, access or the network.
+            let remedy = judged.and_then(|j| answered::fix(j)).map_or_else(
+                || {
+                    "Fix what the sender's message names; `openai-doctor validate` checks the payload's shape offline."
+                        .to_owned()
+                },
+                str::to_owned,
+            );
+            Finding::new(&PAYLOAD_FAILS, Severity::Fail, msg, remedy)
+        }
     }
 }
 
@@ -774,6 +864,7 @@ fn judge(
             ttfb_ms: a.ttfb_ms,
             total_ms: a.total_ms,
             error: a.transport_error.clone(),
+            answered_by: a.answered.as_ref().map(|j| j.sender.tag()),
         })
         .collect();
     details.latency_ms =
@@ -786,6 +877,7 @@ fn judge(
             client_request_id: c.client_request_id.clone(),
             total_ms: c.total_ms,
             attempts: m.chat.len(),
+            answered_by: c.answered.as_ref().map(|j| j.sender.tag()),
         });
     }
     let all = m.all();
@@ -822,6 +914,11 @@ fn judge(
         );
         if let Some(c) = m.chat.last() {
             let _ = write!(summary, "; chat completion OK ({}, {} ms)", aim.model, c.total_ms);
+        }
+        // The payload's failure is the news, not the minimal requests' success.
+        if let Some(p) = m.payload.as_ref().filter(|p| p.kind != Kind::Ok) {
+            summary =
+                format!("your payload failed with {} while the minimal requests passed ({summary})", p.kind.label());
         }
         return Outcome::from_findings(summary, details, findings);
     }
@@ -878,8 +975,9 @@ fn judge_failures(
         for a in &failed {
             groups.entry(a.kind.label()).or_default().push(a);
         }
+        let models_passed = endpoints.first().is_some_and(|(_, a)| a.iter().any(|x| x.kind == Kind::Ok));
         for list in groups.values() {
-            findings.push(failure_finding(cfg, aim, persistent, list));
+            findings.push(failure_finding(cfg, aim, persistent, list, models_passed));
         }
         let counted = counts(&failed);
         parts.push(match (ok, failed.len()) {
@@ -906,7 +1004,13 @@ fn judge_failures(
 }
 
 /// One finding for attempts that failed the same way.
-fn failure_finding(cfg: &crate::config::Config, aim: &Aim, persistent: bool, list: &[&Attempt]) -> Finding {
+fn failure_finding(
+    cfg: &crate::config::Config,
+    aim: &Aim,
+    persistent: bool,
+    list: &[&Attempt],
+    models_passed: bool,
+) -> Finding {
     let first = list[0];
     let kind = &first.kind;
     // Transient errors among successes are a warning; so is a rate limit among successes. When
@@ -925,11 +1029,22 @@ fn failure_finding(cfg: &crate::config::Config, aim: &Aim, persistent: bool, lis
     };
     let times = if list.len() > 1 { format!(" ×{}", list.len()) } else { String::new() };
     let mut msg = format!("{endpoint}{times} → {}", kind.label());
+    let judged = first.answered.as_deref();
     if let Some(e) = &first.api_error {
-        let _ = write!(msg, ": \"{}\"", e.message.as_deref().unwrap_or("").trim());
+        // White space collapsed: gateways wrap messages over lines.
+        let quote = crate::net::answer::one_line(e.message.as_deref().unwrap_or(""));
+        let _ = write!(msg, ": \"{quote}\"");
         if let Some(code) = &e.code {
             let _ = write!(msg, " (code {code})");
         }
+    } else if let Some(d) =
+        judged.and_then(|j| j.diagnosis.as_ref()).filter(|d| !d.quoted.is_empty() && d.id != "unknown")
+    {
+        // A bare message (no OpenAI envelope) the catalogue knows: a gateway's text, plain text
+        // in the API's wording. An unknown one is not quoted: a body may echo credentials.
+        let whole = crate::net::answer::one_line(&d.quoted);
+        let quoted: String = whole.chars().take(300).collect();
+        let _ = write!(msg, ": \"{}{}\"", quoted, if quoted.len() < whole.len() { "…" } else { "" });
     }
     if let Some(e) = &first.transport_error {
         let _ = write!(msg, ": {e}");
@@ -971,6 +1086,26 @@ fn failure_finding(cfg: &crate::config::Config, aim: &Aim, persistent: bool, lis
     {
         let _ = write!(msg, "; the server asks to wait {ra:.1} s");
     }
+    if let Some(j) = judged {
+        // A redirect's own words say where it points.
+        if let Some(what) = answered::what(j).filter(|_| !matches!(kind, Kind::Redirect(_))) {
+            let _ = write!(msg, "; {what}");
+        }
+        if first.retry_after.is_none()
+            && let Some(w) = j.diagnosis.as_ref().and_then(|d| d.wait_s)
+        {
+            let _ = write!(
+                msg,
+                "; the answer asks to wait {w:.0} s in its message or in headers the SDKs do not read (no Retry-After)"
+            );
+        }
+        if first.what == What::Chat && models_passed && matches!(j.sender, crate::net::answer::Sender::Gateway { .. }) {
+            msg.push_str(
+                "; GET /models passed, but a gateway may answer it from its own configuration: no proof that its upstream works",
+            );
+        }
+        let _ = write!(msg, "; {}", answered::attribution(j));
+    }
     let _ = write!(msg, ". Request ids: {}", ids.join(", "));
     Finding::new(kind.code(), severity, msg, remedy(cfg, aim, first, persistent))
 }
@@ -978,6 +1113,29 @@ fn failure_finding(cfg: &crate::config::Config, aim: &Aim, persistent: bool, lis
 /// What to do about a kind of failure.
 fn remedy(cfg: &crate::config::Config, aim: &Aim, first: &Attempt, persistent: bool) -> String {
     let status_page = cfg.status_url.as_str().trim_end_matches('/');
+    // The sender knows better than the status when it is not the API itself, when a gateway
+    // relayed the error, when an edge fronts someone else than OpenAI, or for the long tail.
+    if let Some(j) = first.answered.as_deref() {
+        let not_the_api = !matches!(j.sender, crate::net::answer::Sender::Api | crate::net::answer::Sender::Azure);
+        let long_tail = matches!(
+            first.kind,
+            Kind::Billing
+                | Kind::KeyScopes
+                | Kind::HttpsRequired
+                | Kind::OrgVerification
+                | Kind::RequestRejected(_)
+                | Kind::ProjectMismatch
+        );
+        let edge_for_others =
+            matches!(first.kind, Kind::Edge(_) | Kind::CfEdge(_)) && j.fixer != crate::net::answer::Fixer::OpenAi;
+        let edge_524 = matches!(first.kind, Kind::Edge(524) | Kind::CfEdge(524));
+        if (long_tail || edge_for_others || (not_the_api && !matches!(first.kind, Kind::Edge(_) | Kind::CfEdge(_))))
+            && !edge_524
+            && let Some(f) = answered::fix(j)
+        {
+            return f.to_owned();
+        }
+    }
     match &first.kind {
         Kind::OrgMismatch => "Unset OPENAI_ORG_ID (and --org), or set it to the organization the key belongs to; a new key will not help.".to_owned(),
         Kind::AccountDeactivated => "The account is deactivated, not just the key: its owner should read OpenAI's email and contact support; a new key of the same account fails the same way.".to_owned(),
@@ -997,12 +1155,23 @@ fn remedy(cfg: &crate::config::Config, aim: &Aim, first: &Attempt, persistent: b
         // Both requests are as small as requests get: there is nothing to simplify.
         Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) => format!("Persistent, on a minimal request: check {status_page}; contact support with the request ids above."),
         Kind::Transport(_) => "Persistent: see the dns, tls and proxy checks.".to_owned(),
+        Kind::Billing => "Fix billing at https://platform.openai.com/settings/organization/billing (the account's owner); no retry helps.".to_owned(),
+        Kind::KeyScopes => "Give the key the permission it lacks (https://platform.openai.com/api-keys), or use a key with All permissions.".to_owned(),
+        Kind::HttpsRequired => "Use https://api.openai.com/v1 as the base URL.".to_owned(),
+        Kind::OrgVerification => "Verify the organization (Settings → Organization → General), or use another model.".to_owned(),
+        Kind::RequestRejected(_) => "Change the request as the message says; retries fail the same way.".to_owned(),
+        Kind::ProjectMismatch => "Unset OPENAI_PROJECT_ID (and --project), or set it to the key's project.".to_owned(),
+        Kind::EdgeBlocked(_) => "Call from another network or egress IP; if it persists, contact OpenAI support with the Ray ID.".to_owned(),
+        Kind::Proxy(_) => "Ask your network team to let this client reach the API's host.".to_owned(),
+        Kind::Portal(_) => "Log in to the network, or use another one.".to_owned(),
+        Kind::NotApi(_) => "Something other than the API answered: find that hop (the base URL, a proxy, a load balancer); its owner can tell more. The doctor does not know this sender, so it invents no fix.".to_owned(),
+        Kind::Gateway(_) => "The gateway's owner can tell more: its keys, timeouts, cooldowns and routes are its own.".to_owned(),
         Kind::Redirect(_) => match redirect_base(cfg, first) {
             Some((base, true)) => format!("Something answers the base URL with a redirect to plain http ({base}): a key sent there travels in clear. Fix the base URL or the gateway; never point a client at http."),
             Some((base, false)) => format!("The base URL redirects to {base}: use {base} (--base-url / OPENAI_BASE_URL)."),
             None => "The base URL redirects: use the address it points to.".to_owned(),
         },
-        Kind::Other(_) | Kind::Ok => "See OpenAI's message above.".to_owned(),
+        Kind::Other(_) | Kind::Ok => "See the sender's message above: the doctor's catalogue does not know this error, so it invents no fix.".to_owned(),
     }
 }
 

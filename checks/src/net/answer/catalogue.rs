@@ -1,0 +1,740 @@
+//! The API's own errors, the long tail: an error's code, type and message (and the rate-limit
+//! headers) → its class, whether another attempt can pass, and the fix. Patterns come from the
+//! real answers in `tests/fixtures/answers/` and `tests/support/error_bodies.rs`; the status alone
+//! misleads (`billing_not_active` and `insufficient_quota` come as 429, a billing hard limit as
+//! 400, a missing scope as 401 or 403). An error no rule knows is quoted, its retryability read
+//! from status and type, and no fix is invented.
+
+use serde_json::Value;
+
+use super::Answer;
+
+/// What an error means for the caller, as a report groups it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// The request itself (payload, model name, parameter, URL scheme).
+    Request,
+    /// The key, its organization or project, or the account behind it.
+    KeyOrProject,
+    /// Billing, credit, spend limits, quotas.
+    Billing,
+    /// What the organization or this location may use (model access, verification, region).
+    Access,
+    /// A rate limit: wait and retry.
+    RateLimit,
+    /// OpenAI's side (server errors, overload).
+    OpenAi,
+    /// Cloudflare's edge in front of the API or a gateway.
+    Edge,
+    /// The caller's network (a proxy, a firewall, a captive portal).
+    Network,
+    /// A gateway's own error (its auth, timeouts, cooldowns, routes).
+    Gateway,
+    /// Not known.
+    Unknown,
+}
+
+impl Class {
+    /// The words in a report.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Request => "your request",
+            Self::KeyOrProject => "your key or project",
+            Self::Billing => "billing",
+            Self::Access => "access",
+            Self::RateLimit => "rate limit",
+            Self::OpenAi => "OpenAI",
+            Self::Edge => "edge",
+            Self::Network => "your network",
+            Self::Gateway => "gateway",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// An error as its sender said it: OpenAI's envelope fields, or a bare message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Said {
+    /// The HTTP status it came with (for a relayed error: the upstream's, when known).
+    pub status: Option<u16>,
+    /// The message (the whole text for a bare answer).
+    pub message: String,
+    /// `type`.
+    pub kind: Option<String>,
+    /// `code` (a number as text).
+    pub code: Option<String>,
+    /// `param`.
+    pub param: Option<String>,
+    /// No envelope: a plain-text answer, a cut quote, or a gateway's text around the upstream's.
+    pub bare: bool,
+}
+
+impl Said {
+    /// From a JSON body: `{"error": {...}}` (OpenAI, Azure, LiteLLM) or `{"error": "text"}`.
+    #[must_use]
+    pub fn from_json(v: &Value, status: Option<u16>) -> Option<Self> {
+        match v.get("error")? {
+            Value::String(s) => Some(Self { status, message: s.clone(), bare: true, ..Self::default() }),
+            e @ Value::Object(_) => Some(Self {
+                status,
+                message: text(e.get("message")).unwrap_or_default(),
+                kind: text(e.get("type")),
+                code: text(e.get("code")),
+                param: text(e.get("param")),
+                bare: false,
+            }),
+            _ => None,
+        }
+    }
+
+    /// A bare message.
+    #[must_use]
+    pub fn bare(message: &str, status: Option<u16>) -> Self {
+        Self { status, message: message.trim().to_owned(), bare: true, ..Self::default() }
+    }
+
+    /// The code or the type is `name`; for a bare message, the message names it.
+    fn is(&self, name: &str) -> bool {
+        self.code.as_deref() == Some(name)
+            || self.kind.as_deref() == Some(name)
+            || (self.bare && self.message.contains(name))
+    }
+
+    /// The message contains `words` (ASCII case-insensitive).
+    fn says(&self, words: &str) -> bool {
+        contains_ci(&self.message, words)
+    }
+}
+
+/// A JSON value as text: strings as they are, numbers printed; `null`, `"None"` and others none.
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if s != "None" && !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// ASCII case-insensitive `contains`.
+#[must_use]
+pub fn contains_ci(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// What an error is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Diagnosis {
+    /// The catalogue entry (`billing_not_active`, `rate_limit.tokens`, `unknown`, …).
+    pub id: &'static str,
+    /// Its class.
+    pub class: Class,
+    /// Whether another attempt of the same request can pass.
+    pub retryable: bool,
+    /// What it means, with the facts read from it (limits, windows, waits).
+    pub what: String,
+    /// The fix; `None` when the catalogue does not know the error (never invented).
+    pub fix: Option<String>,
+    /// The wait the answer asks for, in seconds (message, `Retry-After`, `x-ratelimit-reset-*`).
+    pub wait_s: Option<f64>,
+    /// The sender's message, as said.
+    pub quoted: String,
+}
+
+impl Diagnosis {
+    fn new(id: &'static str, class: Class, retryable: bool, what: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self { id, class, retryable, what: what.into(), fix: Some(fix.into()), wait_s: None, quoted: String::new() }
+    }
+}
+
+const BILLING_URL: &str = "https://platform.openai.com/settings/organization/billing";
+const KEYS_URL: &str = "https://platform.openai.com/api-keys";
+const ORG_URL: &str = "https://platform.openai.com/settings/organization/general";
+
+/// Classifies an error said by the API (or relayed from it), with the answer's headers for the
+/// rate-limit facts.
+#[must_use]
+pub fn diagnose(said: &Said, a: &Answer) -> Diagnosis {
+    let mut d = rule(said, a);
+    d.quoted = said.message.trim().to_owned();
+    d
+}
+
+#[allow(clippy::too_many_lines)]
+fn rule(s: &Said, a: &Answer) -> Diagnosis {
+    use Class::{Access, Billing, KeyOrProject, OpenAi, RateLimit, Request};
+    let status = s.status.unwrap_or(0);
+    // Billing and quota first: they come as 429 and 400, and must never read as a rate limit.
+    if s.is("billing_not_active") || s.says("Your account is not active") {
+        return Diagnosis::new(
+            "billing_not_active",
+            Billing,
+            false,
+            "the account has no active billing (a 429 that is not a rate limit)",
+            format!("Add or fix the payment method at {BILLING_URL} (the account's owner); no retry helps."),
+        );
+    }
+    if s.is("billing_hard_limit_reached") || s.says("Billing hard limit has been reached") {
+        return Diagnosis::new(
+            "billing_hard_limit_reached",
+            Billing,
+            false,
+            "the organization's monthly spend limit (hard limit) is reached",
+            format!(
+                "Raise the spend limit at {BILLING_URL}/limits, or wait for the next billing period; no retry helps."
+            ),
+        );
+    }
+    if s.is("insufficient_quota") || s.says("exceeded your current quota") {
+        return Diagnosis::new(
+            "insufficient_quota",
+            Billing,
+            false,
+            "no credit or quota left on the account (a 429 that is not a rate limit)",
+            format!("Add credit or raise the limit at {BILLING_URL}; retries fail the same way."),
+        );
+    }
+    if s.is("mismatched_organization") || s.says("OpenAI-Organization header should match") {
+        return Diagnosis::new(
+            "mismatched_organization",
+            KeyOrProject,
+            false,
+            "the OpenAI-Organization header names an organization the key does not belong to",
+            "Unset OPENAI_ORG_ID (the key's own organization is used) or set it to the key's organization; a new key will not help.",
+        );
+    }
+    if s.is("mismatched_project") || s.says("OpenAI-Project header") {
+        return Diagnosis::new(
+            "mismatched_project",
+            KeyOrProject,
+            false,
+            "the OpenAI-Project header names a project the key does not belong to",
+            "Unset OPENAI_PROJECT_ID or set it to the key's project (a project key works only in its project).",
+        );
+    }
+    if s.is("no_organization") || s.says("must be a member of an organization") {
+        return Diagnosis::new(
+            "no_organization",
+            KeyOrProject,
+            false,
+            "the account behind the key belongs to no organization",
+            "Join or create an organization on platform.openai.com, or contact OpenAI through help.openai.com; every key of this account fails the same way.",
+        );
+    }
+    if s.is("account_deactivated") || s.says("has been deactivated") {
+        return Diagnosis::new(
+            "account_deactivated",
+            KeyOrProject,
+            false,
+            "the account behind the key is deactivated (not just the key)",
+            "The account's owner should read OpenAI's email about it and contact support; a new key of the same account fails the same way.",
+        );
+    }
+    if s.says("Missing scopes") || s.says("insufficient permissions for this operation") {
+        let scopes = after(&s.message, "Missing scopes:").map(|m| m.trim().trim_end_matches('.').to_owned());
+        return Diagnosis::new(
+            "missing_scopes",
+            KeyOrProject,
+            false,
+            format!(
+                "the key is valid but lacks a permission{} (a restricted key, or a token without the scope)",
+                scopes.map(|x| format!(" ({x})")).unwrap_or_default()
+            ),
+            format!(
+                "Edit the key's permissions at {KEYS_URL} (e.g. \"Model capabilities: Write\" for model.request), or use a key with All permissions; a new key with the same restrictions fails the same way."
+            ),
+        );
+    }
+    if s.says("You didn't provide an API key") {
+        return Diagnosis::new(
+            "no_api_key",
+            KeyOrProject,
+            false,
+            "the API received no key",
+            "Send the key in Authorization: Bearer; if it was sent, something on the way (a proxy, a gateway) removed the header.",
+        );
+    }
+    if s.is("invalid_api_key") || s.says("Incorrect API key provided") || s.says("invalid subscription key") {
+        let azure = s.says("subscription key");
+        return Diagnosis::new(
+            "invalid_api_key",
+            KeyOrProject,
+            false,
+            if azure {
+                "the key is not valid for this endpoint (wrong key, another resource's key, or a wrong regional endpoint)"
+            } else {
+                "the API does not know this key (wrong, revoked, or a key of another service)"
+            },
+            if azure {
+                "Take the key and endpoint together from the Azure resource's Keys and Endpoint page.".to_owned()
+            } else {
+                format!("Use a valid key from {KEYS_URL}; a key of another service needs that service's base URL.")
+            },
+        );
+    }
+    if s.is("unsupported_country_region_territory") || s.says("Country, region, or territory not supported") {
+        return Diagnosis::new(
+            "unsupported_country_region_territory",
+            Access,
+            false,
+            "the API does not serve the country or region this request came from (by its egress IP)",
+            "Run from a supported country (see OpenAI's supported countries); no key or retry helps.",
+        );
+    }
+    if s.says("can only be accessed over HTTPS") {
+        return Diagnosis::new(
+            "https_required",
+            Request,
+            false,
+            "the request reached the API over plain http",
+            "Use https://api.openai.com/v1 as the base URL (check OPENAI_BASE_URL and any proxy that rewrites the scheme); the key is not the problem.",
+        );
+    }
+    if s.says("must be verified to") {
+        let stream = s.param.as_deref() == Some("stream") || s.says("to stream");
+        return Diagnosis::new(
+            "organization_verification_required",
+            Access,
+            false,
+            if stream {
+                "the organization must be verified to stream this model"
+            } else {
+                "the organization must be verified to use this model"
+            },
+            format!(
+                "Verify the organization at {ORG_URL} (Verify Organization; access can take up to 15 minutes to propagate){}; the key and billing are fine.",
+                if stream { ", or call the model without stream" } else { ", or use another model" }
+            ),
+        );
+    }
+    if s.says("does not have access to model") {
+        return Diagnosis::new(
+            "model_access",
+            Access,
+            false,
+            "the project may not use this model (its model allowlist or the organization's access)",
+            "Allow the model for the project (Settings → Project → Limits), or use one GET /models lists.",
+        );
+    }
+    if s.is("model_not_found") || (s.says("The model") && s.says("does not exist")) {
+        if s.says("deprecated") || s.says("shut down") || s.says("retired") {
+            return Diagnosis::new(
+                "model_retired",
+                Request,
+                false,
+                "the model is retired",
+                "Change the model name to its replacement (https://platform.openai.com/docs/deprecations); the key is fine.",
+            );
+        }
+        return Diagnosis::new(
+            "model_not_found",
+            Access,
+            false,
+            "the model does not exist, or this project has no access to it",
+            "Check the model name, then the project's model access and usage tier; GET /models lists what this key may use.",
+        );
+    }
+    if s.is("context_length_exceeded") || s.says("maximum context length") || s.says("exceed the configured limit") {
+        return context_length(s);
+    }
+    if s.is("unsupported_parameter") || s.says("Unsupported parameter") {
+        let param = s.param.clone().or_else(|| quoted_word(&s.message)).unwrap_or_else(|| "a parameter".into());
+        let instead = after(&s.message, "Use '").and_then(|r| r.split('\'').next()).map(str::to_owned);
+        return Diagnosis::new(
+            "unsupported_parameter",
+            Request,
+            false,
+            format!("the model does not take `{param}`"),
+            match instead {
+                Some(i) => {
+                    format!("Send `{i}` instead of `{param}` (reasoning models); `validate` checks a payload for it.")
+                }
+                None => format!("Remove `{param}` from the request for this model."),
+            },
+        );
+    }
+    if s.is("unsupported_value") || s.says("Unsupported value") {
+        let param = s.param.clone().or_else(|| quoted_word(&s.message)).unwrap_or_else(|| "a parameter".into());
+        let default = after(&s.message, "Only the default (").and_then(|r| r.split(')').next()).map(str::to_owned);
+        return Diagnosis::new(
+            "unsupported_value",
+            Request,
+            false,
+            format!("the model does not accept this value of `{param}`"),
+            match default {
+                Some(d) => format!("Drop `{param}` or set it to {d} (the only value this model takes)."),
+                None => format!("Change or drop `{param}` for this model."),
+            },
+        );
+    }
+    if s.is("content_filter") {
+        return Diagnosis::new(
+            "content_filter",
+            Request,
+            false,
+            "the content filter blocked the prompt",
+            "Change the prompt, or the deployment's content-filter policy (its owner); retrying the same prompt fails the same way.",
+        );
+    }
+    if s.is("DeploymentNotFound") || s.says("API deployment for this resource does not exist") {
+        return Diagnosis::new(
+            "deployment_not_found",
+            Request,
+            true,
+            "no deployment of this name on the Azure resource (or one created minutes ago)",
+            "Use the deployment name from the resource's Deployments page (not the model name); wait 5 minutes after creating one.",
+        );
+    }
+    if s.is("OperationNotSupported") || s.says("operation does not work with the specified model") {
+        return Diagnosis::new(
+            "operation_not_supported",
+            Request,
+            false,
+            "the deployment's model does not support this operation",
+            "Call the endpoint the model serves (embeddings vs chat completions), or deploy a model that supports it.",
+        );
+    }
+    if s.says("API version not supported") || s.says("enabled only for api versions") {
+        return Diagnosis::new(
+            "api_version",
+            Request,
+            false,
+            "the api-version is not accepted for this path or model",
+            "Set OPENAI_API_VERSION to a version this path and model support (the model's page lists the minimum).",
+        );
+    }
+    if s.says("Resource not found") {
+        return Diagnosis::new(
+            "resource_not_found",
+            Request,
+            false,
+            "no route for this URL (a wrong path or resource, or no api-version query parameter)",
+            "Check the endpoint and path (/openai/deployments/{name}/…) and send ?api-version= on every request.",
+        );
+    }
+    if s.says("Request too large for") {
+        return rate_limit(s, a, true);
+    }
+    if s.is("rate_limit_exceeded")
+        || s.says("Rate limit reached")
+        || s.says("Rate limit is exceeded")
+        || s.says("exceeded token rate limit")
+        || s.says("exceeded call rate limit")
+        || matches!(s.kind.as_deref(), Some("requests" | "tokens" | "images"))
+    {
+        return rate_limit(s, a, false);
+    }
+    if s.message.trim() == "error code: 1015" {
+        return Diagnosis::new(
+            "edge_rate_limit",
+            RateLimit,
+            true,
+            "Cloudflare in front of the upstream rate-limited this caller (error 1015)",
+            "Slow down and retry later, or route to another provider.",
+        );
+    }
+    if status == 429 && (s.message.trim().is_empty() || s.says("rate limit exceeded") || rate_limit_headers(a)) {
+        return rate_limit(s, a, false);
+    }
+    if status == 429 && s.says("slow down") {
+        return Diagnosis::new(
+            "slow_down",
+            RateLimit,
+            true,
+            "throttled at OpenAI's edge (\"slow down\"): seen during degraded service and with requests that carry no key",
+            "Back off and retry later; check the status page and that the Authorization header is really sent.",
+        );
+    }
+    if s.says("overloaded") {
+        return Diagnosis::new(
+            "overloaded",
+            OpenAi,
+            true,
+            "the model is overloaded on OpenAI's side",
+            "Retry with exponential backoff; if it persists, contact OpenAI support with the request id.",
+        );
+    }
+    if s.is("server_error") || s.says("The server had an error") || s.says("An error occurred while processing") {
+        return Diagnosis::new(
+            "server_error",
+            OpenAi,
+            true,
+            "an error inside OpenAI's servers",
+            "Retry with exponential backoff; if the same request keeps failing, try a minimal one and report the request id to OpenAI.",
+        );
+    }
+    // Not in the catalogue: quote it, judge class and retryability from status and type, and
+    // invent no fix.
+    let server = s.kind.as_deref() == Some("server_error") || status >= 500;
+    Diagnosis {
+        id: "unknown",
+        class: if server {
+            OpenAi
+        } else if status == 429 {
+            RateLimit
+        } else if status == 401 {
+            KeyOrProject
+        } else if status == 403 {
+            Access
+        } else if s.kind.as_deref() == Some("invalid_request_error") || matches!(status, 400 | 404 | 413 | 422) {
+            Request
+        } else {
+            Class::Unknown
+        },
+        retryable: server || matches!(status, 408 | 409 | 429),
+        what: "an error the doctor's catalogue does not know".into(),
+        fix: None,
+        wait_s: None,
+        quoted: String::new(),
+    }
+}
+
+/// `context_length_exceeded`, with the window and the tokens when the message gives them.
+fn context_length(s: &Said) -> Diagnosis {
+    let window = number_after(&s.message, "maximum context length is ")
+        .or_else(|| number_after(&s.message, "configured limit of "));
+    let tokens = number_after(&s.message, "resulted in ").or_else(|| number_after(&s.message, "you requested "));
+    let completion = number_after(&s.message, "in the messages, ");
+    let mut what = "the request is longer than the model's context window".to_owned();
+    match (window, tokens) {
+        (Some(w), Some(t)) => {
+            what = format!("{what}: {t} tokens for a window of {w} (over by {})", t.saturating_sub(w))
+        }
+        (Some(w), None) => what = format!("{what} of {w} tokens"),
+        _ => {}
+    }
+    if let Some(c) = completion {
+        what = format!("{what}, {c} of them asked for the completion");
+    }
+    Diagnosis::new(
+        "context_length_exceeded",
+        Class::Request,
+        false,
+        what,
+        "Shorten the messages (trim old turns, summarise), lower the output limit, or use a model with a larger window; `validate` counts a payload's tokens.",
+    )
+}
+
+/// A rate limit by kind (requests, tokens, images; per minute or per day), with the limit and
+/// the wait from the message and the `x-ratelimit-*` headers (also as a gateway renamed them).
+fn rate_limit(s: &Said, a: &Answer, too_large: bool) -> Diagnosis {
+    let m = &s.message;
+    let per_day = contains_ci(m, "per day") || m.contains("(RPD)") || m.contains("(TPD)");
+    let kind = if contains_ci(m, "images per") || m.contains("(IPM)") || s.kind.as_deref() == Some("images") {
+        "images"
+    } else if contains_ci(m, "tokens per")
+        || contains_ci(m, "token rate limit")
+        || m.contains("(TPM)")
+        || m.contains("(TPD)")
+        || s.kind.as_deref() == Some("tokens")
+    {
+        "tokens"
+    } else if contains_ci(m, "requests per")
+        || contains_ci(m, "call rate limit")
+        || m.contains("(RPM)")
+        || m.contains("(RPD)")
+        || s.kind.as_deref() == Some("requests")
+    {
+        "requests"
+    } else if header(a, "x-ratelimit-remaining-tokens").is_some_and(|v| v.trim() == "0")
+        || a.header("x-rate-limit-reset-tokens").is_some()
+        || a.header("policy-id").is_some_and(|p| p.contains("Token"))
+    {
+        "tokens"
+    } else if header(a, "x-ratelimit-remaining-requests").is_some_and(|v| v.trim() == "0") {
+        "requests"
+    } else {
+        "unknown"
+    };
+    let period = if per_day { "day" } else { "minute" };
+    let mut what = match kind {
+        "unknown" => "a rate limit".to_owned(),
+        k => format!("a rate limit on {k} per {period}"),
+    };
+    let limit = number_after(m, "Limit ").or_else(|| {
+        let name = if kind == "tokens" { "x-ratelimit-limit-tokens" } else { "x-ratelimit-limit-requests" };
+        header(a, name).and_then(|v| v.trim().parse().ok())
+    });
+    if let Some(l) = limit {
+        what.push_str(&format!(": limit {l}"));
+        if let Some(u) = number_after(m, "Used ") {
+            what.push_str(&format!(", used {u}"));
+        }
+        if let Some(r) = number_after(m, "Requested ") {
+            what.push_str(&format!(", requested {r}"));
+        }
+    }
+    let wait = wait_of(m, a, kind);
+    if let Some(w) = wait {
+        what.push_str(&format!("; resets in {}", seconds(w)));
+    }
+    if too_large {
+        let mut d = Diagnosis::new(
+            "rate_limit.request_too_large",
+            Class::Request,
+            false,
+            format!("one request is larger than the {kind}-per-{period} limit ({what}): waiting never helps"),
+            "Shrink the request (fewer input tokens, a lower output limit) or raise the limit with a higher usage tier.",
+        );
+        d.wait_s = wait;
+        return d;
+    }
+    // A wait of an hour or more is a quota in all but name: no client retries through it.
+    if wait.is_some_and(|w| w >= 3600.0) || per_day {
+        let mut d = Diagnosis::new(
+            "rate_limit.quota",
+            Class::Billing,
+            false,
+            format!("{what}: a daily or tier quota rather than a passing limit"),
+            "Raise the quota or tier (the account's or resource's owner), or wait for the reset; retries within the run fail the same way.",
+        );
+        d.wait_s = wait;
+        return d;
+    }
+    let id = match kind {
+        "requests" => "rate_limit.requests",
+        "tokens" => "rate_limit.tokens",
+        "images" => "rate_limit.images",
+        _ => "rate_limit",
+    };
+    let mut d = Diagnosis::new(
+        id,
+        Class::RateLimit,
+        true,
+        what,
+        match wait {
+            Some(w) => format!("Wait {} and retry (the SDKs retry 429 with backoff); spread the load or ask for higher limits.", seconds(w)),
+            None => "Retry with exponential backoff and jitter (no wait was given); spread the load or ask for higher limits.".to_owned(),
+        },
+    );
+    d.wait_s = wait;
+    d
+}
+
+/// The answer carries rate-limit headers (OpenAI's, Azure's, or renamed by a gateway).
+fn rate_limit_headers(a: &Answer) -> bool {
+    a.headers.iter().any(|(k, _)| {
+        let k = k.strip_prefix("llm_provider-").unwrap_or(k);
+        k.starts_with("x-ratelimit-") || k.starts_with("x-rate-limit-") || k == "retry-after" || k == "retry-after-ms"
+    })
+}
+
+/// A header, also under the name an LLM gateway gives the upstream's (`llm_provider-…`).
+#[must_use]
+pub fn header<'a>(a: &'a Answer, name: &str) -> Option<&'a str> {
+    a.header(name).or_else(|| a.header(&format!("llm_provider-{name}")))
+}
+
+/// The wait asked for: `retry-after-ms` / `retry-after` (also renamed), the reset header of the
+/// limit's kind, or the message's "try again in …" / "retry after N seconds".
+fn wait_of(m: &str, a: &Answer, kind: &str) -> Option<f64> {
+    if let Some(ms) = header(a, "retry-after-ms").and_then(crate::sdk::python_float) {
+        return Some(ms / 1000.0);
+    }
+    if let Some(s) = header(a, "retry-after").and_then(crate::sdk::python_float) {
+        return Some(s);
+    }
+    let reset = if kind == "tokens" { "x-ratelimit-reset-tokens" } else { "x-ratelimit-reset-requests" };
+    if let Some(d) = header(a, reset).and_then(go_duration) {
+        return Some(d);
+    }
+    if let Some(d) = a.header("x-rate-limit-reset-tokens").and_then(crate::sdk::python_float) {
+        return Some(d);
+    }
+    message_wait(m)
+}
+
+/// "try again in 20s", "Try again in 60 seconds", "retry after 86400 seconds", "in 1m3.2s".
+#[must_use]
+pub fn message_wait(m: &str) -> Option<f64> {
+    let lower = m.to_ascii_lowercase();
+    for cue in ["try again in ", "retry after "] {
+        if let Some(i) = lower.find(cue) {
+            let rest = &lower[i + cue.len()..];
+            let token: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+            let token = token.trim_end_matches('.');
+            if let Some(d) = go_duration(token) {
+                return Some(d);
+            }
+            let n: String = token.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+            let after_n = rest[n.len()..].trim_start();
+            if let Ok(v) = n.parse::<f64>()
+                && (after_n.starts_with("second") || after_n.starts_with("sec"))
+            {
+                return Some(v);
+            }
+            if let Ok(v) = n.parse::<f64>()
+                && after_n.starts_with("minute")
+            {
+                return Some(v * 60.0);
+            }
+        }
+    }
+    None
+}
+
+/// A Go duration as OpenAI's reset headers and messages write it (`6m0s`, `20ms`, `1m3.2s`,
+/// `7s`, `1h`, `0`), in seconds.
+#[must_use]
+pub fn go_duration(s: &str) -> Option<f64> {
+    let mut rest = s.trim();
+    if rest == "0" {
+        return Some(0.0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let n = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if n == 0 {
+            return None;
+        }
+        let number: f64 = rest[..n].parse().ok()?;
+        rest = &rest[n..];
+        let u = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let scale = match &rest[..u] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return None,
+        };
+        total += number * scale;
+        rest = &rest[u..];
+    }
+    Some(total)
+}
+
+/// `45 s`, `2.5 s`, `1 h 0 min`.
+fn seconds(w: f64) -> String {
+    if w >= 3600.0 {
+        format!("{:.1} h", w / 3600.0)
+    } else if w.fract() == 0.0 {
+        format!("{w:.0} s")
+    } else {
+        format!("{w:.1} s")
+    }
+}
+
+/// The text after `cue`.
+fn after<'a>(hay: &'a str, cue: &str) -> Option<&'a str> {
+    hay.find(cue).map(|i| &hay[i + cue.len()..])
+}
+
+/// The whole number right after `cue` (`"Limit 30000, …"` → 30000).
+fn number_after(hay: &str, cue: &str) -> Option<u64> {
+    let rest = after(hay, cue)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// The first `'quoted'` word of a message (`Unsupported parameter: 'max_tokens' …`).
+fn quoted_word(m: &str) -> Option<String> {
+    let rest = after(m, "'")?;
+    rest.split('\'').next().filter(|w| !w.is_empty() && !w.contains(' ')).map(str::to_owned)
+}
