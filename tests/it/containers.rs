@@ -27,8 +27,24 @@ fn the_container_check_reports_the_limits_docker_set() {
     assert_eq!(cg["memory_limit"], 64 * 1024 * 1024, "{c}");
     assert_eq!(cg["cpu_quota_cores"], 0.5, "{c}");
     assert_eq!(cg["pids_max"], 64, "{c}");
-    assert!(c["summary"].as_str().unwrap().contains("memory limit 64 MiB"), "{c}");
+    assert!(c["summary"].as_str().unwrap().contains("limits 64 MiB, 0.5 CPU, 64 processes"), "{c}");
     assert!(c["details"]["runtime"].as_str().unwrap_or("").contains("Docker"), "{c}");
+}
+
+#[test]
+fn the_summary_states_each_limit_set() {
+    if let Err(why) = docker::image() {
+        return docker::unavailable("the_summary_states_each_limit_set", &why);
+    }
+    let (code, stdout, stderr) = docker::run(
+        &["--memory", "96m", "--cpus", "0.25", "--pids-limit", "32", "--cpuset-cpus", "0", "--network", "none"],
+        &["--only", "container"],
+    );
+    // A quota under half a CPU is a warning (exit 0); the table is what a user reads.
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let table = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(table.contains("in a Docker container, limits 96 MiB, 0.25 CPU, 32 processes, 1 CPU usable"), "{stdout}");
+    assert!(!table.contains("1 CPUs"), "{stdout}");
 }
 
 #[test]
@@ -130,14 +146,31 @@ fn a_read_only_container_gets_a_clear_bundle_error_naming_a_writable_place() {
     if let Err(why) = docker::image() {
         return docker::unavailable("a_read_only_container_gets_a_clear_bundle_error", &why);
     }
+    // Read-only root, no tmpfs: /tmp, $HOME and the working directory are read-only; Docker's
+    // /dev/shm (a tmpfs of its own) is the one writable place, and the only one suggested.
     let (code, stdout, stderr) =
         docker::run(&["--read-only", "--network", "none", "-w", "/"], &["--only", "container", "--bundle"]);
     assert_eq!(code, 2, "an input error before the run: {stdout}\n{stderr}");
-    assert!(stderr.contains("cannot write in") && stderr.contains("--bundle /tmp"), "{stderr}");
+    assert!(stderr.contains("cannot write in / ("), "the real folder, not `.`: {stderr}");
+    assert!(stderr.contains("writable here: /dev/shm (e.g. --bundle /dev/shm)"), "{stderr}");
+    assert!(
+        !stderr.contains("/tmp") && !stderr.contains("/home/nonroot"),
+        "read-only places are not suggested: {stderr}"
+    );
     assert!(stdout.is_empty(), "no run, no partial report: {stdout}");
+    // The place it suggests works.
     let (code, _, stderr) =
-        docker::run(&["--read-only", "--network", "none"], &["--only", "container", "--bundle", "/tmp"]);
+        docker::run(&["--read-only", "--network", "none", "-w", "/"], &["--only", "container", "--bundle", "/dev/shm"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("support bundle /dev/shm/openai-doctor-"), "{stderr}");
+    // Without /dev/shm either (--ipc none), no place is writable: how to get one.
+    let (code, _, stderr) = docker::run(
+        &["--read-only", "--ipc", "none", "--network", "none"],
+        &["--only", "container", "--bundle", "/tmp"],
+    );
     assert_eq!(code, 2);
+    assert!(stderr.contains("cannot write in /tmp ("), "{stderr}");
+    assert!(stderr.contains("no writable place found here"), "{stderr}");
     assert!(stderr.contains("--tmpfs /tmp:uid="), "how to get a writable place: {stderr}");
     // With a writable place (a tmpfs), the bundle is written there.
     let (code, _, stderr) = docker::run(
@@ -288,4 +321,113 @@ fn egress_only_through_a_proxy_and_no_proxy_named_as_the_cause() {
     assert!(cause["remedy"].as_str().unwrap().starts_with("Remove `api` from NO_PROXY"), "{cause}");
     assert!(d["summary"].as_str().unwrap().starts_with("NO_PROXY `api` bypasses HTTPS_PROXY"), "{d}");
     drop((proxy, api));
+}
+
+/// The simulated API (a CA minted at start, written to `shared/ca.pem`) on `net` as `api`.
+fn simulated_api(net: &docker::InternalNet, shared: &std::path::Path) -> docker::Container {
+    let rw = format!("{}:/shared", shared.display());
+    let api = docker::Container::service_as(
+        "trust-api",
+        "api",
+        net,
+        &["-v", &rw],
+        "/usr/local/bin/openai-doctor",
+        &[
+            "simulate",
+            "--listen",
+            "0.0.0.0:8443",
+            "--tls",
+            "--tls-name",
+            "api",
+            "--ca-out",
+            "/shared/ca.pem",
+            "--quiet",
+        ],
+    );
+    let ca = shared.join("ca.pem");
+    let waited = std::time::Instant::now();
+    while !ca.exists() && waited.elapsed() < std::time::Duration::from_secs(15) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(ca.exists(), "the simulated API did not start: {}", api.logs());
+    api
+}
+
+fn shared_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    shared
+}
+
+#[test]
+fn pid_reads_the_apps_trust_store_not_the_doctors() {
+    if let Err(why) = docker::image() {
+        return docker::unavailable("pid_reads_the_apps_trust_store_not_the_doctors", &why);
+    }
+    let net = docker::InternalNet::named("trust");
+    let shared = shared_dir();
+    let api = simulated_api(&net, shared.path());
+    let ro = format!("{}:/shared:ro", shared.path().display());
+    // The doctor itself trusts the simulated API's CA (its own SSL_CERT_FILE): what it found
+    // before, judging with its own store, was "no check failed".
+    let beside = |app: &docker::Container, format: &[&str]| {
+        let with = format!("container:{}", app.name);
+        let mut args = vec!["--pid", "1", "--only", "dns,tls", "--deadline", "15"];
+        args.extend(format);
+        docker::run(&["--pid", &with, "--network", &with, "-v", &ro, "-e", "SSL_CERT_FILE=/shared/ca.pem"], &args)
+    };
+    // An app whose root has no CA certificates at all (nothing under /etc/ssl).
+    let bare = docker::Container::app_on(
+        "bare",
+        &net,
+        &["--tmpfs", "/etc/ssl", "-v", &ro, "-e", "OPENAI_BASE_URL=https://api:8443/v1"],
+    );
+    let (code, stdout, stderr) = beside(&bare, &["--format", "json"]);
+    let (_, table, _) = beside(&bare, &[]);
+    drop(bare);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    assert_eq!(doc["verdict"]["root_cause"], "tls", "{doc}");
+    let tls = check(&doc, "tls");
+    let f = &tls["findings"][0];
+    assert_eq!(f["code"], "tls.no_ca_certificates", "{tls}");
+    let msg = f["message"].as_str().unwrap();
+    assert!(msg.starts_with("This container has no CA certificates: install ca-certificates (apt/apk/dnf)"), "{msg}");
+    assert!(
+        msg.contains("/etc/ssl/certs/ca-certificates.crt") && msg.contains("/proc/1/root"),
+        "where it looked: {msg}"
+    );
+    let anchors = &tls["details"]["trust_anchors"];
+    assert_eq!(anchors["system"], 0, "{anchors}");
+    assert!(anchors["app"].as_str().unwrap().starts_with("pid 1 (sleep)"), "whose trust: {anchors}");
+    let table = table.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(table.contains("This container has no CA certificates"), "{table}");
+
+    // The same app with its own CA bundle (SSL_CERT_FILE in its environment, a file in its root):
+    // trusted, and the report names the file and the root it was read in.
+    let with_ca = docker::Container::app_on(
+        "withca",
+        &net,
+        &[
+            "--tmpfs",
+            "/etc/ssl",
+            "-v",
+            &ro,
+            "-e",
+            "OPENAI_BASE_URL=https://api:8443/v1",
+            "-e",
+            "SSL_CERT_FILE=/shared/ca.pem",
+        ],
+    );
+    let (code, stdout, stderr) = beside(&with_ca, &["--format", "json"]);
+    drop((with_ca, api, net));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let anchors = &check(&doc, "tls")["details"]["trust_anchors"];
+    let files = anchors["files"].to_string();
+    assert!(
+        files.contains("SSL_CERT_FILE=/shared/ca.pem in the root of pid 1 (sleep) (/proc/1/root): 1 certificate"),
+        "{anchors}"
+    );
 }

@@ -95,7 +95,12 @@ fn samples() -> Vec<(CheckId, Details)> {
             names: vec!["api.openai.com".into()],
             ca_issuers: Some("http://i.pki.goog/we1.crt".into()),
         }],
-        trust_anchors: tls::TrustSources { system: 140, extra: 1, errors: vec!["bad.pem: no certificate".into()] },
+        trust_anchors: tls::TrustSources {
+            system: 140,
+            extra: 1,
+            errors: vec!["bad.pem: no certificate".into()],
+            ..Default::default()
+        },
         clients: vec![tls::ClientTrust {
             client: "Python (httpx, requests)".into(),
             store: "certifi".into(),

@@ -130,10 +130,27 @@ impl Container {
         Self::run(tag, &["--network", "none"], flags, "/bin/sleep", &["60"])
     }
 
+    /// An application on `net` (`sleep 60` with `flags`), reachable there as `alias`.
+    pub fn app_on(alias: &str, net: &InternalNet, flags: &[&str]) -> Self {
+        Self::run(alias, &["--network", &net.name, "--network-alias", alias], flags, "/bin/sleep", &["60"])
+    }
+
     /// A service on `net`, reachable there as `alias`: `entrypoint` with `args` (the simulated
     /// API, tinyproxy).
     pub fn service(alias: &str, net: &InternalNet, flags: &[&str], entrypoint: &str, args: &[&str]) -> Self {
-        Self::run(alias, &["--network", &net.name, "--network-alias", alias], flags, entrypoint, args)
+        Self::service_as(alias, alias, net, flags, entrypoint, args)
+    }
+
+    /// As `service`, named by `tag` (two tests running at once may both want an `api`).
+    pub fn service_as(
+        tag: &str,
+        alias: &str,
+        net: &InternalNet,
+        flags: &[&str],
+        entrypoint: &str,
+        args: &[&str],
+    ) -> Self {
+        Self::run(tag, &["--network", &net.name, "--network-alias", alias], flags, entrypoint, args)
     }
 
     /// Joins another test network as `alias` too.

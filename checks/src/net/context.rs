@@ -26,6 +26,16 @@ pub use crate::details::tls::TrustSources;
 /// # Errors
 /// A `--ca-file` that cannot be read or holds no certificate (a usage error: exit 2).
 pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, Arc<RootCertStore>, TrustSources), String> {
+    if config.pid.is_some() {
+        // The app's trust, read through its root as its client reads it: never the doctor's.
+        let app = crate::net::app_trust::AppTrust::read(config);
+        let mut store = app.client;
+        let (system, mut errors) = (store.len(), app.errors);
+        let extra = add_ca_files(config, &mut store, &mut errors)?;
+        let sources =
+            TrustSources { system, extra, errors, app: Some(app.whose), files: app.files, looked: app.looked };
+        return Ok((Arc::new(store), Arc::new(app.os), sources));
+    }
     let mut store = RootCertStore::empty();
     // The OS store reads SSL_CERT_FILE / SSL_CERT_DIR itself: refuse a FIFO or a device first.
     // rustls-native-certs reads this process's own variables, whatever --pid diagnoses.
@@ -34,6 +44,12 @@ pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, Arc<RootCertSt
     let (system, _) = store.add_parsable_certificates(native.certs);
     let os_only = Arc::new(store.clone());
     let mut errors: Vec<String> = native.errors.iter().map(ToString::to_string).collect();
+    let extra = add_ca_files(config, &mut store, &mut errors)?;
+    Ok((Arc::new(store), os_only, TrustSources { system, extra, errors, ..TrustSources::default() }))
+}
+
+/// Adds every `--ca-file` (files of the doctor's own machine) to `store`; how many it added.
+fn add_ca_files(config: &Config, store: &mut RootCertStore, errors: &mut Vec<String>) -> Result<usize, String> {
     let mut extra = 0;
     for path in &config.ca_files {
         let certs = read_pem_certs(path)?;
@@ -43,7 +59,7 @@ pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, Arc<RootCertSt
         }
         extra += added;
     }
-    Ok((Arc::new(store), os_only, TrustSources { system, extra, errors }))
+    Ok(extra)
 }
 
 /// Reads every certificate in a PEM file.

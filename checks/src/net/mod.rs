@@ -2,6 +2,7 @@
 //! requests), name resolution as the client does it, proxy selection from the environment, and
 //! CONNECT tunnels. It knows no check.
 
+pub mod app_trust;
 pub mod bypass;
 pub mod context;
 pub mod interfaces;

@@ -296,7 +296,7 @@ pub fn client_trust(
     let mut node = RootCertStore::clone(&mozilla);
     let mut label = "Node.js bundled Mozilla store".to_owned();
     if let Some(f) = env.non_empty("NODE_EXTRA_CA_CERTS") {
-        if let Ok(certs) = crate::net::context::read_pem_certs(std::path::Path::new(f)) {
+        if let Ok(certs) = crate::net::context::read_pem_certs(&cfg.file(f)) {
             node.add_parsable_certificates(certs);
         }
         label.push_str(&format!(" + NODE_EXTRA_CA_CERTS={f}"));

@@ -43,6 +43,7 @@ static INFO: CheckInfo = CheckInfo {
         &SLOW,
         &TRUST_FILE_MISSING,
         &MISSING_INTERMEDIATE,
+        &NO_CA_CERTIFICATES,
     ],
 };
 
@@ -69,6 +70,19 @@ proxy: no corporate root is needed.\n\nFix: on the server, serve the full chain 
 If you cannot change the server (a gateway run by someone else), add the intermediate to the bundle \
 your client trusts (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, --ca-file here).\n\nVerify: the tls check \
 passes."
+);
+code!(
+    NO_CA_CERTIFICATES,
+    "tls.no_ca_certificates",
+    "This container has no CA certificates",
+    "The trust store the client reads is empty: a slim image built without the ca-certificates \
+package, or a bundle path that holds nothing. Every HTTPS connection fails verification: curl exits \
+77 ('error setting certificate file'), Python fails with CERTIFICATE_VERIFY_FAILED, Go with 'x509: \
+certificate signed by unknown authority'. With --pid the doctor reads the app's store through \
+/proc/PID/root the way the app's client does (the OS bundle paths, certifi for Python, Node's bundled \
+roots), so this is the app's own view.\n\nFix: install ca-certificates in the image (apt-get install \
+ca-certificates, apk add ca-certificates, dnf install ca-certificates), or mount a bundle and point \
+SSL_CERT_FILE at it.\n\nVerify: the tls check passes."
 );
 code!(
     TRUST_FILE_MISSING,
@@ -282,6 +296,8 @@ struct Handshake {
 }
 
 enum HandshakeError {
+    /// The trust store is empty: nothing can verify.
+    NoAnchors,
     Tls(TlsError),
     Timeout,
     Other(String),
@@ -429,13 +445,7 @@ async fn handshake(
 ) -> Handshake {
     let start = Instant::now();
     let Some(recorder) = Recorder::new(roots) else {
-        return Handshake {
-            elapsed: Duration::ZERO,
-            result: Err(HandshakeError::Other(
-                "no trust anchors at all: the OS store is empty and no --ca-file was given".to_owned(),
-            )),
-            chain: Vec::new(),
-        };
+        return Handshake { elapsed: Duration::ZERO, result: Err(HandshakeError::NoAnchors), chain: Vec::new() };
     };
     let mut cfg = rustls::ClientConfig::builder_with_provider(crate::net::context::crypto())
         .with_safe_default_protocol_versions()
@@ -540,6 +550,25 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
             details.connect_ms = Some(connect_ms);
             details.handshake_ms = Some(handshake_ms);
             Outcome::from_findings(summary, details, slow.into_iter().collect())
+        }
+        Err(HandshakeError::NoAnchors) => {
+            let t = &ctx.net.trust;
+            let whose =
+                t.app.as_deref().map_or_else(|| "the doctor's own OS store".to_owned(), |a| format!("{a}: its store"));
+            let looked =
+                if t.looked.is_empty() { String::new() } else { format!(" (looked for {})", t.looked.join(", ")) };
+            let root = ctx.config.pid.map_or_else(String::new, |p| format!(" in /proc/{p}/root"));
+            let msg = format!(
+                "This container has no CA certificates: install ca-certificates (apt/apk/dnf). {whose} is empty{looked}{root}, so its clients cannot verify {host} or any server (curl exits 77, Python fails with CERTIFICATE_VERIFY_FAILED)"
+            );
+            details.error = Some(msg.clone());
+            Outcome::with_status(Status::Fail, format!("TLS to {host} cannot be verified: no CA certificates"), details)
+                .and(Finding::new(
+                    &NO_CA_CERTIFICATES,
+                    Severity::Fail,
+                    msg,
+                    "Install ca-certificates in the image (apt-get install ca-certificates / apk add ca-certificates / dnf install ca-certificates), or mount a CA bundle and set SSL_CERT_FILE to it.",
+                ))
         }
         Err(err) => {
             let (code, msg, remedy) = explain_failure(err, &chain_info, host);
@@ -652,6 +681,11 @@ fn explain_failure(err: &HandshakeError, chain: &[CertInfo], host: &str) -> (&'s
             &HANDSHAKE_TIMEOUT_CODE,
             format!("{host}: connected, but the TLS handshake did not finish in time"),
             "Something on the path accepts the connection and stalls: check middleboxes and the proxy.".to_owned(),
+        ),
+        HandshakeError::NoAnchors => (
+            &NO_CA_CERTIFICATES,
+            format!("{host}: no CA certificates to verify with"),
+            "Install ca-certificates (apt/apk/dnf).".to_owned(),
         ),
         HandshakeError::Other(e) => (
             &HANDSHAKE,

@@ -1,0 +1,278 @@
+//! With `--pid`, the trust anchors the diagnosed app's TLS client uses, read through
+//! `/proc/PID/root` as that client reads them: the OS bundle paths of each distribution family
+//! (and `SSL_CERT_FILE`/`SSL_CERT_DIR`) for curl, Go and OpenSSL-based tools; certifi's
+//! `cacert.pem` in the app's Python environment, which httpx (openai-python) uses instead of the OS
+//! store; Node's bundled roots plus `NODE_EXTRA_CA_CERTS`. Never the doctor's own store: an app
+//! image without CA certificates must fail where the app fails.
+
+use std::path::{Path, PathBuf};
+
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+
+use crate::config::Config;
+
+/// The bundle files of the OS store, in the order Go looks for them (the first that exists is
+/// the store): Debian/Ubuntu/Alpine, Fedora/RHEL, openSUSE, OpenELEC, CentOS/RHEL 7+, Alpine's
+/// symlink, SUSE's generated bundle.
+pub const OS_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+    "/var/lib/ca-certificates/ca-bundle.pem",
+];
+
+/// Directories of single certificates, read when no bundle file exists.
+const OS_DIRS: &[&str] = &["/etc/ssl/certs", "/etc/pki/tls/certs"];
+
+/// Which kind of client the app is, from its executable and command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// A Python interpreter (openai-python over httpx: certifi unless `SSL_CERT_FILE`).
+    Python,
+    /// Node.js (its bundled Mozilla roots plus `NODE_EXTRA_CA_CERTS`).
+    Node,
+    /// Anything else: curl, Go and OpenSSL-based programs read the OS store.
+    Other,
+}
+
+/// The app's trust, as read.
+#[derive(Debug)]
+pub struct AppTrust {
+    /// The store the app's own client verifies with.
+    pub client: RootCertStore,
+    /// The OS store of the app's root (what curl and Go there use).
+    pub os: RootCertStore,
+    /// Whose client, in words: `pid 1 (python3), a Python app (httpx/openai)`.
+    pub whose: String,
+    /// Every file read, with its root and what it gave: `/proc/1/root/etc/ssl/certs/ca-certificates.crt: 140 certificates`.
+    pub files: Vec<String>,
+    /// Where it looked and found nothing (for the "no CA certificates" finding).
+    pub looked: Vec<String>,
+    /// Files that exist but could not be used.
+    pub errors: Vec<String>,
+}
+
+/// The app's runtime: `/proc/PID/exe`'s name, else its `argv[0]`.
+fn runtime_of(pid: u32) -> (Runtime, Vec<String>) {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+    let argv: Vec<String> = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .unwrap_or_default()
+        .split(|b| *b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let names = exe
+        .iter()
+        .filter_map(|e| e.file_name()?.to_str().map(str::to_owned))
+        .chain(argv.first().and_then(|a| Path::new(a).file_name()?.to_str().map(str::to_owned)));
+    let mut kind = Runtime::Other;
+    for name in names {
+        if name.starts_with("python") || name.starts_with("pypy") {
+            kind = Runtime::Python;
+            break;
+        }
+        if name == "node" || name == "nodejs" {
+            kind = Runtime::Node;
+            break;
+        }
+    }
+    (kind, argv)
+}
+
+/// A PEM bundle's certificates (an error when unreadable or holding none).
+fn read_bundle(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    crate::net::context::read_pem_certs(path)
+}
+
+/// Certificates of every regular file in `dir` (hashed links and `.pem`/`.crt` files alike).
+fn read_dir_certs(dir: &Path) -> Vec<CertificateDer<'static>> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut out = Vec::new();
+    for e in entries.flatten().take(2_000) {
+        if let Ok(certs) = read_bundle(&e.path()) {
+            out.extend(certs);
+        }
+    }
+    out
+}
+
+impl AppTrust {
+    fn add(&mut self, to_client: bool, shown: String, certs: Vec<CertificateDer<'static>>) -> usize {
+        let store = if to_client { &mut self.client } else { &mut self.os };
+        let (added, ignored) = store.add_parsable_certificates(certs);
+        if ignored > 0 {
+            self.errors.push(format!("{shown}: {ignored} certificate(s) could not be used"));
+        }
+        added
+    }
+
+    /// The OS store of the app's root, as OpenSSL and Go read it: `SSL_CERT_FILE`, else the first
+    /// bundle file that exists, else the certificate directories (and `SSL_CERT_DIR`).
+    fn read_os(&mut self, cfg: &Config) {
+        let env = &cfg.env;
+        let root = root_label(cfg);
+        if let Some(file) = env.non_empty("SSL_CERT_FILE") {
+            let path = cfg.file(file);
+            match read_bundle(&path) {
+                Ok(certs) => {
+                    let n = self.add(false, file.to_owned(), certs);
+                    self.files.push(format!(
+                        "SSL_CERT_FILE={file} in {root}: {} (OS store)",
+                        crate::model::plural(n, "certificate")
+                    ));
+                }
+                Err(e) => self.errors.push(format!("SSL_CERT_FILE={file} in {root}: {e}")),
+            }
+            return;
+        }
+        for bundle in OS_BUNDLES {
+            let path = cfg.file(bundle);
+            if !path.is_file() {
+                self.looked.push((*bundle).to_owned());
+                continue;
+            }
+            match read_bundle(&path) {
+                Ok(certs) => {
+                    let n = self.add(false, (*bundle).to_owned(), certs);
+                    self.files
+                        .push(format!("{bundle} in {root}: {} (OS store)", crate::model::plural(n, "certificate")));
+                    return;
+                }
+                Err(e) => self.errors.push(format!("{bundle} in {root}: {e}")),
+            }
+        }
+        let dirs = env.non_empty("SSL_CERT_DIR").map(|d| d.split(':').map(str::to_owned).collect::<Vec<_>>());
+        for dir in dirs.unwrap_or_else(|| OS_DIRS.iter().map(|d| (*d).to_owned()).collect()) {
+            let certs = read_dir_certs(&cfg.file(&dir));
+            if certs.is_empty() {
+                self.looked.push(format!("{dir}/"));
+            } else {
+                let n = self.add(false, dir.clone(), certs);
+                self.files.push(format!("{dir}/ in {root}: {} (OS store)", crate::model::plural(n, "certificate")));
+            }
+        }
+    }
+
+    /// certifi's `cacert.pem` in the app's Python environment.
+    fn certifi(cfg: &Config, argv: &[String]) -> Option<(String, PathBuf)> {
+        let env = &cfg.env;
+        // Where site-packages can be: the venv (VIRTUAL_ENV, or argv[0]'s bin/..), PYTHONPATH,
+        // the user site, and the system prefixes.
+        let mut prefixes: Vec<String> = Vec::new();
+        prefixes.extend(env.non_empty("VIRTUAL_ENV").map(str::to_owned));
+        if let Some(bin) = argv.first().filter(|a| a.starts_with('/')).and_then(|a| Path::new(a).parent()) {
+            prefixes.extend(bin.parent().and_then(|p| p.to_str()).map(str::to_owned));
+        }
+        prefixes.extend(env.non_empty("PYTHONUSERBASE").map(str::to_owned));
+        prefixes.extend(env.non_empty("HOME").map(|h| format!("{h}/.local")));
+        prefixes.extend(["/usr/local", "/usr", "/opt/conda", "/opt/venv", "/app/.venv"].map(str::to_owned));
+        let mut dirs: Vec<String> =
+            env.non_empty("PYTHONPATH").map(|p| p.split(':').map(str::to_owned).collect()).unwrap_or_default();
+        for prefix in prefixes {
+            let lib = cfg.file(&format!("{prefix}/lib"));
+            let Ok(entries) = std::fs::read_dir(&lib) else { continue };
+            let mut pys: Vec<String> = entries
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n.starts_with("python3") || n == "python")
+                .collect();
+            pys.sort();
+            for py in pys.iter().rev() {
+                dirs.push(format!("{prefix}/lib/{py}/site-packages"));
+                dirs.push(format!("{prefix}/lib/{py}/dist-packages"));
+            }
+            if prefix == "/usr" {
+                dirs.push("/usr/lib/python3/dist-packages".to_owned());
+            }
+        }
+        dirs.into_iter().find_map(|d| {
+            let shown = format!("{d}/certifi/cacert.pem");
+            let path = cfg.file(&shown);
+            path.is_file().then_some((shown, path))
+        })
+    }
+
+    /// Reads the app's trust (`cfg.pid` set) the way its client does.
+    #[must_use]
+    pub fn read(cfg: &Config) -> Self {
+        let mut t = Self {
+            client: RootCertStore::empty(),
+            os: RootCertStore::empty(),
+            whose: String::new(),
+            files: Vec::new(),
+            looked: Vec::new(),
+            errors: Vec::new(),
+        };
+        let Some(pid) = cfg.pid else { return t };
+        let (runtime, argv) = runtime_of(pid);
+        let owner = cfg.env.owner().map_or_else(|| format!("pid {pid}"), str::to_owned);
+        let root = root_label(cfg);
+        t.read_os(cfg);
+        match runtime {
+            Runtime::Python => {
+                // httpx (openai-python): SSL_CERT_FILE or SSL_CERT_DIR replace certifi; else certifi.
+                if cfg.env.non_empty("SSL_CERT_FILE").is_some() || cfg.env.non_empty("SSL_CERT_DIR").is_some() {
+                    t.client = t.os.clone();
+                    t.whose = format!("{owner}, a Python app (httpx/openai: SSL_CERT_FILE/SSL_CERT_DIR)");
+                } else if let Some((shown, path)) = Self::certifi(cfg, &argv) {
+                    match read_bundle(&path) {
+                        Ok(certs) => {
+                            let n = t.add(true, shown.clone(), certs);
+                            t.files.push(format!(
+                                "{shown} in {root}: {} (certifi)",
+                                crate::model::plural(n, "certificate")
+                            ));
+                        }
+                        Err(e) => t.errors.push(format!("{shown} in {root}: {e}")),
+                    }
+                    t.whose = format!("{owner}, a Python app (httpx/openai: certifi)");
+                } else {
+                    t.looked.push("certifi/cacert.pem in the app's site-packages".to_owned());
+                    t.client = t.os.clone();
+                    t.whose = format!("{owner}, a Python app without certifi (Python's ssl: the OS store)");
+                }
+            }
+            Runtime::Node => {
+                t.client = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+                t.files.push(format!("Node.js bundled roots: {} certificates", t.client.len()));
+                if let Some(extra) = cfg.env.non_empty("NODE_EXTRA_CA_CERTS") {
+                    match read_bundle(&cfg.file(extra)) {
+                        Ok(certs) => {
+                            let n = t.add(true, extra.to_owned(), certs);
+                            t.files.push(format!(
+                                "NODE_EXTRA_CA_CERTS={extra} in {root}: {}",
+                                crate::model::plural(n, "certificate")
+                            ));
+                        }
+                        Err(e) => t.errors.push(format!("NODE_EXTRA_CA_CERTS={extra} in {root}: {e}")),
+                    }
+                }
+                let system = cfg.env.non_empty("NODE_USE_SYSTEM_CA") == Some("1")
+                    || argv.iter().any(|a| a == "--use-system-ca")
+                    || cfg.env.non_empty("NODE_OPTIONS").is_some_and(|o| o.contains("--use-system-ca"));
+                if system {
+                    t.client.roots.extend(t.os.roots.iter().cloned());
+                }
+                t.whose = format!("{owner}, a Node.js app (bundled roots + NODE_EXTRA_CA_CERTS)");
+            }
+            Runtime::Other => {
+                t.client = t.os.clone();
+                t.whose = format!("{owner} (curl, Go, OpenSSL-based clients: the OS store)");
+            }
+        }
+        t
+    }
+}
+
+/// `the root of pid 1 (python3) (/proc/1/root)`.
+fn root_label(cfg: &Config) -> String {
+    let pid = cfg.pid.unwrap_or(0);
+    match cfg.env.owner() {
+        Some(owner) => format!("the root of {owner} (/proc/{pid}/root)"),
+        None => format!("/proc/{pid}/root"),
+    }
+}
