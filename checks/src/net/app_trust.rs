@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 
-use crate::config::Config;
+use crate::config::{Config, in_root};
 
 /// The bundle files of the OS store, in the order Go looks for them (the first that exists is
 /// the store): Debian/Ubuntu/Alpine, Fedora/RHEL, openSUSE, OpenELEC, CentOS/RHEL 7+, Alpine's
@@ -112,11 +112,11 @@ impl AppTrust {
 
     /// The OS store of the app's root, as OpenSSL and Go read it: `SSL_CERT_FILE`, else the first
     /// bundle file that exists, else the certificate directories (and `SSL_CERT_DIR`).
-    fn read_os(&mut self, cfg: &Config) {
+    fn read_os(&mut self, cfg: &Config, root_dir: &Path) {
         let env = &cfg.env;
         let root = root_label(cfg);
         if let Some(file) = env.non_empty("SSL_CERT_FILE") {
-            let path = cfg.file(file);
+            let path = in_root(root_dir, file);
             match read_bundle(&path) {
                 Ok(certs) => {
                     let n = self.add(false, file.to_owned(), certs);
@@ -130,7 +130,7 @@ impl AppTrust {
             return;
         }
         for bundle in OS_BUNDLES {
-            let path = cfg.file(bundle);
+            let path = in_root(root_dir, bundle);
             if !path.is_file() {
                 self.looked.push((*bundle).to_owned());
                 continue;
@@ -147,7 +147,7 @@ impl AppTrust {
         }
         let dirs = env.non_empty("SSL_CERT_DIR").map(|d| d.split(':').map(str::to_owned).collect::<Vec<_>>());
         for dir in dirs.unwrap_or_else(|| OS_DIRS.iter().map(|d| (*d).to_owned()).collect()) {
-            let certs = read_dir_certs(&cfg.file(&dir));
+            let certs = read_dir_certs(&in_root(root_dir, &dir));
             if certs.is_empty() {
                 self.looked.push(format!("{dir}/"));
             } else {
@@ -158,7 +158,7 @@ impl AppTrust {
     }
 
     /// certifi's `cacert.pem` in the app's Python environment.
-    fn certifi(cfg: &Config, argv: &[String]) -> Option<(String, PathBuf)> {
+    fn certifi(cfg: &Config, root_dir: &Path, argv: &[String]) -> Option<(String, PathBuf)> {
         let env = &cfg.env;
         // Where site-packages can be: the venv (VIRTUAL_ENV, or argv[0]'s bin/..), PYTHONPATH,
         // the user site, and the system prefixes.
@@ -173,7 +173,7 @@ impl AppTrust {
         let mut dirs: Vec<String> =
             env.non_empty("PYTHONPATH").map(|p| p.split(':').map(str::to_owned).collect()).unwrap_or_default();
         for prefix in prefixes {
-            let lib = cfg.file(&format!("{prefix}/lib"));
+            let lib = in_root(root_dir, &format!("{prefix}/lib"));
             let Ok(entries) = std::fs::read_dir(&lib) else { continue };
             let mut pys: Vec<String> = entries
                 .flatten()
@@ -191,7 +191,7 @@ impl AppTrust {
         }
         dirs.into_iter().find_map(|d| {
             let shown = format!("{d}/certifi/cacert.pem");
-            let path = cfg.file(&shown);
+            let path = in_root(root_dir, &shown);
             path.is_file().then_some((shown, path))
         })
     }
@@ -199,6 +199,14 @@ impl AppTrust {
     /// Reads the app's trust (`cfg.pid` set) the way its client does.
     #[must_use]
     pub fn read(cfg: &Config) -> Self {
+        let pid = cfg.pid.unwrap_or(0);
+        let (runtime, argv) = runtime_of(pid);
+        Self::read_in(cfg, Path::new(&format!("/proc/{pid}/root")), runtime, &argv)
+    }
+
+    /// Reads the trust of an app of `runtime` started as `argv`, whose root is `root_dir`.
+    #[must_use]
+    pub fn read_in(cfg: &Config, root_dir: &Path, runtime: Runtime, argv: &[String]) -> Self {
         let mut t = Self {
             client: RootCertStore::empty(),
             os: RootCertStore::empty(),
@@ -207,18 +215,17 @@ impl AppTrust {
             looked: Vec::new(),
             errors: Vec::new(),
         };
-        let Some(pid) = cfg.pid else { return t };
-        let (runtime, argv) = runtime_of(pid);
+        let pid = cfg.pid.unwrap_or(0);
         let owner = cfg.env.owner().map_or_else(|| format!("pid {pid}"), str::to_owned);
         let root = root_label(cfg);
-        t.read_os(cfg);
+        t.read_os(cfg, root_dir);
         match runtime {
             Runtime::Python => {
                 // httpx (openai-python): SSL_CERT_FILE or SSL_CERT_DIR replace certifi; else certifi.
                 if cfg.env.non_empty("SSL_CERT_FILE").is_some() || cfg.env.non_empty("SSL_CERT_DIR").is_some() {
                     t.client = t.os.clone();
                     t.whose = format!("{owner}, a Python app (httpx/openai: SSL_CERT_FILE/SSL_CERT_DIR)");
-                } else if let Some((shown, path)) = Self::certifi(cfg, &argv) {
+                } else if let Some((shown, path)) = Self::certifi(cfg, root_dir, argv) {
                     match read_bundle(&path) {
                         Ok(certs) => {
                             let n = t.add(true, shown.clone(), certs);
@@ -240,7 +247,7 @@ impl AppTrust {
                 t.client = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
                 t.files.push(format!("Node.js bundled roots: {} certificates", t.client.len()));
                 if let Some(extra) = cfg.env.non_empty("NODE_EXTRA_CA_CERTS") {
-                    match read_bundle(&cfg.file(extra)) {
+                    match read_bundle(&in_root(root_dir, extra)) {
                         Ok(certs) => {
                             let n = t.add(true, extra.to_owned(), certs);
                             t.files.push(format!(
@@ -274,5 +281,93 @@ fn root_label(cfg: &Config) -> String {
     match cfg.env.owner() {
         Some(owner) => format!("the root of {owner} (/proc/{pid}/root)"),
         None => format!("/proc/{pid}/root"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Env;
+
+    /// A PEM bundle of `n` certificates minted here.
+    fn pem(n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                let key = rcgen::KeyPair::generate().unwrap();
+                let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+                params.distinguished_name.push(rcgen::DnType::CommonName, format!("Test Root {i}"));
+                params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+                params.self_signed(&key).unwrap().pem()
+            })
+            .collect()
+    }
+
+    fn put(root: &Path, path: &str, text: &str) {
+        let full = root.join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+
+    fn cfg(env: &[(&str, &str)]) -> Config {
+        let mut c = Config::new(Env::from_pairs(env.iter().copied()));
+        c.pid = Some(7);
+        c
+    }
+
+    #[test]
+    fn a_python_app_trusts_certifi_in_its_site_packages_not_the_os_store() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        put(r, "/etc/ssl/certs/ca-certificates.crt", &pem(2));
+        put(r, "/usr/local/lib/python3.12/site-packages/certifi/cacert.pem", &pem(3));
+        let argv = vec!["/usr/local/bin/python3".to_owned(), "app.py".to_owned()];
+        let t = AppTrust::read_in(&cfg(&[]), r, Runtime::Python, &argv);
+        assert_eq!((t.client.len(), t.os.len()), (3, 2), "{t:?}");
+        assert!(t.whose.contains("Python app (httpx/openai: certifi)"), "{}", t.whose);
+        assert!(
+            t.files.iter().any(|f| f.starts_with(
+                "/usr/local/lib/python3.12/site-packages/certifi/cacert.pem in /proc/7/root: 3 certificates"
+            )),
+            "{:?}",
+            t.files
+        );
+        // A venv found from argv[0], and SSL_CERT_FILE replacing certifi, as httpx does.
+        put(r, "/app/venv/lib/python3.11/site-packages/certifi/cacert.pem", &pem(1));
+        let venv = vec!["/app/venv/bin/python".to_owned()];
+        assert_eq!(AppTrust::read_in(&cfg(&[]), r, Runtime::Python, &venv).client.len(), 1);
+        put(r, "/srv/corp.pem", &pem(1));
+        let t = AppTrust::read_in(&cfg(&[("SSL_CERT_FILE", "/srv/corp.pem")]), r, Runtime::Python, &argv);
+        assert_eq!(t.client.len(), 1, "{t:?}");
+    }
+
+    #[test]
+    fn each_distributions_bundle_is_found_and_links_stay_in_the_apps_root() {
+        for bundle in OS_BUNDLES {
+            let root = tempfile::tempdir().unwrap();
+            put(root.path(), bundle, &pem(1));
+            let t = AppTrust::read_in(&cfg(&[]), root.path(), Runtime::Other, &[]);
+            assert_eq!(t.client.len(), 1, "{bundle}: {t:?}");
+        }
+        // RHEL: ca-bundle.crt is an absolute link into /etc/pki/ca-trust: followed inside the root.
+        let root = tempfile::tempdir().unwrap();
+        put(root.path(), "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", &pem(2));
+        std::fs::create_dir_all(root.path().join("etc/pki/tls/certs")).unwrap();
+        let link = root.path().join("etc/pki/tls/certs/ca-bundle.crt");
+        std::os::unix::fs::symlink("/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", link).unwrap();
+        let t = AppTrust::read_in(&cfg(&[]), root.path(), Runtime::Other, &[]);
+        assert_eq!(t.client.len(), 2);
+        assert!(t.files[0].starts_with("/etc/pki/tls/certs/ca-bundle.crt in /proc/7/root"), "{:?}", t.files);
+    }
+
+    #[test]
+    fn an_empty_root_has_no_certificates_and_says_where_it_looked() {
+        let root = tempfile::tempdir().unwrap();
+        let t = AppTrust::read_in(&cfg(&[]), root.path(), Runtime::Other, &[]);
+        assert!(t.client.is_empty() && t.os.is_empty());
+        assert!(t.looked.iter().any(|l| l == "/etc/ssl/certs/ca-certificates.crt"), "{:?}", t.looked);
+        // Node.js carries its own roots: never empty; NODE_EXTRA_CA_CERTS adds to them.
+        put(root.path(), "/ca.pem", &pem(1));
+        let t = AppTrust::read_in(&cfg(&[("NODE_EXTRA_CA_CERTS", "/ca.pem")]), root.path(), Runtime::Node, &[]);
+        assert_eq!(t.client.len(), webpki_roots::TLS_SERVER_ROOTS.len() + 1);
     }
 }
