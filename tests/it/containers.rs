@@ -403,6 +403,11 @@ fn pid_reads_the_apps_trust_store_not_the_doctors() {
     assert!(anchors["app"].as_str().unwrap().starts_with("pid 1 (sleep)"), "whose trust: {anchors}");
     let table = table.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(table.contains("This container has no CA certificates"), "{table}");
+    // Its resolver configuration and hosts file too: the report says which file of which root.
+    let dns = check(&doc, "dns");
+    let ns = dns["details"]["nameserver"].as_str().unwrap();
+    assert!(ns.ends_with("(/etc/resolv.conf of pid 1 (sleep), read at /proc/1/root/etc/resolv.conf)"), "{dns}");
+    assert_eq!(dns["details"]["hosts_file"]["path"], "/proc/1/root/etc/hosts", "{dns}");
 
     // The same app with its own CA bundle (SSL_CERT_FILE in its environment, a file in its root):
     // trusted, and the report names the file and the root it was read in.

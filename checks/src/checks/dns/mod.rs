@@ -292,7 +292,17 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     }
     activity.set(format!("looking up {host} (A, AAAA) and asking the OS resolver"));
     let ns_timeout = activity.bounded(NS_TIMEOUT, Duration::from_millis(300));
-    let nameserver = match Nameserver::new(cfg.dns_server, ns_timeout) {
+    // With --pid, the app's resolv.conf (through its root), never the doctor's.
+    let nameserver = match (cfg.pid, cfg.dns_server) {
+        #[cfg(unix)]
+        (Some(pid), None) => {
+            let owner = cfg.env.owner().map_or_else(|| format!("pid {pid}"), str::to_owned);
+            let shown = format!("/etc/resolv.conf of {owner}, read at /proc/{pid}/root/etc/resolv.conf");
+            Nameserver::from_file(&cfg.file("/etc/resolv.conf"), &shown, ns_timeout)
+        }
+        _ => Nameserver::new(cfg.dns_server, ns_timeout),
+    };
+    let nameserver = match nameserver {
         Ok(ns) => ns,
         Err(e) => {
             return Outcome::with_status(
@@ -478,7 +488,11 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
         role: role.to_owned(),
         nameserver: l.nameserver.clone(),
         lookups: lookups.iter().copied().cloned().collect(),
-        hosts_file: HostsFile { path: hosts_file::path().to_owned(), entries: l.pinned.clone() },
+        // With --pid, the app's hosts file: the path says in which root it was read.
+        hosts_file: HostsFile {
+            path: ctx.config.file(hosts_file::path()).display().to_string(),
+            entries: l.pinned.clone(),
+        },
         api_host_via_this_machine: l.api_lookup.clone(),
         each_nameserver: l
             .per_server
