@@ -117,6 +117,27 @@ fn no_network_is_the_root_cause_not_a_dns_error() {
 }
 
 #[test]
+fn no_key_is_reported_when_the_network_fails_too() {
+    if let Err(why) = docker::image() {
+        return docker::unavailable("no_key_is_reported_when_the_network_fails_too", &why);
+    }
+    // No OPENAI_API_KEY, and no lookup can succeed (--network none).
+    let (code, stdout, stderr) =
+        docker::run(&["--network", "none"], &["--skip", "status,container", "--deadline", "10"]);
+    let (_, json, _) =
+        docker::run(&["--network", "none"], &["--skip", "status,container", "--format", "json", "--deadline", "10"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    let doc: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(doc["verdict"]["root_cause"], "dns", "{doc}");
+    let probe = check(&doc, "probe");
+    assert_eq!(probe["blocked_by"], "dns", "{probe}");
+    assert_eq!(probe["findings"][0]["code"], "probe.no_key", "{probe}");
+    assert!(doc["verdict"]["summary"].as_str().unwrap().ends_with("also: probe: OPENAI_API_KEY is not set"), "{doc}");
+    let table = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(table.contains("without the network: OPENAI_API_KEY is not set"), "{stdout}");
+}
+
+#[test]
 fn no_network_is_named_when_no_lookup_fails_first() {
     if let Err(why) = docker::image() {
         return docker::unavailable("no_network_is_named_when_no_lookup_fails_first", &why);

@@ -340,7 +340,20 @@ async fn run_one(
     live: Live,
 ) -> CheckReport {
     let info = check.info();
-    if let Err(skip) = wait_for_dependencies(info, deps, deadline).await {
+    if let Err(mut skip) = wait_for_dependencies(info, deps, deadline).await {
+        if skip.blocked_by.is_some() {
+            // Blocked, but what needs no network is still known: say it.
+            let offline = check.offline(&ctx);
+            let redact = |s: &str| ctx.net.redactor.redact(s);
+            if let Some(first) = offline.iter().find(|f| f.severity >= Severity::Warn) {
+                skip.summary = format!("{}; without the network: {}", skip.summary, redact(&first.message));
+            }
+            skip.findings.extend(offline.into_iter().map(|f| Finding {
+                message: redact(&f.message),
+                remedy: redact(&f.remedy),
+                ..f
+            }));
+        }
         return skip;
     }
     let start = Instant::now();
@@ -535,6 +548,16 @@ pub fn verdict(reports: &[CheckReport]) -> Verdict {
             let mut s = format!("{} failed; root cause: {} — {}", plural(fails, "check"), root.id, root.summary);
             if blocked > 0 {
                 s.push_str(&format!(" ({} skipped because of it)", plural(blocked, "check")));
+            }
+            // What blocked checks found without the network (a missing key) is a cause too.
+            let offline: Vec<String> = reports
+                .iter()
+                .filter(|r| r.blocked_by.is_some())
+                .flat_map(|r| r.findings.iter().filter(|f| f.severity == Severity::Fail).map(move |f| (r.id, f)))
+                .map(|(id, f)| format!("{id}: {}", f.message))
+                .collect();
+            if !offline.is_empty() {
+                s.push_str(&format!("; also: {}", offline.join("; ")));
             }
             s
         }
