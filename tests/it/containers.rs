@@ -138,6 +138,32 @@ fn no_key_is_reported_when_the_network_fails_too() {
 }
 
 #[test]
+fn an_ipv6_only_host_without_an_ipv6_route_is_one_sentence() {
+    if let Err(why) = docker::image() {
+        return docker::unavailable("an_ipv6_only_host_without_an_ipv6_route_is_one_sentence", &why);
+    }
+    // A network (internal, so nothing leaves it) without IPv6; the API host's only address is IPv6.
+    let net = docker::InternalNet::named("v6");
+    let flags = ["--network", net.name.as_str(), "--add-host", "api6:fd00::1", "-e", "OPENAI_BASE_URL=https://api6/v1"];
+    let (code, stdout, stderr) =
+        docker::run(&flags, &["--skip", "status,container", "--format", "json", "--deadline", "10"]);
+    let (_, table, _) = docker::run(&flags, &["--skip", "status,container", "--deadline", "10"]);
+    drop(net);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(doc["verdict"]["root_cause"], "tls", "{doc}");
+    let tls = check(&doc, "tls");
+    assert_eq!(tls["summary"], "api6 resolves only to IPv6 here, and this machine has no IPv6 route", "{tls}");
+    assert_eq!(tls["findings"][0]["code"], "tls.ipv6_no_route", "{tls}");
+    let table = table.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        table.contains("root cause: tls — api6 resolves only to IPv6 here, and this machine has no IPv6 route"),
+        "{table}"
+    );
+    assert!(!table.contains("network unreachable"), "{table}");
+}
+
+#[test]
 fn no_network_is_named_when_no_lookup_fails_first() {
     if let Err(why) = docker::image() {
         return docker::unavailable("no_network_is_named_when_no_lookup_fails_first", &why);

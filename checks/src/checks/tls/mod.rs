@@ -44,6 +44,7 @@ static INFO: CheckInfo = CheckInfo {
         &TRUST_FILE_MISSING,
         &MISSING_INTERMEDIATE,
         &NO_CA_CERTIFICATES,
+        &IPV6_NO_ROUTE,
     ],
 };
 
@@ -187,6 +188,17 @@ code!(
 --network none, a pod whose network was not set up, a sandbox. Seen here when the API host is an \
 IP address (no lookup to fail first).\n\nFix: give the container a network (drop --network none, \
 docker network connect, the pod's CNI).\n\nVerify: the tls check connects."
+);
+code!(
+    IPV6_NO_ROUTE,
+    "tls.ipv6_no_route",
+    "The host resolves only to IPv6 here, and this machine has no IPv6 route",
+    "Every address the API host resolved to is IPv6, and the routing table has no IPv6 route to \
+it (a container on a network without IPv6, a host or VPN with IPv4 only). The OS refuses at once: \
+'Network is unreachable' or 'Cannot assign requested address' (errno 99), which clients report as \
+'Connection error.'.\n\nFix: give the host an IPv4 address (an A record; an IPv4 line in /etc/hosts \
+or --add-host), or give this network IPv6 (docker network create --ipv6, IPv6 egress for the \
+VPC).\n\nVerify: the tls check connects."
 );
 code!(
     FAMILY_UNREACHABLE,
@@ -612,6 +624,27 @@ fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Tls, pinn
     if from_hosts_file {
         list.push_str(&format!(
             "; these addresses come from the {host} line of the hosts file, which overrides DNS (see the dns check): that line is the likely cause"
+        ));
+    }
+    // Only IPv6 addresses, and no IPv6 route here: one sentence, not an errno's label.
+    let v6: Vec<std::net::Ipv6Addr> = errors
+        .iter()
+        .filter_map(|e| match e.addr.ip() {
+            IpAddr::V6(ip) => Some(ip),
+            IpAddr::V4(_) => None,
+        })
+        .collect();
+    let only_v6 = !errors.is_empty() && v6.len() == attempts.len() && worst == ConnectFailure::Unreachable;
+    if only_v6 && v6.iter().all(|ip| crate::net::interfaces::ipv6_route_to(*ip) == Some(false)) {
+        let sentence = format!("{host} resolves only to IPv6 here, and this machine has no IPv6 route");
+        let addrs = v6.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let said = errors.first().map_or(String::new(), |e| e.detail.clone());
+        let source = if from_hosts_file { "the hosts file" } else { "the lookup" };
+        return Outcome::with_status(Status::Fail, sentence.clone(), details).and(Finding::new(
+            &IPV6_NO_ROUTE,
+            Severity::Fail,
+            format!("{sentence}: {source} gave {addrs}, and /proc/net/ipv6_route has no route to it but loopback's (the OS said: {said})"),
+            "Give the host an IPv4 address (an A record, or an IPv4 line in /etc/hosts / --add-host), or give this network IPv6 (docker network create --ipv6, IPv6 egress).",
         ));
     }
     let summary = format!("cannot connect to {host}:{port}: {}", worst.words());
