@@ -218,9 +218,10 @@ public CA for api.openai.com (Let's Encrypt, Google Trust Services, ...), a TLS-
 (Zscaler, Netskope, a corporate firewall) is in the path and re-signs traffic with its own CA. \
 Python reports CERTIFICATE_VERIFY_FAILED / 'unable to get local issuer certificate', Node \
 SELF_SIGNED_CERT_IN_CHAIN / UNABLE_TO_GET_ISSUER_CERT_LOCALLY.\n\nFix: get the proxy's root CA \
-from IT, then point each client at it: SSL_CERT_FILE (Python httpx/openai), REQUESTS_CA_BUNDLE \
-(requests), NODE_EXTRA_CA_CERTS (Node.js), the OS store (curl, Go), --ca-file here. Never turn \
-verification off.\n\nVerify: the tls check passes and lists your clients as trusting the chain."
+from IT. Python (openai/httpx, requests): SSL_CERT_FILE and REQUESTS_CA_BUNDLE replace the public \
+roots, so point them at a bundle of the public roots plus that CA (cat \"$(python -m certifi)\" \
+ca.pem > bundle.pem), never at the CA alone; Node.js: NODE_EXTRA_CA_CERTS=ca.pem (added to its \
+roots); curl, Go: the OS store; --ca-file here. Never turn verification off.\n\nVerify: the tls check passes and lists your clients as trusting the chain."
 );
 code!(
     EXPIRED,
@@ -583,7 +584,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                 ))
         }
         Err(err) => {
-            let (code, msg, remedy) = explain_failure(err, &chain_info, host);
+            let (code, msg, remedy) = explain_failure(err, &chain_info, host, port, &ctx.net.roots);
             details.error = Some(msg.clone());
             Outcome::with_status(Status::Fail, format!("TLS to {host} failed: {}", code.title.to_lowercase()), details)
                 .and(Finding::new(code, Severity::Fail, msg, remedy))
@@ -704,11 +705,17 @@ fn family_finding(host: &str, attempts: &[Attempt]) -> Option<Finding> {
     ))
 }
 
-fn explain_failure(err: &HandshakeError, chain: &[CertInfo], host: &str) -> (&'static Code, String, String) {
+fn explain_failure(
+    err: &HandshakeError,
+    chain: &[CertInfo],
+    host: &str,
+    port: u16,
+    roots: &rustls::RootCertStore,
+) -> (&'static Code, String, String) {
     let leaf = chain.first();
     let now = jiff::Timestamp::now();
     let clock = format!("local clock {}", now.strftime("%Y-%m-%dT%H:%M:%SZ"));
-    let ca_fixes = "Get your proxy's root CA from IT and set: SSL_CERT_FILE=/path/ca.pem (Python openai/httpx), REQUESTS_CA_BUNDLE=/path/ca.pem (requests), NODE_EXTRA_CA_CERTS=/path/ca.pem (Node.js), the OS store (curl, Go), --ca-file here. Do not disable verification.";
+    let ca_fixes = &format!("Get your proxy's root CA (ca.pem) from IT. {}", chain::trust_advice("ca.pem"));
     match err {
         HandshakeError::Timeout => (
             &HANDSHAKE_TIMEOUT_CODE,
@@ -740,6 +747,27 @@ fn explain_failure(err: &HandshakeError, chain: &[CertInfo], host: &str) -> (&'s
                     ),
                     "On the server: serve the full chain (the leaf and its intermediate: fullchain.pem, not cert.pem). If you cannot fix the server: add the intermediate to the bundle your client trusts (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, --ca-file). No corporate root is involved.".to_owned(),
                 )
+            }
+            // A chain of one naming no place for its issuer: a server without its intermediate
+            // and an inspecting proxy look alike. Say which the evidence favours, or both.
+            CertificateError::UnknownIssuer if chain.len() == 1 && !chain[0].self_issued => {
+                let issuer = chain[0].issuer();
+                match chain::intermediate_evidence(&chain[0], roots) {
+                    Some(why) => (
+                        &MISSING_INTERMEDIATE,
+                        format!(
+                            "{host} sent only its own certificate, issued by {issuer}, without that intermediate (the certificate names no place to fetch it): the server does not send its intermediate, as {why}; OpenSSL-based clients (Python, curl, Node.js) and rustls fail"
+                        ),
+                        "On the server: serve the full chain (the leaf and its intermediate: fullchain.pem, not cert.pem). If you cannot fix the server: add the intermediate to the bundle your client trusts (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, --ca-file). No corporate root is involved.".to_owned(),
+                    ),
+                    None => (
+                        &UNKNOWN_ISSUER,
+                        format!(
+                            "{host} sent only its own certificate, issued by {issuer}, which no trusted root vouches for and which names no place to fetch its issuer. Either a TLS-inspecting proxy on this network re-signs traffic with its own CA, or the server does not send its intermediate. To tell: `openssl s_client -connect {host}:{port} -showcerts` here and from another network (a phone hotspot): the same issuer on both means the server (it must serve its full chain), another issuer here means a proxy on this network"
+                        ),
+                        format!("If it is the server: serve the full chain (fullchain.pem). If it is a proxy: {ca_fixes}"),
+                    ),
+                }
             }
             CertificateError::UnknownIssuer | CertificateError::BadSignature => {
                 let top = chain.last();
