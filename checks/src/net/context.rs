@@ -271,9 +271,10 @@ pub struct FetchError {
 
 impl std::fmt::Display for FetchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The chain often starts with the phase already ("dns error: NXDOMAIN ..."): say it once.
+        // The chain often names the phase already ("dns error: NXDOMAIN ...", "tunnel error: ...:
+        // dns error: ..."): say it once.
         let phase = format!("{} error", self.phase);
-        if self.message.starts_with(&phase) {
+        if self.message.to_ascii_lowercase().contains(&phase) {
             f.write_str(&self.message)
         } else {
             write!(f, "{phase}: {}", self.message)
@@ -577,7 +578,14 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         }
         let _ = write!(out, "{p}");
     }
-    out
+    // A cause that repeats the words before it ("dns error: dns error: …"): once.
+    let mut segments: Vec<&str> = Vec::new();
+    for seg in out.split(": ") {
+        if segments.last().is_none_or(|last| !last.eq_ignore_ascii_case(seg)) {
+            segments.push(seg);
+        }
+    }
+    segments.join(": ")
 }
 
 /// Now, as RFC 3339 UTC with millisecond precision.
@@ -610,6 +618,15 @@ mod tests {
         let middle = E("dns error: error resolving DNS: no record found for status.test", Some(Box::new(inner)));
         let outer = E("dns error", Some(Box::new(middle)));
         assert_eq!(error_chain(&outer), "dns error: error resolving DNS: no record found for status.test");
+        // A wrapper and its source with the same words, each adding its own: each said once.
+        let inner = E("dns error: failed to lookup address information: Name does not resolve", None);
+        let outer = E("Dns Error: dns error", Some(Box::new(inner)));
+        assert_eq!(error_chain(&outer), "Dns Error: failed to lookup address information: Name does not resolve");
+        // The phase named inside the chain (through a proxy tunnel) is not put in front again.
+        let e = FetchError { phase: Phase::Dns, message: "tunnel error: dns error: failed to lookup".to_owned() };
+        assert_eq!(e.to_string(), "tunnel error: dns error: failed to lookup");
+        let e = FetchError { phase: Phase::Dns, message: "failed to lookup".to_owned() };
+        assert_eq!(e.to_string(), "dns error: failed to lookup");
     }
 
     #[test]
