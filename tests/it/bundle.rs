@@ -168,7 +168,7 @@ fn ctrl_c_prints_a_partial_report_writes_the_bundle_and_exits_130() {
     assert!(files.iter().any(|(n, t)| n == "ticket.md" && t.contains("interrupted")));
 
     // The table a user sees after Ctrl-C.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("openai-doctor"))
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("openai-doctor"))
         .env_clear()
         .env("OPENAI_API_KEY", FAKE_KEY)
         .env("NO_COLOR", "1")
