@@ -85,15 +85,25 @@ fn runtime_of(pid: u32) -> (Runtime, Vec<String>) {
 
 /// A PEM bundle's certificates (an error when unreadable or holding none).
 fn read_bundle(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    crate::net::context::read_pem_certs(path)
+    use rustls::pki_types::pem::PemObject;
+    let bytes = crate::fsread::read_regular(path, "CA bundle", crate::fsread::CA_FILE_LIMIT)?;
+    // Unparsable blocks are skipped, as OpenSSL skips them in a bundle.
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes).filter_map(Result::ok).collect();
+    if certs.is_empty() {
+        return Err(format!("{} holds no certificate", path.display()));
+    }
+    Ok(certs)
 }
 
 /// Certificates of every regular file in `dir` (hashed links and `.pem`/`.crt` files alike).
-fn read_dir_certs(dir: &Path) -> Vec<CertificateDer<'static>> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+/// Each entry's links are followed inside `root` (the hashed names link to
+/// /usr/share/ca-certificates/…, absolute).
+fn read_dir_certs(root: &Path, dir: &str) -> Vec<CertificateDer<'static>> {
+    let Ok(entries) = std::fs::read_dir(in_root(root, dir)) else { return Vec::new() };
     let mut out = Vec::new();
     for e in entries.flatten().take(2_000) {
-        if let Ok(certs) = read_bundle(&e.path()) {
+        let Some(name) = e.file_name().to_str().map(str::to_owned) else { continue };
+        if let Ok(certs) = read_bundle(&in_root(root, &format!("{}/{name}", dir.trim_end_matches('/')))) {
             out.extend(certs);
         }
     }
@@ -147,7 +157,7 @@ impl AppTrust {
         }
         let dirs = env.non_empty("SSL_CERT_DIR").map(|d| d.split(':').map(str::to_owned).collect::<Vec<_>>());
         for dir in dirs.unwrap_or_else(|| OS_DIRS.iter().map(|d| (*d).to_owned()).collect()) {
-            let certs = read_dir_certs(&in_root(root_dir, &dir));
+            let certs = read_dir_certs(root_dir, &dir);
             if certs.is_empty() {
                 self.looked.push(format!("{dir}/"));
             } else {
@@ -357,6 +367,18 @@ mod tests {
         let t = AppTrust::read_in(&cfg(&[]), root.path(), Runtime::Other, &[]);
         assert_eq!(t.client.len(), 2);
         assert!(t.files[0].starts_with("/etc/pki/tls/certs/ca-bundle.crt in /proc/7/root"), "{:?}", t.files);
+    }
+
+    #[test]
+    fn without_a_bundle_the_hashed_links_are_read_inside_the_root() {
+        let root = tempfile::tempdir().unwrap();
+        put(root.path(), "/usr/share/ca-certificates/corp/root.crt", &pem(1));
+        std::fs::create_dir_all(root.path().join("etc/ssl/certs")).unwrap();
+        let link = root.path().join("etc/ssl/certs/5a1b2c3d.0");
+        std::os::unix::fs::symlink("/usr/share/ca-certificates/corp/root.crt", link).unwrap();
+        let t = AppTrust::read_in(&cfg(&[]), root.path(), Runtime::Other, &[]);
+        assert_eq!(t.client.len(), 1, "{t:?}");
+        assert!(t.files[0].starts_with("/etc/ssl/certs/ in /proc/7/root: 1 certificate"), "{:?}", t.files);
     }
 
     #[test]
