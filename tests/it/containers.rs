@@ -484,6 +484,8 @@ fn pid_reads_the_apps_trust_store_not_the_doctors() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let doc: Value = serde_json::from_str(&stdout).unwrap();
     let anchors = &check(&doc, "tls")["details"]["trust_anchors"];
+    let summary = check(&doc, "tls")["summary"].as_str().unwrap().to_owned();
+    assert!(summary.contains("; verified with the trust of pid 1 (sleep)"), "{summary}");
     let files = anchors["files"].to_string();
     assert!(
         files.contains("SSL_CERT_FILE=/shared/ca.pem in the root of pid 1 (sleep) (/proc/1/root): 1 certificate"),

@@ -99,7 +99,9 @@ fn samples() -> Vec<(CheckId, Details)> {
             system: 140,
             extra: 1,
             errors: vec!["bad.pem: no certificate".into()],
-            ..Default::default()
+            app: Some("pid 1 (python3), a Python app (httpx/openai: certifi)".into()),
+            files: vec!["/usr/lib/python3/site-packages/certifi/cacert.pem in /proc/1/root: 140 certificates".into()],
+            looked: vec!["/etc/ssl/certs/ca-certificates.crt".into()],
         },
         clients: vec![tls::ClientTrust {
             client: "Python (httpx, requests)".into(),

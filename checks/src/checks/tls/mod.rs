@@ -549,6 +549,11 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                 attempt.connect.as_ref().map(|d| millis(*d)).unwrap_or(0),
                 millis(hs.elapsed),
             );
+            // With --pid: whose trust verified it, and from which file of which root.
+            let summary = match (&ctx.net.trust.app, ctx.net.trust.files.first()) {
+                (Some(app), Some(file)) => format!("{summary}; verified with the trust of {app}: {file}"),
+                _ => summary,
+            };
             details.session = Some(session.clone());
             let (connect_ms, handshake_ms) = (attempt.connect.as_ref().map_or(0, |d| millis(*d)), millis(hs.elapsed));
             let _ = (ctx.facts.connect_ms.set(connect_ms), ctx.facts.handshake_ms.set(handshake_ms));
