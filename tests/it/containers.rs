@@ -416,9 +416,10 @@ fn shared_dir() -> tempfile::TempDir {
 
 #[test]
 fn pid_reads_the_apps_trust_store_not_the_doctors() {
-    if let Err(why) = docker::image() {
-        return docker::unavailable("pid_reads_the_apps_trust_store_not_the_doctors", &why);
-    }
+    let slim = match docker::image().and_then(|_| docker::slim_image()) {
+        Ok(slim) => slim,
+        Err(why) => return docker::unavailable("pid_reads_the_apps_trust_store_not_the_doctors", &why),
+    };
     let net = docker::InternalNet::named("trust");
     let shared = shared_dir();
     let api = simulated_api(&net, shared.path());
@@ -431,12 +432,9 @@ fn pid_reads_the_apps_trust_store_not_the_doctors() {
         args.extend(format);
         docker::run(&["--pid", &with, "--network", &with, "-v", &ro, "-e", "SSL_CERT_FILE=/shared/ca.pem"], &args)
     };
-    // An app whose root has no CA certificates at all (nothing under /etc/ssl).
-    let bare = docker::Container::app_on(
-        "bare",
-        &net,
-        &["--tmpfs", "/etc/ssl", "-v", &ro, "-e", "OPENAI_BASE_URL=https://api:8443/v1"],
-    );
+    let base = "OPENAI_BASE_URL=https://api:8443/v1";
+    // An app whose image has no CA certificates at all.
+    let bare = docker::Container::app_of(slim, "bare", &net, &["-e", base], "/bin/sleep");
     let (code, stdout, stderr) = beside(&bare, &["--format", "json"]);
     let (_, table, _) = beside(&bare, &[]);
     drop(bare);
@@ -463,32 +461,51 @@ fn pid_reads_the_apps_trust_store_not_the_doctors() {
     assert!(ns.ends_with("(/etc/resolv.conf of pid 1 (sleep), read at /proc/1/root/etc/resolv.conf)"), "{dns}");
     assert_eq!(dns["details"]["hosts_file"]["path"], "/proc/1/root/etc/hosts", "{dns}");
 
-    // The same app with its own CA bundle (SSL_CERT_FILE in its environment, a file in its root):
-    // trusted, and the report names the file and the root it was read in.
-    let with_ca = docker::Container::app_on(
+    // The same image with the app's own CA bundle (SSL_CERT_FILE in its environment, a file in
+    // its root): trusted, and the report names the file and the root it was read in.
+    let with_ca = docker::Container::app_of(
+        slim,
         "withca",
         &net,
-        &[
-            "--tmpfs",
-            "/etc/ssl",
-            "-v",
-            &ro,
-            "-e",
-            "OPENAI_BASE_URL=https://api:8443/v1",
-            "-e",
-            "SSL_CERT_FILE=/shared/ca.pem",
-        ],
+        &["-v", &ro, "-e", base, "-e", "SSL_CERT_FILE=/shared/ca.pem"],
+        "/bin/sleep",
     );
     let (code, stdout, stderr) = beside(&with_ca, &["--format", "json"]);
-    drop((with_ca, api, net));
+    drop(with_ca);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let doc: Value = serde_json::from_str(&stdout).unwrap();
-    let anchors = &check(&doc, "tls")["details"]["trust_anchors"];
     let summary = check(&doc, "tls")["summary"].as_str().unwrap().to_owned();
     assert!(summary.contains("; verified with the trust of pid 1 (sleep)"), "{summary}");
+    let anchors = &check(&doc, "tls")["details"]["trust_anchors"];
     let files = anchors["files"].to_string();
     assert!(
         files.contains("SSL_CERT_FILE=/shared/ca.pem in the root of pid 1 (sleep) (/proc/1/root): 1 certificate"),
         "{anchors}"
+    );
+
+    // A Python app (by its executable's name: a stand-in, no interpreter) whose certifi bundle
+    // holds the CA, with no OS store: httpx trusts certifi, so tls passes, and curl/Go would not.
+    let certifi = format!(
+        "{}:/usr/local/lib/python3.12/site-packages/certifi/cacert.pem:ro",
+        shared.path().join("ca.pem").display()
+    );
+    let python =
+        docker::Container::app_of(slim, "python", &net, &["-v", &certifi, "-e", base], "/usr/local/bin/python3");
+    let (code, stdout, stderr) = beside(&python, &["--format", "json"]);
+    drop((python, api, net));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let tls = check(&doc, "tls");
+    assert_eq!(tls["status"], "warn", "{tls}");
+    let summary = tls["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("verified with the trust of pid 1 (python3), a Python app (httpx/openai: certifi): /usr/local/lib/python3.12/site-packages/certifi/cacert.pem in the root of pid 1 (python3) (/proc/1/root): 1 certificate"),
+        "{summary}"
+    );
+    let f = &tls["findings"][0];
+    assert_eq!(f["code"], "tls.client_trust", "the OS store is empty for curl and Go: {tls}");
+    assert!(
+        f["message"].as_str().unwrap().ends_with("would not: curl, Go, OS tools, Python requests, Node.js openai"),
+        "{f}"
     );
 }

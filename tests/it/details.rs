@@ -102,6 +102,7 @@ fn samples() -> Vec<(CheckId, Details)> {
             app: Some("pid 1 (python3), a Python app (httpx/openai: certifi)".into()),
             files: vec!["/usr/lib/python3/site-packages/certifi/cacert.pem in /proc/1/root: 140 certificates".into()],
             looked: vec!["/etc/ssl/certs/ca-certificates.crt".into()],
+            certifi: None,
         },
         clients: vec![tls::ClientTrust {
             client: "Python (httpx, requests)".into(),

@@ -129,4 +129,8 @@ pub struct TrustSources {
     /// With `--pid`: the places looked in that held nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub looked: Vec<String>,
+    /// With `--pid` and a Python app: the certifi bundle its client verifies with (then the
+    /// anchors are that bundle); shown through `files`.
+    #[serde(skip)]
+    pub certifi: Option<String>,
 }

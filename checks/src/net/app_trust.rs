@@ -54,6 +54,8 @@ pub struct AppTrust {
     pub looked: Vec<String>,
     /// Files that exist but could not be used.
     pub errors: Vec<String>,
+    /// The certifi bundle a Python app's client uses, as shown (`/usr/lib/…/cacert.pem`).
+    pub certifi: Option<String>,
 }
 
 /// The app's runtime: `/proc/PID/exe`'s name, else its `argv[0]`.
@@ -224,6 +226,7 @@ impl AppTrust {
             files: Vec::new(),
             looked: Vec::new(),
             errors: Vec::new(),
+            certifi: None,
         };
         let pid = cfg.pid.unwrap_or(0);
         let owner = cfg.env.owner().map_or_else(|| format!("pid {pid}"), str::to_owned);
@@ -243,6 +246,7 @@ impl AppTrust {
                                 "{shown} in {root}: {} (certifi)",
                                 crate::model::plural(n, "certificate")
                             ));
+                            t.certifi = Some(shown.clone());
                         }
                         Err(e) => t.errors.push(format!("{shown} in {root}: {e}")),
                     }

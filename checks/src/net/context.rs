@@ -32,8 +32,15 @@ pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, Arc<RootCertSt
         let mut store = app.client;
         let (system, mut errors) = (store.len(), app.errors);
         let extra = add_ca_files(config, &mut store, &mut errors)?;
-        let sources =
-            TrustSources { system, extra, errors, app: Some(app.whose), files: app.files, looked: app.looked };
+        let sources = TrustSources {
+            system,
+            extra,
+            errors,
+            app: Some(app.whose),
+            files: app.files,
+            looked: app.looked,
+            certifi: app.certifi,
+        };
         return Ok((Arc::new(store), Arc::new(app.os), sources));
     }
     let mut store = RootCertStore::empty();

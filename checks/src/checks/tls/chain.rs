@@ -330,6 +330,7 @@ pub fn client_trust(
     os: &Arc<RootCertStore>,
     cfg: &crate::config::Config,
     ca_file: Option<&std::path::Path>,
+    app_certifi: Option<(&Arc<RootCertStore>, &str)>,
 ) -> Vec<ClientTrust> {
     let env = &cfg.env;
     let ca = ca_file.map_or_else(|| "your-ca.pem".to_owned(), |p| p.display().to_string());
@@ -347,7 +348,11 @@ pub fn client_trust(
             store_from_file(&cfg.file(f)).unwrap_or_else(|| Arc::new(RootCertStore::empty())),
             format!("SSL_CERT_FILE={f}"),
         ),
-        None => (mozilla.clone(), "certifi (Mozilla bundle)".to_owned()),
+        // With --pid, the certifi bundle found in the app's environment, not ours.
+        None => match app_certifi {
+            Some((store, shown)) => (store.clone(), format!("certifi ({shown})")),
+            None => (mozilla.clone(), "certifi (Mozilla bundle)".to_owned()),
+        },
     };
     out.push(ClientTrust {
         client: "Python openai / httpx",

@@ -512,6 +512,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                 &ctx.net.roots_os,
                 &ctx.config,
                 ctx.config.ca_files.first().map(std::path::PathBuf::as_path),
+                ctx.net.trust.certifi.as_deref().map(|shown| (&ctx.net.roots, shown)),
             )
         })
         .unwrap_or_default();
