@@ -30,7 +30,10 @@ Attach this zip to a support ticket as it is. Every file is plain text.
 
 ticket.md         The ticket: summary, root cause, failed requests with their ids, environment,
                   what was ruled out. Paste it into the ticket's description.
-report.json       The full report (the same document as `openai-doctor --format json`).
+report.json       The full report (the same document as `openai-doctor --format json`). With
+                  --reduce it holds the smallest failing request body as its shape only: roles,
+                  types, the model, numbers, and each text as its size, estimated tokens and SHA-256,
+                  never the text of your prompts or content.
 requests.jsonl    One line per HTTP request the doctor made, including those that got no answer:
                   UTC time, method, URL, status or error, x-request-id, X-Client-Request-Id, timings.
 environment.json  OS, kernel, architecture, container and platform, tool version, and the relevant
@@ -45,6 +48,14 @@ private keys. Keys keep their prefix and last 4 characters (sk-proj-…WXYZ) so 
 which key was used; passwords become ***.
 ";
 
+/// What the README says instead when the run kept the prompts' text (`--reduce-keep-text`).
+pub const README_WITH_TEXT: &str = "\
+WARNING: this run used --reduce-keep-text. report.json and ticket.md hold the text of the smallest
+failing request body: your system prompt and user content, verbatim. Read them, and remove what
+must not leave your organisation, before you attach this bundle anywhere.
+
+";
+
 /// The bundle's files, rendered and redacted: JSON field by field (it stays valid JSON), the
 /// ticket as text.
 ///
@@ -55,6 +66,7 @@ pub fn files(
     target: &crate::report::Target,
     ticket: &crate::report::Ticket<'_>,
     redactor: &Redactor,
+    keeps_text: bool,
 ) -> Result<Vec<(&'static str, String)>, crate::exit::AppError> {
     let io = |e: io::Error| crate::exit::AppError::internal(format!("cannot render the bundle: {e}"));
     let mut md = Vec::new();
@@ -76,7 +88,7 @@ pub fn files(
         ("report.json", crate::output::json_text(&report)?),
         ("requests.jsonl", requests),
         ("environment.json", crate::output::json_text(&env)?),
-        ("README.txt", README.to_owned()),
+        ("README.txt", if keeps_text { format!("{README_WITH_TEXT}{README}") } else { README.to_owned() }),
     ])
 }
 

@@ -41,9 +41,9 @@ fn secs_text(d: Duration) -> String {
 /// Tells you why your calls to the OpenAI API fail, and what to do about it.
 ///
 /// Runs the troubleshooting checklist in order: status page, DNS, TCP+TLS, proxy, request
-/// payload, an authenticated probe, timeouts, container limits. Each finding names the cause
-/// and the fix; a check that cannot run because an earlier one failed is skipped, so the
-/// report shows one root cause.
+/// payload, an authenticated probe, a streamed answer, timeouts, container limits. Each finding
+/// names the cause and the fix; a check that cannot run because an earlier one failed is
+/// skipped, so the report shows one root cause.
 #[derive(Debug, Parser)]
 // A flag given twice takes its last value, as in curl and git (wrapper scripts rely on it).
 #[command(name = "openai-doctor", version, after_help = EXAMPLES, max_term_width = 100, args_override_self = true)]
@@ -167,7 +167,8 @@ impl Cli {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// API base URL, as your client uses it.
-    #[arg(long, value_name = "URL", env = "OPENAI_BASE_URL", default_value = config::DEFAULT_BASE_URL,
+    // The value is not shown in --help: a base URL may carry a password.
+    #[arg(long, value_name = "URL", env = "OPENAI_BASE_URL", hide_env_values = true, default_value = config::DEFAULT_BASE_URL,
           value_parser = |s: &str| config::parse_http_url("--base-url / OPENAI_BASE_URL", s), help_heading = "Target")]
     pub base_url: url::Url,
 
@@ -250,6 +251,11 @@ pub struct RunArgs {
     #[arg(long, requires = "send_payload", help_heading = "Request")]
     pub reduce: bool,
 
+    /// With --reduce: put the minimal failing body's text (your prompts and content) in the report
+    /// and the bundle; by default only its shape (roles, sizes, estimated tokens, a SHA-256 per text).
+    #[arg(long, requires = "reduce", help_heading = "Request")]
+    pub reduce_keep_text: bool,
+
     /// Most requests --reduce may send.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=50), help_heading = "Request")]
     pub reduce_requests: u32,
@@ -258,8 +264,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH", num_args = 0..=1, help_heading = "Output")]
     pub bundle: Option<Option<PathBuf>>,
 
-    /// With --bundle: replace a file that is not a previous bundle, or write into a device or FIFO.
-    #[arg(long, requires = "bundle", help_heading = "Output")]
+    /// With --bundle or --output: replace a file that is not a previous bundle or report (or is
+    /// read-only, or a symbolic link: the link, never its target), or write into a device or FIFO.
+    #[arg(long, help_heading = "Output")]
     pub force: bool,
 
     /// Run only these checks (comma-separated ids).
@@ -275,7 +282,8 @@ pub struct RunArgs {
     pub format: Format,
 
     /// Write the report to FILE instead of stdout, atomically (a temporary file in the same
-    /// folder, renamed): node_exporter's textfile collector never reads half a document.
+    /// folder, renamed): node_exporter's textfile collector never reads half a document. Replaces
+    /// only a new file or a previous report (--force for anything else).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
@@ -392,6 +400,9 @@ pub struct SimulateArgs {
     /// 503-html, 429[:SECS] (with Retry-After), quota (429 insufficient_quota), 401, 400,
     /// slow[:SECS] (first byte late), stall (mid-body, until --max-stall), disconnect (closed
     /// without an answer), reset (RST), refuse[:SECS] (RST, then the port refuses connections).
+    /// Streams only (a plain answer is served as ok): stream-cut:N (N events, then closed
+    /// mid-body), stream-reset:N (then RST), stream-gap[:SECS] (between events), stream-buffer
+    /// (all events at the end), stream-gzip (gzip held by the compressor).
     #[arg(long, value_name = "SPEC", default_value = "")]
     pub faults: String,
 

@@ -7,6 +7,7 @@ mod diagnose;
 mod environment;
 mod exit;
 mod output;
+mod output_file;
 mod recipe;
 mod report;
 mod serve;

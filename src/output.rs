@@ -92,26 +92,15 @@ impl Output {
         write_all(&mut std::io::stdout().lock(), self.redactor.redact(text).as_bytes(), "stdout")
     }
 
-    /// The report, redacted, to `path` atomically: written to a temporary file in the same
-    /// folder and renamed over it, so a reader (node_exporter's textfile collector) sees the old
-    /// document or the new one, never half of one.
+    /// The report, redacted, to the planned `--output` atomically: written to a temporary file
+    /// in the same folder and renamed over it, so a reader (node_exporter's textfile collector)
+    /// sees the old document or the new one, never half of one (see `output_file`).
     ///
     /// # Errors
-    /// A folder that does not exist or cannot be written (exit 2).
-    pub fn to_file(&self, path: &std::path::Path, text: &str) -> Result<(), AppError> {
-        let text = self.redactor.redact(text);
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => std::path::Path::new("."),
-        };
-        let name = path.file_name().map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let result = std::fs::write(&tmp, text.as_bytes()).and_then(|()| std::fs::rename(&tmp, path));
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(AppError::usage(format!("--output {}: {e}", path.display())));
-        }
-        Ok(())
+    /// A folder that cannot be written (exit 2).
+    pub fn to_file(&self, dest: &crate::output_file::Dest, text: &str) -> Result<(), AppError> {
+        crate::output_file::write(dest, &self.redactor.redact(text))
+            .map_err(|e| AppError::usage(self.redactor.redact(&e)))
     }
 
     /// A JSON document, redacted field by field (it stays valid JSON), as text.

@@ -104,8 +104,11 @@ impl Env {
             .filter_map(|kv| kv.split_once('='))
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        Ok(Self { vars, owner: Some(format!("pid {pid} ({})", comm.trim())) })
+        let comm = std::fs::read(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let comm = String::from_utf8_lossy(&comm);
+        // The kernel ends the name with a newline; the rest is the process's own choice
+        // (PR_SET_NAME, its file name) and reaches terminals and tickets: shown, never obeyed.
+        Ok(Self { vars, owner: Some(format!("pid {pid} ({})", escape_name(comm.strip_suffix('\n').unwrap_or(&comm)))) })
     }
 
     /// The process environment (non-UTF-8 values are skipped).
@@ -188,6 +191,9 @@ pub struct Config {
     pub send_payload: bool,
     /// `--reduce`: shrink a failing payload, with at most this many requests.
     pub reduce: Option<u32>,
+    /// `--reduce-keep-text`: report the minimal failing body with its text; by default only its
+    /// shape (roles, sizes, estimated tokens, a SHA-256 per text).
+    pub reduce_keep_text: bool,
     /// Environment snapshot: the doctor's own, or with `--pid` the target process's.
     pub env: Env,
     /// `--pid`: the process whose view is diagnosed (its environment, files and cgroup).
@@ -217,6 +223,7 @@ impl Config {
             payload: None,
             send_payload: false,
             reduce: None,
+            reduce_keep_text: false,
             env,
             pid: None,
         }
@@ -341,6 +348,27 @@ pub fn in_root(root: &std::path::Path, abs: &str) -> std::path::PathBuf {
     root.join(resolved)
 }
 
+/// A name chosen by another process, on one line and harmless on a terminal: control
+/// characters (newline and tab included), DEL, C1 controls and bidirectional overrides become
+/// escapes (`\x1b`, `\u{202e}`), and so does the backquote (a name must not close a markdown
+/// code block).
+#[must_use]
+pub fn escape_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_control() || c == '`' || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            if u32::from(c) < 0x100 {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
+            } else {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -365,6 +393,12 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn process_names_are_shown_not_obeyed() {
+        assert_eq!(escape_name("python3"), "python3");
+        assert_eq!(escape_name("\x1b]0;pwn\x07\n```\u{202e}x"), "\\x1b]0;pwn\\x07\\x0a\\x60\\x60\\x60\\u{202e}x");
+    }
 
     #[test]
     fn resolve_pins_parse() {

@@ -48,6 +48,8 @@ check_ids! {
     Payload = "payload",
     /// The authenticated probe.
     Probe = "probe",
+    /// A streamed answer.
+    Stream = "stream",
     /// Timeouts and retries.
     Timeout = "timeout",
     /// Container limits.

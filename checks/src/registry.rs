@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::checks::{container, dns, payload, probe, proxy, status, timeout, tls};
+use crate::checks::{container, dns, payload, probe, proxy, status, stream, timeout, tls};
 use crate::engine::check::Check;
 use crate::model::CheckId;
 
@@ -18,6 +18,7 @@ pub fn check(id: CheckId) -> Arc<dyn Check> {
         CheckId::Proxy => Arc::new(proxy::ProxyCheck),
         CheckId::Payload => Arc::new(payload::PayloadCheck),
         CheckId::Probe => Arc::new(probe::ProbeCheck),
+        CheckId::Stream => Arc::new(stream::StreamCheck),
         CheckId::Timeout => Arc::new(timeout::TimeoutCheck),
         CheckId::Container => Arc::new(container::ContainerCheck::default()),
     }

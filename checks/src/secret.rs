@@ -77,16 +77,23 @@ pub fn looks_like_secret(value: &str) -> bool {
         && !v.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | '_' | ':'))
 }
 
-/// Scrubs text of secrets: first every exact secret the process knows, then patterns for what it
-/// does not know (OpenAI key shapes, `Bearer` and `Basic` credentials, URL user info and
-/// key-like query parameters, PEM private keys).
+mod encoded;
+mod labels;
+
+/// Scrubs text of secrets: first every exact secret the process knows (and the same secrets
+/// split across lines, JSON-escaped, percent-encoded or in base64), then patterns for what it
+/// does not know (OpenAI, AWS and GitHub key shapes, `Bearer`, `Basic` and `Token` credentials,
+/// `api-key:`-style pairs, URL user info and key-like query parameters, PEM private keys).
+/// A reference to a variable (`$OPENAI_API_KEY`, `os.environ[…]`) is not a secret: only values are.
 ///
-/// Every pass is one scan of the text (time and memory linear in its length), so a hostile
-/// body of any size cannot crash the process or blow the deadline here.
+/// Every pass is one forward scan of the text (time and memory linear in its length), so a
+/// hostile body of any size cannot crash the process or blow the deadline here.
 #[derive(Debug, Default, Clone)]
 pub struct Redactor {
     /// (secret, replacement), longest secret first.
     known: Vec<(String, String)>,
+    /// The known secrets and their base64 forms, matched in every encoding.
+    encoded: Option<std::sync::Arc<encoded::Encoded>>,
 }
 
 impl Redactor {
@@ -120,6 +127,12 @@ impl Redactor {
         }
         self.known.push((secret.to_owned(), replacement.to_owned()));
         self.known.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        let mut patterns = Vec::new();
+        for (secret, replacement) in &self.known {
+            patterns.push((secret.clone(), replacement.clone()));
+            patterns.extend(encoded::base64_cores(secret).into_iter().map(|core| (core, "***".to_owned())));
+        }
+        self.encoded = encoded::Encoded::new(&patterns).map(std::sync::Arc::new);
     }
 
     /// Returns `text` with every secret replaced.
@@ -131,10 +144,13 @@ impl Redactor {
                 out = out.replace(secret.as_str(), replacement);
             }
         }
+        if let Some(again) = self.encoded.as_ref().and_then(|e| e.redact(&out)) {
+            out = again;
+        }
         let out = redact_pem_private_keys(&out);
         let out = redact_urls(&out);
         let out = redact_query_params(&out);
-        let out = redact_auth_schemes(&out);
+        let out = labels::redact(&out);
         redact_key_shapes(&out)
     }
 
@@ -145,6 +161,35 @@ impl Redactor {
     }
 }
 
+/// Units that, repeated, attack a pass: every one must stay linear (unit test and
+/// `openai-doctor-checks`'s `redact_bench` example, run by scripts/bench-hardening).
+pub const ADVERSARIAL: &[&str] = &[
+    "basic x ",
+    "bearer x ",
+    "Bearer Basic ",
+    "Bearer  ",
+    "token x ",
+    "Token 0a",
+    "api-key: x ",
+    "x-api-key=a.",
+    "\"api_key\": \"",
+    "-----BEGIN X-----\n",
+    "-----BEGIN PRIVATE KEY-----",
+    "http://a@",
+    "http://u:p/",
+    "https://u:",
+    "sk-sk-",
+    "AKIA",
+    "ghp_",
+    "?key=&",
+    "&token",
+    "%73%6b",
+    "\\u0073k-",
+    "sk-proj-abcdefghij\n",
+    "\\n",
+    "c2stcHJvai1h",
+];
+
 fn percent_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
 }
@@ -153,80 +198,58 @@ fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
-/// `sk-…` tokens of 20+ key characters become their hint.
+/// What a key-shaped token becomes, if it is one: OpenAI keys their hint, AWS access key ids
+/// and GitHub tokens their prefix and `***`.
+fn key_shape(token: &str) -> Option<String> {
+    if token.starts_with("sk-") && token.len() >= 23 {
+        return Some(key_hint(token));
+    }
+    let upper_alnum = |s: &str| s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    for prefix in ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"] {
+        if let Some(rest) = token.strip_prefix(prefix)
+            && rest.len() == 16
+            && upper_alnum(rest)
+        {
+            return Some(format!("{prefix}***"));
+        }
+    }
+    for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"] {
+        if let Some(rest) = token.strip_prefix(prefix)
+            && rest.len() >= 20
+            && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Some(format!("{prefix}***"));
+        }
+    }
+    None
+}
+
+/// Key-shaped tokens (`sk-…` of 20+ key characters, `AKIA…`, `ghp_…`) become their hint. One
+/// scan over the maximal runs of key characters.
 fn redact_key_shapes(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find("sk-") {
-        let boundary_ok = rest[..pos].chars().next_back().is_none_or(|c| !is_key_char(c));
-        let token_len = rest[pos..].char_indices().find(|&(_, c)| !is_key_char(c)).map_or(rest.len() - pos, |(i, _)| i);
-        let token = &rest[pos..pos + token_len];
-        out.push_str(&rest[..pos]);
-        if boundary_ok && token_len >= 23 && !token.contains('…') {
-            out.push_str(&key_hint(token));
-        } else {
-            out.push_str(token);
+    let mut copied = 0;
+    let mut iter = text.char_indices().peekable();
+    while let Some((start, c)) = iter.next() {
+        if !is_key_char(c) {
+            continue;
         }
-        rest = &rest[pos + token_len..];
-        if token_len == 0 {
-            break;
+        let mut end = start + c.len_utf8();
+        while let Some(&(i, c)) = iter.peek() {
+            if !is_key_char(c) {
+                break;
+            }
+            end = i + c.len_utf8();
+            iter.next();
+        }
+        if let Some(shape) = key_shape(&text[start..end]) {
+            out.push_str(&text[copied..start]);
+            out.push_str(&shape);
+            copied = end;
         }
     }
-    out.push_str(rest);
+    out.push_str(&text[copied..]);
     out
-}
-
-/// Where a credential token after `Bearer ` / `Basic ` ends.
-fn token_end(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '\\' | ')' | ']')
-}
-
-/// Whether the word after `Bearer ` is a token rather than prose or a placeholder: OpenAI's own
-/// message says "Bearer auth (i.e. Authorization: Bearer YOUR_KEY)", and neither is a secret.
-fn is_bearer_token(token: &str) -> bool {
-    token.len() >= 8
-        && token != "***"
-        && !token.chars().all(|c| c.is_ascii_uppercase() || c == '_')
-        && !is_placeholder(token)
-}
-
-/// `Bearer <token>` becomes `Bearer ***`; `Basic <base64 of user:password>` becomes
-/// `Basic ***` (case-insensitive on the scheme). A `Basic` word followed by ordinary text
-/// ("Basic auth") is left alone: only a token that decodes to `user:password` is a credential.
-fn redact_auth_schemes(text: &str) -> String {
-    let lower = text.to_ascii_lowercase();
-    if !lower.contains("bearer ") && !lower.contains("basic ") {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    loop {
-        let next = [("bearer ", true), ("basic ", false)]
-            .iter()
-            .filter_map(|&(scheme, bearer)| lower[i..].find(scheme).map(|rel| (i + rel + scheme.len(), bearer)))
-            .min_by_key(|&(start, _)| start);
-        let Some((start, bearer)) = next else { break };
-        out.push_str(&text[i..start]);
-        let token_len =
-            text[start..].char_indices().find(|&(_, c)| token_end(c)).map_or(text.len() - start, |(j, _)| j);
-        let token = &text[start..start + token_len];
-        let secret = if bearer { is_bearer_token(token) } else { is_basic_credential(token) };
-        out.push_str(if secret { "***" } else { token });
-        i = start + token_len;
-    }
-    out.push_str(&text[i..]);
-    out
-}
-
-/// Whether `token` is base64 of `user:password` (what `Authorization: Basic` carries).
-fn is_basic_credential(token: &str) -> bool {
-    use base64::Engine as _;
-    let token = token.trim_end_matches(['.', ')', ']']);
-    token.len() >= 4
-        && base64::engine::general_purpose::STANDARD
-            .decode(token)
-            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(token))
-            .is_ok_and(|bytes| bytes.contains(&b':'))
 }
 
 /// Where a URL's authority ends.
@@ -257,7 +280,18 @@ fn redact_urls(text: &str) -> String {
         out.push_str(&rest[..after]);
         let tail = &rest[after..];
         let url_len = tail.char_indices().find(|&(_, c)| url_end(c)).map_or(tail.len(), |(i, _)| i);
-        let authority_len = tail[..url_len].char_indices().find(|&(_, c)| authority_end(c)).map_or(url_len, |(i, _)| i);
+        let url = &tail[..url_len];
+        let mut authority_len = url.char_indices().find(|&(_, c)| authority_end(c)).map_or(url_len, |(i, _)| i);
+        // `https://u:GW/pass@host`: a password may hold `/`, `?` or `#`. When what precedes the
+        // first of them is `user:something` and an `@` follows later, the user info is everything
+        // before the last `@` (over-redacting `https://h:8443/a@b` is the safe mistake).
+        if !url[..authority_len].contains('@')
+            && url[..authority_len].contains(':')
+            && let Some(at) = url.rfind('@')
+            && url[at + 1..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '[')
+        {
+            authority_len = url[at..].find(authority_end).map_or(url_len, |n| at + n);
+        }
         let authority = &tail[..authority_len];
         match authority.rfind('@') {
             Some(at) => {
@@ -320,6 +354,23 @@ fn redact_query_params(text: &str) -> String {
     }
     out.push_str(&text[i..]);
     out
+}
+
+/// The credential in a URL's user info as it is written (`https://u:GW/pass@host` → `GW/pass`;
+/// `https://TOKEN@host` → `TOKEN`), read textually: the user info is everything before the last
+/// `@` of the URL, so a password holding `/` is found even where a URL parser sees a host.
+#[must_use]
+pub fn url_credential(raw: &str) -> Option<String> {
+    let rest = &raw.trim()[raw.trim().find("://")? + 3..];
+    let url = rest.split(char::is_whitespace).next().unwrap_or(rest);
+    let userinfo = &url[..url.rfind('@')?];
+    let secret = match userinfo.split_once(':') {
+        Some((_, pw)) => pw,
+        // A user name alone is a credential only when it looks like a token, not like `git`.
+        None if userinfo.len() >= 12 && userinfo.chars().any(|c| c.is_ascii_digit()) => userinfo,
+        None => return None,
+    };
+    (secret.len() >= 4 && !is_placeholder(secret) && secret != "***").then(|| secret.to_owned())
 }
 
 fn is_placeholder(s: &str) -> bool {
@@ -609,5 +660,111 @@ mod tests {
         r.add_key(&SecretString::new("sk-proj-abcdefghijklmnopqrstuvwxyz0123WXYZ"));
         let once = r.redact("sk-proj-abcdefghijklmnopqrstuvwxyz0123WXYZ and Bearer tok");
         assert_eq!(r.redact(&once), once);
+    }
+
+    /// Issue 21, item 9: the shapes a 401 body echoed that survived the first redactor.
+    #[test]
+    fn echoed_credentials_of_every_shape_are_scrubbed() {
+        use base64::Engine as _;
+        let key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123WXYZ";
+        let mut r = Redactor::new();
+        r.add_key(&SecretString::new(key));
+        r.add_password("pr0xy/pa ss");
+        let escaped: String = key.chars().map(|c| format!("\\u{:04x}", u32::from(c))).collect();
+        let percent: String = key.bytes().map(|b| format!("%{b:02x}")).collect();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(format!("Bearer {key}"));
+        let body = format!(
+            "Bearer  TOKENabc123def456ghi\nBearer\tTOKENabc123def456jkl\napi-key: 0123456789abcdef0123456789abcdef\n\
+             x-api-key: xk-live-98765zyxw\n{{\"api_key\": \"s3cr3t-valu3-here\"}}\n\
+             Authorization: Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b\n\
+             AKIAIOSFODNN7EXAMPLE aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\
+             ghp_16C7e42F292c6912E7710c838347Ae178B4a github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuv\n\
+             split {}\n{} escaped {escaped} percent {percent} b64 {b64} proxy pr0xy%2Fpa%20ss",
+            &key[..17],
+            &key[17..]
+        );
+        let out = r.redact(&body);
+        for secret in [
+            "TOKENabc123def456",
+            "0123456789abcdef0123456789abcdef",
+            "xk-live-98765zyxw",
+            "s3cr3t-valu3-here",
+            "9944b09199c62bcf",
+            "IOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI",
+            "16C7e42F292c6912",
+            "11ABCDEFG0123456789",
+            "ijklmnopqrstuvwxyz0123",
+            "\\u0069\\u006a",
+            "%69%6a%6b",
+            &b64[12..40],
+            "pr0xy",
+        ] {
+            assert!(!out.contains(secret), "{secret} survived:\n{out}");
+        }
+        assert_eq!(r.redact(&out), out, "idempotent");
+    }
+
+    /// Issue 21, item 4: a reference to a variable is not a secret; only values are.
+    #[test]
+    fn references_to_variables_survive_and_their_values_do_not() {
+        let r = Redactor::new();
+        for text in [
+            r#"curl -H "Authorization: Bearer $OPENAI_API_KEY" "$base/chat/completions""#,
+            r#"headers = {"Authorization": f"Bearer {os.environ['OPENAI_API_KEY']}"}"#,
+            "headers: { Authorization: `Bearer ${process.env.OPENAI_API_KEY}` }",
+            "client = OpenAI(api_key=os.environ[\"OPENAI_API_KEY\"])",
+        ] {
+            assert_eq!(r.redact(text), text);
+        }
+        assert_eq!(r.redact("Authorization: Bearer abc123def456"), "Authorization: Bearer ***");
+    }
+
+    /// Issue 21, item 10: a password holding `/` (which a URL parser reads as a path) is still
+    /// the user info: everything before the last `@`.
+    #[test]
+    fn a_password_with_a_slash_is_user_info() {
+        let r = Redactor::new();
+        let out = r.redact("invalid value 'https://u:GW/pass@host.example/v1' for '--base-url <URL>'");
+        assert!(!out.contains("GW/pass") && !out.contains("pass@"), "{out}");
+        assert!(out.contains("https://u:***@host.example/v1'"), "{out}");
+        let out = r.redact("[env: OPENAI_BASE_URL=https://u:a?b#c/d@host]");
+        assert!(!out.contains("a?b") && out.contains("@host]"), "{out}");
+        assert_eq!(
+            r.redact("see https://medium.com/@user and https://h/x"),
+            "see https://medium.com/@user and https://h/x"
+        );
+        assert_eq!(url_credential("https://u:GW/pass@host/v1").as_deref(), Some("GW/pass"));
+        assert_eq!(url_credential("https://git@host/x"), None, "a short user name is no credential");
+    }
+
+    /// Issue 21, item 3: every pass is linear. Inputs 8 times larger may take at most 24 times
+    /// longer (linear is 8, quadratic 64): a growth ratio, not an absolute time, so a loaded
+    /// machine or a debug build cannot fail it; the release targets live in scripts/bench-hardening.
+    #[test]
+    fn every_pass_grows_linearly_on_adversarial_inputs() {
+        let (small, large) = if cfg!(debug_assertions) { (64 << 10, 512 << 10) } else { (512 << 10, 4 << 20) };
+        let mut r = Redactor::new();
+        r.add_key(&SecretString::new("sk-proj-abcdefghijklmnopqrstuvwxyz0123WXYZ"));
+        r.add_password("hunter2-secret");
+        let time = |len: usize, unit: &str| {
+            let text = unit.repeat(len / unit.len());
+            (0..3)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    std::hint::black_box(r.redact(&text));
+                    t.elapsed()
+                })
+                .min()
+                .unwrap_or_default()
+        };
+        for unit in ADVERSARIAL {
+            let (a, b) = (time(small, unit), time(large, unit));
+            let ratio = b.as_secs_f64() / a.as_secs_f64().max(1e-6);
+            assert!(
+                ratio <= 24.0 || b.as_millis() < 20,
+                "{unit:?}: {a:?} for {small} B, {b:?} for {large} B (×{ratio:.1})"
+            );
+        }
     }
 }

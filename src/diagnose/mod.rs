@@ -45,11 +45,19 @@ pub fn run(args: RunArgs) -> Result<u8, AppError> {
         }
         None => None,
     };
+    let output = match &args.output {
+        Some(path) => Some(crate::output_file::plan(path, args.force).map_err(|e| AppError::usage(early.redact(&e)))?),
+        None => None,
+    };
+    if args.force && args.bundle.is_none() && args.output.is_none() {
+        return Err(AppError::usage("--force applies to --bundle and --output: give one of them"));
+    }
     if let Some(path) = &args.payload {
         let (name, bytes) = crate::validate::read(path).map_err(|e| AppError::usage(early.redact(&e)))?;
         config.payload = Some(PayloadInput { name, bytes: Arc::new(bytes), endpoint: args.endpoint });
         config.send_payload = args.send_payload;
         config.reduce = args.reduce.then_some(args.reduce_requests);
+        config.reduce_keep_text = args.reduce_keep_text;
     }
     let color = use_color(args.color, &config.env);
     let session = Session::new(config).map_err(|e| AppError::usage(early.redact(&e)))?;
@@ -73,11 +81,11 @@ pub fn run(args: RunArgs) -> Result<u8, AppError> {
     match report::render(args.format, &run, target, style, ticket.as_ref())
         .map_err(|e| AppError::internal(format!("cannot render the report: {e}")))?
     {
-        report::Rendered::Text(text) => match &args.output {
+        report::Rendered::Text(text) => match &output {
             Some(path) => out.to_file(path, &text)?,
             None => out.stdout(&text)?,
         },
-        report::Rendered::Json(doc) => match &args.output {
+        report::Rendered::Json(doc) => match &output {
             Some(path) => out.to_file(path, &out.json_for_file(doc)?)?,
             None => out.stdout_json(doc)?,
         },
@@ -86,7 +94,7 @@ pub fn run(args: RunArgs) -> Result<u8, AppError> {
     runtime.shutdown_background();
 
     if let (Some(dest), Some(ticket)) = (&bundle, &ticket) {
-        let files = crate::bundle::files(&run, target, ticket, out.redactor())?;
+        let files = crate::bundle::files(&run, target, ticket, out.redactor(), ctx.config.reduce_keep_text)?;
         let written = crate::bundle::write(dest, &run.started_at, &files).map_err(AppError::internal)?;
         out.stderr(&format!(
             "openai-doctor: support bundle {} ({} bytes, sha256 {}); ticket marker {marker}",

@@ -97,13 +97,15 @@ fn headline(s: &Sizing, comment: &str) -> String {
     h
 }
 
-/// The recipe for `lang`.
+/// The recipe for `lang`: retries, then the streaming settings.
 pub fn render(lang: Lang, s: &Sizing) -> String {
-    match lang {
+    let mut out = match lang {
         Lang::Python => python(s),
         Lang::Node => node(s),
         Lang::Bash => bash(s),
-    }
+    };
+    out.push_str(&streaming(lang, s));
+    out
 }
 
 fn python(s: &Sizing) -> String {
@@ -209,6 +211,106 @@ done
     )
 }
 
+// --- Streaming (issue 25): the read timeout between chunks, and a cut stream sent again. ---
+
+/// The longest read timeout recommended for a stream: long enough for a reasoning model's first
+/// token, short enough that a stalled stream does not hold the caller for the SDKs' 600 s.
+const STREAM_READ_CAP: f64 = 60.0;
+
+/// Read timeout between chunks for `s`: the per-attempt timeout, at most `STREAM_READ_CAP`.
+pub fn stream_read(s: &Sizing) -> f64 {
+    s.chosen.timeout_s.min(STREAM_READ_CAP)
+}
+
+fn streaming(lang: Lang, s: &Sizing) -> String {
+    let read = stream_read(s);
+    // The platform's deadline less the policy's margin, as the tenacity loop's stop uses it.
+    let budget = s.budget_s.map(f64::floor);
+    match lang {
+        Lang::Python => {
+            let deadline = budget.map_or_else(String::new, |b| {
+                format!(
+                    "\n                if time.monotonic() - started > {b}:  # the platform's deadline, less 10 %\n                    raise TimeoutError(\"the stream outlasted the deadline\")"
+                )
+            });
+            format!(
+                r#"
+# 3. Streaming (stream=True). The timeout is per read: until the first token, then between chunks;
+#    a stream stalled longer raises openai.APITimeoutError. The SDK does not retry a stream that
+#    started, and a cut one raises openai.APIConnectionError (httpx RemoteProtocolError,
+#    "incomplete chunked read"): send the whole request again, never keep the partial text.
+import random
+import time
+
+stream_client = openai.OpenAI(timeout=openai.Timeout({t}, connect=5.0, read={read_s}), max_retries=0)
+
+
+def stream_chat(**kwargs):
+    """The whole streamed answer as text; a cut, stalled or failed stream is sent again."""
+    started = time.monotonic()
+    for attempt in range({attempts}):
+        parts, finished = [], False
+        try:
+            for chunk in stream_client.chat.completions.create(stream=True, **kwargs):
+                if chunk.choices:
+                    parts.append(chunk.choices[0].delta.content or "")
+                    finished = finished or chunk.choices[0].finish_reason is not None{deadline}
+            if finished:
+                return "".join(parts)
+        except Exception as e:  # noqa: BLE001 - _transient says which ones to retry
+            if not _transient(e) or attempt == {last}:
+                raise
+        time.sleep(min({INITIAL} * 2**attempt, {CAP}) * (1 - 0.25 * random.random()))
+    raise RuntimeError("the stream ended without finish_reason {attempts} times")
+"#,
+                t = policy::python_seconds(s.chosen.timeout_s),
+                read_s = policy::python_seconds(read),
+                attempts = s.chosen.max_retries + 1,
+                last = s.chosen.max_retries,
+            )
+        }
+        Lang::Node => format!(
+            r#"
+// Streaming (stream: true): openai-node clears its timeout once the answer's head arrives, so a
+// stream that stalls later waits forever. Keep an idle timer of your own; a stream that ends
+// without finish_reason was cut: send the whole request again, never keep the partial text.
+const READ_MS = {read_ms};
+async function streamChat(body) {{
+  const stream = await client.chat.completions.create({{ ...body, stream: true }});
+  let idle = setTimeout(() => stream.controller.abort(), READ_MS);
+  let text = "";
+  let finished = false;
+  try {{
+    for await (const chunk of stream) {{
+      clearTimeout(idle);
+      idle = setTimeout(() => stream.controller.abort(), READ_MS);
+      text += chunk.choices[0]?.delta?.content ?? "";
+      finished ||= Boolean(chunk.choices[0]?.finish_reason);
+    }}
+  }} finally {{
+    clearTimeout(idle);
+  }}
+  if (!finished) throw new Error("the stream was cut before its end: send the request again");
+  return text;
+}}
+"#,
+            read_ms = policy::node_millis(read),
+        ),
+        Lang::Bash => format!(
+            r#"
+# Streaming, with a body that says "stream": true: -N passes events on as they come, and
+# --speed-limit 1 --speed-time {read} ends a stream idle for {read} s (curl exit 28). A stream
+# without its "data: [DONE]" line was cut: send the whole request again.
+#   curl -sS -N --speed-limit 1 --speed-time {read} --max-time {total} "$base/chat/completions" \
+#     -H "Authorization: Bearer $OPENAI_API_KEY" -H 'Content-Type: application/json' \
+#     -d @stream_body.json > stream.txt && grep -q '^data: \[DONE\]' stream.txt
+"#,
+            read = plain(read),
+            total = plain(budget.unwrap_or(s.chosen.timeout_s)),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +359,19 @@ mod tests {
         assert!(render(Lang::Python, &s).contains("OpenAI(timeout=0.001, max_retries=2)"));
         assert!(render(Lang::Node, &s).contains("timeout: 1, maxRetries: 2"));
         assert!(render(Lang::Bash, &s).contains("--max-time 0.001 "));
+    }
+
+    #[test]
+    fn streaming_settings_are_sized_like_the_rest() {
+        let lambda = size(Duration::from_secs(600), 2, Some(Duration::from_secs(30)));
+        let py = render(Lang::Python, &lambda);
+        assert!(py.contains("openai.Timeout(8.0, connect=5.0, read=8.0), max_retries=0"), "{py}");
+        assert!(py.contains("range(3)") && py.contains("time.monotonic() - started > 27"), "{py}");
+        let sdk = size(Duration::from_secs(600), 2, None);
+        assert_eq!(stream_read(&sdk), 60.0, "a stalled stream does not hold for 600 s");
+        assert!(!render(Lang::Python, &sdk).contains("time.monotonic() - started >"), "no deadline, no cut-off");
+        assert!(render(Lang::Node, &lambda).contains("const READ_MS = 8000;"));
+        assert!(render(Lang::Bash, &lambda).contains("--speed-time 8 --max-time 27"));
     }
 
     #[test]

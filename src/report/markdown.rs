@@ -27,7 +27,11 @@ pub fn render(run: &RunReport, target: &Target, env: &Environment, marker: &str,
     writeln!(w, "# OpenAI API problem report ({marker})\n")?;
     let failed: Vec<_> =
         run.requests.iter().filter(|r| r.error.is_some() || r.status.is_some_and(|s| s >= 400)).collect();
-    let api: Vec<_> = run.requests.iter().filter(|r| r.check == openai_doctor_checks::CheckId::Probe).collect();
+    let api: Vec<_> = run
+        .requests
+        .iter()
+        .filter(|r| matches!(r.check, openai_doctor_checks::CheckId::Probe | openai_doctor_checks::CheckId::Stream))
+        .collect();
     let api_failed = api.iter().filter(|r| r.error.is_some() || r.status.is_some_and(|s| s >= 400)).count();
     // Whose view matters to whoever reads the ticket: with --pid, the app's, not the doctor's.
     let view = target
@@ -91,6 +95,22 @@ pub fn render(run: &RunReport, target: &Target, env: &Environment, marker: &str,
             )?;
         }
         writeln!(w)?;
+    }
+
+    if let Some(s) = &run.facts.stream {
+        // Per-event arrival times: what support needs to see a buffering or cutting middlebox.
+        let arrivals: Vec<String> = s.event_ms.iter().map(u64::to_string).collect();
+        writeln!(
+            w,
+            "## Stream\n\nOne streaming chat completion: {} events, first event {}, gaps p50 {} / max {}, total {} ({}).\n\nEvent arrivals (ms after the request): {}\n",
+            s.events,
+            s.first_event_ms.map_or_else(|| "none".to_owned(), ms),
+            ms(s.gap_p50_ms),
+            ms(s.gap_max_ms),
+            ms(s.total_ms),
+            if s.verdict == "ok" { "one by one" } else { s.verdict },
+            if arrivals.is_empty() { "none".to_owned() } else { arrivals.join(", ") }
+        )?;
     }
 
     writeln!(w, "## Environment\n\n```text")?;

@@ -115,7 +115,27 @@ fn waterfall(run: &RunReport) -> Option<String> {
     let values = [cell(dns), cell(connect), cell(handshake), cell(ttfb), cell(total)];
     let head: String = names.iter().map(|n| format!("  {n:<14}")).collect();
     let row: String = values.iter().map(|v| format!("  [{:>9} ]  ", v)).collect::<String>();
-    Some(format!("{}\n{}", head.trim_end(), row.trim_end()))
+    let mut out = format!("{}\n{}", head.trim_end(), row.trim_end());
+    if let Some(s) = &f.stream {
+        out.push_str(&format!("\n{}", stream_line(s)));
+    }
+    Some(out)
+}
+
+/// The streamed answer on the network path: first event, gaps between events, total; the
+/// verdict on a second line when it is not healthy.
+fn stream_line(s: &openai_doctor_checks::engine::facts::StreamFact) -> String {
+    let first = s.first_event_ms.map_or_else(|| "none".to_owned(), ms);
+    let mut line = format!(
+        "  streaming: first event {first} · gaps p50 {}, max {} · total {}",
+        ms(s.gap_p50_ms),
+        ms(s.gap_max_ms),
+        ms(s.total_ms)
+    );
+    if s.verdict != "ok" {
+        line.push_str(&format!("\n             {} events: {}", s.events, s.verdict));
+    }
+    line
 }
 
 fn verdict_word(run: &RunReport) -> &'static str {

@@ -5,7 +5,10 @@
 //! never outlives `--deadline` nor the `X-Prometheus-Scrape-Timeout-Seconds` it was sent with.
 //! `/metrics` is the exporter's own health, `/report` the last run's JSON report. The billable
 //! request is off unless `--allow-billable`; the listener is loopback unless `--listen` says
-//! otherwise; targets other than the configured base URL must be allowed by name.
+//! otherwise; targets other than the configured base URL must be allowed by name. What bounds
+//! the work a scraper can cause (canonical check sets, caps, timeouts) is in `limits`.
+
+mod limits;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -28,11 +31,13 @@ use crate::report::openmetrics::{self, Dialect};
 use crate::report::{Target, json};
 use crate::setup::Session;
 
-/// What one probe asks for: the checks and the target (the cache key).
+/// What one probe asks for: the checks (a canonical set), the target and, when a scraper's
+/// timeout shortened it, the budget (the cache key).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Probe {
     only: Vec<CheckId>,
     target: url::Url,
+    budget: Option<u64>,
 }
 
 /// One finished run, as every scrape of it answers (or why it could not run).
@@ -50,7 +55,9 @@ impl Done {
     }
 }
 
-type Cell = Arc<tokio::sync::OnceCell<Arc<Done>>>;
+/// A run: in flight (`None`) or done. The run is its own task, shared by every scrape of it: a
+/// scraper that goes away neither cancels it nor makes the next one start another.
+type Cell = tokio::sync::watch::Receiver<Option<Arc<Done>>>;
 
 struct State {
     base: Config,
@@ -60,6 +67,7 @@ struct State {
     deadline: Duration,
     output: Output,
     runs: Mutex<HashMap<Probe, Cell>>,
+    limits: limits::Limits,
     last: Mutex<Option<Arc<Done>>>,
     shutting_down: AtomicBool,
     /// Wakes scrapes waiting on a run when shutdown begins.
@@ -95,6 +103,7 @@ pub fn run(args: ServeArgs) -> Result<u8, AppError> {
         cache_for: args.cache,
         output: output.clone(),
         runs: Mutex::new(HashMap::new()),
+        limits: limits::Limits::default(),
         last: Mutex::new(None),
         shutting_down: AtomicBool::new(false),
         stop: tokio::sync::watch::channel(false).0,
@@ -117,6 +126,7 @@ pub fn run(args: ServeArgs) -> Result<u8, AppError> {
             "serve: http://{addr}/probe ({reach}); /metrics, /report; cache {}s; billable request {billable}",
             args.cache.as_secs_f64()
         ))?;
+        tokio::spawn(sweep(state.clone()));
         let accepting = accept(listener, state.clone());
         tokio::pin!(accepting);
         tokio::select! {
@@ -134,6 +144,18 @@ pub fn run(args: ServeArgs) -> Result<u8, AppError> {
     result
 }
 
+/// Drops expired runs from the cache now and then, so the memory of a burst of probes is given
+/// back without waiting for the next new probe.
+async fn sweep(state: Arc<State>) {
+    let every = state.cache_for.max(Duration::from_secs(1));
+    loop {
+        tokio::time::sleep(every).await;
+        let mut runs = state.runs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        runs.retain(|_, c| c.borrow().as_ref().is_none_or(|d| d.at.elapsed() < state.cache_for));
+        runs.shrink_to_fit();
+    }
+}
+
 async fn accept(listener: tokio::net::TcpListener, state: Arc<State>) {
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
@@ -141,13 +163,24 @@ async fn accept(listener: tokio::net::TcpListener, state: Arc<State>) {
             continue;
         };
         let _ = tcp.set_nodelay(true);
+        let Some(slot) = state.limits.connection() else {
+            // Over the cap: say so and close, without reading what the client sends.
+            tokio::spawn(async move {
+                use tokio::io::AsyncWriteExt as _;
+                let mut tcp = tcp;
+                let _ = tokio::time::timeout(Duration::from_secs(1), tcp.write_all(limits::BUSY)).await;
+            });
+            continue;
+        };
         let state = state.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let state = state.clone();
                 async move { Ok::<_, Infallible>(route(&req, &state).await) }
             });
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tcp), service).await;
+            let connection = limits::http1().serve_connection(TokioIo::new(tcp), service);
+            let _ = tokio::time::timeout(limits::CONNECTION_LIFETIME, connection).await;
+            drop(slot);
         });
     }
 }
@@ -214,6 +247,7 @@ fn parse_query(query: &str, state: &State) -> Result<Probe, String> {
                 for id in pair.1.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                     only.push(CheckId::parse(id)?);
                 }
+                only = limits::canonical(only);
             }
             "target" => {
                 let url = openai_doctor_checks::config::parse_http_url("target", &pair.1)?;
@@ -227,7 +261,7 @@ fn parse_query(query: &str, state: &State) -> Result<Probe, String> {
             other => return Err(format!("unknown parameter `{other}` (checks, target)")),
         }
     }
-    Ok(Probe { only, target })
+    Ok(Probe { only: limits::canonical(only), target, budget: None })
 }
 
 /// The scrape's time budget: `--deadline`, or less when Prometheus says its timeout is shorter.
@@ -247,22 +281,60 @@ async fn probe(req: &hyper::Request<hyper::body::Incoming>, state: &Arc<State>, 
         }
     };
     let budget = budget(req, state.deadline);
-    let cell = {
+    let probe = Probe { budget: limits::budget_key(budget, state.deadline), ..probe };
+    let mut cell = {
         let mut runs = state.runs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let fresh = runs.get(&probe).is_some_and(|c| c.get().is_none_or(|d| d.at.elapsed() < state.cache_for));
-        if !fresh {
-            runs.insert(probe.clone(), Cell::default());
+        let fresh = |c: &Cell| c.borrow().as_ref().is_none_or(|d| d.at.elapsed() < state.cache_for);
+        match runs.get(&probe) {
+            Some(c) if fresh(c) => c.clone(),
+            _ => {
+                // Expired entries go first, so the cache holds at most MAX_CACHED probes.
+                runs.retain(|_, c| fresh(c));
+                if runs.len() >= limits::MAX_CACHED {
+                    state.scrapes_failed.fetch_add(1, Ordering::Relaxed);
+                    return text(
+                        503,
+                        format!(
+                            "serve keeps at most {} distinct probes (check set, target, budget) and all are in use; try again once one expires (--cache)",
+                            limits::MAX_CACHED
+                        ),
+                    );
+                }
+                let Some(slot) = state.limits.run() else {
+                    state.scrapes_failed.fetch_add(1, Ordering::Relaxed);
+                    return text(
+                        503,
+                        format!(
+                            "{} runs are in flight (serve's cap); a scrape of one of them waits for it, a new probe is refused: try again shortly",
+                            limits::MAX_RUNS
+                        ),
+                    );
+                };
+                let (tx, rx) = tokio::sync::watch::channel(None);
+                let run = one_run(state.clone(), probe.clone(), budget);
+                tokio::spawn(async move {
+                    let done = run.await;
+                    drop(slot);
+                    let _ = tx.send(Some(done));
+                });
+                runs.insert(probe, rx.clone());
+                rx
+            }
         }
-        runs[&probe].clone()
     };
-    if cell.initialized() {
+    if cell.borrow().is_some() {
         state.scrapes_cached.fetch_add(1, Ordering::Relaxed);
     }
-    let work = cell.get_or_init(|| one_run(state.clone(), probe.clone(), budget));
     let mut stop = state.stop.subscribe();
+    let work = async move { cell.wait_for(Option::is_some).await.ok().and_then(|d| d.clone()) };
     let answer = tokio::select! {
         a = tokio::time::timeout(budget + Duration::from_millis(200), work) => a,
         _ = stop.wait_for(|s| *s) => return text(503, "openai-doctor serve is shutting down".to_owned()),
+    };
+    let answer = match answer {
+        Ok(Some(done)) => Ok(done),
+        Ok(None) => return text(500, "the run ended without a result".to_owned()),
+        Err(e) => Err(e),
     };
     match answer {
         Ok(done) => match &done.result {
@@ -329,6 +401,12 @@ fn own_metrics(state: &State, dialect: Dialect) -> String {
     ] {
         d.sample("openai_doctor_exporter_scrapes_total", &[("result", result)], n(counter));
     }
+    d.family("openai_doctor_exporter_runs_in_flight", "gauge", None, "Doctor runs in flight now (capped).");
+    #[allow(clippy::cast_precision_loss)]
+    d.sample("openai_doctor_exporter_runs_in_flight", &[], state.limits.runs_in_flight() as f64);
+    d.family("openai_doctor_exporter_connections", "gauge", None, "Open connections to serve now (capped).");
+    #[allow(clippy::cast_precision_loss)]
+    d.sample("openai_doctor_exporter_connections", &[], state.limits.open_connections() as f64);
     d.family("openai_doctor_exporter_uptime_seconds", "gauge", Some("seconds"), "Seconds since serve started.");
     d.sample("openai_doctor_exporter_uptime_seconds", &[], state.started.elapsed().as_secs_f64());
     d.finish()

@@ -130,7 +130,13 @@ pub fn answer(route: Route, body: &Value, fault: Fault, request_id: &str, now: u
                 bad_request("Invalid value for 'messages': the simulated request was refused.").to_string(),
             );
         }
-        Fault::Ok | Fault::Slow(_) | Fault::Stall | Fault::Disconnect | Fault::Reset | Fault::Refuse(_) => {}
+        Fault::Ok
+        | Fault::Slow(_)
+        | Fault::Stall
+        | Fault::Disconnect
+        | Fault::Reset
+        | Fault::Refuse(_)
+        | Fault::Stream(_) => {}
     }
     match route {
         Route::Models => ok(models(now)),

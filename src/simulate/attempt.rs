@@ -29,6 +29,8 @@ pub struct Attempt {
     pub model: Option<String>,
     /// The body itself, only with `--log-bodies`.
     pub body: Option<String>,
+    /// For a streamed answer: what the stream came to, once it ended.
+    pub stream: Option<super::stream::SeenCell>,
 }
 
 /// One line per attempt for stderr.

@@ -13,6 +13,7 @@ use openai_doctor_checks::model::plural;
 
 use super::attempt::Attempt;
 use super::faults::Fault;
+use super::stream::StreamFault;
 
 /// A gap shorter than this between a failure and the next attempt is a tight loop.
 const TIGHT: Duration = Duration::from_millis(100);
@@ -30,7 +31,7 @@ impl Request<'_> {
         self.attempts[self.attempts.len() - 1]
     }
     fn succeeded(&self) -> bool {
-        self.last().status.is_some_and(|s| s < 400) && self.last().fault != Fault::Stall
+        self.last().status.is_some_and(|s| s < 400) && self.last().fault != Fault::Stall && !cut_stream(self.last())
     }
     fn span(&self) -> Duration {
         self.last().at.saturating_sub(self.attempts[0].at)
@@ -139,6 +140,8 @@ pub fn judge(requests: &[Request<'_>], platform_deadline: Option<Duration>, exit
         backoff(requests),
         retry_after(requests),
         deadline(requests, platform_deadline),
+        notices_cut_streams(requests, exit),
+        waits_on_stalled_streams(requests, platform_deadline, exit),
     ]
 }
 
@@ -337,6 +340,156 @@ fn deadline(requests: &[Request<'_>], platform: Option<Duration>) -> Verdict {
 
 const DEADLINE_FIX: &str = "Size timeout × (max_retries + 1) plus the backoff to fit your platform's deadline (Lambda, a gateway, a job runner): `openai-doctor recipe` prints settings that do.";
 
+// --- Streams (issue 25): what a client does when a stream is cut or stalls. ---
+
+/// A streamed answer that `simulate` cut before its end.
+fn cut_stream(a: &Attempt) -> bool {
+    a.stream.is_some() && matches!(a.fault, Fault::Stream(StreamFault::Cut { .. }))
+}
+
+/// After a cut stream the client must notice: retry the request, or raise. openai-python raises
+/// `httpx.RemoteProtocolError: peer closed connection without sending complete message body
+/// (incomplete chunked read)` and does not retry a stream that started (measured in
+/// tests/it/stream.rs; reported in openai/openai-python#2065 and #2356).
+fn notices_cut_streams(requests: &[Request<'_>], exit: Option<Option<i32>>) -> Verdict {
+    let mut cut = 0;
+    let mut retried = 0;
+    for r in requests {
+        for (i, a) in r.attempts.iter().enumerate() {
+            if cut_stream(a) {
+                cut += 1;
+                retried += usize::from(i + 1 < r.attempts.len());
+            }
+        }
+    }
+    let unretried = cut - retried;
+    let (mark, seen) = match (cut, unretried, exit) {
+        (0, _, _) => (Mark::NotSeen, "no stream was cut (add --faults stream-cut:3)".to_owned()),
+        (n, 0, _) => (Mark::Pass, format!("{}: each was sent again", plural(n, "cut stream"))),
+        (n, k, Some(Some(code))) if code != 0 => (
+            Mark::Pass,
+            format!(
+                "{k} of {n} cut streams were not sent again, and the command failed (exit code {code}): it raised instead of using a truncated answer"
+            ),
+        ),
+        (n, k, Some(_)) => (
+            Mark::Warn,
+            format!(
+                "{k} of {n} cut streams were neither sent again nor made the command fail: a truncated answer may have been used as whole"
+            ),
+        ),
+        (n, k, None) => (
+            Mark::NotSeen,
+            format!("{k} of {n} cut streams were not sent again (run a command after -- to see whether it raised)"),
+        ),
+    };
+    Verdict {
+        id: "notices_cut_streams",
+        mark,
+        seen,
+        fix: "Treat a stream without its end (data: [DONE], response.completed) as failed: catch openai.APIConnectionError and httpx.RemoteProtocolError around the iteration and retry the whole request; never keep the partial text as the answer.",
+    }
+}
+
+/// On a stream that stalls between events, the client's read timeout decides how long it hangs:
+/// the SDKs' is 600 s between chunks by default.
+fn waits_on_stalled_streams(
+    requests: &[Request<'_>],
+    platform: Option<Duration>,
+    exit: Option<Option<i32>>,
+) -> Verdict {
+    let mut lines = Vec::new();
+    let mut worst = Mark::Pass;
+    for a in requests.iter().flat_map(|r| r.attempts.iter()) {
+        let (Fault::Stream(StreamFault::Gap(gap)), Some(cell)) = (a.fault, &a.stream) else { continue };
+        // No end recorded: the client left during a gap (noticed only at the next write) or is
+        // still reading; the command's end says which.
+        let seen = cell.seen.get().copied().or_else(|| {
+            exit.is_some().then(|| super::stream::Seen {
+                events_sent: 0,
+                events_total: 0,
+                client_left: true,
+                lasted: cell.started.elapsed(),
+            })
+        });
+        let inferred = cell.seen.get().is_none();
+        let (mark, line) = match seen {
+            Some(s) if inferred => (
+                Mark::Pass,
+                format!(
+                    "the command ended {} into a stream with {} between events, without waiting for its end (a read timeout or an error)",
+                    secs(s.lasted),
+                    secs(gap)
+                ),
+            ),
+            Some(s) if s.client_left => (
+                Mark::Pass,
+                format!(
+                    "gave up after {} on a stream with {} between events (a read timeout)",
+                    secs(s.lasted),
+                    secs(gap)
+                ),
+            ),
+            Some(s) if platform.is_some_and(|p| s.lasted > p) => (
+                Mark::Fail,
+                format!(
+                    "waited {} through {} gaps of {}, beyond the platform deadline",
+                    secs(s.lasted),
+                    s.events_sent.saturating_sub(1),
+                    secs(gap)
+                ),
+            ),
+            Some(s) if gap >= STALL_WORTH_A_TIMEOUT => (
+                Mark::Warn,
+                format!(
+                    "waited {} through {} gaps of {}: no read timeout shorter than the gap",
+                    secs(s.lasted),
+                    s.events_sent.saturating_sub(1),
+                    secs(gap)
+                ),
+            ),
+            Some(s) => (
+                Mark::Pass,
+                format!("waited {} through gaps of {} and got the whole answer", secs(s.lasted), secs(gap)),
+            ),
+            None => {
+                (Mark::Warn, format!("still waiting on a stream with {} between events when the run ended", secs(gap)))
+            }
+        };
+        worst = worst.max_by_severity(mark);
+        if lines.len() < 3 {
+            lines.push(line);
+        }
+    }
+    let (mark, seen) = if lines.is_empty() {
+        (Mark::NotSeen, "no stream stalled between events (add --faults stream-gap:10)".to_owned())
+    } else {
+        (worst, lines.join("; "))
+    };
+    Verdict {
+        id: "waits_on_stalled_streams",
+        mark,
+        seen,
+        fix: "Give the client a read timeout between chunks that fits your users and platform (openai-python: timeout=httpx.Timeout(60, read=20); Node: timeout applies per request): the SDKs' default waits 600 s on a stalled stream.",
+    }
+}
+
+/// A gap between events long enough that a client should have a read timeout below it.
+const STALL_WORTH_A_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Mark {
+    /// The worse of two marks (`NotSeen` counts as nothing).
+    fn max_by_severity(self, other: Self) -> Self {
+        let rank = |m: Self| match m {
+            Self::NotSeen => 0,
+            Self::Pass => 1,
+            Self::Warn => 2,
+            Self::Fail => 3,
+        };
+        if rank(other) > rank(self) { other } else { self }
+    }
+}
+
 /// The audit as one JSON document.
 pub fn to_json(
     attempts: &[Attempt],
@@ -445,6 +598,7 @@ mod tests {
             body_hash: hash,
             model: None,
             body: None,
+            stream: None,
         }
     }
 

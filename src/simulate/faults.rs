@@ -6,6 +6,8 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use super::stream::StreamFault;
+
 /// The faults' names, for help and errors.
 pub const NAMES: &str = "ok, 500, 502, 502-html, 503, 503-html, 429[:SECS], quota, 401, 400, slow[:SECS], stall, disconnect, reset, refuse[:SECS]";
 
@@ -40,12 +42,14 @@ pub enum Fault {
     /// The connection is reset and the port then refuses connections for this long, as while
     /// a gateway restarts.
     Refuse(Duration),
+    /// What a middlebox does to a streamed answer (see `stream`); a plain answer is served as `ok`.
+    Stream(StreamFault),
 }
 
 impl Fault {
     /// Whether a well-behaved client retries after it (the SDKs' `_should_retry`).
     pub fn retryable(self) -> bool {
-        !matches!(self, Self::Ok | Self::Slow(_)) && !self.permanent()
+        !matches!(self, Self::Ok | Self::Slow(_) | Self::Stream(_)) && !self.permanent()
     }
 
     /// An error no retry can fix: billing, credentials, the request itself.
@@ -73,7 +77,7 @@ impl Fault {
             return None;
         }
         Some(match self {
-            Self::Ok | Self::Slow(_) | Self::Stall => 200,
+            Self::Ok | Self::Slow(_) | Self::Stall | Self::Stream(_) => 200,
             Self::Server500 => 500,
             Self::BadGateway { .. } => 502,
             Self::Unavailable { .. } => 503,
@@ -94,6 +98,9 @@ impl Fault {
             }
             Ok(Duration::from_secs_f64(v))
         };
+        if let Some(stream) = StreamFault::parse(word, name, arg) {
+            return stream.map(Self::Stream);
+        }
         let no_arg = |f: Self| if arg.is_some() { Err(format!("`{word}` takes no `:` value")) } else { Ok(f) };
         match name {
             "ok" => no_arg(Self::Ok),
@@ -111,7 +118,7 @@ impl Fault {
             "disconnect" => no_arg(Self::Disconnect),
             "reset" => no_arg(Self::Reset),
             "refuse" => Ok(Self::Refuse(secs(2.0)?)),
-            _ => Err(format!("`{name}` is not a fault ({NAMES})")),
+            _ => Err(format!("`{name}` is not a fault ({NAMES}; streams: {})", super::stream::NAMES)),
         }
     }
 }
@@ -134,16 +141,20 @@ impl fmt::Display for Fault {
             Self::Disconnect => f.write_str("disconnect"),
             Self::Reset => f.write_str("connection reset"),
             Self::Refuse(d) => write!(f, "reset, then port closed for {}s", d.as_secs_f64()),
+            Self::Stream(s) => s.fmt(f),
         }
     }
 }
 
-/// The plan: a sequence, then rates (per mille, so `0.5%` is exact), then `ok`.
+/// The plan: a sequence, then rates (per mille, so `0.5%` is exact), then `ok`. The sequence is
+/// kept as runs (fault, count), adjacent equal runs merged: `500x10000` repeated over a 60 KB
+/// spec is one run, not millions of entries.
 #[derive(Debug, Default)]
 pub struct Plan {
-    sequence: Vec<Fault>,
+    sequence: Vec<(Fault, usize)>,
     rates: Vec<(Fault, u32)>,
-    served: Mutex<usize>,
+    /// Where the next attempt is in the sequence: (run, attempts served from it).
+    served: Mutex<(usize, usize)>,
 }
 
 impl Plan {
@@ -178,7 +189,11 @@ impl Plan {
                     _ => (item, 1),
                 };
                 let fault = Fault::parse(fault)?;
-                plan.sequence.extend(std::iter::repeat_n(fault, times));
+                match plan.sequence.last_mut() {
+                    Some((last, n)) if *last == fault => *n += times,
+                    _ if times > 0 => plan.sequence.push((fault, times)),
+                    _ => {}
+                }
             }
         }
         if total > 1000 {
@@ -190,11 +205,15 @@ impl Plan {
     /// The next attempt's fault.
     pub fn next(&self) -> Fault {
         let mut served = self.served.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let i = *served;
-        *served += 1;
-        if let Some(f) = self.sequence.get(i) {
-            return *f;
+        let (run, used) = &mut *served;
+        if let Some(&(fault, count)) = self.sequence.get(*run) {
+            *used += 1;
+            if *used == count {
+                (*run, *used) = (*run + 1, 0);
+            }
+            return fault;
         }
+        drop(served);
         let mut draw = fastrand::u32(0..1000);
         for (fault, per_mille) in &self.rates {
             if draw < *per_mille {
@@ -232,6 +251,20 @@ mod tests {
         );
         let always = Plan::parse("503@100%").unwrap();
         assert!((0..50).all(|_| always.next() == Fault::Unavailable { html: false }));
+    }
+
+    /// Issue 21, item 14: a 60 KB spec of `500x10000` items is one run, not 60 million faults
+    /// (1.4 GB), and is served the same.
+    #[test]
+    fn long_sequences_are_kept_as_runs() {
+        let spec = "500x10000,".repeat(6 * 1024);
+        let plan = Plan::parse(&spec).unwrap();
+        assert_eq!(plan.sequence, [(Fault::Server500, 10_000 * 6 * 1024)]);
+        let plan = Plan::parse("500x2,500,503x0,429:1x2,ok").unwrap();
+        assert_eq!(plan.sequence.len(), 3, "{:?}", plan.sequence);
+        let got: Vec<Fault> = (0..7).map(|_| plan.next()).collect();
+        let limit = Fault::RateLimit { retry_after: Duration::from_secs(1) };
+        assert_eq!(got, [Fault::Server500, Fault::Server500, Fault::Server500, limit, limit, Fault::Ok, Fault::Ok]);
     }
 
     #[test]

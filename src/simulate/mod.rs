@@ -8,6 +8,7 @@ mod attempt;
 mod audit;
 mod faults;
 mod server;
+mod stream;
 mod tls;
 
 use std::time::Duration;

@@ -177,7 +177,9 @@ async fn handle(
         },
         model: json.get("model").and_then(Value::as_str).map(str::to_owned),
         body: shared.settings.log_bodies.then(|| String::from_utf8_lossy(&body).into_owned()),
+        stream: matches!(answer.body, Body::Events(_)).then(super::stream::cell),
     };
+    let seen = attempt.stream.clone();
     if let Some(out) = &shared.settings.log {
         let _ = out.stderr(&super::attempt::line(&attempt));
     }
@@ -226,7 +228,22 @@ async fn handle(
             let list = events.into_iter().map(String::into_bytes).collect();
             stalled(list, 1, max_stall)
         }
-        (Body::Events(events), _) => full(events.concat().into_bytes()),
+        (Body::Events(events), fault) => {
+            let stream_fault = if let Fault::Stream(f) = fault { Some(f) } else { None };
+            let gzip_ok = header("accept-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
+            let (body, gzipped) = super::stream::body(
+                events,
+                stream_fault,
+                max_stall,
+                socket,
+                gzip_ok,
+                seen.unwrap_or_else(super::stream::cell),
+            );
+            if gzipped {
+                resp = resp.header("content-encoding", "gzip");
+            }
+            body
+        }
     };
     Ok(resp.body(body).unwrap_or_else(|_| hyper::Response::new(full(Vec::new()))))
 }

@@ -175,6 +175,7 @@ fn samples() -> Vec<(CheckId, Details)> {
         clock_skew_s: Some(-2),
         reduced: Some(probe::Reduced {
             minimal_body: json!({"model": "gpt-4.1-nano", "messages": []}),
+            minimal_body_is: "shape".to_owned(),
             original_bytes: 900,
             minimal_bytes: 40,
             steps: vec![probe::ReduceStep { without: "tools".into(), still_fails: true, request_id: "req_3".into() }],
@@ -238,9 +239,43 @@ fn samples() -> Vec<(CheckId, Details)> {
         (CheckId::Proxy, proxy.into()),
         (CheckId::Payload, payload.into()),
         (CheckId::Probe, probe.into()),
+        (CheckId::Stream, stream_sample().into()),
         (CheckId::Timeout, timeout.into()),
         (CheckId::Container, container.into()),
     ]
+}
+
+/// The stream check's details with every optional part (a gzipped stream cut after two events).
+fn stream_sample() -> openai_doctor_checks::details::stream::Stream {
+    use openai_doctor_checks::details::stream::{Ending, Gaps, Stream};
+    Stream {
+        model: "gpt-4.1-nano".into(),
+        status: Some(200),
+        request_id: Some("req_1".into()),
+        client_request_id: "0b1c".into(),
+        content_type: Some("text/event-stream".into()),
+        content_encoding: Some("gzip".into()),
+        server: Some("nginx/1.22.1".into()),
+        via: Some("1.1 SECRET-proxy".into()),
+        ttfb_ms: 40,
+        first_byte_ms: Some(41),
+        first_event_ms: Some(300),
+        first_content_ms: Some(320),
+        last_event_ms: Some(340),
+        total_ms: 345,
+        events: 2,
+        content_events: 1,
+        done: false,
+        error_event: false,
+        chunks: 3,
+        bytes: 812,
+        event_ms: vec![300, 340],
+        gaps: Gaps { p50_ms: 40, max_ms: 40, spread_ms: 40 },
+        ending: Some(Ending::Reset),
+        silence_before_end_ms: 5,
+        sample: vec!["data: {\"choices\":[]}".into()],
+        undecodable: false,
+    }
 }
 
 /// A validator for one definition of the report schema.

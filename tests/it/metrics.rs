@@ -25,7 +25,7 @@ fn skip(test: &str, why: &str) {
 }
 
 /// A world whose API lists models after `delay`.
-fn world(delay: Duration) -> World {
+pub(crate) fn world(delay: Duration) -> World {
     World::with_api(move |_| {
         Reply::json(200, &json!({"object": "list", "data": [{"id": "gpt-4.1-nano", "object": "model"}]}))
             .header("x-request-id", "req_metrics0001")
@@ -72,13 +72,13 @@ fn openmetrics_goes_to_a_file_atomically_with_bounded_labels() {
 }
 
 /// A running `serve`, stopped (SIGTERM) when dropped.
-struct Serve {
-    child: Child,
-    addr: String,
+pub(crate) struct Serve {
+    pub(crate) child: Child,
+    pub(crate) addr: String,
 }
 
 impl Serve {
-    fn start(args: &[String]) -> Self {
+    pub(crate) fn start(args: &[String]) -> Self {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("openai-doctor"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
@@ -97,7 +97,7 @@ impl Serve {
     }
 
     /// GET `path` with `headers`: (status, content type, body).
-    fn get(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
+    pub(crate) fn get(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
         get(&self.addr, path, headers)
     }
 }
@@ -109,7 +109,7 @@ impl Drop for Serve {
     }
 }
 
-fn get(addr: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
+pub(crate) fn get(addr: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -130,7 +130,7 @@ fn get(addr: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String, String
     (status, ctype, body.to_owned())
 }
 
-fn counter(metrics: &str, sample: &str) -> u64 {
+pub(crate) fn counter(metrics: &str, sample: &str) -> u64 {
     metrics.lines().find_map(|l| l.strip_prefix(sample)).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
 }
 

@@ -34,7 +34,7 @@ fn python() -> Result<&'static PathBuf, String> {
 }
 
 /// The interpreter's path, or `None` after saying why the test is skipped.
-fn python_or_skip(test: &str) -> Option<String> {
+pub(crate) fn python_or_skip(test: &str) -> Option<String> {
     match python() {
         Ok(p) => Some(p.display().to_string()),
         Err(why) => {
@@ -49,12 +49,12 @@ fn skip(test: &str, why: &str) {
     eprintln!("SKIPPED {test}: {why}");
 }
 
-fn client(name: &str) -> String {
+pub(crate) fn client(name: &str) -> String {
     format!("{}/tests/clients/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// `simulate --format json --faults FAULTS [flags] -- command…`: the audit and the run.
-fn simulate(faults: &str, flags: &[&str], command: &[&str]) -> (Value, crate::support::Run) {
+pub(crate) fn simulate(faults: &str, flags: &[&str], command: &[&str]) -> (Value, crate::support::Run) {
     let mut cmd = doctor();
     cmd.args(["simulate", "--quiet", "--format", "json", "--faults", faults]).args(flags).arg("--").args(command);
     let r = run(&mut cmd, &[]);
@@ -62,7 +62,7 @@ fn simulate(faults: &str, flags: &[&str], command: &[&str]) -> (Value, crate::su
     (audit, r)
 }
 
-fn verdict<'a>(audit: &'a Value, id: &str) -> &'a str {
+pub(crate) fn verdict<'a>(audit: &'a Value, id: &str) -> &'a str {
     audit["verdicts"].as_array().unwrap().iter().find(|v| v["id"] == id).and_then(|v| v["verdict"].as_str()).unwrap()
 }
 

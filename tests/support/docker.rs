@@ -6,8 +6,35 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The image tag the tests run.
-pub const IMAGE: &str = "openai-doctor-test:local";
+/// The image tag the tests run: one per test process (`openai-doctor-test:run-<pid>`), removed
+/// when the process is gone (see `reap`), so a shared Docker host keeps no image of ours and
+/// two test runs never replace each other's.
+pub fn image_tag() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| format!("openai-doctor-test:run-{}", std::process::id()))
+}
+
+/// Removes `tags` once this test process has exited: a detached watcher (the test harness has no
+/// hook at exit), in its own session so an interrupted run still cleans up.
+fn reap(tags: &[&str]) {
+    let script = format!(
+        "while kill -0 {} 2>/dev/null; do sleep 2; done; docker image rm {} >/dev/null 2>&1",
+        std::process::id(),
+        tags.join(" ")
+    );
+    let detached = |program: &str, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+    };
+    // `setsid -f` forks the watcher and returns at once: waited for, it leaves no zombie.
+    if detached("setsid", &["-f", "sh", "-c", &script]).and_then(|mut c| c.wait()).is_err() {
+        let _ = detached("sh", &["-c", &script]);
+    }
+}
 
 fn docker_ok() -> Result<(), String> {
     match Command::new("docker").args(["info", "--format", "{{.ServerVersion}}"]).output() {
@@ -25,7 +52,8 @@ fn docker_ok() -> Result<(), String> {
 fn build(binary: &Path) -> Result<(), String> {
     docker_ok()?;
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let base = format!("{IMAGE}-base");
+    let image = image_tag();
+    let base = format!("{image}-base");
     let out = Command::new(repo.join("scripts/image"))
         .args(["--binary".as_ref(), binary.as_os_str(), "--tag".as_ref(), base.as_ref()])
         .output()
@@ -33,6 +61,7 @@ fn build(binary: &Path) -> Result<(), String> {
     if !out.status.success() {
         return Err(format!("scripts/image failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
     }
+    reap(&[&base]);
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let tinyproxy = super::tinyproxy::binary();
     let tools =
@@ -54,31 +83,23 @@ fn build(binary: &Path) -> Result<(), String> {
         ),
     )
     .map_err(|e| e.to_string())?;
-    let previous = Command::new("docker")
-        .args(["image", "inspect", "--format", "{{.Id}}", IMAGE])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
     let out = Command::new("docker")
-        .args(["build", "-q", "--network", "none", "-t", IMAGE])
+        .args(["build", "-q", "--network", "none", "-t", image])
         .arg(dir.path())
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!("docker build failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
     }
-    if let Some(id) = previous.filter(|id| !String::from_utf8_lossy(&out.stdout).contains(id.as_str())) {
-        // Fails harmlessly while another test run still has a container of it.
-        let _ = Command::new("docker").args(["image", "rm", &id]).output();
-    }
+    // Removing the last tag of each removes the layers only this run made.
+    reap(&[image]);
     Ok(())
 }
 
 /// The image, built once per test process.
 pub fn image() -> Result<&'static str, String> {
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
-    BUILT.get_or_init(|| build(&assert_cmd::cargo::cargo_bin("openai-doctor"))).clone().map(|()| IMAGE)
+    BUILT.get_or_init(|| build(&assert_cmd::cargo::cargo_bin("openai-doctor"))).clone().map(|()| image_tag())
 }
 
 /// A slim application image with no CA certificates at all (as `FROM debian:slim` without
@@ -86,7 +107,8 @@ pub fn image() -> Result<&'static str, String> {
 /// name `/usr/local/bin/python3`, a stand-in whose executable name is all a Python app shows from
 /// outside (no interpreter). Imported from a tar of this machine's files: nothing is pulled.
 pub fn slim_image() -> Result<&'static str, String> {
-    const SLIM: &str = "openai-doctor-test-slim:local";
+    static TAG: OnceLock<String> = OnceLock::new();
+    let slim: &'static str = TAG.get_or_init(|| format!("openai-doctor-test-slim:run-{}", std::process::id()));
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
     BUILT
         .get_or_init(|| {
@@ -112,17 +134,22 @@ pub fn slim_image() -> Result<&'static str, String> {
             .map_err(|e| e.to_string())?;
             let tar = Command::new("tar").arg("-C").arg(root).args(["-c", "."]).output().map_err(|e| e.to_string())?;
             let mut import = Command::new("docker")
-                .args(["import", "--change", "USER 65532", "-", SLIM])
+                .args(["import", "--change", "USER 65532", "-", slim])
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::null())
                 .spawn()
                 .map_err(|e| e.to_string())?;
             std::io::Write::write_all(&mut import.stdin.take().unwrap(), &tar.stdout).map_err(|e| e.to_string())?;
             let status = import.wait().map_err(|e| e.to_string())?;
-            if status.success() { Ok(()) } else { Err("docker import of the slim image failed".to_owned()) }
+            if !status.success() {
+                return Err("docker import of the slim image failed".to_owned());
+            }
+            // Removed when this test process is gone, as the doctor's image is.
+            reap(&[slim]);
+            Ok(())
         })
         .clone()
-        .map(|()| SLIM)
+        .map(|()| slim)
 }
 
 /// Skips (or, in CI, fails) a test that needs Docker.
@@ -133,8 +160,13 @@ pub fn unavailable(test: &str, why: &str) {
 
 /// `docker run --rm` with `flags`, the image, and the doctor's `args`; (exit code, stdout, stderr).
 pub fn run(flags: &[&str], args: &[&str]) -> (i32, String, String) {
-    let out =
-        Command::new("docker").args(["run", "--rm"]).args(flags).arg(IMAGE).args(args).output().expect("docker runs");
+    let out = Command::new("docker")
+        .args(["run", "--rm"])
+        .args(flags)
+        .arg(image_tag())
+        .args(args)
+        .output()
+        .expect("docker runs");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -158,7 +190,7 @@ impl Container {
     /// `docker run -d --rm --name NAME NETWORK FLAGS --entrypoint ENTRYPOINT IMAGE ARGS`; panics
     /// with Docker's words when it does not start.
     fn run(tag: &str, network: &[&str], flags: &[&str], entrypoint: &str, args: &[&str]) -> Self {
-        Self::run_image(IMAGE, tag, network, flags, entrypoint, args)
+        Self::run_image(image_tag(), tag, network, flags, entrypoint, args)
     }
 
     fn run_image(image: &str, tag: &str, network: &[&str], flags: &[&str], entrypoint: &str, args: &[&str]) -> Self {

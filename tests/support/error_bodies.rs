@@ -33,3 +33,7 @@ pub const PROJECT_MODEL_ACCESS: &str = r#"{"error": {"message": "Project `proj_a
 /// 401 no_organization, as the Python SDK printed it (OpenHands/OpenHands#2562,
 /// abi/screenshot-to-code#9).
 pub const NO_ORGANIZATION: &str = r#"{"error": {"message": "You must be a member of an organization to use the API. Please contact us through our help center at help.openai.com.", "type": "invalid_request_error", "param": null, "code": "no_organization"}}"#;
+
+/// 401 invalid_api_key, as a client printed it (chatanywhere/GPT_API_free#62, 2023-07-18; the key
+/// hint shortened there as the API does).
+pub const INVALID_API_KEY: &str = r#"{"error":{"message":"Incorrect API key provided: sk-VKMIs***************************************wjh3. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#;

@@ -67,6 +67,24 @@ impl Pki {
         (vec![cert.der().clone(), self.ca_der.clone()], key)
     }
 
+    /// A leaf for `names` as PEM files in `dir` (the chain with the CA, and the key), for servers
+    /// configured by files (nginx). Returns their paths.
+    pub fn leaf_files(&self, names: &[&str], dir: &std::path::Path) -> (PathBuf, PathBuf) {
+        let (chain, key) = self.leaf(names, Validity::Current);
+        let pem = |label: &str, der: &[u8]| {
+            use base64::Engine as _;
+            let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+            let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+            format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+        };
+        let chain_pem: String = chain.iter().map(|c| pem("CERTIFICATE", c.as_ref())).collect();
+        let key_pem = pem("PRIVATE KEY", key.secret_der());
+        let (cert_path, key_path) = (dir.join("leaf.pem"), dir.join("leaf.key"));
+        std::fs::write(&cert_path, chain_pem).unwrap();
+        std::fs::write(&key_path, key_pem).unwrap();
+        (cert_path, key_path)
+    }
+
     /// A rustls server configuration presenting a leaf for `names`.
     pub fn server_config(&self, names: &[&str], validity: Validity) -> Arc<ServerConfig> {
         let (chain, key) = self.leaf(names, validity);

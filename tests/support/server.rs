@@ -1,5 +1,9 @@
 //! A scripted HTTP/1.1 server (optionally TLS) on 127.0.0.1:0, running on its own thread with a
 //! current-thread runtime, stopped on drop. The handler sees each request and returns a reply.
+//! A streaming chat completion (`"stream": true`) is answered as the real API answers it, events
+//! one by one (`stream_reply`), without the handler: worlds scripted for plain requests stay as
+//! they are, and their counts of `seen` requests too (streams are counted in `streamed`). Tests
+//! about streams use `simulate`'s faults and nginx.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -69,6 +73,7 @@ pub struct Server {
     pub addr: SocketAddr,
     tls: bool,
     seen: Arc<Mutex<Vec<Seen>>>,
+    streamed: Arc<std::sync::atomic::AtomicUsize>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -86,6 +91,11 @@ impl Server {
     /// Requests seen so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// Streaming chat completions answered so far.
+    pub fn streamed(&self) -> usize {
+        self.streamed.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -118,6 +128,8 @@ fn start(handler: Handler, tls: Option<Arc<ServerConfig>>) -> Server {
     let (stop_tx, mut stop_rx) = oneshot::channel();
     let is_tls = tls.is_some();
     let seen2 = seen.clone();
+    let streamed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let streamed2 = streamed.clone();
     let thread = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async move {
@@ -131,12 +143,17 @@ fn start(handler: Handler, tls: Option<Arc<ServerConfig>>) -> Server {
                 // As production servers do: without it, Nagle and delayed ACKs add 40 ms stalls.
                 let _ = tcp.set_nodelay(true);
                 let (handler, seen, acceptor) = (handler.clone(), seen2.clone(), acceptor.clone());
+                let streamed = streamed2.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                        let (handler, seen) = (handler.clone(), seen.clone());
+                        let (handler, seen, streamed) = (handler.clone(), seen.clone(), streamed.clone());
                         async move {
                             let (parts, body) = req.into_parts();
                             let body = body.collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
+                            if parts.uri.path().ends_with("/chat/completions") && is_stream(&body) {
+                                streamed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                                return Ok::<_, Infallible>(stream_reply());
+                            }
                             let s = Seen {
                                 method: parts.method.to_string(),
                                 path: parts.uri.path_and_query().map(ToString::to_string).unwrap_or_default(),
@@ -155,7 +172,7 @@ fn start(handler: Handler, tls: Option<Arc<ServerConfig>>) -> Server {
                             for (k, v) in &reply.headers {
                                 resp = resp.header(k, v);
                             }
-                            Ok::<_, Infallible>(resp.body(Full::new(Bytes::from(reply.body))).unwrap())
+                            Ok::<_, Infallible>(resp.body(Full::new(Bytes::from(reply.body)).boxed()).unwrap())
                         }
                     });
                     let conn = hyper::server::conn::http1::Builder::new();
@@ -173,7 +190,45 @@ fn start(handler: Handler, tls: Option<Arc<ServerConfig>>) -> Server {
             }
         });
     });
-    Server { addr, tls: is_tls, seen, stop: Some(stop_tx), thread: Some(thread) }
+    Server { addr, tls: is_tls, seen, streamed, stop: Some(stop_tx), thread: Some(thread) }
+}
+
+/// Whether a request body asks for a stream.
+fn is_stream(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v["stream"] == true)
+}
+
+/// A chat completion stream in the API's shape: a role chunk, five content chunks, the finish
+/// chunk and `[DONE]`, 20 ms apart, chunked (no Content-Length), as the API sends it.
+fn stream_reply() -> hyper::Response<http_body_util::combinators::BoxBody<Bytes, Infallible>> {
+    let chunk = |delta: serde_json::Value, finish: serde_json::Value| {
+        let v = serde_json::json!({"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4.1-nano",
+            "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]});
+        format!("data: {v}\n\n")
+    };
+    let mut events = vec![chunk(serde_json::json!({"role": "assistant", "content": ""}), serde_json::Value::Null)];
+    for w in ["1 ", "2 ", "3 ", "4 ", "5"] {
+        events.push(chunk(serde_json::json!({"content": w}), serde_json::Value::Null));
+    }
+    events.push(chunk(serde_json::json!({}), serde_json::json!("stop")));
+    events.push("data: [DONE]\n\n".to_owned());
+    let (mut tx, body) = http_body_util::channel::Channel::<Bytes, Infallible>::new(2);
+    tokio::spawn(async move {
+        for (i, e) in events.into_iter().enumerate() {
+            if i > 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            if tx.send_data(Bytes::from(e)).await.is_err() {
+                return;
+            }
+        }
+    });
+    hyper::Response::builder()
+        .status(200)
+        .header("content-type", "text/event-stream; charset=utf-8")
+        .header("x-request-id", "req_stream_test")
+        .body(body.boxed())
+        .unwrap()
 }
 
 /// A TCP listener that accepts connections and never says a word (a blackholed peer).
@@ -234,7 +289,14 @@ pub fn raw_tls(tls: Arc<ServerConfig>, bytes: Vec<u8>, stall: bool) -> Server {
             }
         });
     });
-    Server { addr, tls: true, seen: Arc::default(), stop: Some(stop_tx), thread: Some(thread) }
+    Server {
+        addr,
+        tls: true,
+        seen: Arc::default(),
+        streamed: Arc::default(),
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    }
 }
 
 /// A loopback port where connections time out, as behind a firewall that drops packets: a

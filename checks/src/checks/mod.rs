@@ -7,5 +7,6 @@ pub mod payload;
 pub mod probe;
 pub mod proxy;
 pub mod status;
+pub mod stream;
 pub mod timeout;
 pub mod tls;

@@ -10,6 +10,7 @@ pub mod payload;
 pub mod probe;
 pub mod proxy;
 pub mod status;
+pub mod stream;
 pub mod timeout;
 pub mod tls;
 
@@ -63,6 +64,8 @@ pub enum Details {
     Payload(Box<payload::Payload>),
     /// `probe`.
     Probe(Box<probe::Probe>),
+    /// `stream`.
+    Stream(Box<stream::Stream>),
     /// `timeout`.
     Timeout(Box<timeout::Timeout>),
     /// `container`.
@@ -138,6 +141,12 @@ impl From<probe::Probe> for Details {
     }
 }
 
+impl From<stream::Stream> for Details {
+    fn from(d: stream::Stream) -> Self {
+        Self::Stream(Box::new(d))
+    }
+}
+
 impl From<container::Container> for Details {
     fn from(d: container::Container) -> Self {
         Self::Container(Box::new(d))
@@ -188,6 +197,7 @@ impl Details {
             Self::Proxy(d) => remap(&mut **d, f),
             Self::Payload(d) => remap(&mut **d, f),
             Self::Probe(d) => remap(&mut **d, f),
+            Self::Stream(d) => remap(&mut **d, f),
             Self::Timeout(d) => remap(&mut **d, f),
             Self::Container(d) => remap(&mut **d, f),
         };

@@ -124,6 +124,8 @@ pub struct Chat {
 pub struct Reduced {
     /// The smallest body that still fails (the user's JSON, as sent).
     pub minimal_body: serde_json::Value,
+    /// What `minimal_body` holds: the user's texts (`--reduce-keep-text`) or only their shape.
+    pub minimal_body_is: String,
     /// Bytes of the original payload.
     pub original_bytes: usize,
     /// Bytes of the minimal body.

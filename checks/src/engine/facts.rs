@@ -28,6 +28,10 @@ pub struct Facts {
     pub runtime: OnceLock<&'static str>,
     /// The serverless platform, when detected. Set by `timeout`.
     pub platform: OnceLock<&'static str>,
+    /// The model whose plain chat completion passed. Set by `probe`; `stream` streams it.
+    pub chat_model: OnceLock<String>,
+    /// The streamed answer's timings. Set by `stream`.
+    pub stream: OnceLock<StreamFact>,
 }
 
 impl Facts {
@@ -42,6 +46,7 @@ impl Facts {
             host: self.host.get().cloned(),
             runtime: self.runtime.get().copied(),
             platform: self.platform.get().copied(),
+            stream: self.stream.get().cloned(),
         }
     }
 }
@@ -91,6 +96,27 @@ pub struct RunFacts {
     pub runtime: Option<&'static str>,
     /// The serverless platform.
     pub platform: Option<&'static str>,
+    /// The streamed answer, when the stream check ran.
+    pub stream: Option<StreamFact>,
+}
+
+/// A streamed answer's timings, for the network path's streaming line and the ticket.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StreamFact {
+    /// First event.
+    pub first_event_ms: Option<u64>,
+    /// Median gap between events.
+    pub gap_p50_ms: u64,
+    /// Largest gap between events.
+    pub gap_max_ms: u64,
+    /// Until the end.
+    pub total_ms: u64,
+    /// Events.
+    pub events: u32,
+    /// Each event's arrival (capped like the check's details).
+    pub event_ms: Vec<u64>,
+    /// `ok`, or the code of the first warning or failure (`stream.buffered`).
+    pub verdict: &'static str,
 }
 
 /// One successful request's timing.

@@ -97,7 +97,19 @@ pub fn redactor_for(config: &Config) -> Redactor {
     if let Some(key) = &config.api_key {
         redactor.add_key(key);
     }
+    // A base URL's password, read as written: `https://u:GW/pass@host` holds `GW/pass`, which a
+    // URL parser (seeing host `u`) would never report.
+    if let Some(secret) = crate::secret::url_credential(config.base_url.as_str()) {
+        redactor.add_password(&crate::net::proxy_env::percent_decode(&secret));
+        redactor.add_password(&secret);
+    }
     for (name, value) in config.env.iter() {
+        if value.contains("://")
+            && value.contains('@')
+            && let Some(secret) = crate::secret::url_credential(value)
+        {
+            redactor.add_password(&secret);
+        }
         if crate::secret::is_secret_name(name) {
             // Only values shaped like a secret: `TOKENIZERS_PARALLELISM=false` is no secret, and
             // replacing every `false` would corrupt the reports.
@@ -160,6 +172,9 @@ pub struct RequestRecord {
     /// HTTP status, when a response came.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// Where a redirect (3xx) pointed: the next hop, never followed with the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// Transport error, when none came.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -207,6 +222,27 @@ pub struct Fetched {
     pub ttfb: Duration,
     /// Total time.
     pub elapsed: Duration,
+    /// The URL that answered.
+    pub url: Option<Url>,
+}
+
+/// Redirects: a request to the API (under the base URL) is never redirected by the client. The
+/// client would drop the key on the way (another port or host) and the API's answer would then
+/// blame a proxy; or follow `https` → `http` and show a pass from a server that never saw the key.
+/// The probe reports the redirect itself instead ("the base URL redirects to X: use X"). Other
+/// requests (the status page) follow up to five hops, as before.
+fn redirect_policy(base: &Url) -> reqwest::redirect::Policy {
+    let base = base.as_str().trim_end_matches('/').to_owned();
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let first = attempt.previous().first().map(Url::as_str).unwrap_or_default();
+        if first.starts_with(&base) {
+            attempt.stop()
+        } else if attempt.previous().len() > 5 {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 impl Fetched {
@@ -222,6 +258,35 @@ impl Fetched {
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Where a redirect points (its `Location`, resolved against the request's URL).
+    #[must_use]
+    pub fn redirect_target(&self) -> Option<Url> {
+        if !(300..400).contains(&self.status) {
+            return None;
+        }
+        let location = self.header("location")?;
+        self.url.as_ref().map_or_else(|| Url::parse(location).ok(), |base| base.join(location).ok())
+    }
+
+    /// The `x-request-id`, capped (see `cap_request_id`).
+    #[must_use]
+    pub fn request_id(&self) -> Option<String> {
+        self.header("x-request-id").map(cap_request_id)
+    }
+}
+
+/// Longest request id kept, in characters. OpenAI's are `req_` and 32 hex digits; a server that
+/// sends hundreds of kilobytes must not multiply them into every line of the report.
+pub const MAX_REQUEST_ID: usize = 200;
+
+/// `id`, or its first `MAX_REQUEST_ID` characters marked as cut with the length it had.
+#[must_use]
+pub fn cap_request_id(id: &str) -> String {
+    match id.char_indices().nth(MAX_REQUEST_ID) {
+        None => id.to_owned(),
+        Some((end, _)) => format!("{}…[cut: {} bytes]", &id[..end], id.len()),
     }
 }
 
@@ -323,7 +388,7 @@ impl Net {
             .use_preconfigured_tls(tls)
             .user_agent(concat!("openai-doctor/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(redirect_policy(&config.base_url))
             .http1_only()
             .no_proxy();
         let no_proxy = proxy_env::no_proxy(&config.env).map(str::to_owned);
@@ -376,6 +441,7 @@ impl Net {
     /// Appends a request to the log (URLs and errors are redacted first).
     pub fn record(&self, mut rec: RequestRecord) {
         rec.url = self.redactor.redact(&rec.url);
+        rec.location = rec.location.map(|l| self.redactor.redact(&l));
         rec.error = rec.error.map(|e| self.redactor.redact(&e));
         if let Ok(mut log) = self.log.lock() {
             log.push(rec);
@@ -442,12 +508,13 @@ impl Net {
             method,
             url,
             status: ok.map(|f| f.status),
+            location: ok.and_then(Fetched::redirect_target).map(|u| u.to_string()),
             error: result.as_ref().err().map(ToString::to_string),
             duration_ms: millis(elapsed),
             ttfb_ms: ok.map(|f| millis(f.ttfb)),
             attempt: meta.attempt,
             client_request_id: meta.client_request_id,
-            request_id: ok.and_then(|f| f.header("x-request-id")).map(str::to_owned),
+            request_id: ok.and_then(Fetched::request_id),
             processing_ms: ok.and_then(|f| f.header("openai-processing-ms")).and_then(|v| v.trim().parse().ok()),
             error_code: ok.and_then(|f| f.api_error.as_ref()).and_then(|e| e.code.clone()),
             ratelimit: ok
@@ -499,6 +566,7 @@ impl Net {
 
 async fn read_limited(mut response: Response, limit: usize, ttfb: Duration) -> Result<Fetched, reqwest::Error> {
     let status = response.status().as_u16();
+    let url = Some(response.url().clone());
     let headers = response.headers().clone();
     let content_type =
         response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -515,7 +583,7 @@ async fn read_limited(mut response: Response, limit: usize, ttfb: Duration) -> R
     }
     // Only error answers are worth parsing as OpenAI's error object.
     let api_error = if status >= 400 { error_body(&body) } else { None };
-    Ok(Fetched { status, content_type, headers, body, truncated, api_error, ttfb, elapsed: Duration::ZERO })
+    Ok(Fetched { status, content_type, headers, body, truncated, api_error, ttfb, elapsed: Duration::ZERO, url })
 }
 
 /// OpenAI's error object: `{"error": {"message", "type", "code", "param"}}`.

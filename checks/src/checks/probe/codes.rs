@@ -170,6 +170,17 @@ code!(
 message.\n\nFix: as the message says."
 );
 code!(
+    REDIRECT,
+    "probe.redirect",
+    "The base URL redirects",
+    "The API answered the base URL with a redirect (301, 302, 307, 308). The doctor does not follow \
+it with the key: clients drop the Authorization header when a redirect changes the scheme, host or \
+port (the next hop then answers 401, which looks like a proxy removing the header), and a redirect \
+from https to http would send the key in clear. The request log records the hop (`location`).\n\n\
+Fix: use the address the redirect points to as the base URL; a redirect to plain http is a \
+misconfigured gateway, never a base URL to use."
+);
+code!(
     INTERMITTENT,
     "probe.intermittent",
     "Some requests failed, some passed: transient errors",

@@ -16,12 +16,13 @@ use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::engine::facts::Latency;
 use crate::model::millis;
 use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
-use crate::net::context::{ApiError, Fetched, Meta};
+use crate::net::context::{ApiError, Fetched};
 use crate::secret::SecretString;
 
 mod codes;
 mod key;
 mod reduce;
+mod shape;
 
 pub use codes::*;
 pub use key::inspect_key;
@@ -52,6 +53,7 @@ static INFO: CheckInfo = CheckInfo {
         &SERVER_ERROR,
         &EDGE_ERROR,
         &CONNECTION,
+        &REDIRECT,
         &UNEXPECTED,
         &INTERMITTENT,
         &STOPPED_EARLY,
@@ -116,6 +118,8 @@ enum Kind {
     /// A JSON error from Cloudflare's edge (`cf_bad_gateway`, `cf_gateway_timeout`).
     CfEdge(u16),
     Transport(crate::net::context::Phase),
+    /// A 3xx with a `Location`: the base URL redirects (never followed with the key).
+    Redirect(u16),
     Other(u16),
 }
 
@@ -138,6 +142,7 @@ impl Kind {
             Self::Server(_) | Self::Edge(_) | Self::CfEdge(_) => Class::ServerError,
             Self::Transport(Phase::Timeout) => Class::Timeout,
             Self::Transport(_) => Class::Connection,
+            Self::Redirect(_) => Class::Other,
             Self::Other(s) if (400..500).contains(s) => Class::ClientError,
             Self::Other(s) if *s >= 500 => Class::ServerError,
             Self::Other(_) => Class::Other,
@@ -162,6 +167,7 @@ impl Kind {
             Self::Server(_) => &SERVER_ERROR,
             Self::Edge(_) | Self::CfEdge(_) => &EDGE_ERROR,
             Self::Transport(_) => &CONNECTION,
+            Self::Redirect(_) => &REDIRECT,
             Self::Other(_) => &UNEXPECTED,
         }
     }
@@ -191,6 +197,7 @@ impl Kind {
             Self::RateLimited => "429".to_owned(),
             Self::Quota => "429 quota".to_owned(),
             Self::Server(s) | Self::Other(s) => s.to_string(),
+            Self::Redirect(s) => format!("{s} redirect"),
             Self::Edge(s) => format!("{s} (edge HTML)"),
             Self::CfEdge(s) => format!("{s} (Cloudflare edge)"),
             Self::Transport(phase) => format!("{phase} error"),
@@ -217,6 +224,8 @@ struct Attempt {
     cf_ray: Option<String>,
     /// The body was longer than `MAX_BODY` and was cut.
     truncated: bool,
+    /// Where a redirect pointed.
+    location: Option<url::Url>,
 }
 
 fn classify(f: &Fetched, what: What) -> (Kind, Option<ApiError>) {
@@ -242,6 +251,7 @@ fn classify(f: &Fetched, what: What) -> (Kind, Option<ApiError>) {
             Kind::Quota
         }
         429 => Kind::RateLimited,
+        s @ 300..=399 if f.redirect_target().is_some() => Kind::Redirect(s),
         s @ 500..=599 if html && api.is_none() => Kind::Edge(s),
         s @ 500..=599 if api.as_ref().and_then(|e| e.kind.as_deref()).is_some_and(|k| k.starts_with("cf_")) => {
             Kind::CfEdge(s)
@@ -306,29 +316,18 @@ impl Request<'_> {
 
 async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number: u32, timeout: Duration) -> Attempt {
     let what = request.what();
-    let url = ctx.config.api_url(request.path());
-    let client_request_id = uuid::Uuid::new_v4().to_string();
-    let mut req = ctx
-        .net
-        .client()
-        .request(if matches!(request, Request::Models) { Method::GET } else { Method::POST }, url)
-        .bearer_auth(key.expose())
-        .header("X-Client-Request-Id", &client_request_id);
-    if let Some(org) = &ctx.config.org {
-        req = req.header("OpenAI-Organization", org);
-    }
-    if let Some(project) = &ctx.config.project {
-        req = req.header("OpenAI-Project", project);
-    }
+    let method = if matches!(request, Request::Models) { Method::GET } else { Method::POST };
+    let mut req = crate::net::authed::request(&ctx.net, &ctx.config, key, method, request.path(), number);
     match request {
         Request::Models => {}
         Request::Chat { model } => {
             let body = json!({"model": model, "messages": [{"role": "user", "content": "Reply with OK."}], "max_completion_tokens": 1, "store": false});
-            req = req.header("content-type", "application/json").body(body.to_string());
+            req = req.json(body.to_string().into_bytes());
         }
-        Request::Payload { body, .. } => req = req.header("content-type", "application/json").body(body.to_vec()),
+        Request::Payload { body, .. } => req = req.json(body.to_vec()),
     }
-    let meta = Meta { client_request_id: Some(client_request_id.clone()), attempt: Some(number) };
+    let (meta, client_request_id) = (req.meta(), req.client_request_id.clone());
+    let req = req.builder;
     let start = Instant::now();
     match ctx.net.send(INFO.id, req, MAX_BODY, timeout, meta).await {
         Ok(f) => {
@@ -338,10 +337,11 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
                 what,
                 should_retry: crate::sdk::should_retry(f.status, &f.headers, now),
                 retry_after: crate::sdk::parse_retry_after(&f.headers, now),
-                request_id: f.header("x-request-id").map(str::to_owned),
+                request_id: f.request_id(),
                 server_date: f.header("date").and_then(crate::sdk::http_date_unix),
                 cf_ray: f.header("cf-ray").map(str::to_owned),
                 truncated: f.truncated,
+                location: f.redirect_target(),
                 status: Some(f.status),
                 kind,
                 client_request_id,
@@ -366,8 +366,20 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
             server_date: None,
             cf_ray: None,
             truncated: false,
+            location: None,
         },
     }
+}
+
+/// Where a redirect of the base URL points, as a base URL (the path of the request removed),
+/// and whether it is a downgrade to plain http.
+fn redirect_base(cfg: &crate::config::Config, first: &Attempt) -> Option<(String, bool)> {
+    let to = first.location.as_ref()?;
+    let downgrade = cfg.base_url.scheme() == "https" && to.scheme() == "http";
+    let text = to.as_str();
+    let path = if first.what == What::Chat { "/chat/completions" } else { "/models" };
+    let base = text.split(['?', '#']).next().unwrap_or(text);
+    Some((base.strip_suffix(path).unwrap_or(base).to_owned(), downgrade))
 }
 
 /// What sending the user's payload showed, next to the minimal request.
@@ -502,6 +514,9 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         .map(|a| Latency { what: a.what.as_str(), ttfb_ms: a.ttfb_ms, total_ms: a.total_ms })
         .collect();
     let _ = ctx.facts.latencies.set(latencies);
+    if measured.chat.last().is_some_and(|c| c.kind == Kind::Ok) {
+        let _ = ctx.facts.chat_model.set(aim.model.clone());
+    }
     judge(cfg, &aim, &measured, details, findings)
 }
 
@@ -729,7 +744,12 @@ fn judge(
     if let Some(r) = &m.reduced {
         findings.push(reduction_finding(r));
         details.reduced = Some(Reduced {
-            minimal_body: r.minimal.clone(),
+            minimal_body: if cfg.reduce_keep_text { r.minimal.clone() } else { shape::shape(&r.minimal) },
+            minimal_body_is: if cfg.reduce_keep_text {
+                "text (--reduce-keep-text)".to_owned()
+            } else {
+                "shape: every text as its size, estimated tokens and sha256".to_owned()
+            },
             original_bytes: r.original_bytes,
             minimal_bytes: r.minimal_bytes,
             steps: r
@@ -933,6 +953,16 @@ fn failure_finding(cfg: &crate::config::Config, aim: &Aim, persistent: bool, lis
     if let (Kind::Edge(_) | Kind::CfEdge(_), Some(ray)) = (kind, &first.cf_ray) {
         let _ = write!(msg, "; CF-RAY {ray} (support asks for it)");
     }
+    if let (Kind::Redirect(_), Some((base, downgrade))) = (kind, redirect_base(cfg, first)) {
+        let _ = write!(msg, "; the base URL redirects to {base}");
+        if base.trim_end_matches('/') == cfg.base_url.as_str().trim_end_matches('/') {
+            msg.push_str(" (to itself: a redirect loop, not followed)");
+        } else if downgrade {
+            msg.push_str(" (a downgrade to plain http: not followed, the key was not sent there)");
+        } else {
+            msg.push_str(" (not followed: clients drop the key on such a hop, and the API then answers 401)");
+        }
+    }
     if *kind == Kind::OrgMismatch {
         match &cfg.org {
             Some(org) => {
@@ -972,6 +1002,11 @@ fn remedy(cfg: &crate::config::Config, aim: &Aim, first: &Attempt, persistent: b
         // Both requests are as small as requests get: there is nothing to simplify.
         Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) => format!("Persistent, on a minimal request: check {status_page}; contact support with the request ids above."),
         Kind::Transport(_) => "Persistent: see the dns, tls and proxy checks.".to_owned(),
+        Kind::Redirect(_) => match redirect_base(cfg, first) {
+            Some((base, true)) => format!("Something answers the base URL with a redirect to plain http ({base}): a key sent there travels in clear. Fix the base URL or the gateway; never point a client at http."),
+            Some((base, false)) => format!("The base URL redirects to {base}: use {base} (--base-url / OPENAI_BASE_URL)."),
+            None => "The base URL redirects: use the address it points to.".to_owned(),
+        },
         Kind::Other(_) | Kind::Ok => "See OpenAI's message above.".to_owned(),
     }
 }

@@ -358,6 +358,7 @@ mod tests {
             api_error: None,
             ttfb: Duration::ZERO,
             elapsed: Duration::ZERO,
+            url: None,
         }
     }
 
