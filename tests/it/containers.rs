@@ -505,7 +505,8 @@ fn pid_reads_the_apps_trust_store_not_the_doctors() {
     let f = &tls["findings"][0];
     assert_eq!(f["code"], "tls.client_trust", "the OS store is empty for curl and Go: {tls}");
     assert!(
-        f["message"].as_str().unwrap().ends_with("would not: curl, Go, OS tools, Python requests, Node.js openai"),
+        f["message"].as_str().unwrap()
+            == "the client of pid 1 (python3), a Python app (httpx/openai: certifi) trusts this chain, but these clients would not: curl, Go, OS tools, Python requests, Node.js openai",
         "{f}"
     );
 }

@@ -597,7 +597,8 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
         }
     };
 
-    let trust_warning = if hs.result.is_ok() { client_trust_finding(&trust) } else { None };
+    let trust_warning =
+        if hs.result.is_ok() { client_trust_finding(&trust, ctx.net.trust.app.as_deref()) } else { None };
     for finding in trust_warning.into_iter().chain(family_finding(host, attempts)) {
         out = out.and(finding);
     }
@@ -676,7 +677,7 @@ fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Tls, pinn
 }
 
 /// The clients that would not trust a chain the doctor trusts.
-fn client_trust_finding(trust: &[chain::ClientTrust]) -> Option<Finding> {
+fn client_trust_finding(trust: &[chain::ClientTrust], app: Option<&str>) -> Option<Finding> {
     let untrusting: Vec<_> = trust.iter().filter(|t| !t.trusted).collect();
     if untrusting.is_empty() {
         return None;
@@ -686,7 +687,8 @@ fn client_trust_finding(trust: &[chain::ClientTrust]) -> Option<Finding> {
         &CLIENT_TRUST,
         Severity::Warn,
         format!(
-            "the doctor trusts this chain, but these clients would not: {}",
+            "{} trusts this chain, but these clients would not: {}",
+            app.map_or_else(|| "the doctor".to_owned(), |a| format!("the client of {a}")),
             untrusting.iter().map(|t| t.client).collect::<Vec<_>>().join(", ")
         ),
         fixes,
