@@ -120,24 +120,49 @@ fn is_previous_bundle(path: &Path) -> bool {
         && &head[30..39] == b"ticket.md"
 }
 
-/// Whether a file could be made in `dir`: a probe file is created there (and removed).
-fn check_writable(dir: &Path) -> Result<(), String> {
+/// Whether a file can be made in `dir`: a probe file is created there (and removed).
+fn try_write(dir: &Path) -> std::io::Result<()> {
     let probe = dir.join(format!(".openai-doctor-probe-{}-{:08x}", std::process::id(), fastrand::u32(..)));
-    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            Ok(())
-        }
-        Err(e) => {
-            // In a read-only container even /tmp may be unwritable: then say how to get one.
-            let place = if dir == Path::new("/tmp") {
-                "mount a writable one for this user (docker run --tmpfs /tmp:uid=<the container user's uid>, or a volume) and give it to --bundle"
-            } else {
-                "give a writable place, e.g. --bundle /tmp"
-            };
-            Err(format!("--bundle: cannot write in {} ({e}); {place}", dir.display()))
+    std::fs::OpenOptions::new().write(true).create_new(true).open(&probe)?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// `dir` as a user can find it: `.` (and any relative path) made absolute.
+fn real_path(dir: &Path) -> PathBuf {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    std::fs::canonicalize(dir)
+        .or_else(|_| std::env::current_dir().map(|cwd| cwd.join(dir)))
+        .unwrap_or_else(|_| dir.to_path_buf())
+}
+
+/// Whether a file could be made in `dir`; when not, the error names its real path and only the
+/// places verified writable here (/tmp, /dev/shm, $HOME, the working directory): in a read-only
+/// container /tmp is read-only too, and suggesting it would send the user round in circles.
+fn check_writable(dir: &Path) -> Result<(), String> {
+    let Err(e) = try_write(dir) else { return Ok(()) };
+    let failed = real_path(dir);
+    let mut candidates: Vec<PathBuf> = vec![PathBuf::from("/tmp"), PathBuf::from("/dev/shm")];
+    candidates.extend(std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from));
+    candidates.extend(std::env::current_dir().ok());
+    let mut writable: Vec<PathBuf> = Vec::new();
+    for c in candidates {
+        let c = real_path(&c);
+        if c != failed && !writable.contains(&c) && c.is_dir() && try_write(&c).is_ok() {
+            writable.push(c);
         }
     }
+    let place = match writable.first() {
+        Some(first) => format!(
+            "writable here: {} (e.g. --bundle {})",
+            writable.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            first.display()
+        ),
+        None => "no writable place found here (tried /tmp, /dev/shm, $HOME and the working directory): mount one \
+                 for this user (docker run --tmpfs /tmp:uid=<the container user's uid>, or a volume) and give it to --bundle"
+            .to_owned(),
+    };
+    Err(format!("--bundle: cannot write in {} ({e}); {place}", failed.display()))
 }
 
 /// Decides where the bundle goes. `force` allows replacing a file that is not a previous bundle

@@ -229,11 +229,12 @@ impl Config {
         }
     }
 
-    /// A file as the diagnosed process sees it: under `/proc/<pid>/root` with `--pid`.
+    /// A file as the diagnosed process sees it: under `/proc/<pid>/root` with `--pid`, its
+    /// symbolic links followed inside that root.
     #[must_use]
     pub fn file(&self, abs: &str) -> std::path::PathBuf {
         match self.pid {
-            Some(pid) => std::path::PathBuf::from(format!("/proc/{pid}/root")).join(abs.trim_start_matches('/')),
+            Some(pid) => in_root(std::path::Path::new(&format!("/proc/{pid}/root")), abs),
             None => std::path::PathBuf::from(abs),
         }
     }
@@ -305,6 +306,48 @@ pub fn parse_http_url(what: &str, s: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// `abs` as seen from `root`: each symbolic link on the way is followed inside `root`. The kernel
+/// would resolve an absolute link target (RHEL's ca-bundle.crt → /etc/pki/ca-trust/…, Debian's
+/// certifi → /etc/ssl/certs/…) against the doctor's `/`, i.e. in the wrong container.
+#[must_use]
+pub fn in_root(root: &std::path::Path, abs: &str) -> std::path::PathBuf {
+    use std::path::{Component, PathBuf};
+    let mut resolved = PathBuf::new();
+    // The components still to walk, the next one last.
+    let mut pending: Vec<std::ffi::OsString> = Vec::new();
+    let push = |pending: &mut Vec<std::ffi::OsString>, path: &std::path::Path| {
+        for c in path.components().rev() {
+            match c {
+                Component::Normal(n) => pending.push(n.to_owned()),
+                Component::ParentDir => pending.push("..".into()),
+                _ => {}
+            }
+        }
+    };
+    push(&mut pending, std::path::Path::new(abs));
+    let mut hops = 0;
+    while let Some(c) = pending.pop() {
+        if c == ".." {
+            resolved.pop();
+            continue;
+        }
+        let candidate = resolved.join(&c);
+        let full = root.join(&candidate);
+        let link = std::fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink());
+        match std::fs::read_link(&full) {
+            Ok(target) if link && hops < 40 => {
+                hops += 1;
+                if target.is_absolute() {
+                    resolved = PathBuf::new();
+                }
+                push(&mut pending, &target);
+            }
+            _ => resolved = candidate,
+        }
+    }
+    root.join(resolved)
+}
+
 /// A name chosen by another process, on one line and harmless on a terminal: control
 /// characters (newline and tab included), DEL, C1 controls and bidirectional overrides become
 /// escapes (`\x1b`, `\u{202e}`), and so does the backquote (a name must not close a markdown
@@ -328,6 +371,27 @@ pub fn escape_name(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_file_in_another_root_follows_links_inside_that_root() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        std::fs::create_dir_all(r.join("etc/pki/ca-trust/extracted/pem")).unwrap();
+        std::fs::create_dir_all(r.join("etc/pki/tls/certs")).unwrap();
+        std::fs::write(r.join("etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"), "x").unwrap();
+        // RHEL's absolute link, and a relative one beside it.
+        std::os::unix::fs::symlink(
+            "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+            r.join("etc/pki/tls/certs/ca-bundle.crt"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("../ca-trust/extracted/pem/tls-ca-bundle.pem", r.join("etc/pki/tls/cert.pem"))
+            .unwrap();
+        let want = r.join("etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem");
+        assert_eq!(in_root(r, "/etc/pki/tls/certs/ca-bundle.crt"), want);
+        assert_eq!(in_root(r, "/etc/pki/tls/cert.pem"), want);
+        assert_eq!(in_root(r, "/../../etc/pki/tls/certs/ca-bundle.crt"), want, "no way out of the root");
+    }
+
     use super::*;
 
     #[test]

@@ -159,6 +159,30 @@ fn ctrl_c_prints_a_partial_report_writes_the_bundle_and_exits_130() {
         "warn",
         "finished checks keep their results"
     );
+    // Checks had not finished and none failed: neither a pass nor "no problem found".
+    assert_eq!(doc["verdict"]["status"], "warn", "{}", doc["verdict"]);
+    let verdict = doc["verdict"]["summary"].as_str().unwrap();
+    assert!(!verdict.contains("no problem found"), "{verdict}");
+    assert!(verdict.starts_with("interrupted before ") && verdict.contains("probe"), "{verdict}");
     let files = unzip(&bundle_in(dir.path()));
     assert!(files.iter().any(|(n, t)| n == "ticket.md" && t.contains("interrupted")));
+
+    // The table a user sees after Ctrl-C.
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("openai-doctor"))
+        .env_clear()
+        .env("OPENAI_API_KEY", FAKE_KEY)
+        .env("NO_COLOR", "1")
+        .args(world.args())
+        .args(["--deadline", "30"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let table = String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(table.contains("! Verdict: interrupted before "), "{table}");
+    assert!(!table.contains("✓ Verdict") && !table.contains("no problem found"), "{table}");
 }

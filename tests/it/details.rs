@@ -95,7 +95,15 @@ fn samples() -> Vec<(CheckId, Details)> {
             names: vec!["api.openai.com".into()],
             ca_issuers: Some("http://i.pki.goog/we1.crt".into()),
         }],
-        trust_anchors: tls::TrustSources { system: 140, extra: 1, errors: vec!["bad.pem: no certificate".into()] },
+        trust_anchors: tls::TrustSources {
+            system: 140,
+            extra: 1,
+            errors: vec!["bad.pem: no certificate".into()],
+            app: Some("pid 1 (python3), a Python app (httpx/openai: certifi)".into()),
+            files: vec!["/usr/lib/python3/site-packages/certifi/cacert.pem in /proc/1/root: 140 certificates".into()],
+            looked: vec!["/etc/ssl/certs/ca-certificates.crt".into()],
+            certifi: None,
+        },
         clients: vec![tls::ClientTrust {
             client: "Python (httpx, requests)".into(),
             store: "certifi".into(),

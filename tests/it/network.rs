@@ -633,6 +633,70 @@ fn a_missing_intermediate_is_not_called_an_inspecting_proxy() {
     assert!(!t.to_string().contains("Zscaler"), "not an inspecting proxy: {t}");
 }
 
+#[test]
+fn a_chain_of_one_without_aia_is_told_apart_by_the_evidence() {
+    // (intermediate CN, its organization) → what the doctor must say.
+    let cases = [
+        // A trusted root of the same organization: the server leaves its intermediate out.
+        (
+            ("Doctor Test Gateway 7", "openai-doctor tests"),
+            "tls.missing_intermediate",
+            "a trusted root of the same organization (openai-doctor tests: Doctor Test Public Root)",
+        ),
+        // The issuer's name says intermediate/issuing CA.
+        (
+            ("Acme Issuing CA 2", "Acme Corp"),
+            "tls.missing_intermediate",
+            "the issuer's name says it is an intermediate",
+        ),
+        // Nothing says which: both possibilities, and how to tell.
+        (("Edge Gateway", "Acme Corp"), "tls.unknown_issuer", "Either a TLS-inspecting proxy"),
+    ];
+    for ((cn, org), code, says) in cases {
+        let alone = crate::support::pki::leaf_alone(&["api.test", "localhost"], None, (cn, org));
+        let api = server::https(alone.server.clone(), |_| Reply::json(200, &json!({"data": []})));
+        let names = dns::serve(&[("api.test", "127.0.0.1")]);
+        let base = format!("https://api.test:{}/v1", api.addr.port());
+        let r = run(
+            doctor().args([
+                "--base-url",
+                &base,
+                "--dns-server",
+                &names.arg(),
+                "--ca-file",
+                alone.root_file.to_str().unwrap(),
+                "--format",
+                "json",
+                "--only",
+                "dns,tls",
+            ]),
+            &[],
+        );
+        let t = r.check("tls");
+        let f = &t["findings"][0];
+        assert_eq!(f["code"], code, "{cn}: {t}");
+        let msg = f["message"].as_str().unwrap();
+        assert!(msg.contains(says) && msg.contains(cn), "{cn}: {msg}");
+        if code == "tls.missing_intermediate" {
+            assert!(msg.contains("the server does not send its intermediate"), "{msg}");
+            assert!(!msg.contains("proxy"), "{msg}");
+        } else {
+            assert!(msg.contains("or the server does not send its intermediate"), "{msg}");
+            assert!(
+                msg.contains(&format!("openssl s_client -connect api.test:{} -showcerts", api.addr.port())),
+                "{msg}"
+            );
+            assert!(msg.contains("from another network"), "{msg}");
+            // The one advice: a bundle of the public roots plus the CA for Python, never the CA alone.
+            let remedy = f["remedy"].as_str().unwrap();
+            assert!(
+                remedy.contains("SSL_CERT_FILE=bundle.pem") && !remedy.contains("SSL_CERT_FILE=ca.pem"),
+                "{remedy}"
+            );
+        }
+    }
+}
+
 /// The doctor in a private mount namespace with the given resolv.conf (and hosts file), aimed at
 /// a world whose API host the nameservers there resolve; `None` when the machine cannot do it.
 fn run_with_resolver_files(test: &str, resolv_conf: &str, hosts: Option<&str>, args: &[String]) -> Option<Run> {

@@ -102,6 +102,56 @@ pub fn image() -> Result<&'static str, String> {
     BUILT.get_or_init(|| build(&assert_cmd::cargo::cargo_bin("openai-doctor"))).clone().map(|()| image_tag())
 }
 
+/// A slim application image with no CA certificates at all (as `FROM debian:slim` without
+/// `ca-certificates`): `sleep`, its libraries, a passwd with user 65532, and `sleep` again under the
+/// name `/usr/local/bin/python3`, a stand-in whose executable name is all a Python app shows from
+/// outside (no interpreter). Imported from a tar of this machine's files: nothing is pulled.
+pub fn slim_image() -> Result<&'static str, String> {
+    static TAG: OnceLock<String> = OnceLock::new();
+    let slim: &'static str = TAG.get_or_init(|| format!("openai-doctor-test-slim:run-{}", std::process::id()));
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            docker_ok()?;
+            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let root = dir.path();
+            let put = |from: &Path, to: &str| -> Result<(), String> {
+                let dest = root.join(to.trim_start_matches('/'));
+                std::fs::create_dir_all(dest.parent().unwrap()).map_err(|e| e.to_string())?;
+                std::fs::copy(from, &dest).map(|_| ()).map_err(|e| format!("{}: {e}", from.display()))
+            };
+            put(Path::new("/bin/sleep"), "/bin/sleep")?;
+            put(Path::new("/bin/sleep"), "/usr/local/bin/python3")?;
+            let ldd = Command::new("ldd").arg("/bin/sleep").output().map_err(|e| format!("ldd: {e}"))?;
+            for lib in String::from_utf8_lossy(&ldd.stdout).split_whitespace().filter(|w| w.starts_with('/')) {
+                put(Path::new(lib), lib)?;
+            }
+            std::fs::create_dir_all(root.join("etc")).map_err(|e| e.to_string())?;
+            std::fs::write(
+                root.join("etc/passwd"),
+                "root:x:0:0::/root:/sbin/nologin\nnonroot:x:65532:65532::/home/nonroot:/sbin/nologin\n",
+            )
+            .map_err(|e| e.to_string())?;
+            let tar = Command::new("tar").arg("-C").arg(root).args(["-c", "."]).output().map_err(|e| e.to_string())?;
+            let mut import = Command::new("docker")
+                .args(["import", "--change", "USER 65532", "-", slim])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .map_err(|e| e.to_string())?;
+            std::io::Write::write_all(&mut import.stdin.take().unwrap(), &tar.stdout).map_err(|e| e.to_string())?;
+            let status = import.wait().map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err("docker import of the slim image failed".to_owned());
+            }
+            // Removed when this test process is gone, as the doctor's image is.
+            reap(&[slim]);
+            Ok(())
+        })
+        .clone()
+        .map(|()| slim)
+}
+
 /// Skips (or, in CI, fails) a test that needs Docker.
 pub fn unavailable(test: &str, why: &str) {
     assert!(std::env::var_os("CI").is_none(), "CI must run {test} (Docker is on these machines): {why}");
@@ -140,11 +190,15 @@ impl Container {
     /// `docker run -d --rm --name NAME NETWORK FLAGS --entrypoint ENTRYPOINT IMAGE ARGS`; panics
     /// with Docker's words when it does not start.
     fn run(tag: &str, network: &[&str], flags: &[&str], entrypoint: &str, args: &[&str]) -> Self {
+        Self::run_image(image_tag(), tag, network, flags, entrypoint, args)
+    }
+
+    fn run_image(image: &str, tag: &str, network: &[&str], flags: &[&str], entrypoint: &str, args: &[&str]) -> Self {
         let c = Self { name: format!("openai-doctor-test-{tag}-{}", std::process::id()) };
         let mut argv = vec!["run", "-d", "--rm", "--name", &c.name];
         argv.extend(network);
         argv.extend(flags);
-        argv.extend(["--entrypoint", entrypoint, image_tag()]);
+        argv.extend(["--entrypoint", entrypoint, image]);
         argv.extend(args);
         let out = cli(&argv);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -156,10 +210,27 @@ impl Container {
         Self::run(tag, &["--network", "none"], flags, "/bin/sleep", &["60"])
     }
 
+    /// An application of `image` on `net`: `program 60` (a `sleep`) with `flags`, named by `tag`.
+    pub fn app_of(image: &str, tag: &str, net: &InternalNet, flags: &[&str], program: &str) -> Self {
+        Self::run_image(image, tag, &["--network", &net.name], flags, program, &["60"])
+    }
+
     /// A service on `net`, reachable there as `alias`: `entrypoint` with `args` (the simulated
     /// API, tinyproxy).
     pub fn service(alias: &str, net: &InternalNet, flags: &[&str], entrypoint: &str, args: &[&str]) -> Self {
-        Self::run(alias, &["--network", &net.name, "--network-alias", alias], flags, entrypoint, args)
+        Self::service_as(alias, alias, net, flags, entrypoint, args)
+    }
+
+    /// As `service`, named by `tag` (two tests running at once may both want an `api`).
+    pub fn service_as(
+        tag: &str,
+        alias: &str,
+        net: &InternalNet,
+        flags: &[&str],
+        entrypoint: &str,
+        args: &[&str],
+    ) -> Self {
+        Self::run(tag, &["--network", &net.name, "--network-alias", alias], flags, entrypoint, args)
     }
 
     /// Joins another test network as `alias` too.

@@ -123,29 +123,35 @@ fn aia_ca_issuers(url: &str) -> Vec<u8> {
 }
 
 pub fn missing_intermediate(names: &[&str]) -> MissingIntermediate {
-    let ca = |cn: &str| {
+    leaf_alone(names, Some("http://r1.i.doctor.test/"), ("Doctor Test Intermediate R1", "openai-doctor tests"))
+}
+
+/// A leaf sent alone, issued by an intermediate named `(cn, org)` under a root of organization
+/// "openai-doctor tests", with an AIA caIssuers URL or none.
+pub fn leaf_alone(names: &[&str], aia: Option<&str>, (mid_cn, mid_org): (&str, &str)) -> MissingIntermediate {
+    let ca = |cn: &str, org: &str| {
         let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
         p.distinguished_name.push(DnType::CommonName, cn);
-        p.distinguished_name.push(DnType::OrganizationName, "openai-doctor tests");
+        p.distinguished_name.push(DnType::OrganizationName, org);
         p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         p
     };
     let root_key = KeyPair::generate().unwrap();
-    let root_params = ca("Doctor Test Public Root");
+    let root_params = ca("Doctor Test Public Root", "openai-doctor tests");
     let root = root_params.self_signed(&root_key).unwrap();
     let root_issuer = Issuer::new(root_params, root_key);
     let mid_key = KeyPair::generate().unwrap();
-    let mid_params = ca("Doctor Test Intermediate R1");
+    let mid_params = ca(mid_cn, mid_org);
     let _mid = mid_params.signed_by(&mid_key, &root_issuer).unwrap();
     let mid_issuer = Issuer::new(mid_params, mid_key);
     let mut leaf = CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
     leaf.distinguished_name.push(DnType::CommonName, names[0]);
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    leaf.custom_extensions.push(rcgen::CustomExtension::from_oid_content(
-        &[1, 3, 6, 1, 5, 5, 7, 1, 1],
-        aia_ca_issuers("http://r1.i.doctor.test/"),
-    ));
+    if let Some(url) = aia {
+        leaf.custom_extensions
+            .push(rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], aia_ca_issuers(url)));
+    }
     let leaf_key = KeyPair::generate().unwrap();
     let leaf_cert = leaf.signed_by(&leaf_key, &mid_issuer).unwrap();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));

@@ -120,4 +120,17 @@ pub struct TrustSources {
     pub extra: usize,
     /// Problems met while loading (unreadable files, bad certificates).
     pub errors: Vec<String>,
+    /// With `--pid`: whose client's trust this is (`pid 1 (python3), a Python app (httpx/openai: certifi)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    /// With `--pid`: each file read, in which root, and how many certificates it gave.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+    /// With `--pid`: the places looked in that held nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub looked: Vec<String>,
+    /// With `--pid` and a Python app: the certifi bundle its client verifies with (then the
+    /// anchors are that bundle); shown through `files`.
+    #[serde(skip)]
+    pub certifi: Option<String>,
 }

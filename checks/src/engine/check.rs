@@ -148,4 +148,10 @@ pub trait Check: Send + Sync {
 
     /// Runs the check. Record what it waits for in `activity`.
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome>;
+
+    /// What the check can tell without the network (the key's presence and shape), reported
+    /// even when a check it needs failed and it did not run.
+    fn offline(&self, _ctx: &Context) -> Vec<crate::model::Finding> {
+        Vec::new()
+    }
 }

@@ -247,7 +247,7 @@ pub async fn run_until(
         .collect();
     let mut verdict = verdict(&reports);
     if interrupted {
-        verdict.summary = format!("interrupted (the results are partial): {}", verdict.summary);
+        interrupted_verdict(&mut verdict, &reports);
     }
     Ok(RunReport {
         started_at,
@@ -346,7 +346,20 @@ async fn run_one(
     live: Live,
 ) -> CheckReport {
     let info = check.info();
-    if let Err(skip) = wait_for_dependencies(info, deps, deadline).await {
+    if let Err(mut skip) = wait_for_dependencies(info, deps, deadline).await {
+        if skip.blocked_by.is_some() {
+            // Blocked, but what needs no network is still known: say it.
+            let offline = check.offline(&ctx);
+            let redact = |s: &str| ctx.net.redactor.redact(s);
+            if let Some(first) = offline.iter().find(|f| f.severity >= Severity::Warn) {
+                skip.summary = format!("{}; without the network: {}", skip.summary, redact(&first.message));
+            }
+            skip.findings.extend(offline.into_iter().map(|f| Finding {
+                message: redact(&f.message),
+                remedy: redact(&f.remedy),
+                ..f
+            }));
+        }
         return skip;
     }
     let start = Instant::now();
@@ -507,6 +520,25 @@ fn skipped(id: CheckId, title: &'static str, why: &str, blocked_by: Option<Check
     }
 }
 
+/// An interrupted run's verdict: a failure among the finished checks stays the root cause; without
+/// one, the run is not "no problem found" (the unfinished checks may be where it is) and is never
+/// a pass.
+fn interrupted_verdict(verdict: &mut Verdict, reports: &[CheckReport]) {
+    let cut: Vec<&str> =
+        reports.iter().filter(|r| r.findings.iter().any(|f| f.code == INTERRUPTED.id)).map(|r| r.id.as_str()).collect();
+    if verdict.root_cause.is_some() || cut.is_empty() {
+        verdict.summary = format!("interrupted (the results are partial): {}", verdict.summary);
+        return;
+    }
+    let finished = reports.iter().filter(|r| r.status != Status::Skip).count();
+    verdict.summary = format!(
+        "interrupted before {} finished ({}): no failure among the {finished} that did, but the cause may be in those that did not; run again without interrupting",
+        crate::model::plural(cut.len(), "check"),
+        cut.join(", ")
+    );
+    verdict.status = verdict.status.max(Status::Warn);
+}
+
 /// The verdict over a list of reports in report order.
 #[must_use]
 pub fn verdict(reports: &[CheckReport]) -> Verdict {
@@ -522,6 +554,16 @@ pub fn verdict(reports: &[CheckReport]) -> Verdict {
             let mut s = format!("{} failed; root cause: {} — {}", plural(fails, "check"), root.id, root_words(root));
             if blocked > 0 {
                 s.push_str(&format!(" ({} skipped because of it)", plural(blocked, "check")));
+            }
+            // What blocked checks found without the network (a missing key) is a cause too.
+            let offline: Vec<String> = reports
+                .iter()
+                .filter(|r| r.blocked_by.is_some())
+                .flat_map(|r| r.findings.iter().filter(|f| f.severity == Severity::Fail).map(move |f| (r.id, f)))
+                .map(|(id, f)| format!("{id}: {}", f.message))
+                .collect();
+            if !offline.is_empty() {
+                s.push_str(&format!("; also: {}", offline.join("; ")));
             }
             s
         }
@@ -768,7 +810,37 @@ mod tests {
                 assert!(!c.summary.contains("deadline"), "{}: {}", c.id, c.summary);
                 assert!(c.summary.contains("interrupted"), "{}: {}", c.id, c.summary);
             }
+            // Nothing failed, nothing finished: not a pass, not "no problem found".
+            assert_eq!(r.verdict.status, Status::Warn, "{}", r.verdict.summary);
+            assert!(!r.verdict.summary.contains("no problem found"), "{}", r.verdict.summary);
+            assert!(
+                r.verdict.summary.starts_with("interrupted before 3 checks finished (dns, tls, probe)"),
+                "{}",
+                r.verdict.summary
+            );
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_interrupt_after_a_failure_keeps_the_root_cause() {
+        let slow: Arc<dyn Check> = Arc::new(Fake {
+            info: info("probe", Duration::from_secs(30)),
+            needs: &[],
+            status: Status::Pass,
+            delay: Duration::from_secs(30),
+            panic: false,
+        });
+        let checks = vec![fake("dns", &[], Status::Fail), slow];
+        let stop = tokio::time::sleep(Duration::from_millis(300));
+        let r = run_until(checks, ctx(Duration::from_secs(10)), &Selection::default(), stop, &Live::default())
+            .await
+            .unwrap();
+        assert_eq!((r.verdict.status, r.verdict.root_cause), (Status::Fail, Some(CheckId::Dns)));
+        assert!(
+            r.verdict.summary.starts_with("interrupted (the results are partial): 1 check failed"),
+            "{}",
+            r.verdict.summary
+        );
     }
 
     #[tokio::test]

@@ -26,6 +26,23 @@ pub use crate::details::tls::TrustSources;
 /// # Errors
 /// A `--ca-file` that cannot be read or holds no certificate (a usage error: exit 2).
 pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, Arc<RootCertStore>, TrustSources), String> {
+    if config.pid.is_some() {
+        // The app's trust, read through its root as its client reads it: never the doctor's.
+        let app = crate::net::app_trust::AppTrust::read(config);
+        let mut store = app.client;
+        let (system, mut errors) = (store.len(), app.errors);
+        let extra = add_ca_files(config, &mut store, &mut errors)?;
+        let sources = TrustSources {
+            system,
+            extra,
+            errors,
+            app: Some(app.whose),
+            files: app.files,
+            looked: app.looked,
+            certifi: app.certifi,
+        };
+        return Ok((Arc::new(store), Arc::new(app.os), sources));
+    }
     let mut store = RootCertStore::empty();
     // The OS store reads SSL_CERT_FILE / SSL_CERT_DIR itself: refuse a FIFO or a device first.
     // rustls-native-certs reads this process's own variables, whatever --pid diagnoses.
@@ -34,6 +51,12 @@ pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, Arc<RootCertSt
     let (system, _) = store.add_parsable_certificates(native.certs);
     let os_only = Arc::new(store.clone());
     let mut errors: Vec<String> = native.errors.iter().map(ToString::to_string).collect();
+    let extra = add_ca_files(config, &mut store, &mut errors)?;
+    Ok((Arc::new(store), os_only, TrustSources { system, extra, errors, ..TrustSources::default() }))
+}
+
+/// Adds every `--ca-file` (files of the doctor's own machine) to `store`; how many it added.
+fn add_ca_files(config: &Config, store: &mut RootCertStore, errors: &mut Vec<String>) -> Result<usize, String> {
     let mut extra = 0;
     for path in &config.ca_files {
         let certs = read_pem_certs(path)?;
@@ -43,7 +66,7 @@ pub fn load_roots(config: &Config) -> Result<(Arc<RootCertStore>, Arc<RootCertSt
         }
         extra += added;
     }
-    Ok((Arc::new(store), os_only, TrustSources { system, extra, errors }))
+    Ok(extra)
 }
 
 /// Reads every certificate in a PEM file.
@@ -339,9 +362,10 @@ pub struct FetchError {
 
 impl std::fmt::Display for FetchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The chain often starts with the phase already ("dns error: NXDOMAIN ..."): say it once.
+        // The chain often names the phase already ("dns error: NXDOMAIN ...", "tunnel error: ...:
+        // dns error: ..."): say it once.
         let phase = format!("{} error", self.phase);
-        if self.message.starts_with(&phase) {
+        if self.message.to_ascii_lowercase().contains(&phase) {
             f.write_str(&self.message)
         } else {
             write!(f, "{phase}: {}", self.message)
@@ -686,7 +710,14 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         }
         let _ = write!(out, "{p}");
     }
-    out
+    // A cause that repeats the words before it ("dns error: dns error: …"): once.
+    let mut segments: Vec<&str> = Vec::new();
+    for seg in out.split(": ") {
+        if segments.last().is_none_or(|last| !last.eq_ignore_ascii_case(seg)) {
+            segments.push(seg);
+        }
+    }
+    segments.join(": ")
 }
 
 /// Now, as RFC 3339 UTC with millisecond precision.
@@ -719,6 +750,15 @@ mod tests {
         let middle = E("dns error: error resolving DNS: no record found for status.test", Some(Box::new(inner)));
         let outer = E("dns error", Some(Box::new(middle)));
         assert_eq!(error_chain(&outer), "dns error: error resolving DNS: no record found for status.test");
+        // A wrapper and its source with the same words, each adding its own: each said once.
+        let inner = E("dns error: failed to lookup address information: Name does not resolve", None);
+        let outer = E("Dns Error: dns error", Some(Box::new(inner)));
+        assert_eq!(error_chain(&outer), "Dns Error: failed to lookup address information: Name does not resolve");
+        // The phase named inside the chain (through a proxy tunnel) is not put in front again.
+        let e = FetchError { phase: Phase::Dns, message: "tunnel error: dns error: failed to lookup".to_owned() };
+        assert_eq!(e.to_string(), "tunnel error: dns error: failed to lookup");
+        let e = FetchError { phase: Phase::Dns, message: "failed to lookup".to_owned() };
+        assert_eq!(e.to_string(), "dns error: failed to lookup");
     }
 
     #[test]

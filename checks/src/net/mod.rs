@@ -4,6 +4,7 @@
 //! check.
 
 pub mod answer;
+pub mod app_trust;
 pub mod authed;
 pub mod bypass;
 pub mod context;

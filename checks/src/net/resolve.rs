@@ -48,7 +48,7 @@ impl Nameserver {
     /// # Errors
     /// The system configuration cannot be read.
     pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Self, String> {
-        let (config, mut opts, describe) = match server {
+        let (config, opts, describe) = match server {
             Some(addr) => {
                 let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
                 for c in &mut ns.connections {
@@ -71,6 +71,30 @@ impl Nameserver {
                 (config, opts, describe)
             }
         };
+        Self::build(config, opts, describe, timeout)
+    }
+
+    /// A resolver configured by another root's resolv.conf (`--pid`: the app's), described as
+    /// `127.0.0.11 (SHOWN)` so the report says which file of which root it read.
+    ///
+    /// # Errors
+    /// The file cannot be read, or its configuration cannot be used.
+    #[cfg(unix)]
+    pub fn from_file(path: &std::path::Path, shown: &str, timeout: Duration) -> Result<Self, String> {
+        let text = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let (config, opts) =
+            hickory_resolver::system_conf::parse_resolv_conf(text).map_err(|e| format!("cannot use {shown}: {e}"))?;
+        let servers: Vec<String> = config.name_servers.iter().map(|n| n.ip.to_string()).collect();
+        let describe = format!("{} ({shown})", if servers.is_empty() { "none".to_owned() } else { servers.join(", ") });
+        Self::build(config, opts, describe, timeout)
+    }
+
+    fn build(
+        config: ResolverConfig,
+        mut opts: ResolverOpts,
+        describe: String,
+        timeout: Duration,
+    ) -> Result<Self, String> {
         opts.timeout = timeout;
         opts.attempts = 1;
         opts.use_hosts_file = ResolveHosts::Never;

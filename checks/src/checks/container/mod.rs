@@ -213,20 +213,7 @@ pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> (Outcome
         resolv_findings(conf, api_host, &mut findings);
     }
 
-    let mut parts = vec![runtime.map_or_else(|| "not in a container".to_owned(), |r| format!("in a {r}"))];
-    if let Some(l) = &limits {
-        parts.push(match l.memory_limit {
-            Some(m) => format!("memory limit {}", human_bytes(m)),
-            None => format!("no memory limit (host {})", human_bytes(host.memory_total)),
-        });
-        if let Some(c) = l.cpu_quota_cores {
-            parts.push(format!("CPU quota {c:.2} cores"));
-        }
-    } else {
-        parts.push(format!("host {}", human_bytes(host.memory_total)));
-    }
-    parts.push(format!("{} CPUs usable", host.cpus));
-    let summary = parts.join(", ");
+    let summary = summary(runtime, limits.as_ref(), host);
     let details = Container {
         runtime: runtime.map(Into::into),
         memory_limit_human: limits.as_ref().and_then(|l| l.memory_limit).map(human_bytes),
@@ -246,6 +233,45 @@ pub fn inspect(fs: &Fs, env: &Env, api_host: &str, host: &HostFacts) -> (Outcome
         out.status = Status::Pass;
     }
     (out, runtime)
+}
+
+/// One line: where, each limit that is set ("limits 96 MiB, 0.25 CPU, 32 processes"), and the
+/// CPUs usable. A pids limit matters as much as memory (threads for lookups), so it is stated here,
+/// not only in the raw details.
+fn summary(runtime: Option<&str>, limits: Option<&Limits>, host: &HostFacts) -> String {
+    let mut parts = vec![runtime.map_or_else(|| "not in a container".to_owned(), |r| format!("in a {r}"))];
+    let set: Vec<String> = limits
+        .map(|l| {
+            [
+                l.memory_limit.map(human_bytes),
+                l.cpu_quota_cores.map(cpus),
+                l.pids_max.map(|p| if p == 1 { "1 process".to_owned() } else { format!("{p} processes") }),
+            ]
+            .into_iter()
+            .flatten()
+            .collect()
+        })
+        .unwrap_or_default();
+    if set.is_empty() {
+        parts.push(match limits {
+            Some(_) => format!("no memory, CPU or pids limit (host {})", human_bytes(host.memory_total)),
+            None => format!("host {}", human_bytes(host.memory_total)),
+        });
+    } else {
+        parts.push(format!("limits {}", set.join(", ")));
+    }
+    #[allow(clippy::cast_precision_loss)]
+    parts.push(format!("{} usable", cpus(host.cpus as f64)));
+    parts.join(", ")
+}
+
+/// `0.25 CPU`, `1 CPU`, `1.5 CPUs`, `4 CPUs` (at most two decimals, none when whole).
+#[must_use]
+pub fn cpus(n: f64) -> String {
+    let text = format!("{n:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    let unit = if n <= 1.0 { "CPU" } else { "CPUs" };
+    format!("{text} {unit}")
 }
 
 /// Memory near its limit, OOM kills, a small CPU quota, the pids limit.
@@ -398,7 +424,7 @@ mod tests {
         );
         assert_eq!(out.status, Status::Fail);
         assert!(out.summary.contains("Kubernetes pod"), "{}", out.summary);
-        assert!(out.summary.contains("256 MiB"), "{}", out.summary);
+        assert!(out.summary.contains("limits 256 MiB, 0.2 CPU, 32 processes, 4 CPUs usable"), "{}", out.summary);
         assert_eq!(out.details.container().and_then(|c| c.cgroup.as_ref()?.memory_limit), Some(268_435_456));
     }
 
@@ -432,5 +458,9 @@ mod tests {
     fn human_units() {
         assert_eq!(human_bytes(256 << 20), "256 MiB");
         assert_eq!(human_bytes(3 << 29), "1.5 GiB");
+        assert_eq!(
+            [cpus(0.25), cpus(0.5), cpus(1.0), cpus(1.5), cpus(4.0)],
+            ["0.25 CPU", "0.5 CPU", "1 CPU", "1.5 CPUs", "4 CPUs"]
+        );
     }
 }

@@ -55,6 +55,9 @@ NO_PROXY and no_proxy (it is often a broad one: `.com`, `*`, or the API host add
 template).\n\nVerify: the proxy check shows the proxy in the path, and dns and tls pass."
 );
 
+/// How long the direct lookup of the API host (informational behind a proxy) is still waited
+/// for once the proxy's host resolved.
+const DIRECT_GRACE: Duration = Duration::from_millis(50);
 const NS_TIMEOUT: Duration = Duration::from_secs(3);
 const SYSTEM_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -292,7 +295,17 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     }
     activity.set(format!("looking up {host} (A, AAAA) and asking the OS resolver"));
     let ns_timeout = activity.bounded(NS_TIMEOUT, Duration::from_millis(300));
-    let nameserver = match Nameserver::new(cfg.dns_server, ns_timeout) {
+    // With --pid, the app's resolv.conf (through its root), never the doctor's.
+    let nameserver = match (cfg.pid, cfg.dns_server) {
+        #[cfg(unix)]
+        (Some(pid), None) => {
+            let owner = cfg.env.owner().map_or_else(|| format!("pid {pid}"), str::to_owned);
+            let shown = format!("/etc/resolv.conf of {owner}, read at /proc/{pid}/root/etc/resolv.conf");
+            Nameserver::from_file(&cfg.file("/etc/resolv.conf"), &shown, ns_timeout)
+        }
+        _ => Nameserver::new(cfg.dns_server, ns_timeout),
+    };
+    let nameserver = match nameserver {
         Ok(ns) => ns,
         Err(e) => {
             return Outcome::with_status(
@@ -312,14 +325,53 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     // With --dns-server every lookup goes to that server: getaddrinfo would ask the system's.
     let system_lookup =
         async { if cfg.dns_server.is_some() { None } else { Some(resolve::system_lookup(&host, sys_timeout).await) } };
-    let (a, aaaa, system) = tokio::join!(
-        nameserver.lookup(&host, RecordType::A),
-        nameserver.lookup(&host, RecordType::AAAA),
-        system_lookup
-    );
-    let api_lookup = match &proxy {
-        Some(_) => Some(nameserver.lookup(&crate::config::bare_host(&cfg.base_url), RecordType::A).await),
-        None => None,
+    // With a proxy, the direct lookup of the API host is one clients never make (the proxy
+    // resolves it): asked alongside, reported for information, and not waited for once the
+    // proxy's host resolved (where only the proxy gets out, it would wait out a timeout).
+    let api_host = crate::config::bare_host(&cfg.base_url);
+    let started = std::time::Instant::now();
+    let direct = async {
+        match &proxy {
+            Some(_) => Some(nameserver.lookup(&api_host, RecordType::A).await),
+            None => None,
+        }
+    };
+    let (a, aaaa, system, api_lookup) = {
+        let mut direct = std::pin::pin!(direct);
+        let mut main = std::pin::pin!(async {
+            tokio::join!(
+                nameserver.lookup(&host, RecordType::A),
+                nameserver.lookup(&host, RecordType::AAAA),
+                system_lookup
+            )
+        });
+        let mut direct_done = None;
+        let (a, aaaa, system) = loop {
+            tokio::select! {
+                r = &mut main => break r,
+                r = &mut direct, if direct_done.is_none() => direct_done = Some(r),
+            }
+        };
+        let proxy_resolved =
+            !a.addrs.is_empty() || !aaaa.addrs.is_empty() || system.as_ref().is_some_and(|s| !s.addrs.is_empty());
+        let api_lookup = match direct_done {
+            Some(done) => done,
+            None if proxy_resolved => match tokio::time::timeout(DIRECT_GRACE, &mut direct).await {
+                Ok(done) => done,
+                Err(_) => Some(Lookup {
+                    query: resolve::Query::A,
+                    addrs: Vec::new(),
+                    ttl: None,
+                    failure: Some(Failure::Other(format!(
+                        "no answer within {} ms, not waited for: clients behind the proxy never make this lookup",
+                        crate::model::millis(started.elapsed())
+                    ))),
+                    elapsed_ms: crate::model::millis(started.elapsed()),
+                }),
+            },
+            None => direct.await,
+        };
+        (a, aaaa, system, api_lookup)
     };
     let pinned = match cfg.pid {
         Some(_) => hosts_file::lookup_in(&cfg.file(hosts_file::path()), &host),
@@ -478,7 +530,11 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
         role: role.to_owned(),
         nameserver: l.nameserver.clone(),
         lookups: lookups.iter().copied().cloned().collect(),
-        hosts_file: HostsFile { path: hosts_file::path().to_owned(), entries: l.pinned.clone() },
+        // With --pid, the app's hosts file: the path says in which root it was read.
+        hosts_file: HostsFile {
+            path: ctx.config.file(hosts_file::path()).display().to_string(),
+            entries: l.pinned.clone(),
+        },
         api_host_via_this_machine: l.api_lookup.clone(),
         each_nameserver: l
             .per_server

@@ -102,6 +102,11 @@ impl Check for ProbeCheck {
     fn run<'a>(&'a self, ctx: &'a Context, activity: &'a Activity) -> BoxFuture<'a, Outcome> {
         Box::pin(run(ctx, activity))
     }
+
+    fn offline(&self, ctx: &Context) -> Vec<Finding> {
+        // Whether the key is there and shaped like one needs no network.
+        inspect_key(ctx.config.api_key.as_ref()).1
+    }
 }
 
 /// What one request came to.

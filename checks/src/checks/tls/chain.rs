@@ -202,6 +202,84 @@ pub fn describe(der: &CertificateDer<'_>) -> Option<CertInfo> {
     })
 }
 
+/// The one advice for trusting a private CA (`ca`), for every finding that gives it: Python's
+/// variables replace the public roots, so they get a bundle of those plus the CA, never the CA alone.
+#[must_use]
+pub fn trust_advice(ca: &str) -> String {
+    format!(
+        "Python (openai/httpx, requests): make a bundle of the public roots plus the CA (cat \"$(python -m certifi)\" {ca} > bundle.pem) and set SSL_CERT_FILE=bundle.pem and REQUESTS_CA_BUNDLE=bundle.pem (either replaces the public roots: pointed at {ca} alone, every other host fails); Node.js: NODE_EXTRA_CA_CERTS={ca} (added to its bundled roots); curl, Go: add {ca} to the OS store (update-ca-certificates); here: --ca-file {ca}. Do not disable verification."
+    )
+}
+
+/// Subject (CN, O) of every trust anchor in `store`.
+#[must_use]
+pub fn anchor_names(store: &RootCertStore) -> Vec<(Option<String>, Option<String>)> {
+    use x509_parser::prelude::*;
+    store
+        .roots
+        .iter()
+        .filter_map(|anchor| {
+            // The anchor keeps the Name's contents: wrap them in their SEQUENCE again to parse.
+            let body = anchor.subject.as_ref();
+            let mut der = vec![0x30];
+            let len = body.len();
+            if len < 0x80 {
+                der.push(u8::try_from(len).ok()?);
+            } else {
+                let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+                der.push(0x80 | u8::try_from(bytes.len()).ok()?);
+                der.extend(bytes);
+            }
+            der.extend_from_slice(body);
+            let (_, name) = X509Name::from_der(&der).ok()?;
+            let cn = name.iter_common_name().next().and_then(|a| a.as_str().ok()).map(str::to_owned);
+            let o = name.iter_organization().next().and_then(|a| a.as_str().ok()).map(str::to_owned);
+            Some((cn, o))
+        })
+        .collect()
+}
+
+/// Why a leaf sent alone, without AIA, is most likely a server that leaves its intermediate out:
+/// a trusted root of the issuer's organization, or an issuer named as an intermediate. `None`
+/// when nothing says so (then a TLS-inspecting proxy is as likely), and for the CAs of the
+/// inspecting products, whose names say "Intermediate" too.
+#[must_use]
+pub fn intermediate_evidence(leaf: &CertInfo, roots: &RootCertStore) -> Option<String> {
+    let issuer = format!("{} {}", leaf.issuer_cn.as_deref().unwrap_or(""), leaf.issuer_o.as_deref().unwrap_or(""))
+        .to_ascii_lowercase();
+    let inspecting = [
+        "zscaler",
+        "netskope",
+        "fortinet",
+        "fortigate",
+        "palo alto",
+        "blue coat",
+        "bluecoat",
+        "umbrella",
+        "forcepoint",
+        "mitmproxy",
+        "sophos",
+        "checkpoint",
+        "check point",
+    ];
+    if inspecting.iter().any(|v| issuer.contains(v)) {
+        return None;
+    }
+    if let Some(org) = leaf.issuer_o.as_deref().filter(|o| !o.trim().is_empty()) {
+        let same =
+            anchor_names(roots).into_iter().find(|(_, o)| o.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(org)));
+        if let Some((cn, _)) = same {
+            let root = cn.unwrap_or_else(|| org.to_owned());
+            return Some(format!("a trusted root of the same organization ({org}: {root}) is in the store"));
+        }
+    }
+    let cn = leaf.issuer_cn.as_deref().unwrap_or("").to_ascii_lowercase();
+    ["intermediate", "issuing", "subordinate", "sub ca"]
+        .iter()
+        .find(|w| cn.contains(*w))
+        .map(|w| format!("the issuer's name says it is an intermediate (\"{w}\")"))
+}
+
 /// Would this client family trust the chain?
 #[derive(Debug, Clone)]
 pub struct ClientTrust {
@@ -252,6 +330,7 @@ pub fn client_trust(
     os: &Arc<RootCertStore>,
     cfg: &crate::config::Config,
     ca_file: Option<&std::path::Path>,
+    app_certifi: Option<(&Arc<RootCertStore>, &str)>,
 ) -> Vec<ClientTrust> {
     let env = &cfg.env;
     let ca = ca_file.map_or_else(|| "your-ca.pem".to_owned(), |p| p.display().to_string());
@@ -269,7 +348,11 @@ pub fn client_trust(
             store_from_file(&cfg.file(f)).unwrap_or_else(|| Arc::new(RootCertStore::empty())),
             format!("SSL_CERT_FILE={f}"),
         ),
-        None => (mozilla.clone(), "certifi (Mozilla bundle)".to_owned()),
+        // With --pid, the certifi bundle found in the app's environment, not ours.
+        None => match app_certifi {
+            Some((store, shown)) => (store.clone(), format!("certifi ({shown})")),
+            None => (mozilla.clone(), "certifi (Mozilla bundle)".to_owned()),
+        },
     };
     out.push(ClientTrust {
         client: "Python openai / httpx",
@@ -296,7 +379,7 @@ pub fn client_trust(
     let mut node = RootCertStore::clone(&mozilla);
     let mut label = "Node.js bundled Mozilla store".to_owned();
     if let Some(f) = env.non_empty("NODE_EXTRA_CA_CERTS") {
-        if let Ok(certs) = crate::net::context::read_pem_certs(std::path::Path::new(f)) {
+        if let Ok(certs) = crate::net::context::read_pem_certs(&cfg.file(f)) {
             node.add_parsable_certificates(certs);
         }
         label.push_str(&format!(" + NODE_EXTRA_CA_CERTS={f}"));

@@ -43,6 +43,8 @@ static INFO: CheckInfo = CheckInfo {
         &SLOW,
         &TRUST_FILE_MISSING,
         &MISSING_INTERMEDIATE,
+        &NO_CA_CERTIFICATES,
+        &IPV6_NO_ROUTE,
     ],
 };
 
@@ -69,6 +71,19 @@ proxy: no corporate root is needed.\n\nFix: on the server, serve the full chain 
 If you cannot change the server (a gateway run by someone else), add the intermediate to the bundle \
 your client trusts (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, --ca-file here).\n\nVerify: the tls check \
 passes."
+);
+code!(
+    NO_CA_CERTIFICATES,
+    "tls.no_ca_certificates",
+    "This container has no CA certificates",
+    "The trust store the client reads is empty: a slim image built without the ca-certificates \
+package, or a bundle path that holds nothing. Every HTTPS connection fails verification: curl exits \
+77 ('error setting certificate file'), Python fails with CERTIFICATE_VERIFY_FAILED, Go with 'x509: \
+certificate signed by unknown authority'. With --pid the doctor reads the app's store through \
+/proc/PID/root the way the app's client does (the OS bundle paths, certifi for Python, Node's bundled \
+roots), so this is the app's own view.\n\nFix: install ca-certificates in the image (apt-get install \
+ca-certificates, apk add ca-certificates, dnf install ca-certificates), or mount a bundle and point \
+SSL_CERT_FILE at it.\n\nVerify: the tls check passes."
 );
 code!(
     TRUST_FILE_MISSING,
@@ -175,6 +190,17 @@ IP address (no lookup to fail first).\n\nFix: give the container a network (drop
 docker network connect, the pod's CNI).\n\nVerify: the tls check connects."
 );
 code!(
+    IPV6_NO_ROUTE,
+    "tls.ipv6_no_route",
+    "The host resolves only to IPv6 here, and this machine has no IPv6 route",
+    "Every address the API host resolved to is IPv6, and the routing table has no IPv6 route to \
+it (a container on a network without IPv6, a host or VPN with IPv4 only). The OS refuses at once: \
+'Network is unreachable' or 'Cannot assign requested address' (errno 99), which clients report as \
+'Connection error.'.\n\nFix: give the host an IPv4 address (an A record; an IPv4 line in /etc/hosts \
+or --add-host), or give this network IPv6 (docker network create --ipv6, IPv6 egress for the \
+VPC).\n\nVerify: the tls check connects."
+);
+code!(
     FAMILY_UNREACHABLE,
     "tls.family_unreachable",
     "Reachable over one IP family only",
@@ -192,9 +218,10 @@ public CA for api.openai.com (Let's Encrypt, Google Trust Services, ...), a TLS-
 (Zscaler, Netskope, a corporate firewall) is in the path and re-signs traffic with its own CA. \
 Python reports CERTIFICATE_VERIFY_FAILED / 'unable to get local issuer certificate', Node \
 SELF_SIGNED_CERT_IN_CHAIN / UNABLE_TO_GET_ISSUER_CERT_LOCALLY.\n\nFix: get the proxy's root CA \
-from IT, then point each client at it: SSL_CERT_FILE (Python httpx/openai), REQUESTS_CA_BUNDLE \
-(requests), NODE_EXTRA_CA_CERTS (Node.js), the OS store (curl, Go), --ca-file here. Never turn \
-verification off.\n\nVerify: the tls check passes and lists your clients as trusting the chain."
+from IT. Python (openai/httpx, requests): SSL_CERT_FILE and REQUESTS_CA_BUNDLE replace the public \
+roots, so point them at a bundle of the public roots plus that CA (cat \"$(python -m certifi)\" \
+ca.pem > bundle.pem), never at the CA alone; Node.js: NODE_EXTRA_CA_CERTS=ca.pem (added to its \
+roots); curl, Go: the OS store; --ca-file here. Never turn verification off.\n\nVerify: the tls check passes and lists your clients as trusting the chain."
 );
 code!(
     EXPIRED,
@@ -282,6 +309,8 @@ struct Handshake {
 }
 
 enum HandshakeError {
+    /// The trust store is empty: nothing can verify.
+    NoAnchors,
     Tls(TlsError),
     Timeout,
     Other(String),
@@ -429,13 +458,7 @@ async fn handshake(
 ) -> Handshake {
     let start = Instant::now();
     let Some(recorder) = Recorder::new(roots) else {
-        return Handshake {
-            elapsed: Duration::ZERO,
-            result: Err(HandshakeError::Other(
-                "no trust anchors at all: the OS store is empty and no --ca-file was given".to_owned(),
-            )),
-            chain: Vec::new(),
-        };
+        return Handshake { elapsed: Duration::ZERO, result: Err(HandshakeError::NoAnchors), chain: Vec::new() };
     };
     let mut cfg = rustls::ClientConfig::builder_with_provider(crate::net::context::crypto())
         .with_safe_default_protocol_versions()
@@ -489,6 +512,7 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                 &ctx.net.roots_os,
                 &ctx.config,
                 ctx.config.ca_files.first().map(std::path::PathBuf::as_path),
+                ctx.net.trust.certifi.as_deref().map(|shown| (&ctx.net.roots, shown)),
             )
         })
         .unwrap_or_default();
@@ -526,6 +550,11 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                 attempt.connect.as_ref().map(|d| millis(*d)).unwrap_or(0),
                 millis(hs.elapsed),
             );
+            // With --pid: whose trust verified it, and from which file of which root.
+            let summary = match (&ctx.net.trust.app, ctx.net.trust.files.first()) {
+                (Some(app), Some(file)) => format!("{summary}; verified with the trust of {app}: {file}"),
+                _ => summary,
+            };
             details.session = Some(session.clone());
             let (connect_ms, handshake_ms) = (attempt.connect.as_ref().map_or(0, |d| millis(*d)), millis(hs.elapsed));
             let _ = (ctx.facts.connect_ms.set(connect_ms), ctx.facts.handshake_ms.set(handshake_ms));
@@ -541,15 +570,35 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
             details.handshake_ms = Some(handshake_ms);
             Outcome::from_findings(summary, details, slow.into_iter().collect())
         }
+        Err(HandshakeError::NoAnchors) => {
+            let t = &ctx.net.trust;
+            let whose =
+                t.app.as_deref().map_or_else(|| "the doctor's own OS store".to_owned(), |a| format!("{a}: its store"));
+            let looked =
+                if t.looked.is_empty() { String::new() } else { format!(" (looked for {})", t.looked.join(", ")) };
+            let root = ctx.config.pid.map_or_else(String::new, |p| format!(" in /proc/{p}/root"));
+            let msg = format!(
+                "This container has no CA certificates: install ca-certificates (apt/apk/dnf). {whose} is empty{looked}{root}, so its clients cannot verify {host} or any server (curl exits 77, Python fails with CERTIFICATE_VERIFY_FAILED)"
+            );
+            details.error = Some(msg.clone());
+            Outcome::with_status(Status::Fail, format!("TLS to {host} cannot be verified: no CA certificates"), details)
+                .and(Finding::new(
+                    &NO_CA_CERTIFICATES,
+                    Severity::Fail,
+                    msg,
+                    "Install ca-certificates in the image (apt-get install ca-certificates / apk add ca-certificates / dnf install ca-certificates), or mount a CA bundle and set SSL_CERT_FILE to it.",
+                ))
+        }
         Err(err) => {
-            let (code, msg, remedy) = explain_failure(err, &chain_info, host);
+            let (code, msg, remedy) = explain_failure(err, &chain_info, host, port, &ctx.net.roots);
             details.error = Some(msg.clone());
             Outcome::with_status(Status::Fail, format!("TLS to {host} failed: {}", code.title.to_lowercase()), details)
                 .and(Finding::new(code, Severity::Fail, msg, remedy))
         }
     };
 
-    let trust_warning = if hs.result.is_ok() { client_trust_finding(&trust) } else { None };
+    let trust_warning =
+        if hs.result.is_ok() { client_trust_finding(&trust, ctx.net.trust.app.as_deref()) } else { None };
     for finding in trust_warning.into_iter().chain(family_finding(host, attempts)) {
         out = out.and(finding);
     }
@@ -585,6 +634,27 @@ fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Tls, pinn
             "; these addresses come from the {host} line of the hosts file, which overrides DNS (see the dns check): that line is the likely cause"
         ));
     }
+    // Only IPv6 addresses, and no IPv6 route here: one sentence, not an errno's label.
+    let v6: Vec<std::net::Ipv6Addr> = errors
+        .iter()
+        .filter_map(|e| match e.addr.ip() {
+            IpAddr::V6(ip) => Some(ip),
+            IpAddr::V4(_) => None,
+        })
+        .collect();
+    let only_v6 = !errors.is_empty() && v6.len() == attempts.len() && worst == ConnectFailure::Unreachable;
+    if only_v6 && v6.iter().all(|ip| crate::net::interfaces::ipv6_route_to(*ip) == Some(false)) {
+        let sentence = format!("{host} resolves only to IPv6 here, and this machine has no IPv6 route");
+        let addrs = v6.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let said = errors.first().map_or(String::new(), |e| e.detail.clone());
+        let source = if from_hosts_file { "the hosts file" } else { "the lookup" };
+        return Outcome::with_status(Status::Fail, sentence.clone(), details).and(Finding::new(
+            &IPV6_NO_ROUTE,
+            Severity::Fail,
+            format!("{sentence}: {source} gave {addrs}, and /proc/net/ipv6_route has no route to it but loopback's (the OS said: {said})"),
+            "Give the host an IPv4 address (an A record, or an IPv4 line in /etc/hosts / --add-host), or give this network IPv6 (docker network create --ipv6, IPv6 egress).",
+        ));
+    }
     let summary = format!("cannot connect to {host}:{port}: {}", worst.words());
     let remedy = match worst {
         ConnectFailure::Refused => {
@@ -607,7 +677,7 @@ fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Tls, pinn
 }
 
 /// The clients that would not trust a chain the doctor trusts.
-fn client_trust_finding(trust: &[chain::ClientTrust]) -> Option<Finding> {
+fn client_trust_finding(trust: &[chain::ClientTrust], app: Option<&str>) -> Option<Finding> {
     let untrusting: Vec<_> = trust.iter().filter(|t| !t.trusted).collect();
     if untrusting.is_empty() {
         return None;
@@ -617,7 +687,8 @@ fn client_trust_finding(trust: &[chain::ClientTrust]) -> Option<Finding> {
         &CLIENT_TRUST,
         Severity::Warn,
         format!(
-            "the doctor trusts this chain, but these clients would not: {}",
+            "{} trusts this chain, but these clients would not: {}",
+            app.map_or_else(|| "the doctor".to_owned(), |a| format!("the client of {a}")),
             untrusting.iter().map(|t| t.client).collect::<Vec<_>>().join(", ")
         ),
         fixes,
@@ -642,16 +713,27 @@ fn family_finding(host: &str, attempts: &[Attempt]) -> Option<Finding> {
     ))
 }
 
-fn explain_failure(err: &HandshakeError, chain: &[CertInfo], host: &str) -> (&'static Code, String, String) {
+fn explain_failure(
+    err: &HandshakeError,
+    chain: &[CertInfo],
+    host: &str,
+    port: u16,
+    roots: &rustls::RootCertStore,
+) -> (&'static Code, String, String) {
     let leaf = chain.first();
     let now = jiff::Timestamp::now();
     let clock = format!("local clock {}", now.strftime("%Y-%m-%dT%H:%M:%SZ"));
-    let ca_fixes = "Get your proxy's root CA from IT and set: SSL_CERT_FILE=/path/ca.pem (Python openai/httpx), REQUESTS_CA_BUNDLE=/path/ca.pem (requests), NODE_EXTRA_CA_CERTS=/path/ca.pem (Node.js), the OS store (curl, Go), --ca-file here. Do not disable verification.";
+    let ca_fixes = &format!("Get your proxy's root CA (ca.pem) from IT. {}", chain::trust_advice("ca.pem"));
     match err {
         HandshakeError::Timeout => (
             &HANDSHAKE_TIMEOUT_CODE,
             format!("{host}: connected, but the TLS handshake did not finish in time"),
             "Something on the path accepts the connection and stalls: check middleboxes and the proxy.".to_owned(),
+        ),
+        HandshakeError::NoAnchors => (
+            &NO_CA_CERTIFICATES,
+            format!("{host}: no CA certificates to verify with"),
+            "Install ca-certificates (apt/apk/dnf).".to_owned(),
         ),
         HandshakeError::Other(e) => (
             &HANDSHAKE,
@@ -673,6 +755,27 @@ fn explain_failure(err: &HandshakeError, chain: &[CertInfo], host: &str) -> (&'s
                     ),
                     "On the server: serve the full chain (the leaf and its intermediate: fullchain.pem, not cert.pem). If you cannot fix the server: add the intermediate to the bundle your client trusts (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, --ca-file). No corporate root is involved.".to_owned(),
                 )
+            }
+            // A chain of one naming no place for its issuer: a server without its intermediate
+            // and an inspecting proxy look alike. Say which the evidence favours, or both.
+            CertificateError::UnknownIssuer if chain.len() == 1 && !chain[0].self_issued => {
+                let issuer = chain[0].issuer();
+                match chain::intermediate_evidence(&chain[0], roots) {
+                    Some(why) => (
+                        &MISSING_INTERMEDIATE,
+                        format!(
+                            "{host} sent only its own certificate, issued by {issuer}, without that intermediate (the certificate names no place to fetch it): the server does not send its intermediate, as {why}; OpenSSL-based clients (Python, curl, Node.js) and rustls fail"
+                        ),
+                        "On the server: serve the full chain (the leaf and its intermediate: fullchain.pem, not cert.pem). If you cannot fix the server: add the intermediate to the bundle your client trusts (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, --ca-file). No corporate root is involved.".to_owned(),
+                    ),
+                    None => (
+                        &UNKNOWN_ISSUER,
+                        format!(
+                            "{host} sent only its own certificate, issued by {issuer}, which no trusted root vouches for and which names no place to fetch its issuer. Either a TLS-inspecting proxy on this network re-signs traffic with its own CA, or the server does not send its intermediate. To tell: `openssl s_client -connect {host}:{port} -showcerts` here and from another network (a phone hotspot): the same issuer on both means the server (it must serve its full chain), another issuer here means a proxy on this network"
+                        ),
+                        format!("If it is the server: serve the full chain (fullchain.pem). If it is a proxy: {ca_fixes}"),
+                    ),
+                }
             }
             CertificateError::UnknownIssuer | CertificateError::BadSignature => {
                 let top = chain.last();
