@@ -572,3 +572,74 @@ fn a_project_without_access_to_the_model_is_named() {
     );
     assert_eq!(world.api.seen().iter().filter(|s| s.method == "POST").count(), 1, "a 403 is not retried");
 }
+
+/// The C library's resolver with a silent nameserver first and a working one second: every
+/// lookup takes its 5 s timeout, then answers. The app's SDK waits (its connect timeout does not
+/// include name resolution, its request timeout is 600 s) and the API answers: the probe must
+/// pass, or the dns finding must be the root cause, and every time in a message is real.
+#[test]
+fn a_slow_nameserver_named_by_dns_does_not_fail_the_probe() {
+    let test = "a_slow_nameserver_named_by_dns_does_not_fail_the_probe";
+    let Ok(silent) = std::net::UdpSocket::bind("127.77.0.24:53") else {
+        crate::support::netns::unavailable(test, "cannot bind 127.77.0.24:53");
+        return;
+    };
+    let Ok(names) = std::panic::catch_unwind(|| {
+        crate::support::dns::serve_at("127.77.0.25:53".parse().unwrap(), &[("api.test", "127.0.0.1")])
+    }) else {
+        crate::support::netns::unavailable(test, "cannot bind 127.77.0.25:53");
+        return;
+    };
+    let world = scripted(|n, _| ok(n));
+    let dir = tempfile::tempdir().unwrap();
+    // The C library's defaults: timeout 5 s, 2 attempts.
+    let conf = crate::support::write(dir.path(), "resolv.conf", "nameserver 127.77.0.24\nnameserver 127.77.0.25\n");
+    let cmd = crate::support::netns::with_resolver_files(&assert_cmd::cargo::cargo_bin("openai-doctor"), &conf, None);
+    let mut cmd = match cmd {
+        Ok(c) => c,
+        Err(why) => return crate::support::netns::unavailable(test, &why),
+    };
+    let ca = world.pki.ca_file.display().to_string();
+    let started = std::time::Instant::now();
+    let out = cmd
+        .args(["--base-url", &world.base_url(), "--ca-file", &ca, "--status-url", &world.status.url()])
+        .args(["--format", "json", "--only", "dns,tls,probe", "--probes", "3", "--no-billable", "--deadline", "60"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("OPENAI_API_KEY", FAKE_KEY)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let r = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    };
+    assert!(!r.stdout.contains(FAKE_KEY));
+    let dns = r.check("dns");
+    assert!(codes(&r, "dns").contains(&"dns.dead_nameserver".to_owned()), "{dns}");
+    let probe = r.check("probe");
+    let root = r.json()["verdict"]["root_cause"].clone();
+    assert!(probe["status"] == "pass" || root == "dns", "probe {probe}\nroot cause {root}");
+    assert_ne!(root, "probe", "{}", r.stdout);
+    // Every request of the series answered (one new connection, then reused, as the SDKs' pool).
+    let series = probe["details"]["series"].as_array().unwrap();
+    assert_eq!(series.len(), 3, "{probe}");
+    assert!(series.iter().all(|a| a["status"] == 200), "{probe}");
+    // The first request's time is the app's: the lookup (one silent nameserver, 5 s) included;
+    // the next ones pay no lookup again.
+    let totals: Vec<u64> = series.iter().map(|a| a["total_ms"].as_u64().unwrap()).collect();
+    assert!(totals[0] >= 4_500, "{totals:?}");
+    assert!(totals[1..].iter().all(|t| *t < 2_000), "{totals:?}");
+    // No "within N s" claims a wait shorter than the time the run took.
+    for text in [r.stdout.as_str(), r.stderr.as_str()] {
+        for (i, _) in text.match_indices("within ") {
+            let n: String = text[i + 7..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+            if let Ok(secs) = n.parse::<f64>() {
+                assert!(secs <= r.elapsed.as_secs_f64() + 0.5, "\"within {secs} s\" in a {:?} run", r.elapsed);
+            }
+        }
+    }
+    drop((silent, names));
+}
