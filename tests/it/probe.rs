@@ -643,3 +643,44 @@ fn a_slow_nameserver_named_by_dns_does_not_fail_the_probe() {
     }
     drop((silent, names));
 }
+
+/// An API failing 60 % of requests gets a verdict by a stated rule: the observed rate with its
+/// 95 % Wilson interval for the sample size is in the finding, and the check fails when the
+/// interval's lower bound is above 25 %. Deterministic sequences (never more than two 500s in a
+/// row, so the SDKs' backoff stays short): 6 of 10 is a failure; 3 of 5 (the same 60 %, too few
+/// requests to say more) is a warning; each rerun of the same sequence gives the same verdict.
+#[test]
+fn a_60_percent_failure_rate_is_judged_by_its_interval() {
+    let fails_at = |pattern: &'static [bool]| {
+        scripted(move |n, _| {
+            if pattern.get(n).copied().unwrap_or(false) {
+                api_error(500, n, "The server had an error while processing your request.", "server_error", None)
+            } else {
+                ok(n)
+            }
+        })
+    };
+    const TEN: &[bool] = &[true, false, true, false, true, true, false, true, false, true];
+    const FIVE: &[bool] = &[true, false, true, true, false];
+    for _ in 0..2 {
+        let world = fails_at(TEN);
+        let r = probe_run(&world, &["--no-billable", "--probes", "10", "--deadline", "40"]);
+        assert_eq!((r.code, status_of(&r, "probe")), (1, "fail".to_owned()), "{}", r.check("probe"));
+        let msg = message(&r, "probe", "probe.intermittent");
+        assert!(msg.contains("6 of 10 requests failed (500 ×6)"), "{msg}");
+        assert!(msg.contains("failure rate 60 % (95 % interval 31–83 %, n = 10)"), "{msg}");
+        assert!(
+            msg.contains("a failure: the rule is a failure when the interval's lower bound is above 25 %"),
+            "{msg}"
+        );
+        assert_eq!(r.json()["verdict"]["root_cause"], "probe");
+
+        let world = fails_at(FIVE);
+        let r = probe_run(&world, &["--no-billable", "--probes", "5", "--deadline", "30"]);
+        assert_eq!((r.code, status_of(&r, "probe")), (0, "warn".to_owned()), "{}", r.check("probe"));
+        let msg = message(&r, "probe", "probe.intermittent");
+        assert!(msg.contains("3 of 5 requests failed (500 ×3)"), "{msg}");
+        assert!(msg.contains("failure rate 60 % (95 % interval 23–88 %, n = 5)"), "{msg}");
+        assert!(msg.contains("a warning: the rule is"), "{msg}");
+    }
+}

@@ -22,6 +22,7 @@ use crate::secret::SecretString;
 mod answered;
 mod codes;
 mod key;
+mod rate;
 mod reduce;
 mod shape;
 
@@ -1023,15 +1024,25 @@ fn judge_failures(
             (_, f) => format!("{label}: {f} of {n} requests failed ({counted})"),
         });
         if !persistent && failed.iter().any(|a| a.kind.transient()) {
-            intermittent.push(format!("intermittent: {label}: {} of {n} requests failed ({counted})", failed.len()));
+            let rate = rate::Rate::of(failed.len(), n);
+            intermittent.push((
+                format!(
+                    "intermittent: {label}: {} of {n} requests failed ({counted}); {}; {}",
+                    failed.len(),
+                    rate.describe(),
+                    rate.rule()
+                ),
+                rate.fails(),
+            ));
         }
     }
     let all_failed: Vec<&Attempt> =
         endpoints.iter().flat_map(|(_, a)| a.iter()).filter(|a| a.kind != Kind::Ok).collect();
     let summary =
         if everything_failed { format!("every request failed ({})", counts(&all_failed)) } else { parts.join("; ") };
-    for (i, text) in intermittent.into_iter().enumerate() {
-        findings.insert(i, Finding::new(&INTERMITTENT, Severity::Warn, text, "Keep retries on with exponential backoff (SDK default: 2 retries); report persistent rates to support with the request ids."));
+    for (i, (text, fails)) in intermittent.into_iter().enumerate() {
+        let severity = if fails { Severity::Fail } else { Severity::Warn };
+        findings.insert(i, Finding::new(&INTERMITTENT, severity, text, "Keep retries on with exponential backoff (SDK default: 2 retries); report persistent rates to support with the request ids. Compare reruns by their intervals, not by their verdicts alone: overlapping intervals are the same world."));
     }
     let mut out = Outcome::from_findings(summary, details, findings);
     if any_persistent && out.status != Status::Fail {
