@@ -774,6 +774,36 @@ mod tests {
     use super::*;
     use crate::config::Env;
 
+    #[tokio::test]
+    async fn a_connect_timeout_says_the_time_actually_waited() {
+        // A listener whose backlog is full: Linux drops the next SYN, so the connect times out.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(0).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _filler = std::net::TcpStream::connect(addr).unwrap();
+        let cfg = Config::new(crate::config::Env::from_pairs([("OPENAI_API_KEY", "sk-x")]));
+        let net = Net::new(&cfg).unwrap();
+        let url = Url::parse(&format!("https://{addr}/v1/models")).unwrap();
+        let start = Instant::now();
+        let e = net.get(crate::model::CheckId::Probe, &url, 1024, Duration::from_secs(12)).await.unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(8), "{:?}", start.elapsed());
+        assert_eq!(e.phase, Phase::Timeout, "{e}");
+        assert!(e.message.starts_with("no connection within 5.0 s (the connect timeout, 5 s)"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_name_is_resolved_ahead_once_and_never_for_a_literal() {
+        let cfg = Config::new(crate::config::Env::from_pairs([("OPENAI_API_KEY", "sk-x")]));
+        let net = Net::new(&cfg).unwrap();
+        let literal = Url::parse("https://127.0.0.1:9/v1").unwrap();
+        assert!(net.resolve_ahead(&cfg, &literal, Duration::from_secs(5)).await.is_none());
+        let named = Url::parse("https://localhost:9/v1").unwrap();
+        assert!(matches!(net.resolve_ahead(&cfg, &named, Duration::from_secs(5)).await, Some(Ok(_))));
+        assert!(net.ahead.cached("localhost").is_some_and(|a| !a.is_empty()));
+        assert!(net.resolve_ahead(&cfg, &named, Duration::from_secs(5)).await.is_none(), "kept for the run");
+    }
+
     #[test]
     fn an_error_chain_says_each_cause_once() {
         #[derive(Debug)]
