@@ -572,3 +572,117 @@ fn a_project_without_access_to_the_model_is_named() {
     );
     assert_eq!(world.api.seen().iter().filter(|s| s.method == "POST").count(), 1, "a 403 is not retried");
 }
+
+/// The C library's resolver with a silent nameserver first and a working one second: every
+/// lookup takes its 5 s timeout, then answers. The app's SDK waits (its connect timeout does not
+/// include name resolution, its request timeout is 600 s) and the API answers: the probe must
+/// pass, or the dns finding must be the root cause, and every time in a message is real.
+#[test]
+fn a_slow_nameserver_named_by_dns_does_not_fail_the_probe() {
+    let test = "a_slow_nameserver_named_by_dns_does_not_fail_the_probe";
+    let Ok(silent) = std::net::UdpSocket::bind("127.77.0.24:53") else {
+        crate::support::netns::unavailable(test, "cannot bind 127.77.0.24:53");
+        return;
+    };
+    let Ok(names) = std::panic::catch_unwind(|| {
+        crate::support::dns::serve_at("127.77.0.25:53".parse().unwrap(), &[("api.test", "127.0.0.1")])
+    }) else {
+        crate::support::netns::unavailable(test, "cannot bind 127.77.0.25:53");
+        return;
+    };
+    let world = scripted(|n, _| ok(n));
+    let dir = tempfile::tempdir().unwrap();
+    // The C library's defaults: timeout 5 s, 2 attempts.
+    let conf = crate::support::write(dir.path(), "resolv.conf", "nameserver 127.77.0.24\nnameserver 127.77.0.25\n");
+    let cmd = crate::support::netns::with_resolver_files(&assert_cmd::cargo::cargo_bin("openai-doctor"), &conf, None);
+    let mut cmd = match cmd {
+        Ok(c) => c,
+        Err(why) => return crate::support::netns::unavailable(test, &why),
+    };
+    let ca = world.pki.ca_file.display().to_string();
+    let started = std::time::Instant::now();
+    let out = cmd
+        .args(["--base-url", &world.base_url(), "--ca-file", &ca, "--status-url", &world.status.url()])
+        // The default deadline (20 s), as in the report of the issue.
+        .args(["--format", "json", "--only", "dns,tls,probe", "--probes", "3", "--no-billable"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("OPENAI_API_KEY", FAKE_KEY)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let r = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    };
+    assert!(!r.stdout.contains(FAKE_KEY));
+    let dns = r.check("dns");
+    assert!(codes(&r, "dns").contains(&"dns.dead_nameserver".to_owned()), "{dns}");
+    let probe = r.check("probe");
+    let root = r.json()["verdict"]["root_cause"].clone();
+    assert!(probe["status"] == "pass" || root == "dns", "probe {probe}\nroot cause {root}");
+    assert_ne!(root, "probe", "{}", r.stdout);
+    assert!(probe["summary"].as_str().unwrap().starts_with("3 of 3 GET /models OK"), "{probe}");
+    // Every request of the series answered (one new connection, then reused, as the SDKs' pool).
+    let series = probe["details"]["series"].as_array().unwrap();
+    assert_eq!(series.len(), 3, "{probe}");
+    assert!(series.iter().all(|a| a["status"] == 200), "{probe}");
+    // The first request's time is the app's: the lookup (one silent nameserver, 5 s) included;
+    // the next ones pay no lookup again.
+    let totals: Vec<u64> = series.iter().map(|a| a["total_ms"].as_u64().unwrap()).collect();
+    assert!(totals[0] >= 4_500, "{totals:?}");
+    assert!(totals[1..].iter().all(|t| *t < 2_000), "{totals:?}");
+    // No "within N s" claims a wait shorter than the time the run took.
+    for text in [r.stdout.as_str(), r.stderr.as_str()] {
+        for (i, _) in text.match_indices("within ") {
+            let n: String = text[i + 7..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+            if let Ok(secs) = n.parse::<f64>() {
+                assert!(secs <= r.elapsed.as_secs_f64() + 0.5, "\"within {secs} s\" in a {:?} run", r.elapsed);
+            }
+        }
+    }
+    drop((silent, names));
+}
+
+/// An API failing 60 % of requests gets a verdict by a stated rule: the observed rate with its
+/// 95 % Wilson interval for the sample size is in the finding, and the check fails when the
+/// interval's lower bound is above 25 %. Deterministic sequences (never more than two 500s in a
+/// row, so the SDKs' backoff stays short): 6 of 10 is a failure; 3 of 5 (the same 60 %, too few
+/// requests to say more) is a warning; each rerun of the same sequence gives the same verdict.
+#[test]
+fn a_60_percent_failure_rate_is_judged_by_its_interval() {
+    let fails_at = |pattern: &'static [bool]| {
+        scripted(move |n, _| {
+            if pattern.get(n).copied().unwrap_or(false) {
+                api_error(500, n, "The server had an error while processing your request.", "server_error", None)
+            } else {
+                ok(n)
+            }
+        })
+    };
+    const TEN: &[bool] = &[true, false, true, false, true, true, false, true, false, true];
+    const FIVE: &[bool] = &[true, false, true, true, false];
+    for _ in 0..2 {
+        let world = fails_at(TEN);
+        let r = probe_run(&world, &["--no-billable", "--probes", "10", "--deadline", "40"]);
+        assert_eq!((r.code, status_of(&r, "probe")), (1, "fail".to_owned()), "{}", r.check("probe"));
+        let msg = message(&r, "probe", "probe.intermittent");
+        assert!(msg.contains("6 of 10 requests failed (500 ×6)"), "{msg}");
+        assert!(msg.contains("failure rate 60 % (95 % interval 31–83 %, n = 10)"), "{msg}");
+        assert!(
+            msg.contains("a failure: the rule is a failure when the interval's lower bound is above 25 %"),
+            "{msg}"
+        );
+        assert_eq!(r.json()["verdict"]["root_cause"], "probe");
+
+        let world = fails_at(FIVE);
+        let r = probe_run(&world, &["--no-billable", "--probes", "5", "--deadline", "30"]);
+        assert_eq!((r.code, status_of(&r, "probe")), (0, "warn".to_owned()), "{}", r.check("probe"));
+        let msg = message(&r, "probe", "probe.intermittent");
+        assert!(msg.contains("3 of 5 requests failed (500 ×3)"), "{msg}");
+        assert!(msg.contains("failure rate 60 % (95 % interval 23–88 %, n = 5)"), "{msg}");
+        assert!(msg.contains("a warning: the rule is"), "{msg}");
+    }
+}

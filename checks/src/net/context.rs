@@ -392,6 +392,8 @@ pub struct Net {
     log: Mutex<Vec<RequestRecord>>,
     /// The base URL: answers to requests under it are attributed to their sender.
     base: Url,
+    /// The client's resolver, with the names resolved ahead of a request.
+    ahead: crate::net::resolve::AheadResolver,
 }
 
 /// Why the network context could not be built: the caller tells the user's mistake (exit 2)
@@ -431,11 +433,13 @@ impl Net {
             p = p.no_proxy(no_proxy.as_deref().and_then(reqwest::NoProxy::from_string));
             builder = builder.proxy(p);
         }
+        let mut ahead = crate::net::resolve::AheadResolver::default();
         if let Some(server) = config.dns_server {
             let ns =
                 crate::net::resolve::Nameserver::new(Some(server), Duration::from_secs(3)).map_err(NetError::Input)?;
-            builder = builder.dns_resolver(Arc::new(crate::net::resolve::ReqwestResolver(Arc::new(ns))));
+            ahead.ns = Some(Arc::new(ns));
         }
+        builder = builder.dns_resolver(Arc::new(ahead.clone()));
         for pin in &config.resolve {
             builder = builder.resolve(&pin.host, std::net::SocketAddr::new(pin.addr, pin.port));
         }
@@ -452,6 +456,7 @@ impl Net {
             no_proxy,
             log: Mutex::new(Vec::new()),
             base: config.base_url.clone(),
+            ahead,
         })
     }
 
@@ -470,6 +475,33 @@ impl Net {
             _ => false,
         };
         (!bypassed).then(|| proxy_env::redacted_url(proxy))
+    }
+
+    /// Resolves the host of `url` ahead of a request to it, the way the client would but outside
+    /// its connect timeout (the SDKs' connect timeout does not include name resolution), and keeps
+    /// the answer for the client's connections. `None` when the client makes no lookup of its own
+    /// (an IP literal, a `--resolve` pin, a proxy in the path) or the name is resolved already;
+    /// else how long the lookup took, or why it failed after how long.
+    pub async fn resolve_ahead(
+        &self,
+        config: &Config,
+        url: &Url,
+        timeout: Duration,
+    ) -> Option<Result<Duration, (String, Duration)>> {
+        let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']');
+        let port = url.port_or_known_default()?;
+        if host.parse::<std::net::IpAddr>().is_ok()
+            || config.pin_for(host, port).is_some()
+            || self.proxy_for(url).is_some()
+            || self.ahead.cached(host).is_some()
+        {
+            return None;
+        }
+        let start = Instant::now();
+        Some(match self.ahead.ahead(host, timeout).await {
+            Ok(_) => Ok(start.elapsed()),
+            Err(why) => Err((self.redactor.redact(&why), start.elapsed())),
+        })
     }
 
     /// The HTTP client every check uses.
@@ -543,8 +575,18 @@ impl Net {
         .await
         .unwrap_or_else(|_| Err(FetchError { phase: Phase::Timeout, message: String::new() }))
         .map_err(|mut e| {
+            // The time actually waited: the connect timeout may have ended it long before `timeout`.
             if e.phase == Phase::Timeout {
-                e.message = format!("no complete answer within {:.1} s", timeout.as_secs_f64());
+                let waited = start.elapsed();
+                e.message = if waited + Duration::from_millis(100) < timeout {
+                    format!(
+                        "no connection within {:.1} s (the connect timeout, {:.0} s)",
+                        waited.as_secs_f64(),
+                        CONNECT_TIMEOUT.as_secs_f64()
+                    )
+                } else {
+                    format!("no complete answer within {:.1} s", waited.as_secs_f64())
+                };
             }
             // A refusal or a timeout through a proxy is the proxy's as much as the server's.
             if let Some(proxy) = Url::parse(&url).ok().and_then(|u| self.proxy_for(&u)) {
@@ -731,6 +773,36 @@ pub fn now_rfc3339() -> String {
 mod tests {
     use super::*;
     use crate::config::Env;
+
+    #[tokio::test]
+    async fn a_connect_timeout_says_the_time_actually_waited() {
+        // A listener whose backlog is full: Linux drops the next SYN, so the connect times out.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(0).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _filler = std::net::TcpStream::connect(addr).unwrap();
+        let cfg = Config::new(crate::config::Env::from_pairs([("OPENAI_API_KEY", "sk-x")]));
+        let net = Net::new(&cfg).unwrap();
+        let url = Url::parse(&format!("https://{addr}/v1/models")).unwrap();
+        let start = Instant::now();
+        let e = net.get(crate::model::CheckId::Probe, &url, 1024, Duration::from_secs(12)).await.unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(8), "{:?}", start.elapsed());
+        assert_eq!(e.phase, Phase::Timeout, "{e}");
+        assert!(e.message.starts_with("no connection within 5.0 s (the connect timeout, 5 s)"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_name_is_resolved_ahead_once_and_never_for_a_literal() {
+        let cfg = Config::new(crate::config::Env::from_pairs([("OPENAI_API_KEY", "sk-x")]));
+        let net = Net::new(&cfg).unwrap();
+        let literal = Url::parse("https://127.0.0.1:9/v1").unwrap();
+        assert!(net.resolve_ahead(&cfg, &literal, Duration::from_secs(5)).await.is_none());
+        let named = Url::parse("https://localhost:9/v1").unwrap();
+        assert!(matches!(net.resolve_ahead(&cfg, &named, Duration::from_secs(5)).await, Some(Ok(_))));
+        assert!(net.ahead.cached("localhost").is_some_and(|a| !a.is_empty()));
+        assert!(net.resolve_ahead(&cfg, &named, Duration::from_secs(5)).await.is_none(), "kept for the run");
+    }
 
     #[test]
     fn an_error_chain_says_each_cause_once() {

@@ -239,6 +239,71 @@ pub async fn client_addrs(
     }
 }
 
+/// What the client resolves names with: the answers looked up ahead of a request (outside the
+/// connect timeout, as the SDKs resolve: their connect timeout does not include name resolution),
+/// else `--dns-server`, else the OS (`getaddrinfo`).
+#[derive(Debug, Clone, Default)]
+pub struct AheadResolver {
+    /// Names resolved ahead, kept for the run (a pooled connection is reused, not re-resolved).
+    pub cache: Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<IpAddr>>>>,
+    /// `--dns-server`, when given.
+    pub ns: Option<Arc<Nameserver>>,
+}
+
+impl AheadResolver {
+    /// The addresses resolved ahead for `host`, if any.
+    #[must_use]
+    pub fn cached(&self, host: &str) -> Option<Vec<IpAddr>> {
+        self.cache.lock().ok()?.get(&host.to_ascii_lowercase()).cloned()
+    }
+
+    /// Resolves `host` as the client would, bounded by `timeout` alone, and keeps the answer for
+    /// the client's next connections.
+    ///
+    /// # Errors
+    /// Why the name did not resolve (in words).
+    pub async fn ahead(&self, host: &str, timeout: Duration) -> Result<Vec<IpAddr>, String> {
+        let addrs = match &self.ns {
+            Some(ns) => tokio::time::timeout(timeout, ns.addrs(host))
+                .await
+                .map_err(|_| Failure::Timeout(crate::model::millis(timeout)).describe())?
+                .map_err(|f| f.describe())?,
+            None => {
+                let l = system_lookup(host, timeout).await;
+                if l.addrs.is_empty() {
+                    return Err(l.failure.map_or_else(|| "no address".to_owned(), |f| f.describe()));
+                }
+                l.addrs
+            }
+        };
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(host.to_ascii_lowercase(), addrs.clone());
+        }
+        Ok(addrs)
+    }
+}
+
+impl reqwest::dns::Resolve for AheadResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let this = self.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let addrs: Vec<SocketAddr> = if let Some(ips) = this.cached(&host) {
+                ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect()
+            } else if let Some(ns) = &this.ns {
+                let ips = ns.addrs(&host).await.map_err(|f| -> Box<dyn std::error::Error + Send + Sync> {
+                    format!("dns error: {}", f.describe()).into()
+                })?;
+                ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect()
+            } else {
+                tokio::net::lookup_host(format!("{host}:0")).await?.collect()
+            };
+            let iter: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(iter)
+        })
+    }
+}
+
 /// Makes reqwest resolve every name through `--dns-server`.
 #[derive(Debug, Clone)]
 pub struct ReqwestResolver(pub Arc<Nameserver>);

@@ -186,7 +186,11 @@ code!(
     "Some requests failed, some passed: transient errors",
     "Part of the series failed with transient errors (5xx, timeouts, 429) while other requests \
 passed. That is the signature of a transient problem: retries with exponential backoff and \
-jitter get through (the SDKs retry twice by default: make sure you did not turn that off).\n\n\
+jitter get through (the SDKs retry twice by default: make sure you did not turn that off). \
+The finding gives the observed failure rate with its 95 % Wilson interval for the number of \
+requests; it is a failure when the interval's lower bound is above 25 % (even the most \
+favourable rate the sample allows then fails more than 1 in 64 calls after two retries), \
+else a warning. Compare reruns by their intervals.\n\n\
 Fix: keep retries on (max_retries ≥ 2); if the rate is high, check the status page; report \
 persistent rates to support with the request IDs listed.\n\nVerify: the series passes."
 );

@@ -22,6 +22,7 @@ use crate::secret::SecretString;
 mod answered;
 mod codes;
 mod key;
+mod rate;
 mod reduce;
 mod shape;
 
@@ -33,7 +34,8 @@ static INFO: CheckInfo = CheckInfo {
     title: "Authenticated probe",
     verifies: "the API key, and a series of simple authenticated requests (GET /models, one 1-token chat completion), retried like the SDKs",
     guide_step: "3. Try a simpler request; 4. Retry with exponential backoff",
-    time_limit: Duration::from_secs(120),
+    // The SDKs' whole-request timeout: a request is bounded by it and by --deadline, nothing else.
+    time_limit: crate::sdk::policy::SDK_DEFAULT_TIMEOUT,
     codes: &[
         &NO_KEY,
         &KEY_WHITESPACE,
@@ -401,6 +403,22 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
     let (meta, client_request_id) = (req.meta(), req.client_request_id.clone());
     let req = req.builder;
     let start = Instant::now();
+    // The name is resolved before the connection, outside the connect timeout, as the SDKs do;
+    // a slow resolver (that `dns` names) costs time, not the request.
+    let lookup = match ctx.net.resolve_ahead(&ctx.config, &ctx.config.base_url, timeout).await {
+        None => Duration::ZERO,
+        Some(Ok(took)) => took,
+        Some(Err((why, took))) => {
+            let mut a = transport_failure(what, client_request_id, start, crate::net::context::Phase::Dns);
+            a.transport_error = Some(format!(
+                "dns error: looking up {} failed after {:.1} s: {why}",
+                ctx.config.base_url.host_str().unwrap_or_default(),
+                took.as_secs_f64()
+            ));
+            return a;
+        }
+    };
+    let timeout = timeout.saturating_sub(lookup).max(Duration::from_millis(100));
     match ctx.net.send(INFO.id, req, MAX_BODY, timeout, meta).await {
         Ok(f) => {
             let judged = crate::net::answer::judge(&f.answer(&ctx.config.base_url));
@@ -420,29 +438,44 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
                 client_request_id,
                 api_error,
                 transport_error: None,
-                ttfb_ms: millis(f.ttfb),
-                total_ms: millis(f.elapsed),
+                // What the app waits for includes its lookup of the name.
+                ttfb_ms: millis(lookup + f.ttfb),
+                total_ms: millis(lookup + f.elapsed),
                 answered: Some(Box::new(judged)),
             }
         }
-        Err(e) => Attempt {
-            what,
-            kind: Kind::Transport(e.phase),
-            status: None,
-            request_id: None,
-            client_request_id,
-            api_error: None,
-            transport_error: Some(e.to_string()),
-            retry_after: None,
-            should_retry: true,
-            ttfb_ms: 0,
-            total_ms: millis(start.elapsed()),
-            server_date: None,
-            cf_ray: None,
-            truncated: false,
-            answered: None,
-            location: None,
-        },
+        Err(e) => {
+            let mut a = transport_failure(what, client_request_id, start, e.phase);
+            a.transport_error = Some(e.to_string());
+            a
+        }
+    }
+}
+
+/// An attempt that ended without an answer, in `phase`.
+fn transport_failure(
+    what: What,
+    client_request_id: String,
+    start: Instant,
+    phase: crate::net::context::Phase,
+) -> Attempt {
+    Attempt {
+        what,
+        kind: Kind::Transport(phase),
+        status: None,
+        request_id: None,
+        client_request_id,
+        api_error: None,
+        transport_error: None,
+        retry_after: None,
+        should_retry: true,
+        ttfb_ms: 0,
+        total_ms: millis(start.elapsed()),
+        server_date: None,
+        cf_ray: None,
+        truncated: false,
+        answered: None,
+        location: None,
     }
 }
 
@@ -509,7 +542,7 @@ fn payload_finding(p: &Attempt, minimal: Option<&Attempt>) -> Finding {
 /// The doctor's own limit for one request: whatever is left of the check's time (not the
 /// user's `--timeout`, which the `timeout` check judges against the latency measured here).
 fn attempt_limit(activity: &Activity) -> Duration {
-    activity.bounded(INFO.time_limit, Duration::from_millis(300))
+    activity.bounded(crate::sdk::policy::SDK_DEFAULT_TIMEOUT, Duration::from_millis(300))
 }
 
 fn percentile(sorted: &[u64], p: f64) -> u64 {
@@ -991,15 +1024,25 @@ fn judge_failures(
             (_, f) => format!("{label}: {f} of {n} requests failed ({counted})"),
         });
         if !persistent && failed.iter().any(|a| a.kind.transient()) {
-            intermittent.push(format!("intermittent: {label}: {} of {n} requests failed ({counted})", failed.len()));
+            let rate = rate::Rate::of(failed.len(), n);
+            intermittent.push((
+                format!(
+                    "intermittent: {label}: {} of {n} requests failed ({counted}); {}; {}",
+                    failed.len(),
+                    rate.describe(),
+                    rate.rule()
+                ),
+                rate.fails(),
+            ));
         }
     }
     let all_failed: Vec<&Attempt> =
         endpoints.iter().flat_map(|(_, a)| a.iter()).filter(|a| a.kind != Kind::Ok).collect();
     let summary =
         if everything_failed { format!("every request failed ({})", counts(&all_failed)) } else { parts.join("; ") };
-    for (i, text) in intermittent.into_iter().enumerate() {
-        findings.insert(i, Finding::new(&INTERMITTENT, Severity::Warn, text, "Keep retries on with exponential backoff (SDK default: 2 retries); report persistent rates to support with the request ids."));
+    for (i, (text, fails)) in intermittent.into_iter().enumerate() {
+        let severity = if fails { Severity::Fail } else { Severity::Warn };
+        findings.insert(i, Finding::new(&INTERMITTENT, severity, text, "Keep retries on with exponential backoff (SDK default: 2 retries); report persistent rates to support with the request ids. Compare reruns by their intervals, not by their verdicts alone: overlapping intervals are the same world."));
     }
     let mut out = Outcome::from_findings(summary, details, findings);
     if any_persistent && out.status != Status::Fail {
