@@ -114,3 +114,20 @@ fn content_that_stalls_while_a_neutral_control_passes_is_named_content() {
     assert_eq!(controls[0].body.len(), original);
     assert_eq!(r.code, 1);
 }
+
+/// Without the opt-in, no control is sent, and one failure is not blamed on the content.
+#[test]
+fn without_reduce_no_control_is_sent_and_the_content_is_not_blamed() {
+    let world = World::with_api(|s| if s.body.len() > PATH_LIMIT { stall() } else { ok() });
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = payload(dir.path(), "");
+    let args = ["--format", "json", "--only", "payload,probe", "--probes", "1", "--send-payload", "--deadline", "6"];
+    let r = run(doctor().args(args).arg("--payload").arg(&path).args(world.args()), &[]);
+    assert!(r.elapsed < Duration::from_secs(6), "within --deadline: {:?}", r.elapsed);
+    let p = finding(&r, "probe.payload_fails").unwrap_or_else(|| panic!("{}", r.check("probe")));
+    let remedy = p["remedy"].as_str().unwrap();
+    assert!(remedy.contains("the size on the network path") && remedy.contains("run again with --reduce"), "{p}");
+    assert!(!remedy.contains("The payload triggers it"), "{p}");
+    assert!(finding(&r, "probe.payload_size").is_none() && finding(&r, "probe.payload_content").is_none());
+    assert!(posts(&world).iter().all(|s| !String::from_utf8_lossy(&s.body).contains("padding")), "no control");
+}

@@ -848,6 +848,8 @@ fn judge(
     }
     if let Some(s) = &m.sized {
         size::judge(s, &mut findings);
+    } else if m.payload.as_ref().is_some_and(|p| size::no_answer(&p.kind)) {
+        size::untold(cfg.reduce.is_some(), &mut findings);
     }
     if let Some(r) = &m.reduced {
         findings.push(reduction_finding(r));

@@ -232,6 +232,22 @@ pub(super) fn judge(t: &SizeTest, findings: &mut Vec<Finding>) {
     }
 }
 
+/// No answer to the payload and no control sent: one failure cannot tell size from content, so
+/// the payload finding says so (and how to tell) instead of blaming the content.
+pub(super) fn untold(opted_in: bool, findings: &mut [Finding]) {
+    let how = if opted_in {
+        "the neutral control did not fit in what was left of --deadline or --reduce-requests: run again with a longer --deadline"
+    } else {
+        "run again with --reduce, which first sends a neutral control of the same size to tell which (1 output token per request)"
+    };
+    for f in findings.iter_mut().filter(|f| f.code == PAYLOAD_FAILS.id && f.severity == Severity::Fail) {
+        f.remedy = format!(
+            "No answer at all can come from the content or from the size on the network path (a path-MTU black \
+             hole, a VPN, a proxy with a body limit): {how}."
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
