@@ -69,6 +69,14 @@ fn a_path_that_drops_big_requests_is_named_with_the_byte_range() {
     assert!(from <= PATH_LIMIT && PATH_LIMIT < to, "the range holds the limit: {from}..{to}");
     assert!(to - from <= 100, "the bisection narrows it: {from}..{to}: {msg}");
     assert!(f["remedy"].as_str().unwrap().contains("MTU"), "{f}");
+    let d = &r.check("probe")["details"]["size_or_content"];
+    assert_eq!(d["cause"], "size", "{d}");
+    assert_eq!(
+        (d["passes_at_bytes"].as_u64(), d["fails_at_bytes"].as_u64()),
+        (Some(from as u64), Some(to as u64)),
+        "{d}"
+    );
+    assert_eq!(d["control_bytes"].as_u64(), Some(original as u64), "{d}");
     assert_eq!(f["severity"], "fail", "{f}");
     // The payload finding no longer blames the content, and nothing is reduced.
     let p = finding(&r, "probe.payload_fails").expect("the payload's own finding");
@@ -104,6 +112,9 @@ fn content_that_stalls_while_a_neutral_control_passes_is_named_content() {
     assert!(msg.contains(&format!("same size ({original} bytes")) && msg.contains("passes"), "{msg}");
     assert!(msg.contains("your payload's content triggers the failure, not its size"), "{msg}");
     assert!(f["remedy"].as_str().unwrap().contains("--reduce"), "{f}");
+    let d = &r.check("probe")["details"]["size_or_content"];
+    assert_eq!(d["cause"], "content", "{d}");
+    assert!(d["passes_at_bytes"].is_null() && d["steps"].as_array().unwrap().is_empty(), "{d}");
     assert!(finding(&r, "probe.payload_size").is_none(), "{}", r.check("probe"));
     let p = finding(&r, "probe.payload_fails").expect("the payload's own finding");
     assert!(p["remedy"].as_str().unwrap().contains("payload triggers it"), "{p}");

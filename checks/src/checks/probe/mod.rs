@@ -594,6 +594,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         chat: None,
         clock_skew_s: None,
         reduced: None,
+        size_or_content: None,
     };
     let (series, stopped_early, slowest) = series(ctx, activity, &key).await;
     // Not one request fitted in the time left: nothing was measured, so nothing passed.
@@ -848,6 +849,7 @@ fn judge(
     }
     if let Some(s) = &m.sized {
         size::judge(s, &mut findings);
+        details.size_or_content = Some(size::details(s));
     } else if m.payload.as_ref().is_some_and(|p| size::no_answer(&p.kind)) {
         size::untold(cfg.reduce.is_some(), &mut findings);
     }

@@ -232,6 +232,29 @@ pub(super) fn judge(t: &SizeTest, findings: &mut Vec<Finding>) {
     }
 }
 
+/// The typed details of what the control and the bisection showed.
+pub(super) fn details(t: &SizeTest) -> crate::details::probe::SizeOrContent {
+    let size = t.size_is_the_cause();
+    crate::details::probe::SizeOrContent {
+        cause: if size { "size" } else { "content" }.to_owned(),
+        control_bytes: t.control.0,
+        control_request_id: t.control.2.clone(),
+        control_timeout_ms: crate::model::millis(t.timeout),
+        passes_at_bytes: size.then_some(t.passes_at),
+        fails_at_bytes: size.then_some(t.fails_at),
+        steps: t
+            .steps
+            .iter()
+            .map(|(bytes, fails, id)| crate::details::probe::SizeStep {
+                bytes: *bytes,
+                fails: *fails,
+                request_id: id.clone(),
+            })
+            .collect(),
+        stopped: t.stopped.clone(),
+    }
+}
+
 /// No answer to the payload and no control sent: one failure cannot tell size from content, so
 /// the payload finding says so (and how to tell) instead of blaming the content.
 pub(super) fn untold(opted_in: bool, findings: &mut [Finding]) {
