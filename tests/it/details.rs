@@ -183,6 +183,16 @@ fn samples() -> Vec<(CheckId, Details)> {
             steps: vec![probe::ReduceStep { without: "tools".into(), still_fails: true, request_id: "req_3".into() }],
             stopped: Some("the deadline is near (--deadline)".into()),
         }),
+        size_or_content: Some(probe::SizeOrContent {
+            cause: "size".into(),
+            control_bytes: 20_000,
+            control_request_id: "client 0b9c6e0e-0000-4000-8000-000000000004".into(),
+            control_timeout_ms: 1500,
+            passes_at_bytes: Some(1341),
+            fails_at_bytes: Some(1428),
+            steps: vec![probe::SizeStep { bytes: 1428, fails: true, request_id: "req_4".into() }],
+            stopped: None,
+        }),
     };
     let timeout = timeout::Timeout {
         client_timeout_s: 600.0,

@@ -19,6 +19,7 @@ mod network;
 #[cfg(feature = "online")]
 mod online;
 mod payload;
+mod payload_size;
 mod policy;
 mod probe;
 mod provenance;

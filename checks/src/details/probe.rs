@@ -62,6 +62,9 @@ pub struct Probe {
     /// `--reduce`: the smallest body that still fails and the steps to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reduced: Option<Reduced>,
+    /// `--reduce` after no answer: a neutral control of the payload's size, and the bisection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_or_content: Option<SizeOrContent>,
 }
 
 /// One request of the series.
@@ -140,6 +143,41 @@ pub struct Reduced {
     pub steps: Vec<ReduceStep>,
     /// Why it stopped before trying every change.
     pub stopped: Option<String>,
+}
+
+/// Size or content: what a neutral control of the payload's size, and the bisection over control
+/// sizes when it failed too, showed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeOrContent {
+    /// `size` (the control failed too) or `content` (it passed).
+    pub cause: String,
+    /// Bytes of the control: the payload's size.
+    pub control_bytes: usize,
+    /// The control's request id (`client <uuid>` when the server sent none).
+    pub control_request_id: String,
+    /// Each control's timeout.
+    pub control_timeout_ms: u64,
+    /// The largest size known to pass (size only).
+    pub passes_at_bytes: Option<usize>,
+    /// The smallest size known to fail (size only).
+    pub fails_at_bytes: Option<usize>,
+    /// Each bisection step.
+    pub steps: Vec<SizeStep>,
+    /// Why the bisection stopped before its resolution.
+    pub stopped: Option<String>,
+}
+
+/// One control size the bisection tried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeStep {
+    /// Bytes of the body.
+    pub bytes: usize,
+    /// Whether it got no answer (or a 5xx).
+    pub fails: bool,
+    /// The request's id (`client <uuid>` when the server sent none).
+    pub request_id: String,
 }
 
 /// One change `--reduce` tried.

@@ -358,3 +358,28 @@ code!(
 carried OPENAI_PROJECT_ID (or --project) for a project the key does not belong to. A new key will not \
 help.\n\nFix: unset OPENAI_PROJECT_ID or set it to the key's project.\n\nVerify: the probe passes."
 );
+code!(
+    PAYLOAD_SIZE,
+    "probe.payload_size",
+    "Requests above a size get no answer on this network path (size, not content)",
+    "With --send-payload --reduce, when your payload gets no answer (a timeout or a reset) while the \
+small requests pass, the doctor sends a control of the same size with neutral content (padding in \
+one user message, same model and endpoint, 1 output token). When the control fails too, the size \
+is the cause, not the content, and bisection over control sizes (within --reduce-requests, twice \
+the original's size and the deadline, each with a short timeout) names the byte range where \
+requests start failing. Usual causes: a path-MTU black hole (a VPN or tunnel with a smaller MTU \
+whose ICMP 'fragmentation needed' is blocked), a proxy or gateway with a body limit.\n\nFix: lower \
+the MTU of the interface or VPN (ip link set dev <if> mtu 1280) or clamp the TCP MSS on the tunnel, \
+allow ICMP type 3 code 4, or raise the proxy's body limit. Simplifying the payload does not help \
+unless it stays under the limit.\n\nVerify: --send-payload passes; the range is gone."
+);
+code!(
+    PAYLOAD_CONTENT,
+    "probe.payload_content",
+    "A neutral request of your payload's size passes: the content triggers the failure",
+    "With --send-payload --reduce, when your payload gets no answer while the small requests pass, \
+the doctor sends a control of the same size with neutral content. When the control passes, the \
+network path carries requests of that size: what your payload contains triggers the failure, and \
+--reduce looks for the part (probe.reduced).\n\nFix: work around the part that triggers it; send \
+the support team the minimal failing body with the request ids.\n\nVerify: --send-payload passes."
+);

@@ -25,6 +25,7 @@ mod key;
 mod rate;
 mod reduce;
 mod shape;
+mod size;
 
 pub use codes::*;
 pub use key::inspect_key;
@@ -65,6 +66,8 @@ static INFO: CheckInfo = CheckInfo {
         &SLOW_FIRST_BYTE,
         &REDUCED,
         &PAYLOAD_FAILS,
+        &PAYLOAD_SIZE,
+        &PAYLOAD_CONTENT,
         &EDGE_BLOCKED,
         &PROXY_BLOCKED,
         &CAPTIVE_PORTAL,
@@ -581,6 +584,8 @@ struct Measured {
     payload: Option<Attempt>,
     /// `--reduce`: what shrinking the failing payload showed.
     reduced: Option<Reduction>,
+    /// `--reduce` after no answer: size or content (see `size`).
+    sized: Option<size::SizeTest>,
 }
 
 /// What `--reduce` found.
@@ -622,13 +627,14 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         chat: None,
         clock_skew_s: None,
         reduced: None,
+        size_or_content: None,
     };
     let (series, stopped_early, slowest) = series(ctx, activity, &key).await;
     // Not one request fitted in the time left: nothing was measured, so nothing passed.
     if series.is_empty() {
         return not_measured(activity, details);
     }
-    let mut measured = Measured { series, stopped_early, chat: Vec::new(), payload: None, reduced: None };
+    let mut measured = Measured { series, stopped_early, chat: Vec::new(), payload: None, reduced: None, sized: None };
     extra_requests(ctx, activity, &key, &aim, slowest, &mut measured).await;
     let latencies: Vec<Latency> = measured
         .all()
@@ -740,11 +746,21 @@ async fn extra_requests(
     {
         activity.set(format!("POST {} (your payload {})", cfg.api_url(endpoint.path()), input.name));
         let request = Request::Payload { endpoint: *endpoint, body: &input.bytes };
-        let sent = attempt(ctx, key, request, number + 1, attempt_limit(activity)).await;
+        let sent = attempt(ctx, key, request, number + 1, size::payload_limit(activity, cfg.reduce.is_some())).await;
         let minimal_ok = m.chat.last().map_or(series_ok > 0, |c| c.kind == Kind::Ok);
         if let (Some(budget), true, true) = (cfg.reduce, minimal_ok, sent.kind.server_side()) {
             let first = number + 2;
-            m.reduced = reduce_payload(ctx, activity, key, *endpoint, &input.bytes, (budget, first), slowest).await;
+            // No answer at all: size on the path or content? A neutral control of the same size tells.
+            if size::no_answer(&sent.kind) {
+                let aimed = (*endpoint, aim.model.as_str());
+                let at = (budget, first);
+                m.sized = size::size_or_content(ctx, activity, key, aimed, input.bytes.len(), at, slowest).await;
+            }
+            let used = m.sized.as_ref().map_or(0, |s| s.requests);
+            if !m.sized.as_ref().is_some_and(size::SizeTest::size_is_the_cause) && used < budget {
+                let at = (budget.saturating_sub(used), first + used);
+                m.reduced = reduce_payload(ctx, activity, key, *endpoint, &input.bytes, at, slowest).await;
+            }
         }
         m.payload = Some(sent);
     }
@@ -863,6 +879,12 @@ fn judge(
 ) -> Outcome {
     if let Some(p) = &m.payload {
         findings.push(payload_finding(p, m.chat.last()));
+    }
+    if let Some(s) = &m.sized {
+        size::judge(s, &mut findings);
+        details.size_or_content = Some(size::details(s));
+    } else if m.payload.as_ref().is_some_and(|p| size::no_answer(&p.kind)) {
+        size::untold(cfg.reduce.is_some(), &mut findings);
     }
     if let Some(r) = &m.reduced {
         findings.push(reduction_finding(r));
