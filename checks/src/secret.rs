@@ -190,6 +190,24 @@ pub const ADVERSARIAL: &[&str] = &[
     "c2stcHJvai1h",
 ];
 
+/// The shortest of three redactions of `unit` repeated to `len` bytes, by a redactor that knows a
+/// key and a password: the one measurement behind the linearity test and `scripts/bench-hardening`.
+#[must_use]
+pub fn time_adversarial(len: usize, unit: &str) -> std::time::Duration {
+    let mut r = Redactor::new();
+    r.add_key(&SecretString::new("sk-proj-abcdefghijklmnopqrstuvwxyz0123WXYZ"));
+    r.add_password("hunter2-secret");
+    let text = unit.repeat(len / unit.len().max(1));
+    (0..3)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            std::hint::black_box(r.redact(&text));
+            t.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
 fn percent_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
 }
@@ -744,20 +762,7 @@ mod tests {
     #[test]
     fn every_pass_grows_linearly_on_adversarial_inputs() {
         let (small, large) = if cfg!(debug_assertions) { (64 << 10, 512 << 10) } else { (512 << 10, 4 << 20) };
-        let mut r = Redactor::new();
-        r.add_key(&SecretString::new("sk-proj-abcdefghijklmnopqrstuvwxyz0123WXYZ"));
-        r.add_password("hunter2-secret");
-        let time = |len: usize, unit: &str| {
-            let text = unit.repeat(len / unit.len());
-            (0..3)
-                .map(|_| {
-                    let t = std::time::Instant::now();
-                    std::hint::black_box(r.redact(&text));
-                    t.elapsed()
-                })
-                .min()
-                .unwrap_or_default()
-        };
+        let time = time_adversarial;
         for unit in ADVERSARIAL {
             let (a, b) = (time(small, unit), time(large, unit));
             let ratio = b.as_secs_f64() / a.as_secs_f64().max(1e-6);

@@ -80,47 +80,32 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
-/// One certificate, described (the report shows `Cert`, from `shown`).
+/// One certificate, described: what the report shows (`Cert`, read through `Deref`) and what only
+/// the judgement needs (times as numbers, self-issued).
 #[derive(Debug, Clone)]
 pub struct CertInfo {
-    /// Subject common name.
-    pub subject_cn: Option<String>,
-    /// Subject organisation.
-    pub subject_o: Option<String>,
-    /// Issuer common name.
-    pub issuer_cn: Option<String>,
-    /// Issuer organisation.
-    pub issuer_o: Option<String>,
-    /// Valid from (RFC 3339).
-    pub not_before: String,
-    /// Valid until (RFC 3339).
-    pub not_after: String,
+    /// As the report shows it.
+    pub cert: Cert,
     /// Unix seconds of `not_before`.
     pub not_before_unix: i64,
     /// Unix seconds of `not_after`.
     pub not_after_unix: i64,
-    /// DNS names and IP addresses it is valid for.
-    pub names: Vec<String>,
-    /// Where its issuer's certificate can be fetched (Authority Information Access, caIssuers).
-    pub ca_issuers: Option<String>,
     /// Subject and issuer are the same name (a root, or a self-signed leaf).
     pub self_issued: bool,
+}
+
+impl std::ops::Deref for CertInfo {
+    type Target = Cert;
+    fn deref(&self) -> &Cert {
+        &self.cert
+    }
 }
 
 impl CertInfo {
     /// As the report shows it.
     #[must_use]
     pub fn shown(&self) -> Cert {
-        Cert {
-            subject_cn: self.subject_cn.clone(),
-            subject_o: self.subject_o.clone(),
-            issuer_cn: self.issuer_cn.clone(),
-            issuer_o: self.issuer_o.clone(),
-            not_before: self.not_before.clone(),
-            not_after: self.not_after.clone(),
-            names: self.names.clone(),
-            ca_issuers: self.ca_issuers.clone(),
-        }
+        self.cert.clone()
     }
 
     /// `CN=x, O=y` of the issuer.
@@ -188,16 +173,18 @@ pub fn describe(der: &CertificateDer<'_>) -> Option<CertInfo> {
     let nb = cert.validity().not_before.timestamp();
     let na = cert.validity().not_after.timestamp();
     Some(CertInfo {
-        subject_cn: first(cert.subject(), true),
-        subject_o: first(cert.subject(), false),
-        issuer_cn: first(cert.issuer(), true),
-        issuer_o: first(cert.issuer(), false),
-        not_before: rfc3339(nb),
-        not_after: rfc3339(na),
+        cert: Cert {
+            subject_cn: first(cert.subject(), true),
+            subject_o: first(cert.subject(), false),
+            issuer_cn: first(cert.issuer(), true),
+            issuer_o: first(cert.issuer(), false),
+            not_before: rfc3339(nb),
+            not_after: rfc3339(na),
+            names,
+            ca_issuers,
+        },
         not_before_unix: nb,
         not_after_unix: na,
-        names,
-        ca_issuers,
         self_issued,
     })
 }
