@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use openai_doctor_checks::CheckId;
 use openai_doctor_checks::config::{self, ResolvePin};
+use openai_doctor_checks::provider;
 use openai_doctor_checks::request::Endpoint;
 use openai_doctor_checks::url;
 
@@ -145,6 +146,14 @@ pub struct Typed {
     pub org: bool,
     /// `--project`.
     pub project: bool,
+    /// `--model`.
+    pub model: bool,
+    /// `--azure-endpoint`.
+    pub azure_endpoint: bool,
+    /// `--api-version`.
+    pub api_version: bool,
+    /// `OPENAI_BASE_URL` was read from the doctor's environment (not typed, not the default).
+    pub base_url_from_env: bool,
 }
 
 impl Cli {
@@ -158,7 +167,15 @@ impl Cli {
         let matches = Self::command().try_get_matches()?;
         let mut cli = Self::from_arg_matches(&matches).map_err(|e| e.format(&mut Self::command()))?;
         let typed = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
-        cli.run.typed = Typed { base_url: typed("base_url"), org: typed("org"), project: typed("project") };
+        cli.run.typed = Typed {
+            base_url: typed("base_url"),
+            org: typed("org"),
+            project: typed("project"),
+            model: typed("model"),
+            azure_endpoint: typed("azure_endpoint"),
+            api_version: typed("api_version"),
+            base_url_from_env: matches.value_source("base_url") == Some(ValueSource::EnvVariable),
+        };
         Ok(cli)
     }
 }
@@ -189,9 +206,25 @@ pub struct RunArgs {
     #[arg(long, value_name = "PID", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Target")]
     pub pid: Option<u32>,
 
-    /// Model for the probe's one billable request.
+    /// Model for the probe's one billable request (with Azure OpenAI: the deployment's name, as
+    /// the AzureOpenAI client takes it).
     #[arg(long, value_name = "NAME", default_value = config::DEFAULT_MODEL, help_heading = "Target")]
     pub model: String,
+
+    /// Which API your app calls: decided from the base URL and AZURE_OPENAI_ENDPOINT by default.
+    #[arg(long, value_name = "PROVIDER", default_value = "auto", value_parser = provider::Choice::parse,
+          help_heading = "Target", long_help = "Which API your app calls: auto (from OPENAI_BASE_URL / --base-url, then \
+AZURE_OPENAI_ENDPOINT), openai, azure (the AzureOpenAI client: AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY or \
+AZURE_OPENAI_AD_TOKEN, OPENAI_API_VERSION, the deployment as --model) or compatible (another OpenAI-compatible server).")]
+    pub provider: provider::Choice,
+
+    /// Azure OpenAI resource endpoint (https://NAME.openai.azure.com), as AzureOpenAI reads it.
+    #[arg(long, value_name = "URL", env = "AZURE_OPENAI_ENDPOINT", hide_env_values = true, help_heading = "Target")]
+    pub azure_endpoint: Option<String>,
+
+    /// Azure OpenAI api-version sent on every request, as AzureOpenAI reads it.
+    #[arg(long, value_name = "VERSION", env = "OPENAI_API_VERSION", help_heading = "Target")]
+    pub api_version: Option<String>,
 
     /// Status page root (reads and merges <URL>/api/v2/summary.json and incident.io's <URL>/proxy/<host>).
     #[arg(long, value_name = "URL", default_value = config::DEFAULT_STATUS_URL,

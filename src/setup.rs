@@ -78,6 +78,7 @@ pub fn prepare(args: &RunArgs) -> Result<(Config, Selection), AppError> {
     if let Some(pid) = args.pid {
         from_target(&mut config, args, pid)?;
     }
+    provider(&mut config, args)?;
     header_value("--org / OPENAI_ORG_ID", config.org.as_ref())?;
     header_value("--project / OPENAI_PROJECT_ID", config.project.as_ref())?;
     Ok((config, selection(args)))
@@ -138,6 +139,52 @@ fn from_target(config: &mut Config, args: &RunArgs, pid: u32) -> Result<(), AppE
     }
     if !args.typed.project {
         config.project = config.env.non_empty("OPENAI_PROJECT_ID").map(str::to_owned);
+    }
+    Ok(())
+}
+
+/// Which API the app calls, decided as its SDK would be configured by the same environment (the
+/// app's, with `--pid`), and with Azure's deployments API the deployment when `--model` did not
+/// name it (the variables the Azure samples use).
+fn provider(config: &mut Config, args: &RunArgs) -> Result<(), AppError> {
+    use openai_doctor_checks::provider::{self, BaseSource, Inputs};
+    let pid = args.pid.is_some();
+    // With --pid, what was not typed is the app's; without, clap read the doctor's environment.
+    let pick = |typed: bool, flag: &Option<String>, var: &str| -> Option<String> {
+        if pid && !typed {
+            config.env.non_empty(var).map(str::to_owned)
+        } else {
+            flag.clone().filter(|v| !v.trim().is_empty())
+        }
+    };
+    let base_source = if args.typed.base_url {
+        BaseSource::Flag
+    } else if (pid && config.env.non_empty("OPENAI_BASE_URL").is_some()) || (!pid && args.typed.base_url_from_env) {
+        BaseSource::Env
+    } else {
+        BaseSource::Default
+    };
+    let inputs = Inputs {
+        choice: args.provider,
+        base_url: config.base_url.clone(),
+        base_source,
+        azure_endpoint: pick(args.typed.azure_endpoint, &args.azure_endpoint, "AZURE_OPENAI_ENDPOINT"),
+        api_version: pick(args.typed.api_version, &args.api_version, "OPENAI_API_VERSION"),
+    };
+    let decision = provider::decide(&inputs, &config.env).map_err(AppError::usage)?;
+    config.set_provider(decision);
+    let typed_model = args.typed.model;
+    let env = config.env.clone();
+    if let provider::Provider::Azure(azure) = &mut config.provider
+        && azure.style == provider::AzureStyle::Deployments
+        && azure.deployment_from.is_none()
+    {
+        if typed_model {
+            azure.deployment_from = Some("--model".to_owned());
+        } else if let Some((var, name)) = provider::DEPLOYMENT_VARS.iter().find_map(|v| Some((*v, env.non_empty(v)?))) {
+            azure.deployment_from = Some(var.to_owned());
+            config.model = name.to_owned();
+        }
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::provider::{AZURE_DEPLOYMENT_ENDPOINTS, AzureStyle, Credential, Decision, Provider};
 use crate::secret::SecretString;
 
 /// Default API base URL, as in the official SDKs.
@@ -157,8 +158,14 @@ impl Env {
 pub struct Config {
     /// API base URL (`--base-url`, `OPENAI_BASE_URL`).
     pub base_url: Url,
-    /// `OPENAI_API_KEY`, only ever from the environment.
-    pub api_key: Option<SecretString>,
+    /// Which API the app calls (OpenAI, Azure OpenAI, a compatible server), decided by
+    /// [`crate::provider::decide`] as the app's SDK would be configured.
+    pub provider: Provider,
+    /// Why that provider, in words for the target line.
+    pub provider_why: String,
+    /// The credential the app's client sends (`OPENAI_API_KEY`, `AZURE_OPENAI_API_KEY`,
+    /// `AZURE_OPENAI_AD_TOKEN`), only ever from the environment, and its header.
+    pub credential: Credential,
     /// `OpenAI-Organization` header value.
     pub org: Option<String>,
     /// `OpenAI-Project` header value.
@@ -206,7 +213,9 @@ impl Config {
     pub fn new(env: Env) -> Self {
         Self {
             base_url: Url::parse(DEFAULT_BASE_URL).expect("constant URL parses"),
-            api_key: env.get("OPENAI_API_KEY").map(SecretString::new),
+            provider: Provider::Openai,
+            provider_why: "the SDKs' default".to_owned(),
+            credential: Credential::openai(&env),
             org: None,
             project: None,
             model: DEFAULT_MODEL.to_owned(),
@@ -239,6 +248,37 @@ impl Config {
         }
     }
 
+    /// The credential's value, when set (untrimmed, as the environment holds it).
+    #[must_use]
+    pub fn api_key(&self) -> Option<&SecretString> {
+        self.credential.value.as_ref()
+    }
+
+    /// Takes a provider decision: its base URL, credential and reasons.
+    pub fn set_provider(&mut self, d: Decision) {
+        self.base_url = d.base_url;
+        self.provider = d.provider;
+        self.provider_why = d.why;
+        self.credential = d.credential;
+    }
+
+    /// The path under the base URL the app's SDK sends an endpoint to: with the `AzureOpenAI`
+    /// client, `deployments/{model}/chat/completions` for the deployment endpoints (the
+    /// deployment is the model), the rest unchanged.
+    #[must_use]
+    pub fn route(&self, path: &str) -> String {
+        match self.provider.azure() {
+            Some(a)
+                if a.style == AzureStyle::Deployments
+                    && AZURE_DEPLOYMENT_ENDPOINTS.contains(&path)
+                    && !self.base_url.path().contains("/deployments/") =>
+            {
+                format!("deployments/{}/{path}", self.model)
+            }
+            _ => path.to_owned(),
+        }
+    }
+
     /// Host of the API base URL.
     #[must_use]
     pub fn api_host(&self) -> &str {
@@ -263,6 +303,7 @@ impl Config {
     pub fn api_url(&self, path: &str) -> Url {
         let mut url = self.base_url.clone();
         url.set_fragment(None);
+        let path = self.route(path);
         if let Ok(mut segments) = url.path_segments_mut() {
             segments.pop_if_empty().extend(path.split('/'));
         }
@@ -273,6 +314,7 @@ impl Config {
     /// when it has one (`GET /models?api-version=X`), so the report names what was requested.
     #[must_use]
     pub fn api_label(&self, method: &str, path: &str) -> String {
+        let path = self.route(path);
         match self.base_url.query() {
             Some(q) if !q.is_empty() => format!("{method} /{path}?{q}"),
             _ => format!("{method} /{path}"),

@@ -29,6 +29,7 @@ pub mod engine;
 pub mod fsread;
 pub mod model;
 pub mod net;
+pub mod provider;
 pub mod registry;
 pub mod request;
 pub mod sdk;

@@ -39,8 +39,10 @@ pub fn render(run: &RunReport, target: &Target, env: &Environment, marker: &str,
         .as_ref()
         .map_or_else(String::new, |p| format!(", as seen by {p} (its environment, files and cgroup)"));
     let mut summary = format!(
-        "Calls to `{}` (model `{}`) were checked by openai-doctor {} at {}{view}. ",
+        "Calls to `{}` ({}, because {}; model `{}`) were checked by openai-doctor {} at {}{view}. ",
         target.base_url,
+        target.provider_name,
+        target.provider_why,
         target.model,
         env!("CARGO_PKG_VERSION"),
         run.started_at

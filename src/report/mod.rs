@@ -25,8 +25,14 @@ pub struct Target {
     pub host: String,
     /// Its port.
     pub port: u16,
-    /// Model for the probe.
+    /// Model for the probe (with Azure's deployments API: the deployment).
     pub model: String,
+    /// Which API the app calls: `openai`, `azure`, `compatible`.
+    pub provider: &'static str,
+    /// The provider in words: "Azure OpenAI (api-version 2024-10-21)".
+    pub provider_name: String,
+    /// Why that provider (which variable or flag decided it).
+    pub provider_why: String,
     /// Proxy in the path (password redacted), or null.
     pub proxy: Option<String>,
     /// With `--pid`: whose environment, files and cgroup were used (`pid 1 (python3)`).
@@ -43,6 +49,9 @@ impl Target {
             host: config.api_host().to_owned(),
             port: config.api_port(),
             model: config.model.clone(),
+            provider: config.provider.id(),
+            provider_name: config.provider.name(),
+            provider_why: config.provider_why.clone(),
             proxy: net.proxy_url().map(openai_doctor_checks::net::proxy_env::redacted_url),
             process: config.env.owner().map(str::to_owned),
         }

@@ -68,6 +68,8 @@ pub fn render(run: &RunReport, target: &Target, style: Style, w: &mut impl Write
     writeln!(w, "{}", paint(style, BOLD, &format!("openai-doctor {}", env!("CARGO_PKG_VERSION"))))?;
     let process = target.process.as_ref().map_or_else(String::new, |p| format!(" · as seen by {p}"));
     writeln!(w, "{}", wrap(&format!("target {} · proxy {proxy}{process}", target.base_url), style.width, "  "))?;
+    let provider = format!("provider {} · {}", target.provider_name, target.provider_why);
+    writeln!(w, "{}", wrap(&provider, style.width, "  "))?;
     writeln!(w)?;
     let id_width = run.checks.iter().map(|c| c.id.as_str().len()).max().unwrap_or(9);
     let indent = " ".repeat(id_width + 6);

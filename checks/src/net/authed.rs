@@ -7,6 +7,7 @@ use reqwest::{Method, RequestBuilder};
 
 use crate::config::Config;
 use crate::net::context::{Meta, Net};
+use crate::provider::Header;
 use crate::secret::SecretString;
 
 /// A request ready to send, with what the log records about it.
@@ -39,13 +40,14 @@ impl Authed {
 /// when it holds white space or non-ASCII inside (no header can carry it).
 #[must_use]
 pub fn usable_key(config: &Config) -> Option<SecretString> {
-    let trimmed = config.api_key.as_ref()?.expose().trim();
+    let trimmed = config.api_key()?.expose().trim();
     let ok = !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_graphic());
     ok.then(|| SecretString::new(trimmed))
 }
 
-/// `method` on `path` under the base URL, authenticated as the SDKs authenticate: `Authorization:
-/// Bearer`, `OpenAI-Organization` and `OpenAI-Project` when configured, `Accept:
+/// `method` on `path` under the base URL (routed as the app's SDK routes it: Azure's deployment
+/// paths), authenticated as the SDKs authenticate: `Authorization: Bearer` (or `api-key` for an
+/// Azure key with the `AzureOpenAI` client), `OpenAI-Organization` and `OpenAI-Project` when configured, `Accept:
 /// application/json` and `x-stainless-retry-count` (retries taken before this attempt) as
 /// openai-python sends them, and a fresh `X-Client-Request-Id`. `attempt` is 1-based within the
 /// check's series.
@@ -66,10 +68,17 @@ pub fn request_at(
     retries_taken: u32,
 ) -> Authed {
     let client_request_id = uuid::Uuid::new_v4().to_string();
-    let mut builder = net
-        .client()
-        .request(method, config.api_url(path))
-        .bearer_auth(key.expose())
+    let builder = net.client().request(method, config.api_url(path));
+    let mut builder = match config.credential.header {
+        Header::Bearer => builder.bearer_auth(key.expose()),
+        Header::ApiKey => {
+            let mut value = reqwest::header::HeaderValue::from_str(key.expose())
+                .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
+            value.set_sensitive(true);
+            builder.header("api-key", value)
+        }
+    };
+    builder = builder
         .header("Accept", "application/json")
         .header("x-stainless-retry-count", retries_taken.to_string())
         .header("X-Client-Request-Id", &client_request_id);

@@ -94,7 +94,7 @@ pub fn read_pem_certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'stat
 #[must_use]
 pub fn redactor_for(config: &Config) -> Redactor {
     let mut redactor = Redactor::new();
-    if let Some(key) = &config.api_key {
+    if let Some(key) = config.api_key() {
         redactor.add_key(key);
     }
     // A base URL's password, read as written: `https://u:GW/pass@host` holds `GW/pass`, which a

@@ -110,7 +110,7 @@ impl Check for ProbeCheck {
 
     fn offline(&self, ctx: &Context) -> Vec<Finding> {
         // Whether the key is there and shaped like one needs no network.
-        inspect_key(ctx.config.api_key.as_ref()).1
+        inspect_key(ctx.config.api_key()).1
     }
 }
 
@@ -613,7 +613,7 @@ impl Measured {
 
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let cfg = &ctx.config;
-    let (key, findings) = inspect_key(cfg.api_key.as_ref());
+    let (key, findings) = inspect_key(cfg.api_key());
     let Some(key) = key else {
         return Outcome::from_findings("no usable API key", Details::nothing(), findings);
     };
