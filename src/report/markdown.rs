@@ -99,7 +99,11 @@ pub fn render(run: &RunReport, target: &Target, env: &Environment, marker: &str,
                 cell(&r.url),
                 status,
                 by,
-                r.request_id.as_deref().unwrap_or("—"),
+                match (&r.request_id, &r.apim_request_id) {
+                    (Some(id), Some(apim)) if id != apim => format!("{id} (apim {apim})"),
+                    (Some(id), _) | (None, Some(id)) => id.clone(),
+                    (None, None) => "—".to_owned(),
+                },
                 r.client_request_id.as_deref().unwrap_or("—"),
                 ms(r.duration_ms)
             )?;

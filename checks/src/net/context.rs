@@ -192,6 +192,9 @@ pub struct RequestRecord {
     /// `x-request-id` the server answered with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// `apim-request-id`: Azure OpenAI's request id (its support asks for it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apim_request_id: Option<String>,
     /// `openai-processing-ms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processing_ms: Option<u64>,
@@ -613,6 +616,7 @@ impl Net {
             attempt: meta.attempt,
             client_request_id: meta.client_request_id,
             request_id: ok.and_then(Fetched::request_id),
+            apim_request_id: ok.and_then(|f| f.header("apim-request-id")).map(cap_request_id),
             processing_ms: ok.and_then(|f| f.header("openai-processing-ms")).and_then(|v| v.trim().parse().ok()),
             error_code: ok.and_then(|f| f.api_error.as_ref()).and_then(|e| e.code.clone()),
             ratelimit: ok

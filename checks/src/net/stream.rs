@@ -179,6 +179,7 @@ impl Net {
             attempt: meta.attempt,
             client_request_id: meta.client_request_id,
             request_id: None,
+            apim_request_id: None,
             processing_ms: None,
             error_code: None,
             ratelimit: std::collections::BTreeMap::new(),
@@ -215,6 +216,7 @@ impl Net {
         record.status = Some(status);
         record.ttfb_ms = Some(millis(ttfb));
         record.request_id = text("x-request-id").map(|id| cap_request_id(&id));
+        record.apim_request_id = text("apim-request-id").map(|id| cap_request_id(&id));
         // The stream is never followed to another place either: a redirect is logged with its target.
         record.location = text("location");
         record.processing_ms = text("openai-processing-ms").and_then(|v| v.trim().parse().ok());

@@ -383,3 +383,26 @@ network path carries requests of that size: what your payload contains triggers 
 --reduce looks for the part (probe.reduced).\n\nFix: work around the part that triggers it; send \
 the support team the minimal failing body with the request ids.\n\nVerify: --send-payload passes."
 );
+code!(
+    AZURE_API_VERSION,
+    "probe.azure_api_version",
+    "Azure OpenAI's deployments API is called without an api-version",
+    "The AzureOpenAI client needs an api-version: without the `api_version` argument or \
+OPENAI_API_VERSION it refuses to start (\"Must provide either the `api_version` argument or the \
+`OPENAI_API_VERSION` environment variable\"), and a request without one gets Azure's 404 \
+\"Resource not found\". The probe does not send requests the app cannot send.\n\nFix: export \
+OPENAI_API_VERSION with a version Azure supports (a GA one, e.g. 2024-10-21; the list is on \
+Microsoft Learn's \"Azure OpenAI API version lifecycle\" page), or call the v1 API \
+(base_url https://NAME.openai.azure.com/openai/v1/), which needs none.\n\nVerify: the probe passes."
+);
+code!(
+    AZURE_DEPLOYMENT,
+    "probe.azure_deployment",
+    "No Azure OpenAI deployment named: the chat completion was not sent",
+    "With Azure's deployments API a chat completion goes to \
+/openai/deployments/{deployment}/chat/completions: the AzureOpenAI client takes the deployment's \
+name as `model`. Neither --model nor AZURE_OPENAI_DEPLOYMENT (AZURE_OPENAI_DEPLOYMENT_NAME, \
+AZURE_OPENAI_CHAT_DEPLOYMENT_NAME) named it, so the probe sent only the requests that need none.\n\n\
+Fix: run with --model DEPLOYMENT (the name in Azure AI Foundry > Deployments, not the model's \
+name unless they are the same).\n\nVerify: the probe sends the chat completion."
+);

@@ -79,6 +79,8 @@ static INFO: CheckInfo = CheckInfo {
         &ORG_VERIFICATION,
         &REQUEST_REJECTED,
         &PROJECT_MISMATCH,
+        &AZURE_API_VERSION,
+        &AZURE_DEPLOYMENT,
     ],
 };
 
@@ -110,7 +112,7 @@ impl Check for ProbeCheck {
 
     fn offline(&self, ctx: &Context) -> Vec<Finding> {
         // Whether the key is there and shaped like one needs no network.
-        inspect_key(ctx.config.api_key()).1
+        inspect_key(&ctx.config.credential, &ctx.config.provider).1
     }
 }
 
@@ -555,6 +557,8 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 /// What the probe aims at: the model it names and, with a payload, the payload's endpoint.
 struct Aim {
     model: String,
+    /// Send the billable chat completion (off with --no-billable, or with no Azure deployment named).
+    chat: bool,
     payload: Option<(crate::request::Endpoint, Option<String>)>,
 }
 
@@ -568,7 +572,7 @@ impl Aim {
             Some((endpoint, obj.get("model").and_then(serde_json::Value::as_str).map(str::to_owned)))
         });
         let model = payload.as_ref().and_then(|(_, m)| m.clone()).unwrap_or_else(|| cfg.model.clone());
-        Self { model, payload }
+        Self { model, payload, chat: cfg.billable }
     }
 }
 
@@ -613,11 +617,33 @@ impl Measured {
 
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let cfg = &ctx.config;
-    let (key, findings) = inspect_key(cfg.api_key());
+    let (key, mut findings) = inspect_key(&cfg.credential, &cfg.provider);
+    let azure = cfg.provider.azure().filter(|a| a.style == crate::provider::AzureStyle::Deployments);
+    if azure.is_some_and(|a| a.api_version.is_none()) {
+        findings.push(Finding::new(
+            &AZURE_API_VERSION,
+            Severity::Fail,
+            "OPENAI_API_VERSION is not set: the AzureOpenAI client refuses to start (\"Must provide either the `api_version` argument or the `OPENAI_API_VERSION` environment variable\"), and Azure answers a request without one with 404 \"Resource not found\"",
+            "export OPENAI_API_VERSION=2024-10-21 (or another version on Microsoft Learn's \"Azure OpenAI API version lifecycle\" page), or --api-version.",
+        ));
+        return Outcome::from_findings("no api-version for Azure OpenAI", Details::nothing(), findings);
+    }
     let Some(key) = key else {
         return Outcome::from_findings("no usable API key", Details::nothing(), findings);
     };
-    let aim = Aim::of(cfg);
+    let mut aim = Aim::of(cfg);
+    if azure.is_some_and(|a| a.deployment_from.is_none()) && aim.payload.is_none() && cfg.billable {
+        aim.chat = false;
+        findings.push(Finding::new(
+            &AZURE_DEPLOYMENT,
+            Severity::Warn,
+            format!(
+                "no deployment named (--model, AZURE_OPENAI_DEPLOYMENT): the chat completion to {} was not sent, since Azure routes it by the deployment's name",
+                cfg.api_label("POST", "chat/completions").replace(&format!("/{}/", cfg.model), "/{deployment}/")
+            ),
+            "Run with --model DEPLOYMENT: the name in Azure AI Foundry > Deployments (the AzureOpenAI client takes it as model=).",
+        ));
+    }
     let details = Probe {
         key: key.hint(),
         base_url: cfg.base_url.to_string(),
@@ -712,7 +738,7 @@ async fn extra_requests(
     // its verdict rests on more than one request; never past the deadline.
     let mut slowest = slowest;
     for retries_taken in 0..CHAT_ATTEMPTS {
-        if !cfg.billable || series_ok == 0 {
+        if !aim.chat || series_ok == 0 {
             break;
         }
         let mut wait = Duration::ZERO;
@@ -1186,7 +1212,9 @@ fn remedy(cfg: &crate::config::Config, aim: &Aim, first: &Attempt, persistent: b
     // The sender knows better than the status when it is not the API itself, when a gateway
     // relayed the error, when an edge fronts someone else than OpenAI, or for the long tail.
     if let Some(j) = first.answered.as_deref() {
-        let not_the_api = !matches!(j.sender, crate::net::answer::Sender::Api | crate::net::answer::Sender::Azure);
+        // Azure's answers are not OpenAI's API either: their fixes are in Azure's terms (the
+        // resource's Keys and Endpoint page, the deployment), never platform.openai.com's.
+        let not_the_api = !matches!(j.sender, crate::net::answer::Sender::Api);
         let long_tail = matches!(
             first.kind,
             Kind::Billing
@@ -1223,7 +1251,11 @@ fn remedy(cfg: &crate::config::Config, aim: &Aim, first: &Attempt, persistent: b
         Kind::Quota => "Retrying cannot help: add credit or raise the spend limit (https://platform.openai.com/settings/organization/billing).".to_owned(),
         Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) | Kind::Transport(_) if !persistent => "Transient: retry with exponential backoff and jitter (the SDKs do, twice by default).".to_owned(),
         // Both requests are as small as requests get: there is nothing to simplify.
-        Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) => format!("Persistent, on a minimal request: check {status_page}; contact support with the request ids above."),
+        Kind::Server(_) | Kind::Edge(_) | Kind::CfEdge(_) => match &cfg.provider {
+            crate::provider::Provider::Openai => format!("Persistent, on a minimal request: check {status_page}; contact support with the request ids above."),
+            crate::provider::Provider::Azure(_) => "Persistent, on a minimal request: check the resource's Resource Health in the Azure portal and https://azure.status.microsoft/en-us/status; open an Azure support request with the apim-request-id and x-request-id above.".to_owned(),
+            crate::provider::Provider::Compatible => "Persistent, on a minimal request: the server's operator can tell more (its logs, its upstream); give them the request ids above.".to_owned(),
+        },
         Kind::Transport(_) => "Persistent: see the dns, tls and proxy checks.".to_owned(),
         Kind::Billing => "Fix billing at https://platform.openai.com/settings/organization/billing (the account's owner); no retry helps.".to_owned(),
         Kind::KeyScopes => "Give the key the permission it lacks (https://platform.openai.com/api-keys), or use a key with All permissions.".to_owned(),
