@@ -223,7 +223,7 @@ AZURE_OPENAI_AD_TOKEN, OPENAI_API_VERSION, the deployment as --model) or compati
     pub azure_endpoint: Option<String>,
 
     /// Azure OpenAI api-version sent on every request, as AzureOpenAI reads it.
-    #[arg(long, value_name = "VERSION", env = "OPENAI_API_VERSION", help_heading = "Target")]
+    #[arg(long, value_name = "VERSION", env = "OPENAI_API_VERSION", hide_env_values = true, help_heading = "Target")]
     pub api_version: Option<String>,
 
     /// Status page root (reads and merges <URL>/api/v2/summary.json and incident.io's <URL>/proxy/<host>).

@@ -32,8 +32,8 @@ impl Resource {
     }
 
     /// Flags that keep every lookup and connection on loopback: the endpoint's name pinned with
-/// `--resolve`, as a user pins a private endpoint; any other lookup goes to the loopback
-/// nameserver, which knows no other name.
+    /// `--resolve`, as a user pins a private endpoint; any other lookup goes to the loopback
+    /// nameserver, which knows no other name.
     fn net_args(&self) -> Vec<String> {
         vec![
             "--resolve".into(),
@@ -134,7 +134,8 @@ fn the_azure_client_is_called_as_the_sdk_calls_it() {
     let seen = r.seen();
     assert!(seen.iter().any(|s| s.path == "/openai/models?api-version=2024-10-21"), "{seen:?}");
     assert!(
-        seen.iter().any(|s| s.path == format!("/openai/deployments/{DEPLOYMENT}/chat/completions?api-version=2024-10-21")),
+        seen.iter()
+            .any(|s| s.path == format!("/openai/deployments/{DEPLOYMENT}/chat/completions?api-version=2024-10-21")),
         "{seen:?}"
     );
     for s in &seen {
@@ -145,13 +146,34 @@ fn the_azure_client_is_called_as_the_sdk_calls_it() {
     // Azure's own request id is kept for its support, beside x-request-id.
     let requests = doc["requests"].as_array().unwrap();
     assert!(requests.iter().any(|q| q["apim_request_id"] == "bb943c68-99ed-46ab-bda9-a5efbdf5897a"), "{doc}");
+    // The bundle keeps Azure's request id and never the key (its environment file included).
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        azure_doctor(&r, &[("AZURE_OPENAI_API_KEY", AZURE_KEY), ("OPENAI_API_VERSION", "2024-10-21")])
+            .current_dir(dir.path())
+            .args(["--model", DEPLOYMENT, "--probes", "1", "--bundle"]),
+        &[AZURE_KEY],
+    );
+    let files = crate::bundle::unzip(&crate::bundle::bundle_in(dir.path()));
+    assert!(
+        files.iter().any(|(_, text)| text.contains("bb943c68-99ed-46ab-bda9-a5efbdf5897a")),
+        "apim-request-id kept"
+    );
+    assert!(files.iter().any(|(_, text)| text.contains("AZURE_OPENAI_API_KEY")), "the variable is named");
+    for (name, text) in &files {
+        assert!(!text.contains(AZURE_KEY), "the Azure key in {name}");
+    }
     // The table names the provider and why.
     let table = run(
         azure_doctor(&r, &[("AZURE_OPENAI_API_KEY", AZURE_KEY), ("OPENAI_API_VERSION", "2024-10-21")])
             .args(["--model", DEPLOYMENT, "--probes", "1", "--format", "table"]),
         &[AZURE_KEY],
     );
-    assert!(table.stdout.contains("provider Azure OpenAI (api-version 2024-10-21) · AZURE_OPENAI_ENDPOINT is set"), "{}", table.stdout);
+    assert!(
+        table.stdout.contains("provider Azure OpenAI (api-version 2024-10-21) · AZURE_OPENAI_ENDPOINT is set"),
+        "{}",
+        table.stdout
+    );
 }
 
 #[test]
@@ -161,7 +183,11 @@ fn an_entra_token_goes_as_a_bearer_and_wins_over_the_key() {
     let out = run(
         azure_doctor(
             &r,
-            &[("AZURE_OPENAI_AD_TOKEN", token), ("AZURE_OPENAI_API_KEY", "wrong"), ("OPENAI_API_VERSION", "2024-06-01")],
+            &[
+                ("AZURE_OPENAI_AD_TOKEN", token),
+                ("AZURE_OPENAI_API_KEY", "wrong"),
+                ("OPENAI_API_VERSION", "2024-06-01"),
+            ],
         )
         .args(["--model", DEPLOYMENT, "--probes", "1", "--only", "probe"]),
         &[token],
@@ -220,11 +246,8 @@ fn azure_refusals_are_azures_with_azures_fixes() {
     let r = resource();
     // An OpenAI platform key sent to Azure, and a deployment that does not exist.
     let out = run(
-        azure_doctor(
-            &r,
-            &[("AZURE_OPENAI_API_KEY", crate::support::FAKE_KEY), ("OPENAI_API_VERSION", "2024-10-21")],
-        )
-        .args(["--model", DEPLOYMENT, "--probes", "1", "--only", "probe"]),
+        azure_doctor(&r, &[("AZURE_OPENAI_API_KEY", crate::support::FAKE_KEY), ("OPENAI_API_VERSION", "2024-10-21")])
+            .args(["--model", DEPLOYMENT, "--probes", "1", "--only", "probe"]),
         &[],
     );
     let doc = out.json();
@@ -270,9 +293,7 @@ fn azure_is_read_from_the_apps_environment_with_pid() {
     let pid = app.id().to_string();
     // The doctor's own environment says OpenAI; the app's says Azure, and the app's wins.
     let out = run(
-        doctor()
-            .args(["--pid", &pid, "--format", "json", "--only", "probe", "--probes", "1"])
-            .args(r.net_args()),
+        doctor().args(["--pid", &pid, "--format", "json", "--only", "probe", "--probes", "1"]).args(r.net_args()),
         &[AZURE_KEY],
     );
     let _ = app.kill();

@@ -37,9 +37,13 @@ impl World {
         format!("https://api.test:{}/v1", self.api.addr.port())
     }
 
-    /// Flags that aim the doctor at this world, without trusting its CA.
+    /// Flags that aim the doctor at this world, without trusting its CA. The world stands in for
+    /// OpenAI's API (`--provider openai`): `api.test` would otherwise be judged as an
+    /// OpenAI-compatible server.
     pub fn args_without_ca(&self) -> Vec<String> {
         vec![
+            "--provider".into(),
+            "openai".into(),
             "--base-url".into(),
             self.base_url(),
             "--dns-server".into(),
@@ -49,9 +53,11 @@ impl World {
         ]
     }
 
-    /// Flags that aim the doctor at this world.
+    /// Flags that aim the doctor at this world, standing in for OpenAI's API.
     pub fn args(&self) -> Vec<String> {
         vec![
+            "--provider".into(),
+            "openai".into(),
             "--base-url".into(),
             self.base_url(),
             "--dns-server".into(),

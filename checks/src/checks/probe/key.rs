@@ -134,8 +134,10 @@ mod tests {
         let (k, f) = openai(None);
         assert!(k.is_none() && f[0].code == "probe.no_key");
         let key = "sk-proj-abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP1234";
-        let (k, f) = openai(Some(&format!("{key}
-")));
+        let (k, f) = openai(Some(&format!(
+            "{key}
+"
+        )));
         assert_eq!(k.unwrap().expose(), key);
         assert_eq!(f[0].code, "probe.key_whitespace");
         assert!(
@@ -164,7 +166,9 @@ mod tests {
             deployment_from: None,
         });
         let (k, f) = inspect_key(&Credential::azure(&Env::default()), &azure);
-        assert!(k.is_none() && f[0].message.contains("AZURE_OPENAI_AD_TOKEN") && f[0].remedy.contains("Keys and Endpoint"));
+        assert!(
+            k.is_none() && f[0].message.contains("AZURE_OPENAI_AD_TOKEN") && f[0].remedy.contains("Keys and Endpoint")
+        );
         let env = Env::from_pairs([("AZURE_OPENAI_API_KEY", "0123456789abcdef0123456789abcdef")]);
         let (k, f) = inspect_key(&Credential::azure(&env), &azure);
         assert!(k.is_some() && f.is_empty(), "{f:?}");

@@ -81,7 +81,10 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         .azure()
         .is_some_and(|a| a.style == crate::provider::AzureStyle::Deployments && a.deployment_from.is_none())
     {
-        return not_run("no Azure OpenAI deployment named (--model DEPLOYMENT): a stream goes to a deployment", Status::Skip);
+        return not_run(
+            "no Azure OpenAI deployment named (--model DEPLOYMENT): a stream goes to a deployment",
+            Status::Skip,
+        );
     }
     // After the probe, its model (the payload's, when one is given); without the probe (not
     // selected: --only stream), the configured model, as a dependency left out counts as met.
