@@ -126,11 +126,16 @@ pub fn render(run: &RunReport, target: &Target, dialect: Dialect) -> String {
         "openai_doctor_info",
         "info",
         None,
-        "The doctor's version, the API host it checked, and the root cause (a check id, or none).",
+        "The doctor's version, the API host it checked, its provider (openai, azure, compatible), and the root cause (a check id, or none).",
     );
     d.sample(
         "openai_doctor_info",
-        &[("version", env!("CARGO_PKG_VERSION")), ("host", &target.host), ("root_cause", root)],
+        &[
+            ("version", env!("CARGO_PKG_VERSION")),
+            ("host", &target.host),
+            ("provider", target.provider),
+            ("root_cause", root),
+        ],
         1.0,
     );
 

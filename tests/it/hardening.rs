@@ -182,7 +182,10 @@ fn the_live_progress_line_is_redacted() {
     let base = world.base_url().replace("https://", "https://alice:PROGRESS-PW-43@");
     let bin = assert_cmd::cargo::cargo_bin("openai-doctor");
     let mut line = format!("{} --only probe --probes 1 --no-billable --base-url '{base}'", bin.display());
-    for a in world.args().iter().skip(2) {
+    // The world's flags but its own --base-url (this one carries the password).
+    let args = world.args();
+    let at = args.iter().position(|a| a == "--base-url").unwrap();
+    for a in args.iter().enumerate().filter(|(i, _)| *i != at && *i != at + 1).map(|(_, a)| a) {
         line.push_str(&format!(" '{a}'"));
     }
     let out = std::process::Command::new("script")
