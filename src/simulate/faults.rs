@@ -6,10 +6,11 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use super::azure::Refusal;
 use super::stream::StreamFault;
 
 /// The faults' names, for help and errors.
-pub const NAMES: &str = "ok, 500, 502, 502-html, 503, 503-html, 429[:SECS], quota, 401, 400, edge:520..526, edge-blocked, proxy-block, slow[:SECS], stall, disconnect, reset, refuse[:SECS]";
+pub const NAMES: &str = "ok, 500, 502, 502-html, 503, 503-html, 429[:SECS], quota, 401, 400, content-filter (azure), edge:520..526, edge-blocked, proxy-block, slow[:SECS], stall, disconnect, reset, refuse[:SECS]";
 
 /// One attempt's fate.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,6 +31,11 @@ pub enum Fault {
     Unauthorized,
     /// 400 `invalid_request_error`: no retry helps.
     BadRequest,
+    /// 400 `content_filter` (Azure OpenAI's content filter blocked the prompt): no retry helps.
+    ContentFilter,
+    /// Not drawn from the plan: Azure refused the request as configured (key, api-version,
+    /// deployment, operation). Recorded so the audit sees whether the client retried it.
+    Refused(Refusal),
     /// Cloudflare's 52x HTML page in front of the API (520 to 526), not the API's answer.
     Edge(u16),
     /// Cloudflare's firewall block page (403 "Sorry, you have been blocked"): no retry helps.
@@ -60,7 +66,31 @@ impl Fault {
 
     /// An error no retry can fix: billing, credentials, the request itself.
     pub fn permanent(self) -> bool {
-        matches!(self, Self::Quota | Self::Unauthorized | Self::BadRequest | Self::EdgeBlocked | Self::ProxyBlock)
+        matches!(
+            self,
+            Self::Quota
+                | Self::Unauthorized
+                | Self::BadRequest
+                | Self::ContentFilter
+                | Self::Refused(_)
+                | Self::EdgeBlocked
+                | Self::ProxyBlock
+        )
+    }
+
+    /// Whether Azure OpenAI can answer it: Cloudflare's pages and JSON (502, 503, edge:…) and
+    /// OpenAI's `insufficient_quota` are OpenAI's alone, and no public report quoted here shows
+    /// Azure's own 502 or 503 body.
+    pub fn azure_has(self) -> bool {
+        !matches!(
+            self,
+            Self::Quota | Self::BadGateway { .. } | Self::Unavailable { .. } | Self::Edge(_) | Self::EdgeBlocked
+        )
+    }
+
+    /// Whether OpenAI's API can answer it (Azure's content filter is Azure's).
+    pub fn openai_has(self) -> bool {
+        !matches!(self, Self::ContentFilter | Self::Refused(_))
     }
 
     /// The connection ends without an answer.
@@ -89,7 +119,8 @@ impl Fault {
             Self::Unavailable { .. } => 503,
             Self::RateLimit { .. } | Self::Quota => 429,
             Self::Unauthorized => 401,
-            Self::BadRequest => 400,
+            Self::BadRequest | Self::ContentFilter => 400,
+            Self::Refused(r) => r.status(),
             Self::Edge(code) => code,
             Self::EdgeBlocked | Self::ProxyBlock => 403,
             Self::Disconnect | Self::Reset | Self::Refuse(_) => unreachable!("closes the connection"),
@@ -121,6 +152,7 @@ impl Fault {
             "quota" => no_arg(Self::Quota),
             "401" => no_arg(Self::Unauthorized),
             "400" => no_arg(Self::BadRequest),
+            "content-filter" => no_arg(Self::ContentFilter),
             "edge" => match arg.and_then(|a| a.parse::<u16>().ok()) {
                 Some(code) if super::pages::edge_words(code).is_some() => Ok(Self::Edge(code)),
                 _ => Err(format!("`{word}`: edge takes a Cloudflare code from 520 to 526 (edge:522)")),
@@ -150,6 +182,8 @@ impl fmt::Display for Fault {
             Self::Quota => f.write_str("429 insufficient_quota"),
             Self::Unauthorized => f.write_str("401 invalid_api_key"),
             Self::BadRequest => f.write_str("400 invalid_request_error"),
+            Self::ContentFilter => f.write_str("400 content_filter"),
+            Self::Refused(r) => r.fmt(f),
             Self::Edge(code) => write!(f, "{code} (Cloudflare edge page)"),
             Self::EdgeBlocked => f.write_str("403 (Cloudflare firewall block page)"),
             Self::ProxyBlock => f.write_str("403 (proxy block page)"),
@@ -241,6 +275,11 @@ impl Plan {
         Fault::Ok
     }
 
+    /// Every fault the plan can serve.
+    pub fn faults(&self) -> impl Iterator<Item = Fault> + '_ {
+        self.sequence.iter().map(|(f, _)| *f).chain(self.rates.iter().map(|(f, _)| *f))
+    }
+
     /// Whether any fault is planned.
     #[cfg(test)]
     pub fn is_empty(&self) -> bool {
@@ -321,5 +360,18 @@ mod tests {
             assert!(err.contains(words), "{spec}: {err}");
         }
         assert!(Plan::parse("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn each_provider_has_its_own_answers() {
+        let plan = Plan::parse("content-filter,500,429:2").unwrap();
+        assert!(plan.faults().all(Fault::azure_has));
+        assert!(!plan.faults().all(Fault::openai_has));
+        assert!(Fault::ContentFilter.permanent() && Fault::ContentFilter.status() == Some(400));
+        let refused = Fault::Refused(super::super::azure::Refusal::Deployment);
+        assert!(refused.permanent() && !refused.retryable() && refused.status() == Some(404));
+        for openai_only in ["quota", "502", "503-html", "edge:522", "edge-blocked"] {
+            assert!(!Plan::parse(openai_only).unwrap().faults().all(Fault::azure_has), "{openai_only}");
+        }
     }
 }
