@@ -127,7 +127,7 @@ const AZURE: Api = Api {
     ],
     bash_url: r#"# Azure OpenAI: AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and OPENAI_API_VERSION as the SDKs
 # read them, and AZURE_OPENAI_DEPLOYMENT naming your deployment.
-deployment=${AZURE_OPENAI_DEPLOYMENT:?set AZURE_OPENAI_DEPLOYMENT to your deployment's name}
+deployment=${AZURE_OPENAI_DEPLOYMENT:?set AZURE_OPENAI_DEPLOYMENT to the name of your deployment}
 url="${AZURE_OPENAI_ENDPOINT%/}/openai/deployments/$deployment/chat/completions?api-version=$OPENAI_API_VERSION"
 auth="api-key: $AZURE_OPENAI_API_KEY""#,
 };

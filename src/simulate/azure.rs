@@ -313,14 +313,12 @@ impl Azure {
     /// `next` draws the plan's fault, only for a request Azure would serve.
     pub fn serve(
         &self,
-        method: &str,
-        path: &str,
-        query: Option<&str>,
-        headers: &HeaderMap,
+        req: &hyper::http::request::Parts,
         body: &Value,
         next: impl FnOnce() -> Fault,
         now: u64,
     ) -> (Route, Fault, Answer) {
+        let (method, path, query, headers) = (req.method.as_str(), req.uri.path(), req.uri.query(), &req.headers);
         let apim = uuid();
         let found = target(method, path);
         let route = found.as_ref().map_or(Route::NotFound, |t| t.route);
@@ -487,8 +485,20 @@ mod tests {
         h
     }
 
+    fn parts(method: &str, path: &str, query: Option<&str>, headers: &HeaderMap) -> hyper::http::request::Parts {
+        let uri = query.map_or_else(|| path.to_owned(), |q| format!("{path}?{q}"));
+        let mut req = hyper::Request::builder().method(method).uri(uri).body(()).unwrap();
+        *req.headers_mut() = headers.clone();
+        req.into_parts().0
+    }
+
+    fn serve(query: Option<&str>, headers: &HeaderMap, fault: Fault) -> Answer {
+        let p = parts("POST", "/openai/deployments/gpt-4.1-nano/chat/completions", query, headers);
+        azure().serve(&p, &json!({}), || fault, 1).2
+    }
+
     fn call(method: &str, path: &str, query: Option<&str>, headers: &HeaderMap, body: &Value) -> (Route, Fault, u16) {
-        let (r, f, a) = azure().serve(method, path, query, headers, body, || Fault::Ok, 1);
+        let (r, f, a) = azure().serve(&parts(method, path, query, headers), body, || Fault::Ok, 1);
         (r, f, a.status)
     }
 
@@ -536,21 +546,18 @@ mod tests {
 
     #[test]
     fn faults_answer_in_azures_words_and_headers() {
-        let h = with_key("k");
-        let p = "/openai/deployments/gpt-4.1-nano/chat/completions";
-        let limit = Fault::RateLimit { retry_after: std::time::Duration::from_millis(1500) };
-        let (_, _, a) = azure().serve("POST", p, Some("api-version=2024-10-21"), &h, &json!({}), || limit, 1);
+        let (h, v) = (with_key("k"), Some("api-version=2024-10-21"));
+        let a = serve(v, &h, Fault::RateLimit { retry_after: std::time::Duration::from_millis(1500) });
         assert_eq!(a.status, 429);
         assert!(a.headers.contains(&("retry-after", "2".to_owned())), "{:?}", a.headers);
         assert!(!a.headers.iter().any(|(k, _)| k.starts_with("openai-") || *k == "retry-after-ms"));
         let Body::Whole(text) = a.body else { panic!("whole") };
         assert!(text.contains("Try again in 2 seconds."), "{text}");
-        let (_, _, a) = azure().serve("POST", p, Some("api-version=2024-10-21"), &h, &json!({}), || Fault::Ok, 1);
+        let a = serve(v, &h, Fault::Ok);
         for name in ["apim-request-id", "x-request-id", "x-ms-region", "azureml-model-session"] {
             assert!(a.headers.iter().any(|(k, _)| *k == name), "{name}: {:?}", a.headers);
         }
-        let (_, _, a) =
-            azure().serve("POST", p, Some("api-version=2024-10-21"), &h, &json!({}), || Fault::ContentFilter, 1);
+        let a = serve(v, &h, Fault::ContentFilter);
         let Body::Whole(text) = a.body else { panic!("whole") };
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["error"]["code"], "content_filter");
     }

@@ -154,10 +154,7 @@ async fn handle(
     let request_id = format!("req_{:032x}", fastrand::u128(..));
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (route, fault, answer) = match &shared.settings.azure {
-        Some(azure) => {
-            let (method, path, query) = (parts.method.as_str(), parts.uri.path(), parts.uri.query());
-            azure.serve(method, path, query, &parts.headers, &json, || shared.settings.plan.next(), now)
-        }
+        Some(azure) => azure.serve(&parts, &json, || shared.settings.plan.next(), now),
         None => {
             let route = Route::of(parts.method.as_str(), parts.uri.path());
             let fault = if route == Route::NotFound { Fault::Ok } else { shared.settings.plan.next() };

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod azure_sim;
 mod bundle;
 mod cli;
 mod container;
