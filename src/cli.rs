@@ -115,15 +115,7 @@ pub enum Command {
     },
 }
 
-/// Which API `simulate` plays and `recipe` writes a client for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Provider {
-    /// OpenAI's API (`/v1/...`, `Authorization: Bearer`).
-    Openai,
-    /// Azure OpenAI (`/openai/deployments/{deployment}/...?api-version=`, `api-key`, and the
-    /// `/openai/v1/` API).
-    Azure,
-}
+pub use crate::recipe::Provider;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

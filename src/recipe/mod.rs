@@ -35,6 +35,16 @@ impl Lang {
     }
 }
 
+/// Which API `simulate` plays and `recipe` writes a client for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Provider {
+    /// OpenAI's API (`/v1/...`, `Authorization: Bearer`).
+    Openai,
+    /// Azure OpenAI (`/openai/deployments/{deployment}/...?api-version=`, `api-key`, and the
+    /// `/openai/v1/` API).
+    Azure,
+}
+
 /// `timeout` and `max_retries` sized to `platform` by the one retry policy (nothing measured:
 /// the shortest timeout kept is the policy's 5 s).
 pub fn size(timeout: Duration, max_retries: u32, platform: Option<Duration>) -> Sizing {
@@ -139,14 +149,14 @@ fn note(api: &Api, comment: &str) -> String {
 /// The recipe for `lang` with OpenAI's client: retries, then the streaming settings.
 #[cfg(test)]
 pub fn render(lang: Lang, s: &Sizing) -> String {
-    render_for(lang, crate::cli::Provider::Openai, s)
+    render_for(lang, Provider::Openai, s)
 }
 
 /// The recipe for `lang` with the client of `provider`.
-pub fn render_for(lang: Lang, provider: crate::cli::Provider, s: &Sizing) -> String {
+pub fn render_for(lang: Lang, provider: Provider, s: &Sizing) -> String {
     let api = match provider {
-        crate::cli::Provider::Openai => &OPENAI,
-        crate::cli::Provider::Azure => &AZURE,
+        Provider::Openai => &OPENAI,
+        Provider::Azure => &AZURE,
     };
     let mut out = match lang {
         Lang::Python => python(s, api),
@@ -428,6 +438,34 @@ mod tests {
         assert!(!render(Lang::Python, &sdk).contains("time.monotonic() - started >"), "no deadline, no cut-off");
         assert!(render(Lang::Node, &lambda).contains("const READ_MS = 8000;"));
         assert!(render(Lang::Bash, &lambda).contains("--speed-time 8 --max-time 27"));
+    }
+
+    #[test]
+    fn azure_recipes_use_the_azure_client_with_the_same_numbers() {
+        let s = size(Duration::from_secs(600), 2, Some(Duration::from_secs(30)));
+        let py = render_for(Lang::Python, Provider::Azure, &s);
+        for line in [
+            "client = AzureOpenAI(timeout=8.0, max_retries=2)",
+            "client = openai.AzureOpenAI(timeout=8.0, max_retries=0)",
+            "stream_client = openai.AzureOpenAI(timeout=openai.Timeout(8.0, connect=5.0, read=8.0), max_retries=0)",
+        ] {
+            assert!(py.lines().any(|l| l == line), "{line}\n{py}");
+        }
+        assert!(py.contains("OPENAI_API_VERSION") && !py.contains(" OpenAI("), "{py}");
+        let node = render_for(Lang::Node, Provider::Azure, &s);
+        assert!(
+            node.contains("import { AzureOpenAI } from \"openai\";")
+                && node.contains("new AzureOpenAI({ timeout: 8000, maxRetries: 2 })"),
+            "{node}"
+        );
+        let bash = render_for(Lang::Bash, Provider::Azure, &s);
+        assert!(
+            bash.contains(r#"auth="api-key: $AZURE_OPENAI_API_KEY""#)
+                && bash.contains("api-version=$OPENAI_API_VERSION"),
+            "{bash}"
+        );
+        assert!(!bash.contains("'s "), "a quote inside ${{…:?…}} breaks bash: {bash}");
+        assert_eq!(render_for(Lang::Python, Provider::Openai, &s), render(Lang::Python, &s));
     }
 
     #[test]

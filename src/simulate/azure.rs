@@ -10,13 +10,11 @@
 //! (the same answers are kept with their headers in `tests/fixtures/answers/azure/`, named where
 //! each constant is defined).
 
-use std::fmt;
-
 use hyper::HeaderMap;
 use serde_json::{Value, json};
 
 use super::api::{self, Answer, Body, Route};
-use super::faults::Fault;
+use super::faults::{Fault, Refusal};
 
 /// Deployments a resource has unless `--deployment` says otherwise: a chat model and an
 /// embeddings model, named after their models as the portal proposes.
@@ -96,43 +94,6 @@ const UNSUPPORTED_VALUE: &str = r#"{"error":{"message":"Unsupported value: 'temp
 /// 400, the content filter blocked the prompt (vibrantlabsai/ragas#649, the SDK's exception
 /// converted to JSON). `content_filter_400_innererror.http`.
 const CONTENT_FILTER: &str = r#"{"error":{"message":"The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry. To learn more about our content filtering policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation","content_filter_result":{"hate":{"filtered":false,"severity":"safe"},"self_harm":{"filtered":false,"severity":"safe"},"sexual":{"filtered":false,"severity":"safe"},"violence":{"filtered":true,"severity":"medium"}}}}}"#;
-
-/// Why Azure refused a request as configured (not a fault of the plan).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// 401: no key, or not the resource's.
-    Key,
-    /// 404: the deployments API without `api-version`.
-    NoVersion,
-    /// 400: an api-version the path does not take.
-    Version,
-    /// 404: no such deployment.
-    Deployment,
-    /// 400: the deployment's model does not do this operation.
-    Operation,
-}
-
-impl Refusal {
-    pub fn status(self) -> u16 {
-        match self {
-            Self::Key => 401,
-            Self::NoVersion | Self::Deployment => 404,
-            Self::Version | Self::Operation => 400,
-        }
-    }
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Key => "401 Azure: invalid key",
-            Self::NoVersion => "404 Azure: no api-version",
-            Self::Version => "400 Azure: api-version not supported",
-            Self::Deployment => "404 Azure: DeploymentNotFound",
-            Self::Operation => "400 Azure: OperationNotSupported",
-        })
-    }
-}
 
 /// What a deployment's model serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

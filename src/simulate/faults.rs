@@ -6,7 +6,6 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::azure::Refusal;
 use super::stream::StreamFault;
 
 /// The faults' names, for help and errors.
@@ -197,6 +196,43 @@ impl fmt::Display for Fault {
     }
 }
 
+/// Why Azure refused a request as configured (not a fault of the plan).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// 401: no key, or not the resource's.
+    Key,
+    /// 404: the deployments API without `api-version`.
+    NoVersion,
+    /// 400: an api-version the path does not take.
+    Version,
+    /// 404: no such deployment.
+    Deployment,
+    /// 400: the deployment's model does not do this operation.
+    Operation,
+}
+
+impl Refusal {
+    pub fn status(self) -> u16 {
+        match self {
+            Self::Key => 401,
+            Self::NoVersion | Self::Deployment => 404,
+            Self::Version | Self::Operation => 400,
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Key => "401 Azure: invalid key",
+            Self::NoVersion => "404 Azure: no api-version",
+            Self::Version => "400 Azure: api-version not supported",
+            Self::Deployment => "404 Azure: DeploymentNotFound",
+            Self::Operation => "400 Azure: OperationNotSupported",
+        })
+    }
+}
+
 /// The plan: a sequence, then rates (per mille, so `0.5%` is exact), then `ok`. The sequence is
 /// kept as runs (fault, count), adjacent equal runs merged: `500x10000` repeated over a 60 KB
 /// spec is one run, not millions of entries.
@@ -368,7 +404,7 @@ mod tests {
         assert!(plan.faults().all(Fault::azure_has));
         assert!(!plan.faults().all(Fault::openai_has));
         assert!(Fault::ContentFilter.permanent() && Fault::ContentFilter.status() == Some(400));
-        let refused = Fault::Refused(super::super::azure::Refusal::Deployment);
+        let refused = Fault::Refused(Refusal::Deployment);
         assert!(refused.permanent() && !refused.retryable() && refused.status() == Some(404));
         for openai_only in ["quota", "502", "503-html", "edge:522", "edge-blocked"] {
             assert!(!Plan::parse(openai_only).unwrap().faults().all(Fault::azure_has), "{openai_only}");
