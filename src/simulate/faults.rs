@@ -1,6 +1,8 @@
 //! The fault plan of `simulate`: what each attempt gets, parsed from `--faults`. A sequence
 //! (`500,500,ok`, `503x2`) is served to successive attempts, then rates (`500@20%`) are drawn
 //! per attempt, else the attempt succeeds. Every fault is bounded: delays end at `--max-stall`.
+//! Also the refusals of `--provider azure` (a key, api-version or deployment Azure refuses),
+//! recorded as faults that no plan serves so the audit judges them like the others.
 
 use std::fmt;
 use std::sync::Mutex;
