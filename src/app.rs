@@ -33,9 +33,9 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         }
         Some(Command::Simulate(args)) => crate::simulate::run(args),
         Some(Command::Serve(args)) => crate::serve::run(*args),
-        Some(Command::Recipe { lang, timeout, max_retries, platform_deadline }) => {
+        Some(Command::Recipe { lang, provider, timeout, max_retries, platform_deadline }) => {
             let sizing = crate::recipe::size(timeout, max_retries, platform_deadline);
-            Output::from_process().stdout(&crate::recipe::render(lang, &sizing)).map(|()| exit::OK)
+            Output::from_process().stdout(&crate::recipe::render_for(lang, provider, &sizing)).map(|()| exit::OK)
         }
         None => crate::diagnose::run(cli.run),
     }

@@ -88,6 +88,10 @@ pub enum Command {
         /// The language.
         #[arg(value_enum, value_name = "LANG")]
         lang: crate::recipe::Lang,
+        /// The API the client calls: openai, or azure (the SDKs' AzureOpenAI client, configured
+        /// from AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and OPENAI_API_VERSION).
+        #[arg(long, value_enum, value_name = "PROVIDER", default_value = "openai")]
+        provider: Provider,
         /// The per-attempt timeout you want (cut to fit --platform-deadline).
         #[arg(long, value_name = "SECS", default_value = SDK_DEFAULT_TIMEOUT.as_str(), value_parser = parse_secs)]
         timeout: std::time::Duration,
@@ -111,6 +115,8 @@ pub enum Command {
         format: Format,
     },
 }
+
+pub use crate::recipe::Provider;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -434,11 +440,32 @@ pub struct SimulateArgs {
     /// edge:520..526 (Cloudflare's 52x page), edge-blocked (its firewall's 403 page), proxy-block
     /// (a proxy's 403 block page), slow[:SECS] (first byte late), stall (mid-body, until --max-stall), disconnect (closed
     /// without an answer), reset (RST), refuse[:SECS] (RST, then the port refuses connections).
+    /// Under --provider azure (Azure's bodies and headers): 500, 429[:SECS] (Retry-After in
+    /// whole seconds), 401, 400, content-filter (400 content_filter), proxy-block and the
+    /// connection faults; Cloudflare's and OpenAI's own (502, 503, quota, edge…) are refused.
     /// Streams only (a plain answer is served as ok): stream-cut:N (N events, then closed
     /// mid-body), stream-reset:N (then RST), stream-gap[:SECS] (between events), stream-buffer
     /// (all events at the end), stream-gzip (gzip held by the compressor).
     #[arg(long, value_name = "SPEC", default_value = "")]
     pub faults: String,
+
+    /// The API to play: openai, or azure (Azure OpenAI's paths, its `api-key` check, its
+    /// api-version check, its deployments and its error bodies; faults answer in Azure's words,
+    /// and content-filter is one more). The accepted key is AZURE_OPENAI_API_KEY from this
+    /// environment (or a placeholder that is exported to COMMAND).
+    #[arg(long, value_enum, value_name = "PROVIDER", default_value = "openai")]
+    pub provider: Provider,
+
+    /// Under --provider azure: a deployment the resource has, NAME or NAME=MODEL (the model
+    /// decides what it serves: chat, embeddings, or completions for an *instruct* model).
+    /// Repeatable; default: gpt-4.1-nano and text-embedding-3-small.
+    #[arg(long, value_name = "NAME[=MODEL]")]
+    pub deployment: Vec<String>,
+
+    /// Under --provider azure: an api-version the deployments API accepts (repeatable; the first
+    /// is exported as OPENAI_API_VERSION). Default: Azure's GA versions and recent previews.
+    #[arg(long, value_name = "VERSION")]
+    pub api_version: Vec<String>,
 
     /// Address to listen on (loopback unless you say otherwise; port 0 picks a free one).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
@@ -477,7 +504,8 @@ pub struct SimulateArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "table")]
     pub format: AuditFormat,
 
-    /// The command to run against the simulated API (after --), with OPENAI_BASE_URL set.
+    /// The command to run against the simulated API (after --), with OPENAI_BASE_URL set (and,
+    /// under --provider azure, AZURE_OPENAI_ENDPOINT and OPENAI_API_VERSION).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }

@@ -35,6 +35,16 @@ impl Lang {
     }
 }
 
+/// Which API `simulate` plays and `recipe` writes a client for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Provider {
+    /// OpenAI's API (`/v1/...`, `Authorization: Bearer`).
+    Openai,
+    /// Azure OpenAI (`/openai/deployments/{deployment}/...?api-version=`, `api-key`, and the
+    /// `/openai/v1/` API).
+    Azure,
+}
+
 /// `timeout` and `max_retries` sized to `platform` by the one retry policy (nothing measured:
 /// the shortest timeout kept is the policy's 5 s).
 pub fn size(timeout: Duration, max_retries: u32, platform: Option<Duration>) -> Sizing {
@@ -97,34 +107,83 @@ fn headline(s: &Sizing, comment: &str) -> String {
     h
 }
 
-/// The recipe for `lang`: retries, then the streaming settings.
+/// The API a recipe's client calls: its client class, how it is configured, where curl goes.
+struct Api {
+    /// The SDKs' client class.
+    class: &'static str,
+    /// Comment lines (without the comment marker) on how the client is configured.
+    note: &'static [&'static str],
+    /// bash: the lines that set `$url` (the chat endpoint) and `$auth` (the key's header), after
+    /// their comment lines.
+    bash_url: &'static str,
+}
+
+const OPENAI: Api = Api {
+    class: "OpenAI",
+    note: &[],
+    bash_url: r#"base=${OPENAI_BASE_URL:-https://api.openai.com/v1}
+url="$base/chat/completions"
+auth="Authorization: Bearer $OPENAI_API_KEY""#,
+};
+
+/// Azure OpenAI as the official SDKs' `AzureOpenAI` clients meet it (openai-python
+/// `lib/azure.py`: api-version from OPENAI_API_VERSION on every request, the key as `api-key`,
+/// `model=` naming the deployment; openai-node's `AzureOpenAI` reads the same variables).
+const AZURE: Api = Api {
+    class: "AzureOpenAI",
+    note: &[
+        "Azure OpenAI: the client reads AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY (or",
+        "AZURE_OPENAI_AD_TOKEN) and OPENAI_API_VERSION; model= names your deployment, not the model.",
+    ],
+    bash_url: r#"# Azure OpenAI: AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and OPENAI_API_VERSION as the SDKs
+# read them, and AZURE_OPENAI_DEPLOYMENT naming your deployment.
+deployment=${AZURE_OPENAI_DEPLOYMENT:?set AZURE_OPENAI_DEPLOYMENT to the name of your deployment}
+url="${AZURE_OPENAI_ENDPOINT%/}/openai/deployments/$deployment/chat/completions?api-version=$OPENAI_API_VERSION"
+auth="api-key: $AZURE_OPENAI_API_KEY""#,
+};
+
+fn note(api: &Api, comment: &str) -> String {
+    api.note.iter().map(|l| format!("{comment} {l}\n")).collect()
+}
+
+/// The recipe for `lang` with OpenAI's client: retries, then the streaming settings.
+#[cfg(test)]
 pub fn render(lang: Lang, s: &Sizing) -> String {
-    let mut out = match lang {
-        Lang::Python => python(s),
-        Lang::Node => node(s),
-        Lang::Bash => bash(s),
+    render_for(lang, Provider::Openai, s)
+}
+
+/// The recipe for `lang` with the client of `provider`.
+pub fn render_for(lang: Lang, provider: Provider, s: &Sizing) -> String {
+    let api = match provider {
+        Provider::Openai => &OPENAI,
+        Provider::Azure => &AZURE,
     };
-    out.push_str(&streaming(lang, s));
+    let mut out = match lang {
+        Lang::Python => python(s, api),
+        Lang::Node => node(s, api),
+        Lang::Bash => bash(s, api),
+    };
+    out.push_str(&streaming(lang, s, api));
     out
 }
 
-fn python(s: &Sizing) -> String {
+fn python(s: &Sizing, api: &Api) -> String {
     let (t, n) = (policy::python_seconds(s.chosen.timeout_s), s.chosen.max_retries);
     let stop = s.budget_s.map_or_else(String::new, |b| format!(" | stop_after_delay({})", plain(b.max(0.001))));
     format!(
-        r#"{head}
+        r#"{head}{note}
 # 1. The SDK's own retries: 408, 409, 429, 5xx and connection errors, exponential backoff with
 #    jitter, retry-after-ms / Retry-After honoured. Set both numbers explicitly.
-from openai import OpenAI
+from openai import {class}
 
-client = OpenAI(timeout={t}, max_retries={n})
+client = {class}(timeout={t}, max_retries={n})
 
 # 2. Or your own loop (tenacity) around the call: turn the SDK's retries off so they do not
 #    multiply, catch the SDK's real exception classes, never retry insufficient_quota.
 import openai
 from tenacity import retry, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential_jitter
 
-client = openai.OpenAI(timeout={t}, max_retries=0)
+client = openai.{class}(timeout={t}, max_retries=0)
 
 
 def _transient(e: BaseException) -> bool:
@@ -156,39 +215,44 @@ def create_chat(**kwargs):
     return client.chat.completions.create(**kwargs)
 "#,
         head = headline(s, "#"),
+        note = note(api, "#"),
+        class = api.class,
         attempts = n + 1,
     )
 }
 
-fn node(s: &Sizing) -> String {
+fn node(s: &Sizing, api: &Api) -> String {
     format!(
-        r#"{head}// The SDK retries 408, 409, 429, 5xx and connection errors with exponential backoff and jitter
+        r#"{head}{note}// The SDK retries 408, 409, 429, 5xx and connection errors with exponential backoff and jitter
 // and honours retry-after-ms / Retry-After. Its timeout is in milliseconds.
-import OpenAI from "openai";
+import {import} from "openai";
 
-const client = new OpenAI({{ timeout: {ms}, maxRetries: {n} }});
+const client = new {class}({{ timeout: {ms}, maxRetries: {n} }});
 
 // Per request, where one call needs other numbers:
 // await client.chat.completions.create(body, {{ timeout: {ms}, maxRetries: {n} }});
 // A 429 with error.code "insufficient_quota" is billing, not load: check err.code and stop.
 "#,
         head = headline(s, "//"),
+        note = note(api, "//"),
+        import = if api.class == "OpenAI" { "OpenAI".to_owned() } else { format!("{{ {} }}", api.class) },
+        class = api.class,
         ms = policy::node_millis(s.chosen.timeout_s),
         n = s.chosen.max_retries,
     )
 }
 
-fn bash(s: &Sizing) -> String {
+fn bash(s: &Sizing, api: &Api) -> String {
     format!(
         r#"{head}# POST body.json to the chat endpoint; retry 408, 409, 429 (not insufficient_quota), 5xx and
 # connection errors; wait what Retry-After says, else 0.5 s doubling to 8 s, minus up to 25 %.
-base=${{OPENAI_BASE_URL:-https://api.openai.com/v1}}
+{url}
 attempt=0
 delay={INITIAL}
 while :; do
   attempt=$((attempt + 1))
   code=$(curl -sS -o response.json -D headers.txt -w '%{{http_code}}' --max-time {t} \
-    "$base/chat/completions" -H "Authorization: Bearer $OPENAI_API_KEY" \
+    "$url" -H "$auth" \
     -H 'Content-Type: application/json' -d @body.json) || code=000
   case $code in
     2??) cat response.json; break ;;
@@ -206,6 +270,7 @@ while :; do
 done
 "#,
         head = headline(s, "#"),
+        url = api.bash_url,
         t = plain(s.chosen.timeout_s),
         attempts = s.chosen.max_retries + 1,
     )
@@ -222,7 +287,7 @@ pub fn stream_read(s: &Sizing) -> f64 {
     s.chosen.timeout_s.min(STREAM_READ_CAP)
 }
 
-fn streaming(lang: Lang, s: &Sizing) -> String {
+fn streaming(lang: Lang, s: &Sizing, api: &Api) -> String {
     let read = stream_read(s);
     // The platform's deadline less the policy's margin, as the tenacity loop's stop uses it.
     let budget = s.budget_s.map(f64::floor);
@@ -242,7 +307,7 @@ fn streaming(lang: Lang, s: &Sizing) -> String {
 import random
 import time
 
-stream_client = openai.OpenAI(timeout=openai.Timeout({t}, connect=5.0, read={read_s}), max_retries=0)
+stream_client = openai.{class}(timeout=openai.Timeout({t}, connect=5.0, read={read_s}), max_retries=0)
 
 
 def stream_chat(**kwargs):
@@ -263,6 +328,7 @@ def stream_chat(**kwargs):
         time.sleep(min({INITIAL} * 2**attempt, {CAP}) * (1 - 0.25 * random.random()))
     raise RuntimeError("the stream ended without finish_reason {attempts} times")
 "#,
+                class = api.class,
                 t = policy::python_seconds(s.chosen.timeout_s),
                 read_s = policy::python_seconds(read),
                 attempts = s.chosen.max_retries + 1,
@@ -301,8 +367,8 @@ async function streamChat(body) {{
 # Streaming, with a body that says "stream": true: -N passes events on as they come, and
 # --speed-limit 1 --speed-time {read} ends a stream idle for {read} s (curl exit 28). A stream
 # without its "data: [DONE]" line was cut: send the whole request again.
-#   curl -sS -N --speed-limit 1 --speed-time {read} --max-time {total} "$base/chat/completions" \
-#     -H "Authorization: Bearer $OPENAI_API_KEY" -H 'Content-Type: application/json' \
+#   curl -sS -N --speed-limit 1 --speed-time {read} --max-time {total} "$url" \
+#     -H "$auth" -H 'Content-Type: application/json' \
 #     -d @stream_body.json > stream.txt && grep -q '^data: \[DONE\]' stream.txt
 "#,
             read = plain(read),
@@ -372,6 +438,34 @@ mod tests {
         assert!(!render(Lang::Python, &sdk).contains("time.monotonic() - started >"), "no deadline, no cut-off");
         assert!(render(Lang::Node, &lambda).contains("const READ_MS = 8000;"));
         assert!(render(Lang::Bash, &lambda).contains("--speed-time 8 --max-time 27"));
+    }
+
+    #[test]
+    fn azure_recipes_use_the_azure_client_with_the_same_numbers() {
+        let s = size(Duration::from_secs(600), 2, Some(Duration::from_secs(30)));
+        let py = render_for(Lang::Python, Provider::Azure, &s);
+        for line in [
+            "client = AzureOpenAI(timeout=8.0, max_retries=2)",
+            "client = openai.AzureOpenAI(timeout=8.0, max_retries=0)",
+            "stream_client = openai.AzureOpenAI(timeout=openai.Timeout(8.0, connect=5.0, read=8.0), max_retries=0)",
+        ] {
+            assert!(py.lines().any(|l| l == line), "{line}\n{py}");
+        }
+        assert!(py.contains("OPENAI_API_VERSION") && !py.contains(" OpenAI("), "{py}");
+        let node = render_for(Lang::Node, Provider::Azure, &s);
+        assert!(
+            node.contains("import { AzureOpenAI } from \"openai\";")
+                && node.contains("new AzureOpenAI({ timeout: 8000, maxRetries: 2 })"),
+            "{node}"
+        );
+        let bash = render_for(Lang::Bash, Provider::Azure, &s);
+        assert!(
+            bash.contains(r#"auth="api-key: $AZURE_OPENAI_API_KEY""#)
+                && bash.contains("api-version=$OPENAI_API_VERSION"),
+            "{bash}"
+        );
+        assert!(!bash.contains("'s "), "a quote inside ${{…:?…}} breaks bash: {bash}");
+        assert_eq!(render_for(Lang::Python, Provider::Openai, &s), render(Lang::Python, &s));
     }
 
     #[test]

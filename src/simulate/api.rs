@@ -28,6 +28,8 @@ pub enum Route {
     Chat,
     Responses,
     Embeddings,
+    /// The legacy completions operation (Azure's deployments serve it; `Route::of` never does).
+    Completions,
     NotFound,
 }
 
@@ -124,7 +126,8 @@ pub fn answer(route: Route, body: &Value, fault: Fault, request_id: &str, now: u
         }
         Fault::Quota => return error(429, QUOTA.to_owned()),
         Fault::Unauthorized => return error(401, BAD_KEY.to_owned()),
-        Fault::BadRequest => {
+        // Azure's alone: refused at start under OpenAI (`Fault::openai_has`).
+        Fault::BadRequest | Fault::ContentFilter | Fault::Refused(_) => {
             return error(
                 400,
                 bad_request("Invalid value for 'messages': the simulated request was refused.").to_string(),
@@ -148,6 +151,7 @@ pub fn answer(route: Route, body: &Value, fault: Fault, request_id: &str, now: u
         Route::Responses if stream => events(response_events(model, now)),
         Route::Responses => ok(response(model, now)),
         Route::Embeddings => ok(embeddings(model, body)),
+        Route::Completions => ok(completion(model, now)),
         Route::NotFound => error(
             404,
             json!({"error": {"message": "Invalid URL (the simulated API serves GET /v1/models, POST /v1/chat/completions, /v1/responses, /v1/embeddings)", "type": "invalid_request_error", "param": null, "code": null}}).to_string(),
@@ -160,11 +164,11 @@ fn page(p: super::pages::Page) -> Answer {
     Answer { status: p.status, content_type: "text/html; charset=UTF-8", headers: p.headers, body: Body::Whole(p.body) }
 }
 
-fn ok(v: Value) -> Answer {
+pub fn ok(v: Value) -> Answer {
     Answer { status: 200, content_type: "application/json", headers: Vec::new(), body: Body::Whole(v.to_string()) }
 }
 
-fn events(list: Vec<String>) -> Answer {
+pub fn events(list: Vec<String>) -> Answer {
     Answer {
         status: 200,
         content_type: "text/event-stream; charset=utf-8",
@@ -174,14 +178,19 @@ fn events(list: Vec<String>) -> Answer {
 }
 
 fn models(now: u64) -> Value {
-    let data: Vec<Value> = ["gpt-4.1-nano", "gpt-4.1-mini", "gpt-4o-mini", "text-embedding-3-small"]
+    models_of(&["gpt-4.1-nano", "gpt-4.1-mini", "gpt-4o-mini", "text-embedding-3-small"], now)
+}
+
+/// The models list with `ids`, in the API's shape.
+pub fn models_of(ids: &[&str], now: u64) -> Value {
+    let data: Vec<Value> = ids
         .iter()
-        .map(|id| json!({"id": id, "object": "model", "created": now - 86_400 * 400, "owned_by": "system"}))
+        .map(|id| json!({"id": id, "object": "model", "created": now.saturating_sub(86_400 * 400), "owned_by": "system"}))
         .collect();
     json!({"object": "list", "data": data})
 }
 
-const TEXT: &str = "Simulated answer from openai-doctor.";
+pub const TEXT: &str = "Simulated answer from openai-doctor.";
 
 fn chat(model: &str, now: u64) -> Value {
     json!({
@@ -213,6 +222,18 @@ fn chat_chunks(model: &str, now: u64) -> Vec<String> {
     out
 }
 
+/// A legacy completion (the OpenAPI spec's `CreateCompletionResponse`).
+fn completion(model: &str, now: u64) -> Value {
+    json!({
+        "id": format!("cmpl-sim{now:x}"),
+        "object": "text_completion",
+        "created": now,
+        "model": model,
+        "choices": [{"text": TEXT, "index": 0, "logprobs": null, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 9, "completion_tokens": 7, "total_tokens": 16}
+    })
+}
+
 fn response(model: &str, now: u64) -> Value {
     json!({
         "id": format!("resp_sim{now:x}"),
@@ -232,7 +253,7 @@ fn response(model: &str, now: u64) -> Value {
     })
 }
 
-fn response_events(model: &str, now: u64) -> Vec<String> {
+pub fn response_events(model: &str, now: u64) -> Vec<String> {
     let done = response(model, now);
     let mut created = done.clone();
     created["status"] = json!("in_progress");

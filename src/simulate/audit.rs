@@ -516,7 +516,11 @@ pub fn to_json(
 
 /// The recipe for the first client seen whose language is known (Python when none is): the
 /// SDKs' defaults, cut to fit the platform's deadline when there is one.
-pub fn recipe(attempts: &[Attempt], platform: Option<Duration>) -> (crate::recipe::Lang, String) {
+pub fn recipe(
+    attempts: &[Attempt],
+    platform: Option<Duration>,
+    provider: crate::cli::Provider,
+) -> (crate::recipe::Lang, String) {
     let lang =
         clients(attempts).iter().find_map(|c| crate::recipe::Lang::of_client(c)).unwrap_or(crate::recipe::Lang::Python);
     let sizing = crate::recipe::size(
@@ -524,7 +528,7 @@ pub fn recipe(attempts: &[Attempt], platform: Option<Duration>) -> (crate::recip
         openai_doctor_checks::config::SDK_DEFAULT_MAX_RETRIES,
         platform,
     );
-    (lang, crate::recipe::render(lang, &sizing))
+    (lang, crate::recipe::render_for(lang, provider, &sizing))
 }
 
 /// The audit for people.
@@ -559,8 +563,10 @@ pub fn to_text(
         }
     }
     let lang = format!("{:?}", recipe.0).to_lowercase();
+    // Every Azure recipe names the endpoint's variable, and no OpenAI one does.
+    let provider = if recipe.1.contains("AZURE_OPENAI_ENDPOINT") { " --provider azure" } else { "" };
     out.push_str(&format!(
-        "\nSettings that pass this audit ({lang}; `openai-doctor recipe {lang}` prints them again):\n\n"
+        "\nSettings that pass this audit ({lang}; `openai-doctor recipe {lang}{provider}` prints them again):\n\n"
     ));
     out.push_str(&recipe.1);
     out

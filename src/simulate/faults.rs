@@ -1,6 +1,8 @@
 //! The fault plan of `simulate`: what each attempt gets, parsed from `--faults`. A sequence
 //! (`500,500,ok`, `503x2`) is served to successive attempts, then rates (`500@20%`) are drawn
 //! per attempt, else the attempt succeeds. Every fault is bounded: delays end at `--max-stall`.
+//! Also the refusals of `--provider azure` (a key, api-version or deployment Azure refuses),
+//! recorded as faults that no plan serves so the audit judges them like the others.
 
 use std::fmt;
 use std::sync::Mutex;
@@ -9,7 +11,7 @@ use std::time::Duration;
 use super::stream::StreamFault;
 
 /// The faults' names, for help and errors.
-pub const NAMES: &str = "ok, 500, 502, 502-html, 503, 503-html, 429[:SECS], quota, 401, 400, edge:520..526, edge-blocked, proxy-block, slow[:SECS], stall, disconnect, reset, refuse[:SECS]";
+pub const NAMES: &str = "ok, 500, 502, 502-html, 503, 503-html, 429[:SECS], quota, 401, 400, content-filter (azure), edge:520..526, edge-blocked, proxy-block, slow[:SECS], stall, disconnect, reset, refuse[:SECS]";
 
 /// One attempt's fate.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,6 +32,11 @@ pub enum Fault {
     Unauthorized,
     /// 400 `invalid_request_error`: no retry helps.
     BadRequest,
+    /// 400 `content_filter` (Azure OpenAI's content filter blocked the prompt): no retry helps.
+    ContentFilter,
+    /// Not drawn from the plan: Azure refused the request as configured (key, api-version,
+    /// deployment, operation). Recorded so the audit sees whether the client retried it.
+    Refused(Refusal),
     /// Cloudflare's 52x HTML page in front of the API (520 to 526), not the API's answer.
     Edge(u16),
     /// Cloudflare's firewall block page (403 "Sorry, you have been blocked"): no retry helps.
@@ -60,7 +67,31 @@ impl Fault {
 
     /// An error no retry can fix: billing, credentials, the request itself.
     pub fn permanent(self) -> bool {
-        matches!(self, Self::Quota | Self::Unauthorized | Self::BadRequest | Self::EdgeBlocked | Self::ProxyBlock)
+        matches!(
+            self,
+            Self::Quota
+                | Self::Unauthorized
+                | Self::BadRequest
+                | Self::ContentFilter
+                | Self::Refused(_)
+                | Self::EdgeBlocked
+                | Self::ProxyBlock
+        )
+    }
+
+    /// Whether Azure OpenAI can answer it: Cloudflare's pages and JSON (502, 503, edge:…) and
+    /// OpenAI's `insufficient_quota` are OpenAI's alone, and no public report quoted here shows
+    /// Azure's own 502 or 503 body.
+    pub fn azure_has(self) -> bool {
+        !matches!(
+            self,
+            Self::Quota | Self::BadGateway { .. } | Self::Unavailable { .. } | Self::Edge(_) | Self::EdgeBlocked
+        )
+    }
+
+    /// Whether OpenAI's API can answer it (Azure's content filter is Azure's).
+    pub fn openai_has(self) -> bool {
+        !matches!(self, Self::ContentFilter | Self::Refused(_))
     }
 
     /// The connection ends without an answer.
@@ -89,7 +120,8 @@ impl Fault {
             Self::Unavailable { .. } => 503,
             Self::RateLimit { .. } | Self::Quota => 429,
             Self::Unauthorized => 401,
-            Self::BadRequest => 400,
+            Self::BadRequest | Self::ContentFilter => 400,
+            Self::Refused(r) => r.status(),
             Self::Edge(code) => code,
             Self::EdgeBlocked | Self::ProxyBlock => 403,
             Self::Disconnect | Self::Reset | Self::Refuse(_) => unreachable!("closes the connection"),
@@ -121,6 +153,7 @@ impl Fault {
             "quota" => no_arg(Self::Quota),
             "401" => no_arg(Self::Unauthorized),
             "400" => no_arg(Self::BadRequest),
+            "content-filter" => no_arg(Self::ContentFilter),
             "edge" => match arg.and_then(|a| a.parse::<u16>().ok()) {
                 Some(code) if super::pages::edge_words(code).is_some() => Ok(Self::Edge(code)),
                 _ => Err(format!("`{word}`: edge takes a Cloudflare code from 520 to 526 (edge:522)")),
@@ -150,6 +183,8 @@ impl fmt::Display for Fault {
             Self::Quota => f.write_str("429 insufficient_quota"),
             Self::Unauthorized => f.write_str("401 invalid_api_key"),
             Self::BadRequest => f.write_str("400 invalid_request_error"),
+            Self::ContentFilter => f.write_str("400 content_filter"),
+            Self::Refused(r) => r.fmt(f),
             Self::Edge(code) => write!(f, "{code} (Cloudflare edge page)"),
             Self::EdgeBlocked => f.write_str("403 (Cloudflare firewall block page)"),
             Self::ProxyBlock => f.write_str("403 (proxy block page)"),
@@ -160,6 +195,43 @@ impl fmt::Display for Fault {
             Self::Refuse(d) => write!(f, "reset, then port closed for {}s", d.as_secs_f64()),
             Self::Stream(s) => s.fmt(f),
         }
+    }
+}
+
+/// Why Azure refused a request as configured (not a fault of the plan).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// 401: no key, or not the resource's.
+    Key,
+    /// 404: the deployments API without `api-version`.
+    NoVersion,
+    /// 400: an api-version the path does not take.
+    Version,
+    /// 404: no such deployment.
+    Deployment,
+    /// 400: the deployment's model does not do this operation.
+    Operation,
+}
+
+impl Refusal {
+    pub fn status(self) -> u16 {
+        match self {
+            Self::Key => 401,
+            Self::NoVersion | Self::Deployment => 404,
+            Self::Version | Self::Operation => 400,
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Key => "401 Azure: invalid key",
+            Self::NoVersion => "404 Azure: no api-version",
+            Self::Version => "400 Azure: api-version not supported",
+            Self::Deployment => "404 Azure: DeploymentNotFound",
+            Self::Operation => "400 Azure: OperationNotSupported",
+        })
     }
 }
 
@@ -239,6 +311,11 @@ impl Plan {
             draw -= per_mille;
         }
         Fault::Ok
+    }
+
+    /// Every fault the plan can serve.
+    pub fn faults(&self) -> impl Iterator<Item = Fault> + '_ {
+        self.sequence.iter().map(|(f, _)| *f).chain(self.rates.iter().map(|(f, _)| *f))
     }
 
     /// Whether any fault is planned.
@@ -321,5 +398,18 @@ mod tests {
             assert!(err.contains(words), "{spec}: {err}");
         }
         assert!(Plan::parse("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn each_provider_has_its_own_answers() {
+        let plan = Plan::parse("content-filter,500,429:2").unwrap();
+        assert!(plan.faults().all(Fault::azure_has));
+        assert!(!plan.faults().all(Fault::openai_has));
+        assert!(Fault::ContentFilter.permanent() && Fault::ContentFilter.status() == Some(400));
+        let refused = Fault::Refused(Refusal::Deployment);
+        assert!(refused.permanent() && !refused.retryable() && refused.status() == Some(404));
+        for openai_only in ["quota", "502", "503-html", "edge:522", "edge-blocked"] {
+            assert!(!Plan::parse(openai_only).unwrap().faults().all(Fault::azure_has), "{openai_only}");
+        }
     }
 }

@@ -26,6 +26,8 @@ pub const MAX_KEPT: usize = 20_000;
 /// Settings of a running server.
 pub struct Settings {
     pub plan: Plan,
+    /// Under `--provider azure`: the simulated Azure resource (else OpenAI's API).
+    pub azure: Option<super::azure::Azure>,
     pub max_stall: Duration,
     pub log_bodies: bool,
     /// Where one line per attempt goes (stderr, redacted like every output), unless `--quiet`.
@@ -148,12 +150,17 @@ async fn handle(
     let (parts, body) = req.into_parts();
     // Bodies are capped: the simulated API, like the real one, refuses huge requests.
     let body = http_body_util::Limited::new(body, 64 << 20).collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    let route = Route::of(parts.method.as_str(), parts.uri.path());
     let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let fault = if route == Route::NotFound { Fault::Ok } else { shared.settings.plan.next() };
     let request_id = format!("req_{:032x}", fastrand::u128(..));
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let answer = api::answer(route, &json, fault, &request_id, now);
+    let (route, fault, answer) = match &shared.settings.azure {
+        Some(azure) => azure.serve(&parts, &json, || shared.settings.plan.next(), now),
+        None => {
+            let route = Route::of(parts.method.as_str(), parts.uri.path());
+            let fault = if route == Route::NotFound { Fault::Ok } else { shared.settings.plan.next() };
+            (route, fault, api::answer(route, &json, fault, &request_id, now))
+        }
+    };
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let attempt = Attempt {
         at: shared.started.elapsed(),
@@ -207,8 +214,8 @@ async fn handle(
     }
     let mut resp = hyper::Response::builder().status(answer.status).header("content-type", answer.content_type);
     // An edge's or a proxy's page never carries the API's headers: clients (and the doctor) tell
-    // the sender by them.
-    if !matches!(fault, Fault::Edge(_) | Fault::EdgeBlocked | Fault::ProxyBlock) {
+    // the sender by them. Azure's answers carry Azure's own (`azure::serve`).
+    if shared.settings.azure.is_none() && !matches!(fault, Fault::Edge(_) | Fault::EdgeBlocked | Fault::ProxyBlock) {
         resp = resp
             .header("x-request-id", &request_id)
             .header("openai-version", "2020-10-01")

@@ -5,6 +5,7 @@
 mod support;
 
 mod azure;
+mod azure_sim;
 mod bundle;
 mod cli;
 mod container;
