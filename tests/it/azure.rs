@@ -336,3 +336,79 @@ fn a_forced_provider_without_an_endpoint_is_a_usage_error() {
     let out = run(doctor().args(["--provider", "aws"]), &[]);
     assert_eq!(out.code, 2, "{out:?}");
 }
+
+/// The Python SDK's `AzureOpenAI` client, one chat completion through the deployment; prints
+/// `ok` or the exception's class.
+const SDK_CHAT: &str = r#"
+import sys
+from openai import AzureOpenAI
+try:
+    AzureOpenAI(max_retries=2).chat.completions.create(model=sys.argv[1], messages=[{"role": "user", "content": "hi"}])
+    print("ok")
+except Exception as e:
+    print(type(e).__name__)
+"#;
+
+#[test]
+fn the_doctor_and_the_azure_sdk_agree_on_simulated_azure() {
+    let Some(py) = crate::simulate::python_or_skip("the_doctor_and_the_azure_sdk_agree_on_simulated_azure") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let client = crate::support::write(dir.path(), "chat.py", SDK_CHAT);
+    let key = "azure-agree-key-3c5e7a9b1d";
+    // (faults, deployment the app names, the SDK's outcome, the doctor's exit)
+    let worlds: &[(&str, &str, &str, i32)] = &[
+        ("", "gpt-4.1-nano", "ok", 0),
+        ("429:1", "gpt-4.1-nano", "ok", 0),
+        ("", "gpt-4o-prod", "NotFoundError", 1),
+        ("500x40", "gpt-4.1-nano", "InternalServerError", 1),
+        ("401x40", "gpt-4.1-nano", "AuthenticationError", 1),
+    ];
+    for &(faults, deployment, sdk_says, doctor_exit) in worlds {
+        let sim =
+            crate::support::simulated::start_with(faults, &["--provider", "azure"], &[("AZURE_OPENAI_API_KEY", key)]);
+        let endpoint = format!("http://127.0.0.1:{}", sim.port);
+        let vars = [
+            ("AZURE_OPENAI_ENDPOINT", endpoint.as_str()),
+            ("AZURE_OPENAI_API_KEY", key),
+            ("OPENAI_API_VERSION", "2024-10-21"),
+        ];
+        let sdk = std::process::Command::new(&py)
+            .arg(&client)
+            .arg(deployment)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(vars)
+            .output()
+            .unwrap();
+        let sdk_out = String::from_utf8_lossy(&sdk.stdout).trim().to_owned();
+        assert_eq!(sdk_out, sdk_says, "{faults:?}/{deployment}: {}", String::from_utf8_lossy(&sdk.stderr));
+        drop(sim);
+        // A fresh plan for the doctor: the same world, from its start.
+        let sim =
+            crate::support::simulated::start_with(faults, &["--provider", "azure"], &[("AZURE_OPENAI_API_KEY", key)]);
+        let endpoint = format!("http://127.0.0.1:{}", sim.port);
+        let mut cmd = doctor();
+        cmd.env_remove("OPENAI_API_KEY").envs(vars).env("AZURE_OPENAI_ENDPOINT", &endpoint).args([
+            "--only",
+            "probe",
+            "--probes",
+            "2",
+            "--model",
+            deployment,
+            "--format",
+            "json",
+            "--deadline",
+            "15",
+        ]);
+        let out = run(&mut cmd, &[key]);
+        let doc = out.json();
+        assert_eq!(out.code, doctor_exit, "{faults:?}/{deployment}: the SDK says {sdk_says}, the doctor: {doc}");
+        assert_eq!(doc["target"]["provider"], "azure");
+        if doctor_exit == 1 {
+            let text = doc["checks"].to_string();
+            assert!(!text.contains("platform.openai.com"), "Azure's advice, not OpenAI's: {text}");
+        }
+    }
+}

@@ -25,13 +25,20 @@ impl Drop for Simulated {
 
 /// Starts `openai-doctor simulate --faults FAULTS` and waits until it listens.
 pub fn start(faults: &str) -> Simulated {
+    start_with(faults, &[], &[])
+}
+
+/// As [`start`], with more flags (`--provider azure`) and variables (the key it accepts).
+pub fn start_with(faults: &str, flags: &[&str], vars: &[(&str, &str)]) -> Simulated {
     let bin = assert_cmd::cargo::cargo_bin("openai-doctor");
     for _ in 0..5 {
         let port = super::server::closed_port();
         let mut child = Command::new(&bin)
             .args(["simulate", "--quiet", "--listen", &format!("127.0.0.1:{port}"), "--faults", faults])
+            .args(flags)
             .env_clear()
             .env("OPENAI_API_KEY", "simulated-not-a-real-key")
+            .envs(vars.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
