@@ -189,7 +189,7 @@ pub struct RequestRecord {
     /// `X-Client-Request-Id` the doctor sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_request_id: Option<String>,
-    /// `x-request-id` the server answered with.
+    /// `x-request-id` the server answered with (Azure's `apim-request-id` when it sent none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// `apim-request-id`: Azure OpenAI's request id (its support asks for it).
@@ -292,10 +292,11 @@ impl Fetched {
         self.url.as_ref().map_or_else(|| Url::parse(location).ok(), |base| base.join(location).ok())
     }
 
-    /// The `x-request-id`, capped (see `cap_request_id`).
+    /// The `x-request-id`, capped (see `cap_request_id`); Azure's `apim-request-id` when there is
+    /// none (Azure's front door answers a bad key with only that one).
     #[must_use]
     pub fn request_id(&self) -> Option<String> {
-        self.header("x-request-id").map(cap_request_id)
+        self.header("x-request-id").or_else(|| self.header("apim-request-id")).map(cap_request_id)
     }
 }
 

@@ -215,7 +215,7 @@ impl Net {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         record.status = Some(status);
         record.ttfb_ms = Some(millis(ttfb));
-        record.request_id = text("x-request-id").map(|id| cap_request_id(&id));
+        record.request_id = text("x-request-id").or_else(|| text("apim-request-id")).map(|id| cap_request_id(&id));
         record.apim_request_id = text("apim-request-id").map(|id| cap_request_id(&id));
         // The stream is never followed to another place either: a redirect is logged with its target.
         record.location = text("location");

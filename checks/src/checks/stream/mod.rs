@@ -156,7 +156,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         content_length: header("content-length").and_then(|v| v.trim().parse().ok()),
         proxy: ctx.net.proxy_for(&cfg.api_url("chat/completions")),
         host: crate::config::bare_host(&cfg.base_url),
-        request_id: header("x-request-id"),
+        request_id: header("x-request-id").or_else(|| header("apim-request-id")),
     };
     let status = stream.status;
     let head = Timeline {
