@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use crate::details::{Details, TimedOut};
 use crate::engine::check::{Activity, Check, CheckInfo, Context};
 use crate::model::millis;
-use crate::model::{CheckId, CheckReport, Code, Finding, Outcome, Severity, Status};
+use crate::model::{CheckId, CheckReport, Code, Finding, Outcome, Severity, Status, Step};
 use crate::net::context::{RequestRecord, now_rfc3339};
 use crate::secret::Redactor;
 
@@ -71,7 +71,8 @@ impl Selection {
 pub struct Verdict {
     /// Worst status over the checks that ran (`pass` when none ran).
     pub status: Status,
-    /// The first failing check in report order.
+    /// The first failing check in report order, once failures put down to an earlier check's
+    /// finding made that check fail (see `attribute`).
     pub root_cause: Option<CheckId>,
     /// One sentence.
     pub summary: String,
@@ -240,11 +241,12 @@ pub async fn run_until(
     }
 
     let (slots, interrupted) = collect(set, infos.len(), stop, live).await;
-    let reports: Vec<CheckReport> = slots
+    let mut reports: Vec<CheckReport> = slots
         .into_iter()
         .zip(&infos)
         .map(|(slot, (id, title))| slot.unwrap_or_else(|| cut_short(*id, title, live)))
         .collect();
+    attribute(&mut reports);
     let mut verdict = verdict(&reports);
     if interrupted {
         interrupted_verdict(&mut verdict, &reports);
@@ -539,6 +541,85 @@ fn interrupted_verdict(verdict: &mut Verdict, reports: &[CheckReport]) {
     verdict.status = verdict.status.max(Status::Warn);
 }
 
+/// A failure of one check put down to an earlier check's finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribution {
+    /// The check that failed.
+    pub failed: CheckId,
+    /// The earlier check that named the step its requests ran out of time in.
+    pub to: CheckId,
+    /// That check's finding.
+    pub code: &'static str,
+    /// The steps.
+    pub steps: Vec<Step>,
+}
+
+/// What the namer's finding says once it is the proven cause; the verdict line leaves it out
+/// (it says it in its own words).
+const PROVEN: &str = "; here it failed `";
+
+/// The rule that keeps the doctor's own limits from being the root cause: a failed check whose
+/// every failing finding ran out of time in steps of the connection (the lookup, the connect, the
+/// handshake) that a warning or failure of an earlier check (in report order) names as slow did
+/// not fail on its own: it failed because of that check. For each such check, the first earlier
+/// check with a finding naming all those steps, and that finding.
+#[must_use]
+pub fn attributions(reports: &[CheckReport]) -> Vec<Attribution> {
+    let mut out = Vec::new();
+    for (i, failed) in reports.iter().enumerate().filter(|(_, r)| r.status == Status::Fail) {
+        let failures: Vec<&Finding> = failed.findings.iter().filter(|f| f.severity == Severity::Fail).collect();
+        if failures.is_empty() || failures.iter().any(|f| f.steps.is_empty()) {
+            continue;
+        }
+        let mut steps: Vec<Step> = failures.iter().flat_map(|f| f.steps.iter().copied()).collect();
+        steps.sort_unstable();
+        steps.dedup();
+        let named = reports[..i].iter().filter(|r| matches!(r.status, Status::Warn | Status::Fail)).find_map(|r| {
+            r.findings
+                .iter()
+                .find(|f| f.severity >= Severity::Warn && steps.iter().all(|s| f.steps.contains(s)))
+                .map(|f| (r.id, f.code))
+        });
+        if let Some((to, code)) = named {
+            out.push(Attribution { failed: failed.id, to, code, steps });
+        }
+    }
+    out
+}
+
+/// Applies `attributions`: the failed check's failing findings say whose finding they come from
+/// ("because of `dns` (dns.dead_nameserver): …"); that finding, now shown to cause a failure
+/// here, becomes a failure (the severities' own definitions: a warning plausibly causes failures,
+/// a failure is a cause of one) and says which check it failed, and its check fails with it. The
+/// report then reads as the verdict does: the root cause is the first failed check.
+pub fn attribute(reports: &mut [CheckReport]) {
+    for a in attributions(reports) {
+        if let Some(failed) = reports.iter_mut().find(|r| r.id == a.failed) {
+            for f in failed.findings.iter_mut().filter(|f| f.severity == Severity::Fail) {
+                f.message = format!("because of `{}` ({}): {}", a.to, a.code, f.message);
+            }
+        }
+        let doing: Vec<&str> = a.steps.iter().map(|s| s.doing()).collect();
+        if let Some(namer) = reports.iter_mut().find(|r| r.id == a.to) {
+            namer.status = Status::Fail;
+            if let Some(f) = namer.findings.iter_mut().find(|f| f.code == a.code) {
+                f.severity = Severity::Fail;
+                if !f.message.contains(PROVEN) {
+                    f.message = format!(
+                        "{}{PROVEN}{}` (its requests ran out of time {})",
+                        f.message.trim_end_matches('.'),
+                        a.failed,
+                        doing.join(" and ")
+                    );
+                } else {
+                    // A second check failed by it: named too.
+                    f.message = f.message.replacen(PROVEN, &format!("{PROVEN}{}` and `", a.failed), 1);
+                }
+            }
+        }
+    }
+}
+
 /// The verdict over a list of reports in report order.
 #[must_use]
 pub fn verdict(reports: &[CheckReport]) -> Verdict {
@@ -552,6 +633,12 @@ pub fn verdict(reports: &[CheckReport]) -> Verdict {
     let summary = match root {
         Some(root) => {
             let mut s = format!("{} failed; root cause: {} — {}", plural(fails, "check"), root.id, root_words(root));
+            // The checks that failed only because of it (see `attributions`).
+            let because: Vec<String> =
+                attributions(reports).iter().filter(|a| a.to == root.id).map(|a| format!("`{}`", a.failed)).collect();
+            if !because.is_empty() {
+                s.push_str(&format!("; {} failed only because of it", because.join(" and ")));
+            }
             if blocked > 0 {
                 s.push_str(&format!(" ({} skipped because of it)", plural(blocked, "check")));
             }
@@ -584,6 +671,8 @@ pub fn root_words(root: &CheckReport) -> String {
         return root.summary.clone();
     };
     let head = f.message.split(". Request ids:").next().unwrap_or(&f.message);
+    // What the verdict says in its own words (the checks it failed).
+    let head = head.split(PROVEN).next().unwrap_or(head);
     let text = crate::net::answer::one_line(head);
     let text = text.as_str();
     if text.chars().count() <= MAX {
