@@ -746,3 +746,22 @@ fn a_60_percent_failure_rate_is_judged_by_its_interval() {
         assert!(msg.contains("a warning: the rule is"), "{msg}");
     }
 }
+
+/// The connect timeout (5 s) is given to the TLS handshake on its own, as httpx gives it
+/// (httpcore passes it to `connect_tcp` and again to `start_tls`), not shared with the TCP
+/// connection: a server whose handshake answer is held back 6 s, with TCP at once, fails in the
+/// handshake after 5 s of it, and the finding names that step (not "no connection").
+#[test]
+fn a_handshake_over_the_connect_timeout_fails_in_its_own_step() {
+    let world = scripted(|n, _| ok(n));
+    let forward = crate::support::server::slow_forward(world.api.addr, Duration::from_secs(6));
+    let base = format!("https://api.test:{}/v1", forward.port());
+    let r = probe_run(&world, &["--base-url", &base, "--only", "probe", "--probes", "1", "--no-billable"]);
+    let failed = message(&r, "probe", "probe.connection");
+    assert!(failed.contains("GET /models → timeout error: no TLS handshake within 5.0 s of connecting, "), "{failed}");
+    assert!(
+        failed.contains(" s in all (the connect timeout, 5 s, given to the handshake on its own, as httpx does)"),
+        "{failed}"
+    );
+    assert!(r.elapsed < Duration::from_secs(12), "{:?}", r.elapsed);
+}

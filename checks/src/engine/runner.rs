@@ -954,6 +954,118 @@ mod tests {
         assert_eq!((r.checks[1].status, r.checks[1].blocked_by), (Status::Skip, Some(CheckId::Dns)));
     }
 
+    fn report(id: CheckId, findings: Vec<Finding>) -> CheckReport {
+        let status = Outcome::from_findings("", Details::nothing(), findings.clone()).status;
+        CheckReport {
+            id,
+            title: id.as_str(),
+            status,
+            summary: format!("{id} summary"),
+            details: Details::nothing(),
+            findings,
+            blocked_by: None,
+            duration_ms: 0,
+        }
+    }
+
+    fn finding(code: &'static str, severity: Severity, steps: &'static [Step]) -> Finding {
+        Finding { code, severity, message: format!("{code} says so"), remedy: String::new(), steps }
+    }
+
+    /// The world of the issue: `dns` warns that a silent nameserver costs every lookup 5 s, `tls`
+    /// passes, and the probe's requests ran out of time resolving the name.
+    fn slow_nameserver(probe: Vec<Finding>) -> Vec<CheckReport> {
+        vec![
+            report(CheckId::Status, vec![]),
+            report(
+                CheckId::Dns,
+                vec![
+                    finding("dns.hosts_file", Severity::Info, &[]),
+                    finding("dns.dead_nameserver", Severity::Warn, &[Step::Resolve]),
+                    finding("dns.slow", Severity::Warn, &[Step::Resolve]),
+                ],
+            ),
+            report(CheckId::Tls, vec![finding("tls.slow", Severity::Warn, &[Step::Tls])]),
+            report(CheckId::Probe, probe),
+        ]
+    }
+
+    #[test]
+    fn a_failure_only_in_a_step_an_earlier_check_named_is_that_checks() {
+        let mut reports = slow_nameserver(vec![
+            finding("probe.stopped_early", Severity::Info, &[]),
+            finding("probe.connection", Severity::Fail, &[Step::Resolve]),
+        ]);
+        // Before: the probe is the first failure.
+        assert_eq!(verdict(&reports).root_cause, Some(CheckId::Probe));
+        let expected = Attribution {
+            failed: CheckId::Probe,
+            to: CheckId::Dns,
+            code: "dns.dead_nameserver",
+            steps: vec![Step::Resolve],
+        };
+        assert_eq!(attributions(&reports), [expected.clone()]);
+        attribute(&mut reports);
+        // The rule holds on what it produced: applying it again finds the same.
+        assert_eq!(attributions(&reports), [expected]);
+        // The namer's first finding for that step is proven to fail the probe: a failure, and says so.
+        let dns = &reports[1];
+        assert_eq!(dns.status, Status::Fail);
+        assert_eq!(dns.findings[1].severity, Severity::Fail);
+        assert_eq!(
+            dns.findings[1].message,
+            "dns.dead_nameserver says so; here it failed `probe` (its requests ran out of time resolving the API's name)"
+        );
+        // Only that one: the other warning stays a warning.
+        assert_eq!(dns.findings[2].severity, Severity::Warn);
+        let probe = &reports[3];
+        assert_eq!(probe.status, Status::Fail);
+        assert_eq!(probe.findings[1].message, "because of `dns` (dns.dead_nameserver): probe.connection says so");
+        assert_eq!(probe.findings[0].message, "probe.stopped_early says so", "information is left alone");
+        let v = verdict(&reports);
+        assert_eq!((v.root_cause, v.status), (Some(CheckId::Dns), Status::Fail));
+        assert_eq!(
+            v.summary,
+            "2 checks failed; root cause: dns — dns.dead_nameserver says so; `probe` failed only because of it"
+        );
+    }
+
+    #[test]
+    fn a_failure_in_another_step_or_of_another_kind_stays_its_own() {
+        // Out of time connecting (TCP): nobody named that step.
+        let other_step = slow_nameserver(vec![finding("probe.connection", Severity::Fail, &[Step::Connect])]);
+        // One failure in the named step and one not in any step (a 500): not only because of dns.
+        let also_500 = slow_nameserver(vec![
+            finding("probe.connection", Severity::Fail, &[Step::Resolve]),
+            finding("probe.server_error", Severity::Fail, &[]),
+        ]);
+        // Both steps: no single earlier finding names both.
+        let both = slow_nameserver(vec![
+            finding("probe.connection", Severity::Fail, &[Step::Resolve]),
+            finding("probe.connection", Severity::Fail, &[Step::Tls]),
+        ]);
+        for mut reports in [other_step, also_500, both] {
+            assert!(attributions(&reports).is_empty());
+            attribute(&mut reports);
+            assert_eq!(reports[1].status, Status::Warn);
+            assert_eq!(verdict(&reports).root_cause, Some(CheckId::Probe));
+        }
+        // A later check's warning does not explain an earlier failure (report order is the order
+        // of the path: a lookup, a connection, then requests).
+        let mut reports = vec![
+            report(CheckId::Dns, vec![finding("dns.timeout", Severity::Fail, &[Step::Resolve])]),
+            report(CheckId::Probe, vec![finding("probe.slow", Severity::Warn, &[Step::Resolve])]),
+        ];
+        assert!(attributions(&reports).is_empty());
+        attribute(&mut reports);
+        assert_eq!(reports[1].status, Status::Warn);
+        // The slow TLS handshake that `tls` named is the cause of a probe out of time in it.
+        let mut reports = slow_nameserver(vec![finding("probe.connection", Severity::Fail, &[Step::Tls])]);
+        attribute(&mut reports);
+        assert_eq!(verdict(&reports).root_cause, Some(CheckId::Tls));
+        assert!(reports[2].findings[0].message.ends_with("(its requests ran out of time in the TLS handshake)"));
+    }
+
     #[tokio::test]
     async fn only_selects() {
         let r = go(
