@@ -187,6 +187,42 @@ pub struct Code {
     pub explain: &'static str,
 }
 
+/// A step of a connection to the API: what a finding can name as slow or broken (`dns` names
+/// the lookup, `tls` the connect and the handshake) and what a request can die in (the probe's).
+/// The verdict puts a failure down to the check that named its step first (see
+/// `engine::runner::attribute`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    /// Name resolution.
+    Resolve,
+    /// The TCP connection.
+    Connect,
+    /// The TLS handshake.
+    Tls,
+}
+
+impl Step {
+    /// This step alone, as a finding's `steps`.
+    #[must_use]
+    pub fn alone(self) -> &'static [Step] {
+        match self {
+            Self::Resolve => &[Self::Resolve],
+            Self::Connect => &[Self::Connect],
+            Self::Tls => &[Self::Tls],
+        }
+    }
+
+    /// What a request was doing in this step, for messages ("resolving the name").
+    #[must_use]
+    pub fn doing(self) -> &'static str {
+        match self {
+            Self::Resolve => "resolving the API's name",
+            Self::Connect => "connecting (TCP)",
+            Self::Tls => "in the TLS handshake",
+        }
+    }
+}
+
 /// One thing a check found, with its cause and its fix.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -198,6 +234,11 @@ pub struct Finding {
     pub message: String,
     /// What to do about it, concretely. Empty for pure information.
     pub remedy: String,
+    /// The steps of a connection this finding is about: those it names as slow or broken, or
+    /// those its failed requests died in. Empty for everything else. Not in the JSON report: the
+    /// verdict reads it, and the messages say it in words.
+    #[serde(skip)]
+    pub steps: &'static [Step],
 }
 
 impl Finding {
@@ -210,7 +251,14 @@ impl Finding {
     /// A finding for `code` with a message and a remedy.
     #[must_use]
     pub fn new(code: &'static Code, severity: Severity, message: impl Into<String>, remedy: impl Into<String>) -> Self {
-        Self { code: code.id, severity, message: message.into(), remedy: remedy.into() }
+        Self { code: code.id, severity, message: message.into(), remedy: remedy.into(), steps: &[] }
+    }
+
+    /// The same finding, about `steps` of a connection (see `steps`).
+    #[must_use]
+    pub fn about(mut self, steps: &'static [Step]) -> Self {
+        self.steps = steps;
+        self
     }
 }
 

@@ -573,6 +573,58 @@ fn a_project_without_access_to_the_model_is_named() {
     assert_eq!(world.api.seen().iter().filter(|s| s.method == "POST").count(), 1, "a 403 is not retried");
 }
 
+/// A silent nameserver (127.77.0.24) listed before a working one (127.77.0.25, which knows
+/// `api.test`) in the `/etc/resolv.conf` of a private mount namespace: the C library's resolver
+/// waits its 5 s timeout on the first before asking the second. The doctor runs there with
+/// `args` (and `--base-url`, `--ca-file`, `--status-url`, the key); `None` when the namespace or
+/// the loopback addresses are not available here (the skip is recorded).
+fn behind_a_silent_nameserver(test: &str, world: &World, args: &[&str]) -> Option<Run> {
+    // One such world at a time: the tests share its addresses (a second bind would skip).
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Ok(silent) = std::net::UdpSocket::bind("127.77.0.24:53") else {
+        crate::support::netns::unavailable(test, "cannot bind 127.77.0.24:53");
+        return None;
+    };
+    let Ok(names) = std::panic::catch_unwind(|| {
+        crate::support::dns::serve_at("127.77.0.25:53".parse().unwrap(), &[("api.test", "127.0.0.1")])
+    }) else {
+        crate::support::netns::unavailable(test, "cannot bind 127.77.0.25:53");
+        return None;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // The C library's defaults: timeout 5 s, 2 attempts.
+    let conf = crate::support::write(dir.path(), "resolv.conf", "nameserver 127.77.0.24\nnameserver 127.77.0.25\n");
+    let cmd = crate::support::netns::with_resolver_files(&assert_cmd::cargo::cargo_bin("openai-doctor"), &conf, None);
+    let mut cmd = match cmd {
+        Ok(c) => c,
+        Err(why) => {
+            crate::support::netns::unavailable(test, &why);
+            return None;
+        }
+    };
+    let ca = world.pki.ca_file.display().to_string();
+    let started = std::time::Instant::now();
+    let out = cmd
+        .args(["--base-url", &world.base_url(), "--ca-file", &ca, "--status-url", &world.status.url()])
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("OPENAI_API_KEY", FAKE_KEY)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    drop((silent, names));
+    let r = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    };
+    assert!(!r.stdout.contains(FAKE_KEY) && !r.stderr.contains(FAKE_KEY));
+    Some(r)
+}
+
 /// The C library's resolver with a silent nameserver first and a working one second: every
 /// lookup takes its 5 s timeout, then answers. The app's SDK waits (its connect timeout does not
 /// include name resolution, its request timeout is 600 s) and the API answers: the probe must
@@ -580,44 +632,10 @@ fn a_project_without_access_to_the_model_is_named() {
 #[test]
 fn a_slow_nameserver_named_by_dns_does_not_fail_the_probe() {
     let test = "a_slow_nameserver_named_by_dns_does_not_fail_the_probe";
-    let Ok(silent) = std::net::UdpSocket::bind("127.77.0.24:53") else {
-        crate::support::netns::unavailable(test, "cannot bind 127.77.0.24:53");
-        return;
-    };
-    let Ok(names) = std::panic::catch_unwind(|| {
-        crate::support::dns::serve_at("127.77.0.25:53".parse().unwrap(), &[("api.test", "127.0.0.1")])
-    }) else {
-        crate::support::netns::unavailable(test, "cannot bind 127.77.0.25:53");
-        return;
-    };
     let world = scripted(|n, _| ok(n));
-    let dir = tempfile::tempdir().unwrap();
-    // The C library's defaults: timeout 5 s, 2 attempts.
-    let conf = crate::support::write(dir.path(), "resolv.conf", "nameserver 127.77.0.24\nnameserver 127.77.0.25\n");
-    let cmd = crate::support::netns::with_resolver_files(&assert_cmd::cargo::cargo_bin("openai-doctor"), &conf, None);
-    let mut cmd = match cmd {
-        Ok(c) => c,
-        Err(why) => return crate::support::netns::unavailable(test, &why),
-    };
-    let ca = world.pki.ca_file.display().to_string();
-    let started = std::time::Instant::now();
-    let out = cmd
-        .args(["--base-url", &world.base_url(), "--ca-file", &ca, "--status-url", &world.status.url()])
-        // The default deadline (20 s), as in the report of the issue.
-        .args(["--format", "json", "--only", "dns,tls,probe", "--probes", "3", "--no-billable"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("OPENAI_API_KEY", FAKE_KEY)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    };
-    assert!(!r.stdout.contains(FAKE_KEY));
+    // The default deadline (20 s), as in the report of the issue.
+    let args = ["--format", "json", "--only", "dns,tls,probe", "--probes", "3", "--no-billable"];
+    let Some(r) = behind_a_silent_nameserver(test, &world, &args) else { return };
     let dns = r.check("dns");
     assert!(codes(&r, "dns").contains(&"dns.dead_nameserver".to_owned()), "{dns}");
     let probe = r.check("probe");
@@ -643,7 +661,49 @@ fn a_slow_nameserver_named_by_dns_does_not_fail_the_probe() {
             }
         }
     }
-    drop((silent, names));
+}
+
+/// The same silent nameserver with a deadline too short for the probe's own lookup: `dns` ends
+/// after about 5 s naming the silent nameserver, and the probe's lookup then runs out of what is
+/// left of the 7 s deadline. The probe failed only in the phase `dns` named: the root cause is
+/// `dns`, in JSON and on the table's verdict line, and the probe's finding points at it.
+#[test]
+fn a_probe_that_fails_only_on_the_named_slow_nameserver_blames_dns() {
+    let test = "a_probe_that_fails_only_on_the_named_slow_nameserver_blames_dns";
+    let world = scripted(|n, _| ok(n));
+    let only = ["--only", "dns,tls,probe", "--probes", "3", "--no-billable", "--deadline", "10"];
+    let Some(r) = behind_a_silent_nameserver(test, &world, &[&["--format", "json"][..], &only].concat()) else {
+        return;
+    };
+    let Some(t) = behind_a_silent_nameserver(test, &world, &[&["--format", "table"][..], &only].concat()) else {
+        return;
+    };
+    assert_eq!((r.code, t.code), (1, 1), "{}\n{}", r.stdout, t.stdout);
+    let verdict = &r.json()["verdict"];
+    assert_eq!((verdict["root_cause"].as_str(), verdict["status"].as_str()), (Some("dns"), Some("fail")), "{verdict}");
+    let summary = verdict["summary"].as_str().unwrap();
+    assert!(summary.starts_with("2 checks failed; root cause: dns — nameserver 127.77.0.24"), "{summary}");
+    assert!(summary.ends_with("`probe` failed only because of it"), "{summary}");
+    // The root cause's line fails, with the finding that is now proven to cause a failure.
+    assert_eq!(status_of(&r, "dns"), "fail", "{}", r.check("dns"));
+    let dead = message(&r, "dns", "dns.dead_nameserver");
+    assert!(dead.ends_with("here it failed `probe` (its requests ran out of time resolving the API's name)"), "{dead}");
+    // The probe failed, and says why: its lookup ran out of the time the deadline left.
+    assert_eq!(status_of(&r, "probe"), "fail", "{}", r.check("probe"));
+    let failed = message(&r, "probe", "probe.connection");
+    assert!(
+        failed.starts_with(
+            "because of `dns` (dns.dead_nameserver): GET /models → dns error: looking up api.test failed after"
+        ),
+        "{failed}"
+    );
+    // The phase is said once, not "dns error: dns error:".
+    assert!(!failed.contains("dns error: dns error"), "{failed}");
+    // The table's verdict line says the same (wrapped to the terminal's width).
+    let table = t.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(table.contains("✗ Verdict: 2 checks failed; root cause: dns — nameserver 127.77.0.24"), "{}", t.stdout);
+    assert!(table.contains("`probe` failed only because of it"), "{}", t.stdout);
+    assert!(table.contains("✗ because of `dns` (dns.dead_nameserver): GET /models"), "{}", t.stdout);
 }
 
 /// An API failing 60 % of requests gets a verdict by a stated rule: the observed rate with its
@@ -685,4 +745,23 @@ fn a_60_percent_failure_rate_is_judged_by_its_interval() {
         assert!(msg.contains("failure rate 60 % (95 % interval 23–88 %, n = 5)"), "{msg}");
         assert!(msg.contains("a warning: the rule is"), "{msg}");
     }
+}
+
+/// The connect timeout (5 s) is given to the TLS handshake on its own, as httpx gives it
+/// (httpcore passes it to `connect_tcp` and again to `start_tls`), not shared with the TCP
+/// connection: a server whose handshake answer is held back 6 s, with TCP at once, fails in the
+/// handshake after 5 s of it, and the finding names that step (not "no connection").
+#[test]
+fn a_handshake_over_the_connect_timeout_fails_in_its_own_step() {
+    let world = scripted(|n, _| ok(n));
+    let forward = crate::support::server::slow_forward(world.api.addr, Duration::from_secs(6));
+    let base = format!("https://api.test:{}/v1", forward.port());
+    let r = probe_run(&world, &["--base-url", &base, "--only", "probe", "--probes", "1", "--no-billable"]);
+    let failed = message(&r, "probe", "probe.connection");
+    assert!(failed.contains("GET /models → timeout error: no TLS handshake within 5.0 s of connecting, "), "{failed}");
+    assert!(
+        failed.contains(" s in all (the connect timeout, 5 s, given to the handshake on its own, as httpx does)"),
+        "{failed}"
+    );
+    assert!(r.elapsed < Duration::from_secs(12), "{:?}", r.elapsed);
 }

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use crate::details::{Details, TimedOut};
 use crate::engine::check::{Activity, Check, CheckInfo, Context};
 use crate::model::millis;
-use crate::model::{CheckId, CheckReport, Code, Finding, Outcome, Severity, Status};
+use crate::model::{CheckId, CheckReport, Code, Finding, Outcome, Severity, Status, Step};
 use crate::net::context::{RequestRecord, now_rfc3339};
 use crate::secret::Redactor;
 
@@ -71,7 +71,8 @@ impl Selection {
 pub struct Verdict {
     /// Worst status over the checks that ran (`pass` when none ran).
     pub status: Status,
-    /// The first failing check in report order.
+    /// The first failing check in report order, once failures put down to an earlier check's
+    /// finding made that check fail (see `attribute`).
     pub root_cause: Option<CheckId>,
     /// One sentence.
     pub summary: String,
@@ -240,11 +241,12 @@ pub async fn run_until(
     }
 
     let (slots, interrupted) = collect(set, infos.len(), stop, live).await;
-    let reports: Vec<CheckReport> = slots
+    let mut reports: Vec<CheckReport> = slots
         .into_iter()
         .zip(&infos)
         .map(|(slot, (id, title))| slot.unwrap_or_else(|| cut_short(*id, title, live)))
         .collect();
+    attribute(&mut reports);
     let mut verdict = verdict(&reports);
     if interrupted {
         interrupted_verdict(&mut verdict, &reports);
@@ -539,6 +541,85 @@ fn interrupted_verdict(verdict: &mut Verdict, reports: &[CheckReport]) {
     verdict.status = verdict.status.max(Status::Warn);
 }
 
+/// A failure of one check put down to an earlier check's finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribution {
+    /// The check that failed.
+    pub failed: CheckId,
+    /// The earlier check that named the step its requests ran out of time in.
+    pub to: CheckId,
+    /// That check's finding.
+    pub code: &'static str,
+    /// The steps.
+    pub steps: Vec<Step>,
+}
+
+/// What the namer's finding says once it is the proven cause; the verdict line leaves it out
+/// (it says it in its own words).
+const PROVEN: &str = "; here it failed `";
+
+/// The rule that keeps the doctor's own limits from being the root cause: a failed check whose
+/// every failing finding ran out of time in steps of the connection (the lookup, the connect, the
+/// handshake) that a warning or failure of an earlier check (in report order) names as slow did
+/// not fail on its own: it failed because of that check. For each such check, the first earlier
+/// check with a finding naming all those steps, and that finding.
+#[must_use]
+pub fn attributions(reports: &[CheckReport]) -> Vec<Attribution> {
+    let mut out = Vec::new();
+    for (i, failed) in reports.iter().enumerate().filter(|(_, r)| r.status == Status::Fail) {
+        let failures: Vec<&Finding> = failed.findings.iter().filter(|f| f.severity == Severity::Fail).collect();
+        if failures.is_empty() || failures.iter().any(|f| f.steps.is_empty()) {
+            continue;
+        }
+        let mut steps: Vec<Step> = failures.iter().flat_map(|f| f.steps.iter().copied()).collect();
+        steps.sort_unstable();
+        steps.dedup();
+        let named = reports[..i].iter().filter(|r| matches!(r.status, Status::Warn | Status::Fail)).find_map(|r| {
+            r.findings
+                .iter()
+                .find(|f| f.severity >= Severity::Warn && steps.iter().all(|s| f.steps.contains(s)))
+                .map(|f| (r.id, f.code))
+        });
+        if let Some((to, code)) = named {
+            out.push(Attribution { failed: failed.id, to, code, steps });
+        }
+    }
+    out
+}
+
+/// Applies `attributions`: the failed check's failing findings say whose finding they come from
+/// ("because of `dns` (dns.dead_nameserver): …"); that finding, now shown to cause a failure
+/// here, becomes a failure (the severities' own definitions: a warning plausibly causes failures,
+/// a failure is a cause of one) and says which check it failed, and its check fails with it. The
+/// report then reads as the verdict does: the root cause is the first failed check.
+pub fn attribute(reports: &mut [CheckReport]) {
+    for a in attributions(reports) {
+        if let Some(failed) = reports.iter_mut().find(|r| r.id == a.failed) {
+            for f in failed.findings.iter_mut().filter(|f| f.severity == Severity::Fail) {
+                f.message = format!("because of `{}` ({}): {}", a.to, a.code, f.message);
+            }
+        }
+        let doing: Vec<&str> = a.steps.iter().map(|s| s.doing()).collect();
+        if let Some(namer) = reports.iter_mut().find(|r| r.id == a.to) {
+            namer.status = Status::Fail;
+            if let Some(f) = namer.findings.iter_mut().find(|f| f.code == a.code) {
+                f.severity = Severity::Fail;
+                if !f.message.contains(PROVEN) {
+                    f.message = format!(
+                        "{}{PROVEN}{}` (its requests ran out of time {})",
+                        f.message.trim_end_matches('.'),
+                        a.failed,
+                        doing.join(" and ")
+                    );
+                } else {
+                    // A second check failed by it: named too.
+                    f.message = f.message.replacen(PROVEN, &format!("{PROVEN}{}` and `", a.failed), 1);
+                }
+            }
+        }
+    }
+}
+
 /// The verdict over a list of reports in report order.
 #[must_use]
 pub fn verdict(reports: &[CheckReport]) -> Verdict {
@@ -552,6 +633,12 @@ pub fn verdict(reports: &[CheckReport]) -> Verdict {
     let summary = match root {
         Some(root) => {
             let mut s = format!("{} failed; root cause: {} — {}", plural(fails, "check"), root.id, root_words(root));
+            // The checks that failed only because of it (see `attributions`).
+            let because: Vec<String> =
+                attributions(reports).iter().filter(|a| a.to == root.id).map(|a| format!("`{}`", a.failed)).collect();
+            if !because.is_empty() {
+                s.push_str(&format!("; {} failed only because of it", because.join(" and ")));
+            }
             if blocked > 0 {
                 s.push_str(&format!(" ({} skipped because of it)", plural(blocked, "check")));
             }
@@ -584,6 +671,8 @@ pub fn root_words(root: &CheckReport) -> String {
         return root.summary.clone();
     };
     let head = f.message.split(". Request ids:").next().unwrap_or(&f.message);
+    // What the verdict says in its own words (the checks it failed).
+    let head = head.split(PROVEN).next().unwrap_or(head);
     let text = crate::net::answer::one_line(head);
     let text = text.as_str();
     if text.chars().count() <= MAX {
@@ -863,6 +952,118 @@ mod tests {
         assert_eq!(r.checks[0].findings[0].code, "timed_out");
         assert!(r.checks[0].findings[0].message.contains("--deadline"), "{}", r.checks[0].findings[0].message);
         assert_eq!((r.checks[1].status, r.checks[1].blocked_by), (Status::Skip, Some(CheckId::Dns)));
+    }
+
+    fn report(id: CheckId, findings: Vec<Finding>) -> CheckReport {
+        let status = Outcome::from_findings("", Details::nothing(), findings.clone()).status;
+        CheckReport {
+            id,
+            title: id.as_str(),
+            status,
+            summary: format!("{id} summary"),
+            details: Details::nothing(),
+            findings,
+            blocked_by: None,
+            duration_ms: 0,
+        }
+    }
+
+    fn finding(code: &'static str, severity: Severity, steps: &'static [Step]) -> Finding {
+        Finding { code, severity, message: format!("{code} says so"), remedy: String::new(), steps }
+    }
+
+    /// The world of the issue: `dns` warns that a silent nameserver costs every lookup 5 s, `tls`
+    /// passes, and the probe's requests ran out of time resolving the name.
+    fn slow_nameserver(probe: Vec<Finding>) -> Vec<CheckReport> {
+        vec![
+            report(CheckId::Status, vec![]),
+            report(
+                CheckId::Dns,
+                vec![
+                    finding("dns.hosts_file", Severity::Info, &[]),
+                    finding("dns.dead_nameserver", Severity::Warn, &[Step::Resolve]),
+                    finding("dns.slow", Severity::Warn, &[Step::Resolve]),
+                ],
+            ),
+            report(CheckId::Tls, vec![finding("tls.slow", Severity::Warn, &[Step::Tls])]),
+            report(CheckId::Probe, probe),
+        ]
+    }
+
+    #[test]
+    fn a_failure_only_in_a_step_an_earlier_check_named_is_that_checks() {
+        let mut reports = slow_nameserver(vec![
+            finding("probe.stopped_early", Severity::Info, &[]),
+            finding("probe.connection", Severity::Fail, &[Step::Resolve]),
+        ]);
+        // Before: the probe is the first failure.
+        assert_eq!(verdict(&reports).root_cause, Some(CheckId::Probe));
+        let expected = Attribution {
+            failed: CheckId::Probe,
+            to: CheckId::Dns,
+            code: "dns.dead_nameserver",
+            steps: vec![Step::Resolve],
+        };
+        assert_eq!(attributions(&reports), [expected.clone()]);
+        attribute(&mut reports);
+        // The rule holds on what it produced: applying it again finds the same.
+        assert_eq!(attributions(&reports), [expected]);
+        // The namer's first finding for that step is proven to fail the probe: a failure, and says so.
+        let dns = &reports[1];
+        assert_eq!(dns.status, Status::Fail);
+        assert_eq!(dns.findings[1].severity, Severity::Fail);
+        assert_eq!(
+            dns.findings[1].message,
+            "dns.dead_nameserver says so; here it failed `probe` (its requests ran out of time resolving the API's name)"
+        );
+        // Only that one: the other warning stays a warning.
+        assert_eq!(dns.findings[2].severity, Severity::Warn);
+        let probe = &reports[3];
+        assert_eq!(probe.status, Status::Fail);
+        assert_eq!(probe.findings[1].message, "because of `dns` (dns.dead_nameserver): probe.connection says so");
+        assert_eq!(probe.findings[0].message, "probe.stopped_early says so", "information is left alone");
+        let v = verdict(&reports);
+        assert_eq!((v.root_cause, v.status), (Some(CheckId::Dns), Status::Fail));
+        assert_eq!(
+            v.summary,
+            "2 checks failed; root cause: dns — dns.dead_nameserver says so; `probe` failed only because of it"
+        );
+    }
+
+    #[test]
+    fn a_failure_in_another_step_or_of_another_kind_stays_its_own() {
+        // Out of time connecting (TCP): nobody named that step.
+        let other_step = slow_nameserver(vec![finding("probe.connection", Severity::Fail, &[Step::Connect])]);
+        // One failure in the named step and one not in any step (a 500): not only because of dns.
+        let also_500 = slow_nameserver(vec![
+            finding("probe.connection", Severity::Fail, &[Step::Resolve]),
+            finding("probe.server_error", Severity::Fail, &[]),
+        ]);
+        // Both steps: no single earlier finding names both.
+        let both = slow_nameserver(vec![
+            finding("probe.connection", Severity::Fail, &[Step::Resolve]),
+            finding("probe.connection", Severity::Fail, &[Step::Tls]),
+        ]);
+        for mut reports in [other_step, also_500, both] {
+            assert!(attributions(&reports).is_empty());
+            attribute(&mut reports);
+            assert_eq!(reports[1].status, Status::Warn);
+            assert_eq!(verdict(&reports).root_cause, Some(CheckId::Probe));
+        }
+        // A later check's warning does not explain an earlier failure (report order is the order
+        // of the path: a lookup, a connection, then requests).
+        let mut reports = vec![
+            report(CheckId::Dns, vec![finding("dns.timeout", Severity::Fail, &[Step::Resolve])]),
+            report(CheckId::Probe, vec![finding("probe.slow", Severity::Warn, &[Step::Resolve])]),
+        ];
+        assert!(attributions(&reports).is_empty());
+        attribute(&mut reports);
+        assert_eq!(reports[1].status, Status::Warn);
+        // The slow TLS handshake that `tls` named is the cause of a probe out of time in it.
+        let mut reports = slow_nameserver(vec![finding("probe.connection", Severity::Fail, &[Step::Tls])]);
+        attribute(&mut reports);
+        assert_eq!(verdict(&reports).root_cause, Some(CheckId::Tls));
+        assert!(reports[2].findings[0].message.ends_with("(its requests ran out of time in the TLS handshake)"));
     }
 
     #[tokio::test]

@@ -12,11 +12,13 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::Config;
-use crate::model::millis;
+use crate::model::{Step, millis};
 use crate::net::proxy_env::{self, ProxyChoice};
 use crate::secret::Redactor;
 
-/// Connect timeout for every connection the doctor opens (the Python SDK uses 5 s).
+/// Connect timeout for every connection the doctor opens (the Python SDK uses 5 s). The HTTP
+/// client gives it to the TCP connection and again to the TLS handshake, as httpx does (see
+/// `net::connect`).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub use crate::details::tls::TrustSources;
@@ -355,6 +357,17 @@ impl std::fmt::Display for Phase {
     }
 }
 
+/// A lookup of `Net::resolve_ahead` that failed.
+#[derive(Debug, Clone)]
+pub struct LookupFailed {
+    /// Why, in words (redacted).
+    pub why: String,
+    /// After how long.
+    pub took: Duration,
+    /// It ran out of time (rather than being answered with an error).
+    pub ran_out_of_time: bool,
+}
+
 /// Why a request got no (complete) response, in words a user can act on.
 #[derive(Debug, Clone)]
 pub struct FetchError {
@@ -362,6 +375,9 @@ pub struct FetchError {
     pub phase: Phase,
     /// The error chain, one line, redacted.
     pub message: String,
+    /// The step of the connection the request ran out of time in, when it did (a connect or
+    /// handshake over its budget); `None` for every other failure.
+    pub out_of_time_in: Option<Step>,
 }
 
 impl std::fmt::Display for FetchError {
@@ -422,11 +438,15 @@ impl Net {
         let proxy = proxy_env::choose(&config.env, &config.base_url);
         let redactor = redactor_for(config);
 
-        let tls = tls_config(roots.clone(), &[b"http/1.1"]);
+        let mut tls = tls_config(roots.clone(), &[b"http/1.1"]);
+        // Marks each handshake's start for the connect budget.
+        tls.resumption = rustls::client::Resumption::store(crate::net::connect::MarkingStore::new());
         let mut builder = Client::builder()
             .use_preconfigured_tls(tls)
             .user_agent(concat!("openai-doctor/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT)
+            // Not reqwest's connect_timeout, which would cover the connection and the handshake
+            // together: each its own, as httpx gives them.
+            .connector_layer(crate::net::connect::Budget { tcp: CONNECT_TIMEOUT, tls: CONNECT_TIMEOUT })
             .redirect(redirect_policy(&config.base_url))
             .http1_only()
             .no_proxy();
@@ -491,7 +511,7 @@ impl Net {
         config: &Config,
         url: &Url,
         timeout: Duration,
-    ) -> Option<Result<Duration, (String, Duration)>> {
+    ) -> Option<Result<Duration, LookupFailed>> {
         let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']');
         let port = url.port_or_known_default()?;
         if host.parse::<std::net::IpAddr>().is_ok()
@@ -504,7 +524,11 @@ impl Net {
         let start = Instant::now();
         Some(match self.ahead.ahead(host, timeout).await {
             Ok(_) => Ok(start.elapsed()),
-            Err(why) => Err((self.redactor.redact(&why), start.elapsed())),
+            Err(failure) => Err(LookupFailed {
+                why: self.redactor.redact(&failure.describe()),
+                took: start.elapsed(),
+                ran_out_of_time: matches!(failure, crate::net::resolve::Failure::Timeout(_)),
+            }),
         })
     }
 
@@ -577,10 +601,11 @@ impl Net {
             read_limited(response, limit, ttfb).await.map_err(|e| self.classify(&e))
         })
         .await
-        .unwrap_or_else(|_| Err(FetchError { phase: Phase::Timeout, message: String::new() }))
+        .unwrap_or_else(|_| Err(FetchError { phase: Phase::Timeout, message: String::new(), out_of_time_in: None }))
         .map_err(|mut e| {
-            // The time actually waited: the connect timeout may have ended it long before `timeout`.
-            if e.phase == Phase::Timeout {
+            // The time actually waited: the connect timeout may have ended it long before `timeout`
+            // (a connect budget's error says it already).
+            if e.phase == Phase::Timeout && e.out_of_time_in.is_none() {
                 let waited = start.elapsed();
                 e.message = if waited + Duration::from_millis(100) < timeout {
                     format!(
@@ -646,7 +671,12 @@ impl Net {
             return FetchError {
                 phase: Phase::Redirect,
                 message: self.redactor.redact(&format!("too many redirects (a redirect loop?): {chain}")),
+                out_of_time_in: None,
             };
+        }
+        // The connect budget ran out in one step: its own words, and the step.
+        if let Some(o) = crate::net::connect::out_of_time(e) {
+            return FetchError { phase: Phase::Timeout, message: o.to_string(), out_of_time_in: Some(o.step) };
         }
         let phase = if e.is_timeout() || lower.contains("timed out") {
             Phase::Timeout
@@ -664,7 +694,7 @@ impl Net {
         } else {
             Phase::Http
         };
-        FetchError { phase, message: self.redactor.redact(&chain) }
+        FetchError { phase, message: self.redactor.redact(&chain), out_of_time_in: None }
     }
 }
 
@@ -832,9 +862,13 @@ mod tests {
         let outer = E("Dns Error: dns error", Some(Box::new(inner)));
         assert_eq!(error_chain(&outer), "Dns Error: failed to lookup address information: Name does not resolve");
         // The phase named inside the chain (through a proxy tunnel) is not put in front again.
-        let e = FetchError { phase: Phase::Dns, message: "tunnel error: dns error: failed to lookup".to_owned() };
+        let e = FetchError {
+            phase: Phase::Dns,
+            message: "tunnel error: dns error: failed to lookup".to_owned(),
+            out_of_time_in: None,
+        };
         assert_eq!(e.to_string(), "tunnel error: dns error: failed to lookup");
-        let e = FetchError { phase: Phase::Dns, message: "failed to lookup".to_owned() };
+        let e = FetchError { phase: Phase::Dns, message: "failed to lookup".to_owned(), out_of_time_in: None };
         assert_eq!(e.to_string(), "dns error: failed to lookup");
     }
 

@@ -1,5 +1,5 @@
 //! The network path every check shares: the context (one HTTP client, trust anchors, the log of
-//! requests), name resolution as the client does it, proxy selection from the environment, and
+//! requests), the client's connect budget, name resolution as the client does it, proxy selection from the environment, and
 //! CONNECT tunnels, the one authenticated request builder and the streaming send. It knows no
 //! check.
 
@@ -7,6 +7,7 @@ pub mod answer;
 pub mod app_trust;
 pub mod authed;
 pub mod bypass;
+pub mod connect;
 pub mod context;
 pub mod interfaces;
 pub mod proxy_env;

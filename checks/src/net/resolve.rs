@@ -261,17 +261,16 @@ impl AheadResolver {
     /// the client's next connections.
     ///
     /// # Errors
-    /// Why the name did not resolve (in words).
-    pub async fn ahead(&self, host: &str, timeout: Duration) -> Result<Vec<IpAddr>, String> {
+    /// Why the name did not resolve.
+    pub async fn ahead(&self, host: &str, timeout: Duration) -> Result<Vec<IpAddr>, Failure> {
         let addrs = match &self.ns {
             Some(ns) => tokio::time::timeout(timeout, ns.addrs(host))
                 .await
-                .map_err(|_| Failure::Timeout(crate::model::millis(timeout)).describe())?
-                .map_err(|f| f.describe())?,
+                .map_err(|_| Failure::Timeout(crate::model::millis(timeout)))??,
             None => {
                 let l = system_lookup(host, timeout).await;
                 if l.addrs.is_empty() {
-                    return Err(l.failure.map_or_else(|| "no address".to_owned(), |f| f.describe()));
+                    return Err(l.failure.unwrap_or_else(|| Failure::Other("no address".to_owned())));
                 }
                 l.addrs
             }

@@ -194,6 +194,7 @@ impl Net {
             Err(FetchError {
                 phase: Phase::Timeout,
                 message: format!("no response head within {:.1} s", start.elapsed().as_secs_f64()),
+                out_of_time_in: None,
             })
         });
         let response = match outcome {

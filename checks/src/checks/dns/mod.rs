@@ -12,7 +12,7 @@ use hickory_resolver::proto::rr::RecordType;
 
 use crate::details::dns::{Direct, EachNameserver, HostsFile, Looked};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
-use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
+use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status, Step};
 use crate::net::resolv_conf::ResolvConf;
 use crate::net::resolve::{self, ERROR, Failure, Lookup, Nameserver};
 
@@ -467,7 +467,7 @@ fn dead_nameserver(l: &Lookups) -> Option<Finding> {
             answering.join(", ")
         ),
         "Remove the silent nameserver from /etc/resolv.conf (docker run --dns, /etc/docker/daemon.json \"dns\", the pod's dnsConfig, the VPN's DNS settings), or put the working one first.",
-    ))
+    ).about(&[Step::Resolve]))
 }
 
 /// How long one nameserver asked on its own may take to answer.
@@ -580,7 +580,7 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
             Severity::Warn,
             format!("looking up {host} took {slowest} ms (over {SLOW_MS} ms): every new connection pays it"),
             "Usual causes: a slow or dead nameserver first in /etc/resolv.conf, search domains with a high ndots, Docker's embedded DNS (127.0.0.11) with a slow upstream, a VPN resolver. See `openai-doctor explain dns.slow`.",
-        ));
+        ).about(&[Step::Resolve]));
     }
     for finding in
         resolved_findings(&ctx.facts, l, &addrs, &ns_addrs, proxy, &crate::config::bare_host(&ctx.config.base_url))

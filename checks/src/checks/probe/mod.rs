@@ -302,6 +302,18 @@ struct Attempt {
     answered: Option<Box<crate::net::answer::Judgement>>,
     /// Where a redirect pointed.
     location: Option<url::Url>,
+    /// The step of the connection it ran out of time in, when it did (the lookup, the connect,
+    /// the handshake): what the verdict puts down to the check that named that step as slow.
+    out_of_time_in: Option<crate::model::Step>,
+}
+
+/// The step every one of `attempts` ran out of time in, when they share one.
+fn common_step(attempts: &[&Attempt]) -> &'static [crate::model::Step] {
+    let first = attempts.first().and_then(|a| a.out_of_time_in);
+    match first {
+        Some(step) if attempts.iter().all(|a| a.out_of_time_in == Some(step)) => step.alone(),
+        _ => &[],
+    }
 }
 
 fn classify(f: &Fetched, what: What, judged: &crate::net::answer::Judgement) -> (Kind, Option<ApiError>) {
@@ -413,13 +425,15 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
     let lookup = match ctx.net.resolve_ahead(&ctx.config, &ctx.config.base_url, timeout).await {
         None => Duration::ZERO,
         Some(Ok(took)) => took,
-        Some(Err((why, took))) => {
+        Some(Err(failed)) => {
             let mut a = transport_failure(what, client_request_id, start, crate::net::context::Phase::Dns);
             a.transport_error = Some(format!(
-                "dns error: looking up {} failed after {:.1} s: {why}",
+                "dns error: looking up {} failed after {:.1} s: {}",
                 ctx.config.base_url.host_str().unwrap_or_default(),
-                took.as_secs_f64()
+                failed.took.as_secs_f64(),
+                failed.why
             ));
+            a.out_of_time_in = failed.ran_out_of_time.then_some(crate::model::Step::Resolve);
             return a;
         }
     };
@@ -447,11 +461,13 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
                 ttfb_ms: millis(lookup + f.ttfb),
                 total_ms: millis(lookup + f.elapsed),
                 answered: Some(Box::new(judged)),
+                out_of_time_in: None,
             }
         }
         Err(e) => {
             let mut a = transport_failure(what, client_request_id, start, e.phase);
             a.transport_error = Some(e.to_string());
+            a.out_of_time_in = e.out_of_time_in;
             a
         }
     }
@@ -481,6 +497,7 @@ fn transport_failure(
         truncated: false,
         answered: None,
         location: None,
+        out_of_time_in: None,
     }
 }
 
@@ -1081,6 +1098,7 @@ fn judge_failures(
                     rate.rule()
                 ),
                 rate.fails(),
+                common_step(&failed),
             ));
         }
     }
@@ -1088,9 +1106,9 @@ fn judge_failures(
         endpoints.iter().flat_map(|(_, a)| a.iter()).filter(|a| a.kind != Kind::Ok).collect();
     let summary =
         if everything_failed { format!("every request failed ({})", counts(&all_failed)) } else { parts.join("; ") };
-    for (i, (text, fails)) in intermittent.into_iter().enumerate() {
+    for (i, (text, fails, steps)) in intermittent.into_iter().enumerate() {
         let severity = if fails { Severity::Fail } else { Severity::Warn };
-        findings.insert(i, Finding::new(&INTERMITTENT, severity, text, "Keep retries on with exponential backoff (SDK default: 2 retries); report persistent rates to support with the request ids. Compare reruns by their intervals, not by their verdicts alone: overlapping intervals are the same world."));
+        findings.insert(i, Finding::new(&INTERMITTENT, severity, text, "Keep retries on with exponential backoff (SDK default: 2 retries); report persistent rates to support with the request ids. Compare reruns by their intervals, not by their verdicts alone: overlapping intervals are the same world.").about(steps));
     }
     let mut out = Outcome::from_findings(summary, details, findings);
     if any_persistent && out.status != Status::Fail {
@@ -1143,6 +1161,8 @@ fn failure_finding(
         let _ = write!(msg, ": \"{}{}\"", quoted, if quoted.len() < whole.len() { "…" } else { "" });
     }
     if let Some(e) = &first.transport_error {
+        // The label names the phase already ("dns error"): once.
+        let e = e.strip_prefix(&format!("{}: ", kind.label())).unwrap_or(e);
         let _ = write!(msg, ": {e}");
     }
     if first.truncated {
@@ -1203,7 +1223,7 @@ fn failure_finding(
         let _ = write!(msg, "; {}", answered::attribution(j));
     }
     let _ = write!(msg, ". Request ids: {}", ids.join(", "));
-    Finding::new(kind.code(), severity, msg, remedy(cfg, aim, first, persistent))
+    Finding::new(kind.code(), severity, msg, remedy(cfg, aim, first, persistent)).about(common_step(list))
 }
 
 /// What to do about a kind of failure.

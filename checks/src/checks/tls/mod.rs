@@ -16,7 +16,7 @@ use crate::details::Details;
 use crate::details::tls::{Connection, Session, Tls};
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
 use crate::model::millis;
-use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status};
+use crate::model::{CheckId, Code, Finding, Outcome, Severity, Status, Step};
 use crate::net::tunnel::{self, ConnectError, ConnectFailure, Io};
 use chain::{CertInfo, Recorder};
 
@@ -565,6 +565,12 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
                     format!("connecting took {connect_ms} ms and the TLS handshake {handshake_ms} ms (over {SLOW_CONNECT_MS} ms / {} ms): every new connection pays it", 2 * SLOW_CONNECT_MS),
                     "Usual causes: a long route (VPN, distant egress), a TLS-inspecting proxy, a throttled CPU (container CPU quota), packet loss. See `openai-doctor explain tls.slow`.",
                 )
+                // The steps it names: those over their limit.
+                .about(match (connect_ms > SLOW_CONNECT_MS, handshake_ms > 2 * SLOW_CONNECT_MS) {
+                    (true, true) => &[Step::Connect, Step::Tls],
+                    (true, false) => &[Step::Connect],
+                    _ => &[Step::Tls],
+                })
             });
             details.connect_ms = Some(connect_ms);
             details.handshake_ms = Some(handshake_ms);
