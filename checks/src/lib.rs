@@ -27,6 +27,7 @@ pub mod config;
 pub mod details;
 pub mod engine;
 pub mod fsread;
+pub mod input;
 pub mod model;
 pub mod net;
 pub mod provider;

@@ -7,7 +7,7 @@
 
 use url::Url;
 
-use crate::config::Env;
+use crate::input::Env;
 use crate::secret::SecretString;
 
 /// The host of OpenAI's API.
@@ -263,7 +263,7 @@ pub fn decide(inputs: &Inputs, env: &Env) -> Result<Decision, String> {
             let Some(raw) = azure_endpoint else {
                 return Err("--provider azure needs the resource's endpoint: --azure-endpoint https://NAME.openai.azure.com or AZURE_OPENAI_ENDPOINT".to_owned());
             };
-            let mut endpoint = crate::config::parse_http_url("--azure-endpoint / AZURE_OPENAI_ENDPOINT", raw)?;
+            let mut endpoint = crate::input::parse_http_url("--azure-endpoint / AZURE_OPENAI_ENDPOINT", raw)?;
             // AzureOpenAI appends /openai to the endpoint (stripped of a trailing slash): a
             // path people add by hand (…/openai/) would be doubled by the client too, so it is
             // kept, and shows in the URLs the report prints.
@@ -354,7 +354,7 @@ mod tests {
     fn inputs(base: Option<&str>, endpoint: Option<&str>, version: Option<&str>) -> Inputs {
         Inputs {
             choice: Choice::Auto,
-            base_url: Url::parse(base.unwrap_or(crate::config::DEFAULT_BASE_URL)).unwrap(),
+            base_url: Url::parse(base.unwrap_or("https://api.openai.com/v1")).unwrap(),
             base_source: if base.is_some() { BaseSource::Env } else { BaseSource::Default },
             azure_endpoint: endpoint.map(str::to_owned),
             api_version: version.map(str::to_owned),
