@@ -15,7 +15,7 @@ pub mod provenance;
 mod tests;
 
 pub use catalogue::{Class, Diagnosis, Provider, diagnose};
-pub use provenance::{Gateway, Product, Sender, provenance};
+pub use provenance::{Gateway, Product, Sender, is_azure_host, provenance};
 
 /// The shape of the key a request carried (never the key): enough to say "an OpenAI key was
 /// sent to Azure".

@@ -622,7 +622,9 @@ pub fn html_title(text: &str) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
-fn is_azure_host(host: &str) -> bool {
+/// An Azure OpenAI (or Azure AI services / Foundry) endpoint's host.
+#[must_use]
+pub fn is_azure_host(host: &str) -> bool {
     let h = host.split(':').next().unwrap_or("").to_ascii_lowercase();
     h.ends_with(".openai.azure.com")
         || h.ends_with(".cognitiveservices.azure.com")
