@@ -95,7 +95,7 @@ filter, not by the network. Azure OpenAI applies the content filter configuratio
 the deployment and names the categories that fired in content_filter_results; OpenAI's API stops \
 the output the same way. The SDKs do not raise: an app that reads only the text takes the cut \
 answer for a whole one.\n\nFix: Azure OpenAI: the resource's owner reviews the content filter \
-configuration of the deployment (Azure AI Foundry → Guardrails + controls → Content filters); \
+configuration of the deployment (Azure AI Foundry → Guardrails & controls → Content filters); \
 either provider: change the prompt, and treat finish_reason content_filter as an incomplete \
 answer in the app. Retrying the same prompt ends the same way.\n\nVerify: the stream check \
 passes without this finding."

@@ -283,7 +283,7 @@ fn content_filter_finding(categories: &str, e: &Evidence, content_events: u32, i
     let (who, fix) = if azure {
         (
             "Azure OpenAI's content filter (the configuration assigned to this deployment) stopped the output",
-            "The resource's owner reviews the deployment's content filter configuration (Azure AI Foundry → Guardrails + controls → Content filters); change the prompt; in the app, treat finish_reason content_filter as an incomplete answer. Retrying the same prompt ends the same way.",
+            "The resource's owner reviews the deployment's content filter configuration (Azure AI Foundry → Guardrails & controls → Content filters); change the prompt; in the app, treat finish_reason content_filter as an incomplete answer. Retrying the same prompt ends the same way.",
         )
     } else {
         (

@@ -199,7 +199,7 @@ fn azure_terms(id: &str, fix: String) -> Option<String> {
     }
     match id {
         "billing_not_active" | "billing_hard_limit_reached" | "insufficient_quota" => Some(
-            "Azure OpenAI bills through the Azure subscription: check that the subscription is active and the deployment's quota in Azure AI Foundry (Management → Quota); no retry helps.".to_owned(),
+            "Azure OpenAI bills through the Azure subscription: check that the subscription is active and the deployment's quota in the Azure AI Foundry portal's Quota page; no retry helps.".to_owned(),
         ),
         "missing_scopes" | "invalid_api_key" | "no_api_key" => Some(format!(
             "Take the key and endpoint together from {AZURE_KEYS}, or give the Entra ID identity the Cognitive Services OpenAI User role on the resource."
@@ -501,7 +501,7 @@ fn rule(s: &Said, a: &Answer, p: Provider) -> Diagnosis {
                         "Azure OpenAI's content filter blocked {which} (the answer does not say which category); not an outage, not the key"
                     ),
                 },
-                "Change the prompt, or have the resource's owner change the content filter configuration assigned to this deployment (Azure AI Foundry → Guardrails + controls → Content filters); retrying the same prompt fails the same way.",
+                "Change the prompt, or have the resource's owner change the content filter configuration assigned to this deployment (Azure AI Foundry → Guardrails & controls → Content filters); retrying the same prompt fails the same way.",
             );
         }
         return Diagnosis::new(
@@ -820,7 +820,7 @@ fn rate_limit(s: &Said, a: &Answer, too_large: bool, p: Provider) -> Diagnosis {
             false,
             format!("{what}: a daily or tier quota rather than a passing limit"),
             if azure {
-                "The resource's owner: raise the deployment's Tokens per Minute in Azure AI Foundry (Deployments → Edit), within the subscription's regional quota (Management → Quota, where more can be requested), or move to another pricing tier; else wait for the reset. Retries within the run fail the same way."
+                "The resource's owner: raise the deployment's Tokens per Minute in Azure AI Foundry (Deployments → Edit), within the subscription's regional quota (the Foundry portal's Quota page, where an increase is requested), or move to another pricing tier; else wait for the reset. Retries within the run fail the same way."
             } else {
                 "Raise the quota or tier (the account's or resource's owner), or wait for the reset; retries within the run fail the same way."
             },
@@ -843,7 +843,7 @@ fn rate_limit(s: &Said, a: &Answer, too_large: bool, p: Provider) -> Diagnosis {
             (Some(w), false) => format!("Wait {} and retry (the SDKs retry 429 with backoff); spread the load or ask for higher limits.", seconds(w)),
             (None, false) => "Retry with exponential backoff and jitter (no wait was given); spread the load or ask for higher limits.".to_owned(),
             (Some(w), true) => format!(
-                "Wait {} as Azure asks{} and retry; for more room, raise the deployment's Tokens per Minute in Azure AI Foundry (Deployments → Edit; its RPM follows), within the region's quota (Management → Quota), or spread the load over deployments or regions.",
+                "Wait {} as Azure asks{} and retry; for more room, raise the deployment's Tokens per Minute in Azure AI Foundry (Deployments → Edit; its RPM follows), within the region's quota (the Foundry portal's Quota page), or spread the load over deployments or regions.",
                 seconds(w),
                 if header(a, "retry-after").is_some() || header(a, "retry-after-ms").is_some() {
                     " (Retry-After)"
@@ -853,7 +853,7 @@ fn rate_limit(s: &Said, a: &Answer, too_large: bool, p: Provider) -> Diagnosis {
                     " (in its message; no Retry-After came with this answer, and the SDKs read only Retry-After: they may retry too soon)"
                 }
             ),
-            (None, true) => "Retry with exponential backoff and jitter (Azure gave no wait); for more room, raise the deployment's Tokens per Minute in Azure AI Foundry (Deployments → Edit), within the region's quota (Management → Quota), or spread the load over deployments or regions.".to_owned(),
+            (None, true) => "Retry with exponential backoff and jitter (Azure gave no wait); for more room, raise the deployment's Tokens per Minute in Azure AI Foundry (Deployments → Edit), within the region's quota (the Foundry portal's Quota page), or spread the load over deployments or regions.".to_owned(),
         },
     );
     d.wait_s = wait;

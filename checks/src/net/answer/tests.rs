@@ -465,7 +465,7 @@ const AZURE_WORDS: &[(&str, &[&str], &[&str])] = &[
     // (file, words of `what`, words of the fix)
     ("azure/429_rate_limit_try_again.http", &["a rate limit"], &["Wait 50 s as Azure asks", "Tokens per Minute", "Azure AI Foundry"]),
     ("azure/429_token_rate_limit_headers.http", &["tokens per minute", "resets in 55 s"], &["Wait 55 s", "in x-rate-limit-reset-tokens; no Retry-After", "Tokens per Minute"]),
-    ("azure/429_token_rate_limit_region_wording.http", &["tokens per minute", "45 s"], &["Wait 45 s", "Tokens per Minute", "Management → Quota"]),
+    ("azure/429_token_rate_limit_region_wording.http", &["tokens per minute", "45 s"], &["Wait 45 s", "Tokens per Minute", "Quota page"]),
     ("azure/api_version_not_supported_400.http", &["api-version"], &["OPENAI_API_VERSION", "api-version-lifecycle", "2024-10-21", "/openai/v1/"]),
     ("azure/content_filter_400_2023.http", &["Azure OpenAI's content filter blocked the prompt", "not the key"], &["Content filters", "this deployment", "fails the same way"]),
     ("azure/content_filter_400_innererror.http", &["violence (severity medium)", "innererror.content_filter_result"], &["Content filters"]),
