@@ -446,10 +446,6 @@ pub fn provenance(a: &Answer) -> Provenance {
     if let Some(g) = gateway(a, json.as_ref(), &mut ev) {
         return g;
     }
-    // 1b. OpenAI-compatible servers (vLLM, Ollama), by their envelopes, wording and ports.
-    if let Some(c) = compatible(a, json.as_ref(), &mut ev) {
-        return c;
-    }
     // 2. Cloudflare's own JSON errors in front of the API (`cf_bad_gateway`, `cf_gateway_timeout`).
     if let Some(kind) = json.as_ref().and_then(|v| v.pointer("/error/type")).and_then(Value::as_str)
         && kind.starts_with("cf_")
@@ -458,6 +454,11 @@ pub fn provenance(a: &Answer) -> Provenance {
         push_header(a, "cf-ray", &mut ev);
         let fronting = a.base_host.clone();
         return done(Sender::Cloudflare { fronting, code: status.unwrap_or(0) }, ev, None);
+    }
+    // 2b. OpenAI-compatible servers (vLLM, Ollama), by their envelopes, wording and ports (after
+    // Cloudflare's JSON errors, whose code is a number too).
+    if let Some(c) = compatible(a, json.as_ref(), &mut ev) {
+        return c;
     }
     let envelope = json.as_ref().and_then(|v| Said::from_json(v, status)).filter(|s| !s.bare);
     if envelope.is_none() && json.is_none() && !(success && (api_header || !html)) {

@@ -616,6 +616,15 @@ fn compatible_servers_are_named_and_fixed_in_their_terms() {
         ..Answer::default()
     };
     assert_eq!(judge(&list).sender.tag(), "compatible:vllm");
+    // Cloudflare's JSON error (a numeric code too) in front of any host stays Cloudflare's.
+    let cf = Answer {
+        status: Some(502),
+        headers: vec![("cf-ray".into(), "8f0c1e2d3a4b5c6d-AMS".into())],
+        body: error_bodies::CF_BAD_GATEWAY.as_bytes().to_vec(),
+        base_host: "api.test:8443".into(),
+        ..Answer::default()
+    };
+    assert_eq!(judge(&cf).sender.tag(), "cloudflare");
     // OpenAI's own answer is never taken for a compatible server's.
     let api = judged("api/invalid_api_key_401.http", super::Sent::default());
     assert_eq!(api.sender.tag(), "api");
