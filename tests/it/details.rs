@@ -279,6 +279,7 @@ fn stream_sample() -> openai_doctor_checks::details::stream::Stream {
         content_events: 1,
         done: false,
         error_event: false,
+        content_filter: Some("violence (severity medium)".into()),
         chunks: 3,
         bytes: 812,
         event_ms: vec![300, 340],

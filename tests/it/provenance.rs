@@ -135,6 +135,28 @@ fn an_upstream_error_relayed_by_a_gateway_names_both() {
     assert!(t.contains("relayed") && t.contains("LiteLLM"), "{t}");
     assert!(t.contains("who can fix it: your gateway's owner"), "{t}");
     assert!(!t.to_lowercase().contains("transient"), "{t}");
+    // The upstream is Azure: its fix is said in Azure's terms, never OpenAI's platform.
+    assert!(t.contains("Tokens per Minute") && !t.contains("platform.openai.com"), "{t}");
+}
+
+#[test]
+fn a_compatible_servers_own_error_is_said_in_its_terms() {
+    // vLLM and Ollama serve the models themselves (issue 27): their envelope names them, and the
+    // fix is theirs (the served name, `ollama pull`), not OpenAI's keys or status page.
+    for (name, who, fix) in [
+        ("compatible/vllm_model_does_not_exist_404.http", "vLLM's OpenAI-compatible server", "--served-model-name"),
+        ("compatible/ollama_model_not_found_404.http", "Ollama's OpenAI-compatible server", "`ollama pull ollama`"),
+    ] {
+        let r = probe(&chat_gets(name));
+        let f = findings(&r).into_iter().find(|f| f["severity"] == "fail").expect("a failure");
+        let t = text(&f);
+        assert!(t.contains(&format!("answered by {who}")), "{name}: {t}");
+        assert!(t.contains(fix) && !t.contains("platform.openai.com"), "{name}: {t}");
+        let json = r.json();
+        let tags: Vec<&str> =
+            json["requests"].as_array().unwrap().iter().filter_map(|q| q["answered_by"]["sender"].as_str()).collect();
+        assert!(tags.iter().any(|t| t.starts_with("compatible:")), "{name}: {tags:?}");
+    }
 }
 
 #[test]

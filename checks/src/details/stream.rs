@@ -72,6 +72,11 @@ pub struct Stream {
     pub done: bool,
     /// An error object came inside the stream.
     pub error_event: bool,
+    /// The output ended with `finish_reason: "content_filter"`: the categories the stream
+    /// flagged (Azure's `content_filter_results` with `filtered: true`, e.g. `violence (severity
+    /// medium)`), empty when it named none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_filter: Option<String>,
     /// Body reads (TCP segments or their batches, as the client got them).
     pub chunks: u32,
     /// Body bytes as they came off the wire.

@@ -277,11 +277,17 @@ impl Fetched {
             .iter()
             .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        crate::net::answer::Answer {
+        let answer = crate::net::answer::Answer {
             status: Some(self.status),
             headers,
             body: self.body.clone(),
             base_host: crate::net::answer::host_of(base),
+            sent: crate::net::answer::Sent::default(),
+        };
+        // The URL asked tells whether an api-version was sent (Azure's 404 is the same without).
+        match &self.url {
+            Some(u) => answer.with_url(u),
+            None => answer,
         }
     }
     /// Where a redirect points (its `Location`, resolved against the request's URL).

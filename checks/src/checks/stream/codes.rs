@@ -87,6 +87,20 @@ The SDKs raise an APIError while iterating.\n\nFix: retry the request; if it per
 support with the request id.\n\nVerify: the stream check passes."
 );
 code!(
+    CONTENT_FILTER,
+    "stream.content_filter",
+    "The provider's content filter stopped the streamed output",
+    "The stream ended with finish_reason \"content_filter\": the output was cut by a content \
+filter, not by the network. Azure OpenAI applies the content filter configuration assigned to \
+the deployment and names the categories that fired in content_filter_results; OpenAI's API stops \
+the output the same way. The SDKs do not raise: an app that reads only the text takes the cut \
+answer for a whole one.\n\nFix: Azure OpenAI: the resource's owner reviews the content filter \
+configuration of the deployment (Azure AI Foundry → Guardrails & controls → Content filters); \
+either provider: change the prompt, and treat finish_reason content_filter as an incomplete \
+answer in the app. Retrying the same prompt ends the same way.\n\nVerify: the stream check \
+passes without this finding."
+);
+code!(
     SLOW_FIRST_TOKEN,
     "stream.slow_first_token",
     "The first output token came late, while the path delivered bytes promptly",

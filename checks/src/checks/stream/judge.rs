@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::codes::{BUFFERED, COMPRESSED, CUT, ERROR_EVENT, NOT_EVENT_STREAM, SLOW_FIRST_TOKEN, STALLED};
+use super::codes::{
+    BUFFERED, COMPRESSED, CONTENT_FILTER, CUT, ERROR_EVENT, NOT_EVENT_STREAM, SLOW_FIRST_TOKEN, STALLED,
+};
 use super::measure::{Ending, Timeline};
 use crate::model::{Finding, Severity};
 
@@ -145,6 +147,9 @@ pub fn judge(t: &Timeline, e: &Evidence, read_timeout: Duration) -> (String, Vec
             "Retry the request; if it persists, contact support with the request id.",
         ));
     }
+    if let Some(categories) = &t.content_filter {
+        findings.push(content_filter_finding(categories, e, t.content_events, &ids));
+    }
     let ending = t.ending.unwrap_or(Ending::Complete);
     if ending == Ending::Cap && !t.done {
         findings.push(Finding::new(
@@ -265,6 +270,36 @@ pub fn buffered(t: &Timeline, e: &Evidence) -> bool {
     let together = t.events >= MIN_EVENTS_TO_JUDGE && t.gaps.spread_ms <= BUFFER_SPREAD_MS;
     let undecodable_in_one_go = t.undecodable && t.chunks <= 2 && t.bytes > 0;
     (together || undecodable_in_one_go || e.content_length.is_some()) && t.ending != Some(Ending::Deadline)
+}
+
+/// The output stopped by a content filter, in the terms of whoever filtered it.
+fn content_filter_finding(categories: &str, e: &Evidence, content_events: u32, ids: &str) -> Finding {
+    let azure = crate::net::answer::is_azure_host(&e.host);
+    let which = if categories.is_empty() {
+        "the stream named no category".to_owned()
+    } else {
+        format!("flagged: {categories}")
+    };
+    let (who, fix) = if azure {
+        (
+            "Azure OpenAI's content filter (the configuration assigned to this deployment) stopped the output",
+            "The resource's owner reviews the deployment's content filter configuration (Azure AI Foundry → Guardrails & controls → Content filters); change the prompt; in the app, treat finish_reason content_filter as an incomplete answer. Retrying the same prompt ends the same way.",
+        )
+    } else {
+        (
+            "the provider's content filter stopped the output",
+            "Change the prompt; in the app, treat finish_reason content_filter as an incomplete answer. Retrying the same prompt ends the same way.",
+        )
+    };
+    Finding::new(
+        &CONTENT_FILTER,
+        Severity::Warn,
+        format!(
+            "the stream ended with finish_reason \"content_filter\" after {content_events} events with text: {who} ({which}); the path delivered it, the answer is cut by policy, and the SDKs do not raise; {}{ids}",
+            e.who()
+        ),
+        fix,
+    )
 }
 
 fn cut_finding(t: &Timeline, e: &Evidence, ending: Ending, ids: &str) -> Finding {
@@ -427,6 +462,30 @@ mod tests {
         // An end without [DONE], even a clean one, is a cut.
         let clean = timeline(&[300, 320, 340, 360], false, Ending::Complete);
         assert_eq!(codes(&judge(&clean, &sse(), T).1), ["stream.cut"]);
+    }
+
+    #[test]
+    fn a_content_filter_is_named_in_its_providers_terms() {
+        let mut t = timeline(&[300, 320, 340, 360, 380], true, Ending::Complete);
+        t.content_filter = Some("violence (severity medium)".into());
+        let azure = Evidence { host: "myresource.openai.azure.com".into(), ..sse() };
+        let f = judge(&t, &azure, T).1;
+        assert_eq!(codes(&f), ["stream.content_filter"]);
+        assert_eq!(f[0].severity, Severity::Warn);
+        assert!(
+            f[0].message.contains("Azure OpenAI's content filter")
+                && f[0].message.contains("violence (severity medium)"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[0].remedy.contains("Content filters") && f[0].remedy.contains("incomplete answer"),
+            "{}",
+            f[0].remedy
+        );
+        t.content_filter = Some(String::new());
+        let f = judge(&t, &sse(), T).1;
+        assert!(f[0].message.contains("named no category") && !f[0].remedy.contains("Azure"), "{}", f[0].message);
     }
 
     #[test]

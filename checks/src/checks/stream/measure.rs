@@ -13,6 +13,7 @@ pub struct Recorder {
     parser: Parser,
     t: Timeline,
     last_byte: Duration,
+    flagged: Vec<String>,
 }
 
 impl Recorder {
@@ -20,7 +21,12 @@ impl Recorder {
     /// holds what the answer's head said (its timings are filled in here).
     #[must_use]
     pub fn new(encoding: Option<&str>, ttfb: Duration, head: Timeline) -> Self {
-        Self { parser: Parser::new(encoding), t: Timeline { ttfb_ms: millis(ttfb), ..head }, last_byte: ttfb }
+        Self {
+            parser: Parser::new(encoding),
+            t: Timeline { ttfb_ms: millis(ttfb), ..head },
+            last_byte: ttfb,
+            flagged: Vec::new(),
+        }
     }
 
     /// A chunk arrived at `at`.
@@ -49,7 +55,14 @@ impl Recorder {
             }
             Kind::Done => self.t.done = true,
             Kind::Error => self.t.error_event = true,
+            Kind::Filtered => {
+                self.t.content_filter.get_or_insert_with(String::new);
+            }
             Kind::Other => {}
+        }
+        // Categories flagged anywhere in the stream (Azure sends them in annotation chunks too).
+        for f in e.flagged {
+            self.flagged.push(f);
         }
         if let Some(s) = e.sample {
             self.t.sample.push(s);
@@ -63,6 +76,11 @@ impl Recorder {
         self.t.ending = Some(ending);
         self.t.silence_before_end_ms = millis(at.saturating_sub(self.last_byte));
         self.t.undecodable = !self.parser.readable();
+        if let Some(c) = &mut self.t.content_filter {
+            self.flagged.sort();
+            self.flagged.dedup();
+            *c = self.flagged.join(", ");
+        }
         let mut gaps: Vec<u64> = self.t.event_ms.windows(2).map(|w| w[1] - w[0]).collect();
         gaps.sort_unstable();
         self.t.gaps = Gaps {
@@ -96,6 +114,23 @@ mod tests {
         assert_eq!(t.gaps, Gaps { p50_ms: 20, max_ms: 40, spread_ms: 100 });
         assert_eq!((t.total_ms, t.silence_before_end_ms), (401, 1));
         assert_eq!(t.sample.len(), 3);
+    }
+
+    #[test]
+    fn a_filtered_end_keeps_the_categories_flagged_anywhere() {
+        let mut r = Recorder::new(None, Duration::ZERO, Timeline::default());
+        r.chunk(content("a").as_bytes(), Duration::from_millis(10));
+        r.chunk(
+            b"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"content_filter\",\"content_filter_results\":{\"sexual\":{\"filtered\":true,\"severity\":\"high\"}}}]}\n\ndata: [DONE]\n\n",
+            Duration::from_millis(20),
+        );
+        let t = r.finish(Ending::Complete, Duration::from_millis(21));
+        assert_eq!(t.content_filter.as_deref(), Some("sexual (severity high)"));
+        assert!(t.done);
+        // A stream without the filtered end has none, whatever its annotations say.
+        let mut r = Recorder::new(None, Duration::ZERO, Timeline::default());
+        r.chunk(content("a").as_bytes(), Duration::from_millis(10));
+        assert_eq!(r.finish(Ending::Complete, Duration::from_millis(11)).content_filter, None);
     }
 
     #[test]

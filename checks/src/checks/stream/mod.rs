@@ -37,6 +37,7 @@ static INFO: CheckInfo = CheckInfo {
         &NOT_EVENT_STREAM,
         &REFUSED,
         &ERROR_EVENT,
+        &CONTENT_FILTER,
         &SLOW_FIRST_TOKEN,
         &NOT_RUN,
     ],

@@ -1,6 +1,7 @@
 //! Server-Sent Events as they arrive: undoes a `content-encoding` (gzip, deflate) chunk by chunk,
 //! splits the text into events, and sorts each into what the verdict needs (content, the
-//! terminating event, an error, anything else). Pure: bytes and arrival times in, timed events out.
+//! terminating event, an error, the output stopped by a content filter, anything else). Pure:
+//! bytes and arrival times in, timed events out.
 
 use std::io::Write as _;
 use std::time::Duration;
@@ -14,6 +15,9 @@ pub enum Kind {
     Done,
     /// An error object inside the stream (the API's own, mid-answer).
     Error,
+    /// A chat chunk whose `finish_reason` is `content_filter`: the provider's content filter
+    /// (Azure OpenAI's, OpenAI's moderation) stopped the output.
+    Filtered,
     /// A comment line (`: keep-alive`), a role chunk, usage, any other event.
     Other,
 }
@@ -27,6 +31,9 @@ pub struct Event {
     pub kind: Kind,
     /// Its text, cut to `SAMPLE_BYTES`, for the first `SAMPLE_EVENTS` events only.
     pub sample: Option<String>,
+    /// The content-filter categories it flags (`filtered: true` in Azure's
+    /// `content_filter_results`), e.g. `violence (severity medium)`; empty for most events.
+    pub flagged: Vec<String>,
 }
 
 /// Events whose text is kept as a sample.
@@ -95,21 +102,21 @@ impl Parser {
         let mut out = Vec::new();
         while let Some((end, sep)) = boundary(&self.pending) {
             let block: Vec<u8> = self.pending.drain(..end + sep).take(end).collect();
-            if let Some(kind) = classify(&block) {
+            if let Some((kind, flagged)) = classify(&block) {
                 let sample = (self.seen < SAMPLE_EVENTS).then(|| {
                     let text = String::from_utf8_lossy(&block);
                     let cut = text.char_indices().nth(SAMPLE_BYTES).map_or(text.len(), |(i, _)| i);
                     text[..cut].to_owned()
                 });
                 self.seen += 1;
-                out.push(Event { at, kind, sample });
+                out.push(Event { at, kind, sample, flagged });
             }
         }
         if self.pending.len() > MAX_PENDING {
             // One event longer than any the API sends: count it as other, keep nothing.
             self.pending.clear();
             self.seen += 1;
-            out.push(Event { at, kind: Kind::Other, sample: None });
+            out.push(Event { at, kind: Kind::Other, sample: None, flagged: Vec::new() });
         }
         out
     }
@@ -135,8 +142,8 @@ fn boundary(buf: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
-/// What an event block is; `None` for an empty block.
-fn classify(block: &[u8]) -> Option<Kind> {
+/// What an event block is, and the content-filter categories it flags; `None` for an empty block.
+fn classify(block: &[u8]) -> Option<(Kind, Vec<String>)> {
     let text = String::from_utf8_lossy(block);
     let mut name = None;
     let mut data = String::new();
@@ -164,15 +171,20 @@ fn classify(block: &[u8]) -> Option<Kind> {
     }
     let data = data.trim();
     if data == "[DONE]" {
-        return Some(Kind::Done);
+        return Some((Kind::Done, Vec::new()));
     }
     let json: serde_json::Value = serde_json::from_str(data).unwrap_or(serde_json::Value::Null);
     let kind = name.as_deref().or_else(|| json.get("type").and_then(serde_json::Value::as_str)).unwrap_or_default();
-    Some(match kind {
+    let choices = json.get("choices").and_then(serde_json::Value::as_array);
+    let filtered_end = choices.is_some_and(|c| {
+        c.iter().any(|ch| ch.get("finish_reason").and_then(serde_json::Value::as_str) == Some("content_filter"))
+    });
+    let kind = match kind {
         "response.completed" => Kind::Done,
         "error" | "response.failed" => Kind::Error,
         "response.output_text.delta" => Kind::Content,
         _ if json.get("error").is_some_and(|e| !e.is_null()) => Kind::Error,
+        _ if filtered_end => Kind::Filtered,
         _ if json
             .pointer("/choices/0/delta/content")
             .and_then(serde_json::Value::as_str)
@@ -181,7 +193,34 @@ fn classify(block: &[u8]) -> Option<Kind> {
             Kind::Content
         }
         _ => Kind::Other,
-    })
+    };
+    Some((kind, flagged(&json)))
+}
+
+/// The categories an Azure chunk flags: `filtered: true` in a choice's `content_filter_results`
+/// or a prompt's (`prompt_filter_results`, `prompt_annotations`), with their severity.
+fn flagged(json: &serde_json::Value) -> Vec<String> {
+    let mut results = Vec::new();
+    for c in json.get("choices").and_then(serde_json::Value::as_array).into_iter().flatten() {
+        results.extend(c.get("content_filter_results"));
+    }
+    for key in ["prompt_filter_results", "prompt_annotations"] {
+        for p in json.get(key).and_then(serde_json::Value::as_array).into_iter().flatten() {
+            results.extend(p.get("content_filter_results"));
+        }
+    }
+    let mut out = Vec::new();
+    for r in results.iter().filter_map(|r| r.as_object()) {
+        for (category, v) in r {
+            if v.get("filtered").and_then(serde_json::Value::as_bool) == Some(true) {
+                out.push(match v.get("severity").and_then(serde_json::Value::as_str) {
+                    Some(sev) => format!("{category} (severity {sev})"),
+                    None => category.clone(),
+                });
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -242,6 +281,36 @@ data: {\"error\":{\"message\":\"The server had an error while processing your re
         let mut br = Parser::new(Some("br"));
         assert!(br.feed(b"\x1b\x00", Duration::ZERO).is_empty());
         assert!(!br.readable());
+    }
+
+    #[test]
+    fn a_content_filtered_end_and_its_categories() {
+        // The shape Azure documents for a filtered completion chunk (no public report quotes a
+        // whole one; tests/fixtures/answers/README.md lists it as not found): finish_reason
+        // content_filter, the category that fired in content_filter_results.
+        let text = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"1 2\"}}]}\n\n\
+data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"content_filter\",\"content_filter_results\":{\"hate\":{\"filtered\":false,\"severity\":\"safe\"},\"violence\":{\"filtered\":true,\"severity\":\"medium\"}}}]}\n\n\
+data: [DONE]\n\n";
+        let got = Parser::new(None).feed(text.as_bytes(), Duration::ZERO);
+        assert_eq!(kinds(&got), [Kind::Content, Kind::Filtered, Kind::Done]);
+        assert_eq!(got[1].flagged, ["violence (severity medium)"]);
+        // OpenAI's plain form, without categories.
+        let plain = "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"content_filter\"}]}\n\n";
+        let got = Parser::new(None).feed(plain.as_bytes(), Duration::ZERO);
+        assert_eq!((kinds(&got), got[0].flagged.is_empty()), (vec![Kind::Filtered], true));
+    }
+
+    #[test]
+    fn azures_real_annotation_chunks_are_not_a_filter() {
+        // tests/fixtures/answers/azure/stream_content_filter_annotations.http (openai-python#1677):
+        // a prompt annotation with every category safe, choices [] — neither content nor a cut.
+        let fixture = include_str!("../../../../tests/fixtures/answers/azure/stream_content_filter_annotations.http");
+        // The body: after the status line's blank line (the comments quote "data:" too); the
+        // excerpt's last event lacks its blank line, which closes it here.
+        let body = format!("{}\n", &fixture[fixture.find("\n\ndata: ").expect("a stream") + 2..]);
+        let got = Parser::new(None).feed(body.as_bytes(), Duration::ZERO);
+        assert_eq!(kinds(&got), [Kind::Other, Kind::Other, Kind::Content]);
+        assert!(got.iter().all(|e| e.flagged.is_empty()), "{got:?}");
     }
 
     #[test]

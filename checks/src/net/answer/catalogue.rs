@@ -3,7 +3,9 @@
 //! real answers in `tests/fixtures/answers/` and `tests/support/error_bodies.rs`; the status alone
 //! misleads (`billing_not_active` and `insufficient_quota` come as 429, a billing hard limit as
 //! 400, a missing scope as 401 or 403). An error no rule knows is quoted, its retryability read
-//! from status and type, and no fix is invented.
+//! from status and type, and no fix is invented. A fix is said in the terms of the provider whose
+//! error it is (`Provider`): Azure OpenAI's portal, deployments and api-versions for Azure (never
+//! platform.openai.com), `ollama pull` for Ollama, vLLM's `--served-model-name`.
 
 use serde_json::Value;
 
@@ -149,6 +151,29 @@ impl Diagnosis {
     }
 }
 
+/// Whose error it is, so whose terms the fix is said in: OpenAI's API, Azure OpenAI, or an
+/// OpenAI-compatible server (the sender's, or the upstream's a gateway relayed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    /// OpenAI's API (api.openai.com), and the default when nothing says otherwise.
+    OpenAi,
+    /// Azure OpenAI (an `*.openai.azure.com` resource, or its answer relayed).
+    Azure,
+    /// vLLM's OpenAI-compatible server.
+    Vllm,
+    /// Ollama's OpenAI-compatible API.
+    Ollama,
+}
+
+/// Azure OpenAI's documentation of the api-versions it accepts (and when each retires).
+pub const AZURE_API_VERSIONS_URL: &str = "https://learn.microsoft.com/azure/ai-foundry/openai/api-version-lifecycle";
+/// A generally available (not preview) Azure OpenAI data-plane api-version, to name in a fix.
+pub const AZURE_GA_API_VERSION: &str = "2024-10-21";
+/// Where an Azure resource's key and endpoint are, as one sentence of a fix.
+const AZURE_KEYS: &str =
+    "the resource's Keys and Endpoint page in the Azure portal (Resource Management → Keys and Endpoint)";
+
 const BILLING_URL: &str = "https://platform.openai.com/settings/organization/billing";
 const KEYS_URL: &str = "https://platform.openai.com/api-keys";
 const ORG_URL: &str = "https://platform.openai.com/settings/organization/general";
@@ -156,14 +181,51 @@ const ORG_URL: &str = "https://platform.openai.com/settings/organization/general
 /// Classifies an error said by the API (or relayed from it), with the answer's headers for the
 /// rate-limit facts.
 #[must_use]
-pub fn diagnose(said: &Said, a: &Answer) -> Diagnosis {
-    let mut d = rule(said, a);
+pub fn diagnose(said: &Said, a: &Answer, provider: Provider) -> Diagnosis {
+    let mut d = rule(said, a, provider);
     d.quoted = said.message.trim().to_owned();
+    if provider == Provider::Azure {
+        d.fix = d.fix.and_then(|f| azure_terms(d.id, f));
+    }
     d
 }
 
+/// An Azure answer's fix never sends the user to OpenAI's platform: the few entries whose fix
+/// names it (OpenAI's account wording, relayed) get Azure's equivalent, or no fix rather than a
+/// wrong one.
+fn azure_terms(id: &str, fix: String) -> Option<String> {
+    if !fix.contains("platform.openai.com") {
+        return Some(fix);
+    }
+    match id {
+        "billing_not_active" | "billing_hard_limit_reached" | "insufficient_quota" => Some(
+            "Azure OpenAI bills through the Azure subscription: check that the subscription is active and the deployment's quota in the Azure AI Foundry portal's Quota page; no retry helps.".to_owned(),
+        ),
+        "missing_scopes" | "invalid_api_key" | "no_api_key" => Some(format!(
+            "Take the key and endpoint together from {AZURE_KEYS}, or give the Entra ID identity the Cognitive Services OpenAI User role on the resource."
+        )),
+        "model_retired" => Some(
+            "Deploy the model's replacement and use that deployment (Azure AI Foundry → Deployments); Azure's retirement dates: https://learn.microsoft.com/azure/ai-foundry/openai/concepts/model-retirements.".to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+/// The model named in "model \"x\" not found" / "The model `x` does not exist".
+fn model_named(m: &str) -> Option<String> {
+    for (open, close) in [("model \"", '"'), ("model '", '\''), ("model `", '`')] {
+        if let Some(rest) = after(m, open).or_else(|| after(m, &open.replace("model", "Model"))) {
+            let name: String = rest.chars().take_while(|c| *c != close).collect();
+            if !name.is_empty() && name.len() < 200 {
+                return Some(name);
+            }
+        }
+    }
+    None
+}
+
 #[allow(clippy::too_many_lines)]
-fn rule(s: &Said, a: &Answer) -> Diagnosis {
+fn rule(s: &Said, a: &Answer, p: Provider) -> Diagnosis {
     use Class::{Access, Billing, KeyOrProject, OpenAi, RateLimit, Request};
     let status = s.status.unwrap_or(0);
     // Billing and quota first: they come as 429 and 400, and must never read as a rate limit.
@@ -257,18 +319,27 @@ fn rule(s: &Said, a: &Answer) -> Diagnosis {
         );
     }
     if s.is("invalid_api_key") || s.says("Incorrect API key provided") || s.says("invalid subscription key") {
-        let azure = s.says("subscription key");
+        let azure = s.says("subscription key") || p == Provider::Azure;
+        let openai_key_to_azure = azure && a.sent.key == Some(super::KeyShape::OpenAi);
         return Diagnosis::new(
             "invalid_api_key",
             KeyOrProject,
             false,
-            if azure {
-                "the key is not valid for this endpoint (wrong key, another resource's key, or a wrong regional endpoint)"
+            if openai_key_to_azure {
+                "the app sends an OpenAI key (sk-…) to Azure OpenAI, which takes only its resource's own keys (or an Entra ID token)"
+            } else if azure {
+                "Azure OpenAI does not accept this key at this endpoint (wrong key, another resource's key, or the endpoint of another resource or region): key and endpoint are checked together"
             } else {
                 "the API does not know this key (wrong, revoked, or a key of another service)"
             },
-            if azure {
-                "Take the key and endpoint together from the Azure resource's Keys and Endpoint page.".to_owned()
+            if openai_key_to_azure {
+                format!(
+                    "Send the Azure resource's key (AZURE_OPENAI_API_KEY, in the api-key header; the AzureOpenAI client does this) from {AZURE_KEYS}, with that resource's endpoint (AZURE_OPENAI_ENDPOINT); an OpenAI key works only at api.openai.com."
+                )
+            } else if azure {
+                format!(
+                    "Take the key and the endpoint together from {AZURE_KEYS}: AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT must be of the same resource (either of its two keys works); a new key does not help while the endpoint is another resource's or region's."
+                )
             } else {
                 format!("Use a valid key from {KEYS_URL}; a key of another service needs that service's base URL.")
             },
@@ -318,7 +389,29 @@ fn rule(s: &Said, a: &Answer) -> Diagnosis {
             "Allow the model for the project (Settings → Project → Limits), or use one GET /models lists.",
         );
     }
+    if s.says("try pulling it first") {
+        let model = model_named(&s.message).unwrap_or_else(|| "MODEL".into());
+        return Diagnosis::new(
+            "model_not_pulled",
+            Request,
+            false,
+            format!("Ollama has no model named \"{model}\" on this host (not pulled, or another name)"),
+            format!(
+                "On the Ollama host: `ollama pull {model}`, or send a name `ollama list` shows (with its tag, e.g. llama3.2:latest); retries fail the same way."
+            ),
+        );
+    }
     if s.is("model_not_found") || (s.says("The model") && s.says("does not exist")) {
+        if p == Provider::Vllm {
+            let model = model_named(&s.message).map(|m| format!(" `{m}`")).unwrap_or_default();
+            return Diagnosis::new(
+                "model_not_found",
+                Request,
+                false,
+                format!("vLLM serves no model named{model}: it answers only to the name it was started with"),
+                "Send the name GET /v1/models lists: vLLM's --served-model-name, else the --model argument exactly as given at start (a local path stays a path).",
+            );
+        }
         if s.says("deprecated") || s.says("shut down") || s.says("retired") {
             return Diagnosis::new(
                 "model_retired",
@@ -337,7 +430,22 @@ fn rule(s: &Said, a: &Answer) -> Diagnosis {
         );
     }
     if s.is("context_length_exceeded") || s.says("maximum context length") || s.says("exceed the configured limit") {
-        return context_length(s);
+        let mut d = context_length(s);
+        if p == Provider::Vllm {
+            d.fix = Some(
+                "Shorten the messages or lower max_tokens; vLLM's window is its --max-model-len (raise it up to the model's own window if the GPU memory allows); `validate` counts a payload's tokens.".to_owned(),
+            );
+        }
+        return d;
+    }
+    if s.says("Unsupported Media Type") {
+        return Diagnosis::new(
+            "unsupported_media_type",
+            Request,
+            false,
+            "the server takes only JSON bodies and this request was not sent as application/json",
+            "Send the body with Content-Type: application/json (curl -d alone sends application/x-www-form-urlencoded; use -H 'Content-Type: application/json' or --json).",
+        );
     }
     if s.is("unsupported_parameter") || s.says("Unsupported parameter") {
         let param = s.param.clone().or_else(|| quoted_word(&s.message)).unwrap_or_else(|| "a parameter".into());
@@ -369,13 +477,39 @@ fn rule(s: &Said, a: &Answer) -> Diagnosis {
             },
         );
     }
-    if s.is("content_filter") {
+    if s.is("content_filter") || s.says("content management policy") {
+        if p == Provider::Azure {
+            let fired = a
+                .json()
+                .and_then(|v| v.pointer("/error/innererror/content_filter_result").cloned())
+                .map(|r| filtered_categories(&r))
+                .filter(|c| !c.is_empty());
+            let which = if s.param.as_deref() == Some("prompt") || s.says("the prompt triggering") {
+                "the prompt"
+            } else {
+                "the request"
+            };
+            return Diagnosis::new(
+                "content_filter",
+                Request,
+                false,
+                match fired {
+                    Some(c) => format!(
+                        "Azure OpenAI's content filter blocked {which}: {c} (innererror.content_filter_result); not an outage, not the key"
+                    ),
+                    None => format!(
+                        "Azure OpenAI's content filter blocked {which} (the answer does not say which category); not an outage, not the key"
+                    ),
+                },
+                "Change the prompt, or have the resource's owner change the content filter configuration assigned to this deployment (Azure AI Foundry → Guardrails & controls → Content filters); retrying the same prompt fails the same way.",
+            );
+        }
         return Diagnosis::new(
             "content_filter",
             Request,
             false,
             "the content filter blocked the prompt",
-            "Change the prompt, or the deployment's content-filter policy (its owner); retrying the same prompt fails the same way.",
+            "Change the prompt; retrying the same prompt fails the same way.",
         );
     }
     if s.is("DeploymentNotFound") || s.says("API deployment for this resource does not exist") {
@@ -383,48 +517,126 @@ fn rule(s: &Said, a: &Answer) -> Diagnosis {
             "deployment_not_found",
             Request,
             true,
-            "no deployment of this name on the Azure resource (or one created minutes ago)",
-            "Use the deployment name from the resource's Deployments page (not the model name); wait 5 minutes after creating one.",
+            "no deployment of this name on the Azure resource (or one created in the last minutes): Azure routes by the deployment's name, not the model's",
+            "Use the deployment name (not the model name) as Azure AI Foundry → Deployments lists it: it is the AzureOpenAI client's model= (AZURE_OPENAI_DEPLOYMENT in many apps) and the {deployment} in /openai/deployments/{deployment}/…; a deployment created in the last 5 minutes may not answer yet: retry then.",
         );
     }
     if s.is("OperationNotSupported") || s.says("operation does not work with the specified model") {
+        // "The chatCompletion operation does not work with the specified model, text-embedding-3-large."
+        let op = after(&s.message, "The ").and_then(|r| r.split(" operation").next()).filter(|o| !o.contains(' '));
+        let model = after(&s.message, "with the specified model, ")
+            .map(|r| r.split(['.', ' ']).next().unwrap_or("").to_owned())
+            .filter(|m| !m.is_empty());
+        // The legacy completions operation on a chat model is the other classic.
+        let legacy = op == Some("completion");
+        let what = match (op, &model) {
+            (Some(op), Some(m)) if legacy => format!(
+                "the deployment's model ({m}) does not support the {op} operation called: a chat model on the legacy completions path"
+            ),
+            (Some(op), Some(m)) => format!(
+                "the deployment's model ({m}) does not support the {op} operation called (e.g. chat on an embedding model's deployment)"
+            ),
+            _ => {
+                "the deployment's model does not support this operation (e.g. chat on an embedding model's deployment)"
+                    .to_owned()
+            }
+        };
         return Diagnosis::new(
             "operation_not_supported",
             Request,
             false,
-            "the deployment's model does not support this operation",
-            "Call the endpoint the model serves (embeddings vs chat completions), or deploy a model that supports it.",
+            what,
+            if legacy {
+                "Call chat completions (/openai/deployments/{deployment}/chat/completions; client.chat.completions in the SDKs) for a chat model's deployment; the key and the endpoint are fine."
+            } else {
+                "Call a deployment whose model serves this operation (chat completions: a chat model's deployment; embeddings: /embeddings on an embedding model's deployment), or deploy such a model in Azure AI Foundry → Deployments; the key and the endpoint are fine."
+            },
         );
     }
-    if s.says("API version not supported") || s.says("enabled only for api versions") {
+    if s.says("enabled only for api versions") {
+        let min = after(&s.message, "api versions ")
+            .map(|r| r.split_whitespace().next().unwrap_or("").to_owned())
+            .filter(|v| !v.is_empty());
+        let sent =
+            a.sent.api_version.clone().flatten().map(|v| format!(" (this request sent {v})")).unwrap_or_default();
+        return Diagnosis::new(
+            "api_version.too_old",
+            Request,
+            false,
+            format!(
+                "the deployment's model needs a newer api-version{}{sent}; the key and deployment are fine",
+                min.as_ref().map(|m| format!(": {m} or later")).unwrap_or_default()
+            ),
+            format!(
+                "Raise OPENAI_API_VERSION (api_version= in the AzureOpenAI client) to {} (see {AZURE_API_VERSIONS_URL}).",
+                min.map_or_else(|| "the version the model's page names".to_owned(), |m| format!("{m} or later"))
+            ),
+        );
+    }
+    if s.says("API version not supported") {
+        let sent = match &a.sent.api_version {
+            Some(Some(v)) => format!(" (this request sent api-version={v})"),
+            Some(None) => " (this request sent none)".to_owned(),
+            None => String::new(),
+        };
         return Diagnosis::new(
             "api_version",
             Request,
             false,
-            "the api-version is not accepted for this path or model",
-            "Set OPENAI_API_VERSION to a version this path and model support (the model's page lists the minimum).",
+            format!("Azure OpenAI does not accept this api-version for this path{sent}"),
+            format!(
+                "Set OPENAI_API_VERSION (api_version= in the AzureOpenAI client) to a version listed at {AZURE_API_VERSIONS_URL}, e.g. the GA {AZURE_GA_API_VERSION} for /openai/deployments/{{deployment}}/…; the v1 path (/openai/v1/…) takes no dated api-version."
+            ),
         );
     }
     if s.says("Resource not found") {
-        return Diagnosis::new(
-            "resource_not_found",
-            Request,
-            false,
-            "no route for this URL (a wrong path or resource, or no api-version query parameter)",
-            "Check the endpoint and path (/openai/deployments/{name}/…) and send ?api-version= on every request.",
-        );
+        // Azure answers the same 404 for a wrong path, another resource's host and a missing
+        // api-version: what the request sent tells them apart when the doctor knows it.
+        return match &a.sent.api_version {
+            Some(None) => Diagnosis::new(
+                "resource_not_found.api_version",
+                Request,
+                false,
+                "the request carried no api-version query parameter, and Azure OpenAI answers that with its generic 404 \"Resource not found\"",
+                format!(
+                    "Send ?api-version= on every request: set OPENAI_API_VERSION (api_version= in the AzureOpenAI client) to a GA version such as {AZURE_GA_API_VERSION} (the list: {AZURE_API_VERSIONS_URL})."
+                ),
+            ),
+            Some(Some(v)) => Diagnosis::new(
+                "resource_not_found",
+                Request,
+                false,
+                format!(
+                    "no route for this URL on the resource although api-version={v} was sent: the path, or the resource/region of the endpoint, is wrong"
+                ),
+                format!(
+                    "Use the endpoint exactly as {AZURE_KEYS} shows it: https://<resource>.openai.azure.com/, no path, of the resource that has the deployment; then the path /openai/deployments/{{deployment}}/chat/completions (no doubled /openai, no /v1 after the endpoint)."
+                ),
+            ),
+            None => Diagnosis::new(
+                "resource_not_found",
+                Request,
+                false,
+                "no route for this URL: a wrong path, another resource's or region's endpoint, or no api-version query parameter (Azure answers all three with this same 404)",
+                format!(
+                    "Send ?api-version= on every request (OPENAI_API_VERSION, e.g. the GA {AZURE_GA_API_VERSION}); use the endpoint as {AZURE_KEYS} shows it: https://<resource>.openai.azure.com/, no path; and the path /openai/deployments/{{deployment}}/chat/completions."
+                ),
+            ),
+        };
     }
     if s.says("Request too large for") {
-        return rate_limit(s, a, true);
+        return rate_limit(s, a, true, p);
     }
     if s.is("rate_limit_exceeded")
         || s.says("Rate limit reached")
         || s.says("Rate limit is exceeded")
         || s.says("exceeded token rate limit")
+        || s.says("exceeded the token rate limit")
         || s.says("exceeded call rate limit")
+        || s.says("exceeded the call rate limit")
         || matches!(s.kind.as_deref(), Some("requests" | "tokens" | "images"))
     {
-        return rate_limit(s, a, false);
+        return rate_limit(s, a, false, p);
     }
     if s.message.trim() == "error code: 1015" {
         return Diagnosis::new(
@@ -436,7 +648,7 @@ fn rule(s: &Said, a: &Answer) -> Diagnosis {
         );
     }
     if status == 429 && (s.message.trim().is_empty() || s.says("rate limit exceeded") || rate_limit_headers(a)) {
-        return rate_limit(s, a, false);
+        return rate_limit(s, a, false, p);
     }
     if status == 429 && s.says("slow down") {
         return Diagnosis::new(
@@ -491,6 +703,20 @@ fn rule(s: &Said, a: &Answer) -> Diagnosis {
     }
 }
 
+/// The categories Azure's content filter flagged (`filtered: true`), with their severity:
+/// `violence (medium)`.
+fn filtered_categories(result: &Value) -> String {
+    let Some(map) = result.as_object() else { return String::new() };
+    map.iter()
+        .filter(|(_, v)| v.get("filtered").and_then(Value::as_bool) == Some(true))
+        .map(|(k, v)| match v.get("severity").and_then(Value::as_str) {
+            Some(sev) => format!("{k} (severity {sev})"),
+            None => k.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `context_length_exceeded`, with the window and the tokens when the message gives them.
 fn context_length(s: &Said) -> Diagnosis {
     let window = number_after(&s.message, "maximum context length is ")
@@ -519,7 +745,8 @@ fn context_length(s: &Said) -> Diagnosis {
 
 /// A rate limit by kind (requests, tokens, images; per minute or per day), with the limit and
 /// the wait from the message and the `x-ratelimit-*` headers (also as a gateway renamed them).
-fn rate_limit(s: &Said, a: &Answer, too_large: bool) -> Diagnosis {
+fn rate_limit(s: &Said, a: &Answer, too_large: bool, p: Provider) -> Diagnosis {
+    let azure = p == Provider::Azure;
     let m = &s.message;
     let per_day = contains_ci(m, "per day") || m.contains("(RPD)") || m.contains("(TPD)");
     let kind = if contains_ci(m, "images per") || m.contains("(IPM)") || s.kind.as_deref() == Some("images") {
@@ -576,7 +803,11 @@ fn rate_limit(s: &Said, a: &Answer, too_large: bool) -> Diagnosis {
             Class::Request,
             false,
             format!("one request is larger than the {kind}-per-{period} limit ({what}): waiting never helps"),
-            "Shrink the request (fewer input tokens, a lower output limit) or raise the limit with a higher usage tier.",
+            if azure {
+                "Shrink the request (fewer input tokens, a lower max_tokens), or raise the deployment's Tokens per Minute (Azure AI Foundry → Deployments → Edit)."
+            } else {
+                "Shrink the request (fewer input tokens, a lower output limit) or raise the limit with a higher usage tier."
+            },
         );
         d.wait_s = wait;
         return d;
@@ -588,7 +819,11 @@ fn rate_limit(s: &Said, a: &Answer, too_large: bool) -> Diagnosis {
             Class::Billing,
             false,
             format!("{what}: a daily or tier quota rather than a passing limit"),
-            "Raise the quota or tier (the account's or resource's owner), or wait for the reset; retries within the run fail the same way.",
+            if azure {
+                "The resource's owner: raise the deployment's Tokens per Minute in Azure AI Foundry (Deployments → Edit), within the subscription's regional quota (the Foundry portal's Quota page, where an increase is requested), or move to another pricing tier; else wait for the reset. Retries within the run fail the same way."
+            } else {
+                "Raise the quota or tier (the account's or resource's owner), or wait for the reset; retries within the run fail the same way."
+            },
         );
         d.wait_s = wait;
         return d;
@@ -604,9 +839,21 @@ fn rate_limit(s: &Said, a: &Answer, too_large: bool) -> Diagnosis {
         Class::RateLimit,
         true,
         what,
-        match wait {
-            Some(w) => format!("Wait {} and retry (the SDKs retry 429 with backoff); spread the load or ask for higher limits.", seconds(w)),
-            None => "Retry with exponential backoff and jitter (no wait was given); spread the load or ask for higher limits.".to_owned(),
+        match (wait, azure) {
+            (Some(w), false) => format!("Wait {} and retry (the SDKs retry 429 with backoff); spread the load or ask for higher limits.", seconds(w)),
+            (None, false) => "Retry with exponential backoff and jitter (no wait was given); spread the load or ask for higher limits.".to_owned(),
+            (Some(w), true) => format!(
+                "Wait {} as Azure asks{} and retry; for more room, raise the deployment's Tokens per Minute in Azure AI Foundry (Deployments → Edit; its RPM follows), within the region's quota (the Foundry portal's Quota page), or spread the load over deployments or regions.",
+                seconds(w),
+                if header(a, "retry-after").is_some() || header(a, "retry-after-ms").is_some() {
+                    " (Retry-After)"
+                } else if a.header("x-rate-limit-reset-tokens").is_some() {
+                    " (in x-rate-limit-reset-tokens; no Retry-After came, and the SDKs read only Retry-After: they may retry too soon)"
+                } else {
+                    " (in its message; no Retry-After came with this answer, and the SDKs read only Retry-After: they may retry too soon)"
+                }
+            ),
+            (None, true) => "Retry with exponential backoff and jitter (Azure gave no wait); for more room, raise the deployment's Tokens per Minute in Azure AI Foundry (Deployments → Edit), within the region's quota (the Foundry portal's Quota page), or spread the load over deployments or regions.".to_owned(),
         },
     );
     d.wait_s = wait;

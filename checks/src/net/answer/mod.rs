@@ -4,7 +4,9 @@
 //! unrecognised); `catalogue` classifies the API's own errors (and an upstream's error that a
 //! gateway relayed). `judge` puts both together with who can fix it. Pure functions over bytes:
 //! the probe feeds them what it fetched, the tests feed them the real answers in
-//! `tests/fixtures/answers/`.
+//! `tests/fixtures/answers/`. The fix is said in the terms of whoever answered: Azure OpenAI's
+//! portal and deployments for Azure, `ollama pull` for Ollama, `--served-model-name` for vLLM,
+//! never platform.openai.com for an answer that did not come from OpenAI.
 
 pub mod catalogue;
 pub mod provenance;
@@ -12,8 +14,38 @@ pub mod provenance;
 #[cfg(test)]
 mod tests;
 
-pub use catalogue::{Class, Diagnosis, diagnose};
-pub use provenance::{Gateway, Product, Sender, provenance};
+pub use catalogue::{Class, Diagnosis, Provider, diagnose};
+pub use provenance::{Gateway, Product, Sender, is_azure_host, provenance};
+
+/// The shape of the key a request carried (never the key): enough to say "an OpenAI key was
+/// sent to Azure".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyShape {
+    /// `sk-…`: an OpenAI key (project, service account, admin or legacy user key).
+    OpenAi,
+    /// Anything else (an Azure resource key is 32 hex digits or 84 characters, without `sk-`).
+    Other,
+}
+
+impl KeyShape {
+    /// The shape of `key`.
+    #[must_use]
+    pub fn of(key: &str) -> Self {
+        let k = key.trim();
+        // `sk-ant-` is Anthropic's: not OpenAI's, whatever its prefix shares.
+        if k.starts_with("sk-") && !k.starts_with("sk-ant-") { Self::OpenAi } else { Self::Other }
+    }
+}
+
+/// What the request carried that its answer is judged against; `None` where not known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sent {
+    /// The shape of the key sent.
+    pub key: Option<KeyShape>,
+    /// The `api-version` query parameter: `Some(None)` the request had none.
+    pub api_version: Option<Option<String>>,
+}
 
 /// One HTTP answer as the client saw it.
 #[derive(Debug, Clone, Default)]
@@ -26,9 +58,25 @@ pub struct Answer {
     pub body: Vec<u8>,
     /// `host` or `host:port` of the base URL the request was sent to.
     pub base_host: String,
+    /// What the request carried (the key's shape, the api-version), when the caller knows it.
+    pub sent: Sent,
 }
 
 impl Answer {
+    /// The same answer, judged knowing the key the request sent (only its shape is kept).
+    #[must_use]
+    pub fn with_key(mut self, key: &str) -> Self {
+        self.sent.key = Some(KeyShape::of(key));
+        self
+    }
+
+    /// The same answer, judged knowing the URL the request went to (its `api-version`).
+    #[must_use]
+    pub fn with_url(mut self, url: &url::Url) -> Self {
+        self.sent.api_version = Some(url.query_pairs().find(|(k, _)| k == "api-version").map(|(_, v)| v.into_owned()));
+        self
+    }
+
     /// A header's value (name case-insensitive; the first of several).
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -158,7 +206,8 @@ impl Judgement {
 #[must_use]
 pub fn judge(a: &Answer) -> Judgement {
     let p = provenance(a);
-    let diagnosis = p.said.as_ref().map(|said| diagnose(said, a));
+    let provider = p.sender.provider(p.said.as_ref());
+    let diagnosis = p.said.as_ref().map(|said| diagnose(said, a, provider));
     let (class, retryable, fixer, what, fix) = p.sender.verdict(a, &p, diagnosis.as_ref());
     Judgement {
         sender: p.sender,

@@ -2,14 +2,15 @@
 //! `openai-processing-ms`, `openai-organization`/`openai-project`), Azure OpenAI, Cloudflare's
 //! edge (in front of the API or of a gateway: the 52x family, its firewall, its rate limit), a
 //! corporate proxy or secure web gateway (its headers and block pages), an LLM gateway the base
-//! URL points at (its own error, or the upstream's relayed, recovered), a captive portal, or
-//! something unrecognised, "not from the API". The markers are those of the real answers in
+//! URL points at (its own error, or the upstream's relayed, recovered), an OpenAI-compatible
+//! server (vLLM, Ollama: its own error, in its own terms), a captive portal, or something
+//! unrecognised, "not from the API". The markers are those of the real answers in
 //! `tests/fixtures/answers/`, plus the vendors' documented header names where no answer was found
 //! (the README there lists which).
 
 use serde_json::Value;
 
-use super::catalogue::{Class, Diagnosis, Said, contains_ci, message_wait};
+use super::catalogue::{Class, Diagnosis, Provider, Said, contains_ci, message_wait};
 use super::{Answer, Fixer, is_openai_host};
 
 /// A corporate proxy or secure web gateway product.
@@ -32,7 +33,9 @@ pub enum Product {
     Squid,
 }
 
-/// An LLM or API gateway in front of the API.
+/// An LLM or API gateway in front of the API, or an OpenAI-compatible server the base URL points
+/// at (`compatible_server`: it is the API itself, not a hop before one; its tag is
+/// `compatible:<product>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Gateway {
@@ -50,6 +53,10 @@ pub enum Gateway {
     AzureApim,
     /// OpenRouter.
     Openrouter,
+    /// vLLM's OpenAI-compatible server (a compatible server, not a gateway).
+    Vllm,
+    /// Ollama's OpenAI-compatible API (a compatible server, not a gateway).
+    Ollama,
 }
 
 impl Gateway {
@@ -64,7 +71,16 @@ impl Gateway {
             Self::Kong => "Kong",
             Self::AzureApim => "Azure API Management",
             Self::Openrouter => "OpenRouter",
+            Self::Vllm => "vLLM",
+            Self::Ollama => "Ollama",
         }
+    }
+
+    /// A server that serves the models itself (OpenAI's API shape, its own engine), not a hop in
+    /// front of another API: its errors are its own, about its own models.
+    #[must_use]
+    pub fn compatible_server(self) -> bool {
+        matches!(self, Self::Vllm | Self::Ollama)
     }
 
     /// A hosted service where each caller has an account and key of their own.
@@ -152,8 +168,9 @@ pub enum Sender {
 }
 
 impl Sender {
-    /// A short tag: `api`, `azure`, `cloudflare`, `proxy:squid`, `gateway:litellm`, `portal`,
-    /// `unknown` (`proxy` / `gateway` alone when the product is not recognised).
+    /// A short tag: `api`, `azure`, `cloudflare`, `proxy:squid`, `gateway:litellm`,
+    /// `compatible:vllm`, `portal`, `unknown` (`proxy` / `gateway` alone when the product is not
+    /// recognised).
     #[must_use]
     pub fn tag(&self) -> String {
         match self {
@@ -162,6 +179,7 @@ impl Sender {
             Self::Cloudflare { .. } => "cloudflare".into(),
             Self::Proxy { product: Some(p) } => format!("proxy:{}", serde_plain(p)),
             Self::Proxy { product: None } => "proxy".into(),
+            Self::Gateway { product: Some(g), .. } if g.compatible_server() => format!("compatible:{}", serde_plain(g)),
             Self::Gateway { product: Some(g), .. } => format!("gateway:{}", serde_plain(g)),
             Self::Gateway { product: None, .. } => "gateway".into(),
             Self::Portal => "portal".into(),
@@ -178,6 +196,9 @@ impl Sender {
             Self::Cloudflare { fronting, .. } => format!("Cloudflare's edge in front of {fronting}"),
             Self::Proxy { product: Some(p) } => format!("a {} proxy on your network", p.name()),
             Self::Proxy { product: None } => "a proxy on your network".into(),
+            Self::Gateway { product: Some(g), .. } if g.compatible_server() => {
+                format!("{}'s OpenAI-compatible server at {base_host}", g.name())
+            }
             Self::Gateway { product, own } => {
                 let name = product
                     .map_or_else(|| format!("the gateway at {base_host}"), |g| format!("{} at {base_host}", g.name()));
@@ -189,6 +210,27 @@ impl Sender {
             Self::Portal => "a captive portal or login page".into(),
             Self::Unknown { title: Some(t) } => format!("not the API: an unrecognised page titled \"{t}\""),
             Self::Unknown { title: None } => "not the API: an unrecognised answer".into(),
+        }
+    }
+
+    /// Whose terms the error is in: Azure for Azure OpenAI and for an upstream Azure answer a
+    /// gateway relayed (LiteLLM's `AzureException`, Azure API Management passing its backend's),
+    /// the server's own for vLLM and Ollama, else OpenAI's.
+    #[must_use]
+    pub fn provider(&self, said: Option<&Said>) -> Provider {
+        match self {
+            Self::Azure => Provider::Azure,
+            Self::Gateway { product: Some(Gateway::Vllm), .. } => Provider::Vllm,
+            Self::Gateway { product: Some(Gateway::Ollama), .. } => Provider::Ollama,
+            Self::Gateway { product: Some(Gateway::AzureApim), own: None } => Provider::Azure,
+            Self::Gateway { own: None, .. }
+                if said.is_some_and(|s| {
+                    contains_ci(&s.message, "Azure OpenAI") || s.message.contains("AzureException")
+                }) =>
+            {
+                Provider::Azure
+            }
+            _ => Provider::OpenAi,
         }
     }
 
@@ -257,6 +299,23 @@ impl Sender {
                         format!("{who} on your network refused the request with its block page; the API never saw it, so the key was never checked"),
                         Some(format!("Ask your network team to allow {} for this client (or set NO_PROXY where the proxy should not be used); retrying does not help.", a.base_host)),
                     )
+                }
+            }
+            Self::Gateway { product: Some(g), .. } if g.compatible_server() => {
+                let name = format!("{}'s OpenAI-compatible server at {}", g.name(), a.base_host);
+                match d {
+                    Some(d) if d.id != "unknown" => {
+                        (d.class, d.retryable, Fixer::You, format!("{name} answered: {}", d.what), d.fix.clone())
+                    }
+                    // Not in the catalogue: its message is quoted by the report; no fix invented.
+                    Some(d) => (
+                        d.class,
+                        d.retryable,
+                        if status >= 500 { Fixer::GatewayOwner } else { Fixer::You },
+                        format!("{name} answered {status} with its own error (not OpenAI's API: OpenAI's status page and keys do not apply)"),
+                        None,
+                    ),
+                    None => (Class::Unknown, status >= 500, Fixer::You, format!("{name} answered {status}"), None),
                 }
             }
             Self::Gateway { product, own: None } => {
@@ -396,6 +455,11 @@ pub fn provenance(a: &Answer) -> Provenance {
         let fronting = a.base_host.clone();
         return done(Sender::Cloudflare { fronting, code: status.unwrap_or(0) }, ev, None);
     }
+    // 2b. OpenAI-compatible servers (vLLM, Ollama), by their envelopes, wording and ports (after
+    // Cloudflare's JSON errors, whose code is a number too).
+    if let Some(c) = compatible(a, json.as_ref(), &mut ev) {
+        return c;
+    }
     let envelope = json.as_ref().and_then(|v| Said::from_json(v, status)).filter(|s| !s.bare);
     if envelope.is_none() && json.is_none() && !(success && (api_header || !html)) {
         // 3. Non-JSON: a proxy's block page, Cloudflare's edge page, a portal.
@@ -459,7 +523,7 @@ pub fn provenance(a: &Answer) -> Provenance {
     }
     if !html && json.is_none() {
         let said = Said::bare(&text, status);
-        let d = super::catalogue::diagnose(&said, a);
+        let d = super::catalogue::diagnose(&said, a, Provider::OpenAi);
         if d.id != "unknown" && !text.trim().is_empty() {
             ev.push(format!("a message in the API's own wording (catalogue entry {}); no envelope", d.id));
             caveat(a, &mut ev);
@@ -559,7 +623,9 @@ pub fn html_title(text: &str) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
-fn is_azure_host(host: &str) -> bool {
+/// An Azure OpenAI (or Azure AI services / Foundry) endpoint's host.
+#[must_use]
+pub fn is_azure_host(host: &str) -> bool {
     let h = host.split(':').next().unwrap_or("").to_ascii_lowercase();
     h.ends_with(".openai.azure.com")
         || h.ends_with(".cognitiveservices.azure.com")
@@ -797,6 +863,95 @@ fn portal(a: &Answer, lower: &str, html: bool, ev: &mut Vec<String>) -> bool {
         }
     }
     false
+}
+
+/// Ollama's default port: a base URL on it is Ollama's unless the answer says otherwise.
+const OLLAMA_PORT: &str = ":11434";
+
+/// An OpenAI-compatible server that serves the models itself, by its envelope and wording: vLLM
+/// (`{"object": "error", …, "code": 404}` before 2025, `{"error": {…, "code": 400}}` after, a
+/// numeric code OpenAI's API never sends; `owned_by: "vllm"` in its model list), Ollama ("…not
+/// found, try pulling it first", `{"error": "text"}` on its own API, port 11434). `server:
+/// uvicorn` (vLLM's web server, and many Python servers') only adds to the evidence.
+fn compatible(a: &Answer, json: Option<&Value>, ev: &mut Vec<String>) -> Option<Provenance> {
+    let api_headers = ["openai-processing-ms", "openai-organization", "openai-project", "openai-version"]
+        .iter()
+        .any(|h| a.header(h).is_some());
+    if api_headers || is_openai_host(&a.base_host) || is_azure_host(&a.base_host) {
+        return None;
+    }
+    let v = json?;
+    let err = v.get("error");
+    let message = err
+        .and_then(|e| e.get("message").or(Some(e)))
+        .and_then(Value::as_str)
+        .or_else(|| v.get("message").and_then(Value::as_str))
+        .unwrap_or_default();
+    let mut found = Vec::new();
+    let mut product = None;
+    let top_error = v.get("object").and_then(Value::as_str) == Some("error") && v.get("message").is_some();
+    let nested_numeric = err.is_some_and(|e| {
+        e.get("code").is_some_and(Value::is_number) && e.get("type").and_then(Value::as_str).is_some()
+    });
+    if top_error {
+        found.push(
+            "vLLM's error envelope ({\"object\": \"error\", \"message\", \"type\", \"code\": <number>}), not OpenAI's"
+                .to_owned(),
+        );
+        product = Some(Gateway::Vllm);
+    } else if nested_numeric {
+        let kind = err.and_then(|e| e.get("type")).and_then(Value::as_str).unwrap_or_default();
+        found.push(format!(
+            "vLLM's error envelope (type \"{}\" with a numeric code: OpenAI's API sends its code as text)",
+            cap(kind)
+        ));
+        product = Some(Gateway::Vllm);
+    }
+    let listed_by_vllm = v
+        .get("data")
+        .and_then(Value::as_array)
+        .is_some_and(|d| d.iter().any(|m| m.get("owned_by").and_then(Value::as_str) == Some("vllm")));
+    if listed_by_vllm {
+        found.push("a model list whose models are owned_by \"vllm\"".to_owned());
+        product = product.or(Some(Gateway::Vllm));
+    }
+    if contains_ci(message, "try pulling it first") {
+        found.push("Ollama's wording in the message (\"try pulling it first\")".to_owned());
+        product = Some(Gateway::Ollama);
+    }
+    let ollama_port = a.base_host.ends_with(OLLAMA_PORT);
+    if ollama_port && (product.is_none() || product == Some(Gateway::Ollama)) && (err.is_some() || product.is_some()) {
+        found.push(format!("the base URL's port {} is Ollama's default", &OLLAMA_PORT[1..]));
+        product = Some(Gateway::Ollama);
+    }
+    let product = product?;
+    if let Some(server) = a.header("server").filter(|s| contains_ci(s, "uvicorn")) {
+        found.push(format!("header server: {} (the Python web server vLLM runs on)", cap(server)));
+    }
+    ev.extend(found);
+    let status = a.status;
+    let success = status.is_some_and(|s| (200..300).contains(&s));
+    if success {
+        return Some(done(Sender::Gateway { product: Some(product), own: Some(Own::Other) }, std::mem::take(ev), None));
+    }
+    let said = if top_error {
+        Some(Said {
+            status,
+            message: message.to_owned(),
+            kind: v.get("type").and_then(Value::as_str).map(str::to_owned),
+            code: v.get("code").map(|c| c.to_string().trim_matches('"').to_owned()).filter(|c| c != "null"),
+            param: v.get("param").and_then(Value::as_str).map(str::to_owned),
+            bare: false,
+        })
+    } else {
+        Said::from_json(v, status)
+    };
+    let own = if status == Some(404) && (contains_ci(message, "model") || message.is_empty()) {
+        Own::Routing
+    } else {
+        Own::Other
+    };
+    Some(done(Sender::Gateway { product: Some(product), own: Some(own) }, std::mem::take(ev), said))
 }
 
 /// A gateway, by host, headers and envelope; its own error or the upstream's relayed.

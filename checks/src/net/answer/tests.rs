@@ -57,7 +57,13 @@ fn parse(name: &str, text: &str) -> Fixture {
         body = printed.join("\n");
     }
     let base_host = base_host(name).to_owned();
-    let answer = Answer { status: (status != 0).then_some(status), headers, body: body.into_bytes(), base_host };
+    let answer = Answer {
+        status: (status != 0).then_some(status),
+        headers,
+        body: body.into_bytes(),
+        base_host,
+        ..Answer::default()
+    };
     Fixture { name: name.to_owned(), sender, answer }
 }
 
@@ -73,6 +79,8 @@ fn base_host(name: &str) -> &'static str {
         n if n.starts_with("gateway/openrouter") => "openrouter.ai",
         n if n.starts_with("gateway/litellm") => "localhost:4000",
         n if n.starts_with("azure/") => "myresource.openai.azure.com",
+        n if n.starts_with("compatible/vllm") => "localhost:8000",
+        n if n.starts_with("compatible/ollama") => "localhost:11434",
         "other/nginx_413_in_front_of_compatible_api.http" => "webui.example",
         _ => "api.openai.com",
     }
@@ -127,6 +135,11 @@ const EXPECTED: &[(&str, Option<Verdict>)] = &[
     ("azure/stream_content_filter_annotations.http", None),
     ("azure/unsupported_value_temperature_400.http", Some((Request, false, You))),
     ("cloudflare/520_api_openai_com.http", Some((Edge, true, Oai))),
+    ("compatible/ollama_model_not_found_404.http", Some((Request, false, You))),
+    ("compatible/ollama_native_model_not_found_404.http", Some((Request, false, You))),
+    ("compatible/vllm_context_length_400.http", Some((Request, false, You))),
+    ("compatible/vllm_model_does_not_exist_404.http", Some((Request, false, You))),
+    ("compatible/vllm_unsupported_media_type_400.http", Some((Request, false, You))),
     ("cloudflare/520_api_openai_com_text.http", Some((Edge, true, Oai))),
     ("cloudflare/522_gateway_helicone.http", Some((Edge, true, Owner))),
     ("cloudflare/blocked_403_attention_required_api_openai_com.http", Some((Edge, false, You))),
@@ -195,6 +208,7 @@ fn error_bodies() -> Vec<(String, &'static str, Answer, Verdict)> {
         headers: vec![("content-type".into(), "application/json".into())],
         body: body.as_bytes().to_vec(),
         base_host: "api.openai.com".into(),
+        ..Answer::default()
     };
     let mut cf = api(502, CF_BAD_GATEWAY);
     cf.headers.push(("cf-ray".into(), CF_BAD_GATEWAY_RAY.into()));
@@ -309,6 +323,7 @@ fn renamed_upstream_headers_give_the_wait_and_the_kind() {
         ],
         body: br#"{"error": {"message": "litellm.RateLimitError: RateLimitError: OpenAIException - Rate limit exceeded", "type": "throttling_error", "param": null, "code": "429"}}"#.to_vec(),
         base_host: "localhost:4000".into(),
+        ..Answer::default()
     };
     let j = judge(&a);
     assert_eq!(j.sender.tag(), "gateway:litellm");
@@ -326,6 +341,7 @@ fn an_unrecognised_page_is_not_the_api_and_keeps_its_title() {
         body: b"<html><head><title>Request Rejected</title></head><body>The requested URL was rejected.</body></html>"
             .to_vec(),
         base_host: "api.openai.com".into(),
+        ..Answer::default()
     };
     let j = judge(&a);
     assert_eq!(j.sender, super::Sender::Unknown { title: Some("Request Rejected".into()) });
@@ -340,6 +356,7 @@ fn a_407_is_a_proxy_asking_for_credentials() {
         headers: vec![("proxy-authenticate".into(), "Basic realm=\"corp\"".into())],
         body: Vec::new(),
         base_host: "api.openai.com".into(),
+        ..Answer::default()
     };
     let j = judge(&a);
     assert_eq!(j.sender.tag(), "proxy");
@@ -354,6 +371,7 @@ fn an_unknown_error_is_quoted_with_retryability_from_status_and_no_fix() {
         headers: vec![("x-request-id".into(), "req_1".into())],
         body: br#"{"error": {"message": "Something new", "type": "brand_new_error", "code": "brand_new"}}"#.to_vec(),
         base_host: "api.openai.com".into(),
+        ..Answer::default()
     };
     let j = judge(&a);
     let d = j.diagnosis.unwrap();
@@ -397,7 +415,13 @@ fn a_models_words_are_not_evidence() {
             vec![("x-request-id".to_owned(), "req_2".to_owned())],
         ),
     ] {
-        let a = Answer { status: Some(200), headers, body: body.into_bytes(), base_host: "api.openai.com".into() };
+        let a = Answer {
+            status: Some(200),
+            headers,
+            body: body.into_bytes(),
+            base_host: "api.openai.com".into(),
+            ..Answer::default()
+        };
         let j = judge(&a);
         assert_eq!(j.sender, super::Sender::Api, "{:?}", j.evidence);
     }
@@ -410,6 +434,7 @@ fn redirects_and_huge_headers() {
         headers: vec![("location".into(), to.into()), ("content-type".into(), "text/html".into())],
         body: b"<html>Moved</html>".to_vec(),
         base_host: "api.openai.com".into(),
+        ..Answer::default()
     };
     // A moved base URL is not a login page; a redirect to a login page is.
     assert_eq!(judge(&redirect("https://api.example.com/v1/models")).sender.tag(), "unknown");
@@ -420,7 +445,187 @@ fn redirects_and_huge_headers() {
         headers: vec![("x-request-id".into(), "x".repeat(100 * 1024))],
         body: br#"{"error": {"message": "boom", "type": "server_error"}}"#.to_vec(),
         base_host: "api.openai.com".into(),
+        ..Answer::default()
     };
     let j = judge(&a);
     assert!(j.evidence.iter().all(|e| e.chars().count() < 300), "{:?}", j.evidence);
+}
+
+/// The judgement of one fixture, knowing what the request sent.
+fn judged(name: &str, sent: super::Sent) -> super::Judgement {
+    let files = fixtures();
+    let f = files.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("{name}: no such fixture"));
+    judge(&Answer { sent, ..f.answer.clone() })
+}
+
+/// Words each Azure answer's fix (and what) must have: Azure's terms, the facts read from it.
+/// `sent` is what the request carried, where it changes the verdict.
+#[rustfmt::skip]
+const AZURE_WORDS: &[(&str, &[&str], &[&str])] = &[
+    // (file, words of `what`, words of the fix)
+    ("azure/429_rate_limit_try_again.http", &["a rate limit"], &["Wait 50 s as Azure asks", "Tokens per Minute", "Azure AI Foundry"]),
+    ("azure/429_token_rate_limit_headers.http", &["tokens per minute", "resets in 55 s"], &["Wait 55 s", "in x-rate-limit-reset-tokens; no Retry-After", "Tokens per Minute"]),
+    ("azure/429_token_rate_limit_region_wording.http", &["tokens per minute", "45 s"], &["Wait 45 s", "Tokens per Minute", "Quota page"]),
+    ("azure/api_version_not_supported_400.http", &["api-version"], &["OPENAI_API_VERSION", "api-version-lifecycle", "2024-10-21", "/openai/v1/"]),
+    ("azure/content_filter_400_2023.http", &["Azure OpenAI's content filter blocked the prompt", "not the key"], &["Content filters", "this deployment", "fails the same way"]),
+    ("azure/content_filter_400_innererror.http", &["violence (severity medium)", "innererror.content_filter_result"], &["Content filters"]),
+    ("azure/deployment_not_found_404.http", &["deployment's name, not the model's"], &["deployment name (not the model name)", "Azure AI Foundry → Deployments", "5 minutes"]),
+    ("azure/deployment_not_found_404_headers.http", &["no deployment of this name"], &["deployment name (not the model name)"]),
+    ("azure/invalid_key_401.http", &["key and endpoint are checked together"], &["Keys and Endpoint", "AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT", "same resource"]),
+    ("azure/invalid_key_401_behind_apim.http", &["key and endpoint"], &["Keys and Endpoint"]),
+    ("azure/missing_api_version_404.http", &["no api-version"], &["api-version=", "2024-10-21", "Keys and Endpoint"]),
+    ("azure/model_requires_newer_api_version.http", &["2024-12-01-preview or later"], &["OPENAI_API_VERSION", "2024-12-01-preview or later"]),
+    ("azure/operation_not_supported_400.http", &["text-embedding-3-large", "chatCompletion"], &["embedding model's deployment", "Azure AI Foundry → Deployments"]),
+    ("azure/operation_not_supported_400_headers.http", &["gpt-35-turbo-16k", "legacy completions path"], &["Call chat completions", "chat model's deployment"]),
+    ("azure/resource_not_found_404.http", &["wrong path", "no api-version"], &["Keys and Endpoint", "/openai/deployments/{deployment}/chat/completions"]),
+    ("azure/unsupported_value_temperature_400.http", &["`temperature`"], &["set it to 1"]),
+];
+
+#[test]
+fn every_azure_answer_is_fixed_in_azures_terms() {
+    let files = fixtures();
+    println!("| fixture | class | retryable | what | fix |\n| --- | --- | --- | --- | --- |");
+    let mut seen = 0;
+    for f in files.iter().filter(|f| f.name.starts_with("azure/")) {
+        let j = judge(&f.answer);
+        let fix = j.fix.clone().unwrap_or_default();
+        println!("| `{}` | {} | {} | {} | {} |", f.name, j.class.as_str(), j.retryable, j.what, fix);
+        // Never OpenAI's platform for an answer Azure sent.
+        assert!(!fix.contains("platform.openai.com") && !j.what.contains("platform.openai.com"), "{}: {fix}", f.name);
+        if let Some((_, what, words)) = AZURE_WORDS.iter().find(|(n, _, _)| *n == f.name) {
+            seen += 1;
+            for w in *what {
+                assert!(j.what.contains(w), "{}: what lacks {w:?}: {}", f.name, j.what);
+            }
+            for w in *words {
+                assert!(fix.contains(w), "{}: fix lacks {w:?}: {fix}", f.name);
+            }
+        } else {
+            assert!(j.diagnosis.is_none(), "{}: an error without expected fix words", f.name);
+        }
+    }
+    assert_eq!(seen, AZURE_WORDS.len(), "a fixture of AZURE_WORDS is gone");
+}
+
+#[test]
+fn any_answer_azure_relays_gets_no_openai_platform_advice() {
+    // OpenAI's own errors, as if an Azure resource had answered them: their fixes must not send
+    // the user to platform.openai.com (Azure's equivalent, or no fix).
+    for f in fixtures().iter().filter(|f| f.name.starts_with("api/")) {
+        let a = Answer { base_host: "myresource.openai.azure.com".into(), ..f.answer.clone() };
+        let j = judge(&a);
+        assert_eq!(j.sender, super::Sender::Azure, "{}", f.name);
+        let fix = j.fix.unwrap_or_default();
+        assert!(!fix.contains("platform.openai.com"), "{}: {fix}", f.name);
+    }
+}
+
+#[test]
+fn an_openai_key_sent_to_azure_is_named() {
+    let sent = |k: &str| super::Sent { key: Some(super::KeyShape::of(k)), ..super::Sent::default() };
+    let j = judged("azure/invalid_key_401.http", sent("sk-proj-abcdefghijklmnopqrstuvwxyz0123"));
+    assert!(j.what.contains("sends an OpenAI key (sk-…) to Azure OpenAI"), "{}", j.what);
+    let fix = j.fix.unwrap();
+    assert!(fix.contains("api-key header") && fix.contains("Keys and Endpoint"), "{fix}");
+    assert!(!fix.contains("sk-proj-abc"), "the key itself is never repeated: {fix}");
+    // An Azure-shaped key: key and endpoint together, no word of OpenAI keys.
+    let j = judged("azure/invalid_key_401.http", sent("0123456789abcdef0123456789abcdef"));
+    assert!(!j.what.contains("OpenAI key") && j.what.contains("checked together"), "{}", j.what);
+    assert_eq!(super::KeyShape::of("sk-ant-api03-xyz"), super::KeyShape::Other);
+}
+
+#[test]
+fn azures_404_is_told_apart_by_the_api_version_sent() {
+    let url = |u: &str| url::Url::parse(u).unwrap();
+    let none =
+        Answer::default().with_url(&url("https://r.openai.azure.com/openai/deployments/d/chat/completions")).sent;
+    let some = Answer::default()
+        .with_url(&url("https://r.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21"))
+        .sent;
+    assert_eq!((none.api_version.clone(), some.api_version.clone()), (Some(None), Some(Some("2024-10-21".into()))));
+    let j = judged("azure/missing_api_version_404.http", none);
+    let d = j.diagnosis.unwrap();
+    assert_eq!(d.id, "resource_not_found.api_version");
+    assert!(d.fix.unwrap().contains("set OPENAI_API_VERSION") && j.what.contains("no api-version"), "{}", j.what);
+    let j = judged("azure/resource_not_found_404.http", some);
+    assert_eq!(j.diagnosis.as_ref().unwrap().id, "resource_not_found");
+    assert!(j.what.contains("api-version=2024-10-21 was sent") && j.what.contains("path"), "{}", j.what);
+}
+
+#[test]
+fn a_gateway_wrapping_an_upstream_429_is_judged_as_that_429() {
+    // LiteLLM's 429 carries Azure's own 429 in its message: the upstream's status, wait and
+    // class count (a daily quota, not a passing limit), and the fix is Azure's, for the owner.
+    let j = judged("gateway/litellm_relays_azure_429.http", super::Sent::default());
+    assert_eq!(j.sender.tag(), "gateway:litellm");
+    assert!(j.evidence.iter().any(|e| e.contains("upstream's 429")), "{:?}", j.evidence);
+    let d = j.diagnosis.as_ref().unwrap();
+    assert_eq!((d.id, d.wait_s, d.retryable), ("rate_limit.quota", Some(86400.0), false));
+    assert_eq!((j.class, j.retryable, j.fixer), (Class::Billing, false, Fixer::GatewayOwner));
+    let fix = j.fix.unwrap();
+    assert!(fix.starts_with("For the gateway's owner") && fix.contains("Tokens per Minute"), "{fix}");
+    assert!(!fix.contains("platform.openai.com"), "{fix}");
+    // A transient upstream 429 stays retryable through the gateway.
+    let cool = judged("azure/429_rate_limit_try_again.http", super::Sent::default());
+    assert!(cool.retryable);
+}
+
+#[test]
+fn compatible_servers_are_named_and_fixed_in_their_terms() {
+    let cases: [(&str, &str, &[&str]); 5] = [
+        (
+            "compatible/vllm_model_does_not_exist_404.http",
+            "compatible:vllm",
+            &["GET /v1/models", "--served-model-name"],
+        ),
+        ("compatible/vllm_context_length_400.http", "compatible:vllm", &["--max-model-len"]),
+        ("compatible/vllm_unsupported_media_type_400.http", "compatible:vllm", &["Content-Type: application/json"]),
+        ("compatible/ollama_model_not_found_404.http", "compatible:ollama", &["`ollama pull ollama`", "ollama list"]),
+        (
+            "compatible/ollama_native_model_not_found_404.http",
+            "compatible:ollama",
+            &["`ollama pull claude-3-5-sonnet-latest`"],
+        ),
+    ];
+    for (name, tag, words) in cases {
+        let j = judged(name, super::Sent::default());
+        assert_eq!(j.sender.tag(), tag, "{name}: {:?}", j.evidence);
+        assert!(j.sender.describe(&j.base_host).contains("OpenAI-compatible server"), "{name}");
+        let fix = j.fix.unwrap_or_default();
+        for w in words {
+            assert!(fix.contains(w), "{name}: fix lacks {w:?}: {fix}");
+        }
+        assert!(!fix.contains("platform.openai.com"), "{name}: {fix}");
+    }
+    // The envelope, not the port, names vLLM: on any host.
+    let files = fixtures();
+    let f = files.iter().find(|f| f.name == "compatible/vllm_model_does_not_exist_404.http").unwrap();
+    let elsewhere = Answer {
+        base_host: "gpu-box.internal:9000".into(),
+        headers: vec![("server".into(), "uvicorn".into())],
+        ..f.answer.clone()
+    };
+    let j = judge(&elsewhere);
+    assert_eq!(j.sender.tag(), "compatible:vllm");
+    assert!(j.evidence.iter().any(|e| e.contains("uvicorn")), "{:?}", j.evidence);
+    // vLLM's model list (owned_by "vllm", as BerriAI/litellm#7744 quotes it) names it on success.
+    let list = Answer {
+        status: Some(200),
+        body: br#"{"object":"list","data":[{"id":"/q/Llama-3.3-70B","object":"model","owned_by":"vllm","root":"/q/Llama-3.3-70B","parent":null,"max_model_len":4096}]}"#.to_vec(),
+        base_host: "10.0.0.5:8080".into(),
+        ..Answer::default()
+    };
+    assert_eq!(judge(&list).sender.tag(), "compatible:vllm");
+    // Cloudflare's JSON error (a numeric code too) in front of any host stays Cloudflare's.
+    let cf = Answer {
+        status: Some(502),
+        headers: vec![("cf-ray".into(), "8f0c1e2d3a4b5c6d-AMS".into())],
+        body: error_bodies::CF_BAD_GATEWAY.as_bytes().to_vec(),
+        base_host: "api.test:8443".into(),
+        ..Answer::default()
+    };
+    assert_eq!(judge(&cf).sender.tag(), "cloudflare");
+    // OpenAI's own answer is never taken for a compatible server's.
+    let api = judged("api/invalid_api_key_401.http", super::Sent::default());
+    assert_eq!(api.sender.tag(), "api");
 }
