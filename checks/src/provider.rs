@@ -340,6 +340,34 @@ impl Provider {
         }
     }
 
+    /// The output-token limit a minimal chat completion sets where the app's server accepts it:
+    /// `max_completion_tokens` on OpenAI, on Azure's v1 API and on Azure from api-version
+    /// 2024-09-01-preview (older versions refuse it as an unrecognized argument), `max_tokens` on
+    /// compatible servers (vLLM, Ollama, LiteLLM and OpenRouter all take it).
+    #[must_use]
+    pub fn token_limit_field(&self) -> &'static str {
+        match self {
+            Self::Openai => "max_completion_tokens",
+            Self::Azure(a) => match (a.style, a.api_version.as_deref()) {
+                (AzureStyle::Deployments, Some(v)) if v < "2024-09-01" => "max_tokens",
+                _ => "max_completion_tokens",
+            },
+            Self::Compatible => "max_tokens",
+        }
+    }
+
+    /// A minimal chat completion for this provider: `model`, one user message, the token limit
+    /// it accepts, and `store: false` only where it is OpenAI's own parameter.
+    #[must_use]
+    pub fn minimal_chat(&self, model: &str, content: &str, max_tokens: u32) -> serde_json::Value {
+        let mut body = serde_json::json!({"model": model, "messages": [{"role": "user", "content": content}]});
+        body[self.token_limit_field()] = max_tokens.into();
+        if self.is_openai() {
+            body["store"] = false.into();
+        }
+        body
+    }
+
     /// OpenAI's own API (its status page, its key format, platform.openai.com's advice apply).
     #[must_use]
     pub fn is_openai(&self) -> bool {
@@ -400,6 +428,25 @@ mod tests {
         .unwrap();
         assert_eq!(d.provider.azure().unwrap().api_version.as_deref(), Some("2024-06-01"));
         assert_eq!(d.base_url.query(), Some("api-version=2024-06-01"));
+    }
+
+    #[test]
+    fn minimal_requests_use_what_each_server_accepts() {
+        let azure = |v: &str| {
+            Provider::Azure(Azure {
+                endpoint: Url::parse("https://res.openai.azure.com").unwrap(),
+                style: AzureStyle::Deployments,
+                api_version: Some(v.to_owned()),
+                deployment_from: None,
+            })
+        };
+        let body = Provider::Openai.minimal_chat("m", "hi", 1);
+        assert_eq!((body["max_completion_tokens"].as_u64(), body["store"].as_bool()), (Some(1), Some(false)));
+        let old = azure("2024-06-01").minimal_chat("d", "hi", 1);
+        assert_eq!((old["max_tokens"].as_u64(), old.get("store")), (Some(1), None), "{old}");
+        assert!(azure("2024-10-21").minimal_chat("d", "hi", 1)["max_completion_tokens"].is_u64());
+        assert!(azure("2024-09-01-preview").minimal_chat("d", "hi", 1)["max_completion_tokens"].is_u64());
+        assert_eq!(Provider::Compatible.token_limit_field(), "max_tokens");
     }
 
     #[test]

@@ -8,7 +8,6 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use serde_json::json;
 
 use crate::details::probe::{Chat, Class, Endpoint, LatencyMs, Probe, ReduceStep, Reduced};
 use crate::details::{self, Details};
@@ -412,7 +411,7 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
     match request {
         Request::Models => {}
         Request::Chat { model } => {
-            let body = json!({"model": model, "messages": [{"role": "user", "content": "Reply with OK."}], "max_completion_tokens": 1, "store": false});
+            let body = ctx.config.provider.minimal_chat(model, "Reply with OK.", 1);
             req = req.json(body.to_string().into_bytes());
         }
         Request::Payload { body, .. } => req = req.json(body.to_vec()),
@@ -440,7 +439,8 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
     let timeout = timeout.saturating_sub(lookup).max(Duration::from_millis(100));
     match ctx.net.send(INFO.id, req, MAX_BODY, timeout, meta).await {
         Ok(f) => {
-            let judged = crate::net::answer::judge(&f.answer(&ctx.config.base_url));
+            // The key's shape (never the key) lets the judge name an OpenAI key sent to Azure.
+            let judged = crate::net::answer::judge(&f.answer(&ctx.config.base_url).with_key(key.expose()));
             let (kind, api_error) = classify(&f, what, &judged);
             let now = now_unix();
             Attempt {

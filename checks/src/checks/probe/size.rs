@@ -16,6 +16,7 @@ use super::{Attempt, Kind, PAYLOAD_CONTENT, PAYLOAD_FAILS, PAYLOAD_SIZE, Request
 use crate::engine::check::{Activity, Context};
 use crate::model::{Finding, Severity};
 use crate::net::context::Phase;
+use crate::provider::Provider;
 use crate::request::Endpoint;
 use crate::secret::SecretString;
 
@@ -62,19 +63,14 @@ pub(super) fn payload_limit(activity: &Activity, opted_in: bool) -> Duration {
 
 /// A neutral body of exactly `bytes` bytes (or the smallest possible, when that is more): the
 /// minimal request of `endpoint` for `model`, padded with plain words in one user message.
-pub(super) fn control(endpoint: Endpoint, model: &str, bytes: usize) -> Vec<u8> {
+pub(super) fn control(endpoint: Endpoint, model: &str, bytes: usize, provider: &Provider) -> Vec<u8> {
     let with = |text: &str| {
         let body = match endpoint {
             Endpoint::Responses => {
                 json!({"model": model, "input": text, "max_output_tokens": 16, "store": false})
             }
             Endpoint::Embeddings => json!({"model": model, "input": text}),
-            Endpoint::Chat => json!({
-                "model": model,
-                "messages": [{"role": "user", "content": text}],
-                "max_completion_tokens": 1,
-                "store": false,
-            }),
+            Endpoint::Chat => provider.minimal_chat(model, text, 1),
         };
         serde_json::to_vec(&body).unwrap_or_default()
     };
@@ -125,7 +121,7 @@ pub(super) async fn size_or_content(
         return None;
     }
     let send = async |bytes: usize, number: u32| -> (Attempt, usize) {
-        let body = control(endpoint, model, bytes);
+        let body = control(endpoint, model, bytes, &ctx.config.provider);
         activity.set(format!("POST {} (a neutral control of {} bytes: size or content?)", endpoint.path(), body.len()));
         let request = Request::Payload { endpoint, body: &body };
         (attempt(ctx, key, request, number, timeout).await, body.len())
@@ -139,7 +135,7 @@ pub(super) async fn size_or_content(
     let mut test = SizeTest {
         control: (bytes, failed, id(&a)),
         steps: Vec::new(),
-        passes_at: control(endpoint, model, 0).len(),
+        passes_at: control(endpoint, model, 0, &ctx.config.provider).len(),
         fails_at: bytes,
         requests: 1,
         timeout,
@@ -279,14 +275,14 @@ mod tests {
     fn a_control_has_exactly_the_size_asked_and_neutral_content() {
         for endpoint in [Endpoint::Chat, Endpoint::Responses, Endpoint::Embeddings] {
             for bytes in [200, 1400, 20_000] {
-                let body = control(endpoint, "gpt-4o-mini", bytes);
+                let body = control(endpoint, "gpt-4o-mini", bytes, &Provider::Openai);
                 assert_eq!(body.len(), bytes, "{endpoint:?}");
                 let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
                 assert_eq!(v["model"], "gpt-4o-mini");
             }
         }
         // Smaller than the minimal request: the minimal request.
-        let tiny = control(Endpoint::Chat, "m", 1);
+        let tiny = control(Endpoint::Chat, "m", 1, &Provider::Openai);
         assert!(tiny.len() > 1 && serde_json::from_slice::<serde_json::Value>(&tiny).is_ok());
     }
 

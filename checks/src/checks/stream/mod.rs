@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use serde_json::json;
 
 use crate::details::Details;
 use crate::engine::check::{Activity, BoxFuture, Check, CheckInfo, Context};
@@ -116,13 +115,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
                 "Run again with a longer --deadline.",
             ));
     }
-    let body = json!({
-        "model": model,
-        "messages": [{"role": "user", "content": "Count from 1 to 20, separated by spaces."}],
-        "max_completion_tokens": MAX_TOKENS,
-        "stream": true,
-        "store": false,
-    });
+    let mut body = cfg.provider.minimal_chat(&model, "Count from 1 to 20, separated by spaces.", MAX_TOKENS);
+    body["stream"] = true.into();
     let req = crate::net::authed::request(&ctx.net, cfg, &key, Method::POST, "chat/completions", 1)
         .json(body.to_string().into_bytes());
     let client_request_id = req.client_request_id.clone();
