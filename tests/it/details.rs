@@ -21,7 +21,8 @@ fn schema() -> Value {
 
 fn lookup(query: dns::Query, failure: Option<dns::Failure>) -> dns::Lookup {
     let addrs = if failure.is_some() { Vec::new() } else { vec!["192.0.2.1".parse::<IpAddr>().unwrap()] };
-    dns::Lookup { query, addrs, ttl: Some(60), failure, elapsed_ms: 3 }
+    let cname = if failure.is_some() { Vec::new() } else { vec!["res.privatelink.openai.azure.com".into()] };
+    dns::Lookup { query, addrs, cname, ttl: Some(60), failure, elapsed_ms: 3 }
 }
 
 fn incident() -> status::Incident {

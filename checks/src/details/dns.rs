@@ -126,6 +126,11 @@ pub struct Lookup {
     pub query: Query,
     /// Addresses found.
     pub addrs: Vec<IpAddr>,
+    /// The aliases the answer went through, in order (`res.openai.azure.com` →
+    /// `res.privatelink.openai.azure.com`): each CNAME's target, without the trailing dot.
+    /// Nameserver lookups only; empty when the name itself holds the addresses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cname: Vec<String>,
     /// Smallest TTL of the answer, in seconds (nameserver lookups only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<u32>,
