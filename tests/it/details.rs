@@ -63,12 +63,24 @@ fn samples() -> Vec<(CheckId, Details)> {
             lookup(dns::Query::System, Some(dns::Failure::Timeout(5000))),
         ],
         hosts_file: dns::HostsFile { path: "/etc/hosts".into(), entries: vec!["10.0.0.1".parse().unwrap()] },
-        api_host_via_this_machine: Some(lookup(dns::Query::System, Some(dns::Failure::ServFail("SERVFAIL".into())))),
+        // The alias answered (with its TTL), its target's server failed: aliases and a failure together.
+        api_host_via_this_machine: Some(dns::Lookup {
+            query: dns::Query::A,
+            addrs: Vec::new(),
+            cname: vec!["res.privatelink.openai.azure.com".into()],
+            ttl: Some(300),
+            failure: Some(dns::Failure::ServFail("SERVFAIL".into())),
+            elapsed_ms: 3,
+        }),
         each_nameserver: vec![
             dns::EachNameserver { nameserver: "10.0.0.53".into(), lookup: lookup(dns::Query::A, None) },
             dns::EachNameserver {
                 nameserver: "10.0.0.54".into(),
                 lookup: lookup(dns::Query::A, Some(dns::Failure::Other("SECRET refused".into()))),
+            },
+            dns::EachNameserver {
+                nameserver: "10.0.0.55".into(),
+                lookup: lookup(dns::Query::A, Some(dns::Failure::ServFail("SERVFAIL".into()))),
             },
         ],
     };
