@@ -160,6 +160,8 @@ pub struct Typed {
     pub api_version: bool,
     /// `OPENAI_BASE_URL` was read from the doctor's environment (not typed, not the default).
     pub base_url_from_env: bool,
+    /// `--status-url`.
+    pub status_url: bool,
 }
 
 impl Cli {
@@ -181,6 +183,7 @@ impl Cli {
             azure_endpoint: typed("azure_endpoint"),
             api_version: typed("api_version"),
             base_url_from_env: matches.value_source("base_url") == Some(ValueSource::EnvVariable),
+            status_url: typed("status_url"),
         };
         Ok(cli)
     }

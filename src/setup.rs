@@ -110,6 +110,7 @@ fn config(args: &RunArgs, env: Env) -> Config {
     config.project = args.project.clone().filter(|v| !v.is_empty());
     config.model = args.model.clone();
     config.status_url = args.status_url.clone();
+    config.status_url_given = args.typed.status_url;
     config.ca_files = args.ca_file.clone();
     config.dns_server = args.dns_server;
     config.resolve = args.resolve.clone();

@@ -95,6 +95,9 @@ pub struct Config {
     pub model: String,
     /// Status page root.
     pub status_url: Url,
+    /// `--status-url` was typed: read that page whatever the provider (without it, only
+    /// OpenAI's own API is judged by OpenAI's status page).
+    pub status_url_given: bool,
     /// Extra trust anchors (`--ca-file`).
     pub ca_files: Vec<PathBuf>,
     /// Nameserver for every lookup the doctor makes (`--dns-server`).
@@ -141,6 +144,7 @@ impl Config {
             project: None,
             model: DEFAULT_MODEL.to_owned(),
             status_url: Url::parse(DEFAULT_STATUS_URL).expect("constant URL parses"),
+            status_url_given: false,
             ca_files: Vec::new(),
             dns_server: None,
             resolve: Vec::new(),

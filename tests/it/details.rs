@@ -21,7 +21,8 @@ fn schema() -> Value {
 
 fn lookup(query: dns::Query, failure: Option<dns::Failure>) -> dns::Lookup {
     let addrs = if failure.is_some() { Vec::new() } else { vec!["192.0.2.1".parse::<IpAddr>().unwrap()] };
-    dns::Lookup { query, addrs, ttl: Some(60), failure, elapsed_ms: 3 }
+    let cname = if failure.is_some() { Vec::new() } else { vec!["res.privatelink.openai.azure.com".into()] };
+    dns::Lookup { query, addrs, cname, ttl: Some(60), failure, elapsed_ms: 3 }
 }
 
 fn incident() -> status::Incident {
@@ -62,12 +63,24 @@ fn samples() -> Vec<(CheckId, Details)> {
             lookup(dns::Query::System, Some(dns::Failure::Timeout(5000))),
         ],
         hosts_file: dns::HostsFile { path: "/etc/hosts".into(), entries: vec!["10.0.0.1".parse().unwrap()] },
-        api_host_via_this_machine: Some(lookup(dns::Query::System, Some(dns::Failure::ServFail("SERVFAIL".into())))),
+        // The alias answered (with its TTL), its target's server failed: aliases and a failure together.
+        api_host_via_this_machine: Some(dns::Lookup {
+            query: dns::Query::A,
+            addrs: Vec::new(),
+            cname: vec!["res.privatelink.openai.azure.com".into()],
+            ttl: Some(300),
+            failure: Some(dns::Failure::ServFail("SERVFAIL".into())),
+            elapsed_ms: 3,
+        }),
         each_nameserver: vec![
             dns::EachNameserver { nameserver: "10.0.0.53".into(), lookup: lookup(dns::Query::A, None) },
             dns::EachNameserver {
                 nameserver: "10.0.0.54".into(),
                 lookup: lookup(dns::Query::A, Some(dns::Failure::Other("SECRET refused".into()))),
+            },
+            dns::EachNameserver {
+                nameserver: "10.0.0.55".into(),
+                lookup: lookup(dns::Query::A, Some(dns::Failure::ServFail("SERVFAIL".into()))),
             },
         ],
     };

@@ -815,3 +815,44 @@ fn a_hosts_file_pin_to_a_dead_address_is_named_as_the_cause() {
     assert!(t["findings"][0]["remedy"].as_str().unwrap().contains("hosts file"), "{t}");
     drop(names);
 }
+
+/// Azure's private endpoint as its DNS answers it: the resource's host is an alias of its
+/// `privatelink` name, which the private zone answers with the endpoint's address. Only `dns`
+/// runs, so nothing connects to 10.x (tls would, and the loopback audit allows loopback only);
+/// what tls says when it cannot reach the endpoint is a unit test of the tls check.
+#[test]
+fn an_azure_private_endpoint_is_named() {
+    let alias = "res.privatelink.openai.azure.com";
+    let ns = dns::serve_zone("azure.com", &[("res.openai.azure.com", alias), (alias, "10.20.30.40")]);
+    let status = status_page();
+    let base = "https://res.openai.azure.com/openai/v1";
+    let r = doctor_run(base, &status, &["--dns-server", &ns.arg(), "--only", "dns"], &[], &[]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let d = r.check("dns");
+    assert_eq!(d["status"], "pass", "DNS works; only the connection tells inside from outside: {d}");
+    let (code, message, remedy) = finding(&r, "dns", 0);
+    assert_eq!(code, "dns.private_endpoint", "{d}");
+    assert!(message.contains("10.20.30.40") && message.contains(alias), "{message}");
+    assert!(remedy.contains("inside the VNet") && remedy.contains("public network access"), "{remedy}");
+    assert_eq!(d["findings"][0]["severity"], "info", "{d}");
+    assert_eq!(d["details"]["lookups"][0]["cname"], json!([alias]), "{d}");
+
+    // The alias, but a public answer: this machine's DNS does not know the private zone.
+    let ns = dns::serve_zone("azure.com", &[("res.openai.azure.com", alias), (alias, "198.51.100.7")]);
+    let r = doctor_run(base, &status, &["--dns-server", &ns.arg(), "--only", "dns"], &[], &[]);
+    let (code, message, remedy) = finding(&r, "dns", 0);
+    assert_eq!(code, "dns.private_endpoint_public", "{:?}", r.check("dns"));
+    assert!(message.contains("198.51.100.7") && message.contains("Public access is disabled"), "{message}");
+    assert!(remedy.contains("privatelink.openai.azure.com") && remedy.contains("168.63.129.16"), "{remedy}");
+
+    // The same private answer for a host that is not Azure's says nothing of private endpoints.
+    let ns = dns::serve(&[("llm.test", "10.20.30.40")]);
+    let r = doctor_run("https://llm.test/v1", &status, &["--dns-server", &ns.arg(), "--only", "dns"], &[], &[]);
+    assert!(
+        r.check("dns")["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| !f["code"].as_str().unwrap().contains("private_endpoint"))
+    );
+}

@@ -260,3 +260,40 @@ fn an_unresolvable_status_page_says_each_cause_once() {
     assert_eq!(msg.matches("dns error").count(), 1, "{msg}");
     assert!(msg.contains("NXDOMAIN"), "{msg}");
 }
+
+/// Azure OpenAI and other servers are not on OpenAI's status page: without --status-url the
+/// check does not read it and says, as a skip that blocks nothing, where to look. A loopback
+/// nameserver is given so that a regression would look status.openai.com up there and never
+/// leave loopback. With --status-url the page named is read, whatever the provider.
+#[test]
+fn other_providers_are_not_judged_by_openai_status() {
+    let ns = crate::support::dns::serve(&[]);
+    let only_status = ["--only", "status", "--dns-server", &ns.arg()];
+    let r = run(
+        doctor().args(["--format", "json", "--base-url", "https://res.openai.azure.com/openai/v1"]).args(only_status),
+        &[],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let c = r.check("status");
+    assert_eq!(c["status"], "skip", "never a pass claiming health: {c}");
+    assert!(c["blocked_by"].is_null(), "not applicable, not blocked: {c}");
+    let summary = c["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("https://azure.status.microsoft/en-us/status") && summary.contains("Resource Health"),
+        "{c}"
+    );
+    assert_eq!(c["findings"][0]["code"], "status.not_applicable", "{c}");
+
+    // A compatible server: its operator's status; the person's view says it without -v.
+    let r = run(doctor().args(["--base-url", "https://openrouter.ai/api/v1"]).args(only_status), &[]);
+    assert!(r.stdout.contains("not applicable") && r.stdout.contains("https://status.openrouter.ai"), "{}", r.stdout);
+
+    // --status-url typed: read, as for OpenAI.
+    let srv = server::http(|s| match s.path.as_str() {
+        "/api/v2/summary.json" => Reply::json(200, &statuspage(HEALTHY, json!([]))),
+        _ => Reply::new(404, "text/plain", "no"),
+    });
+    let r = status_run(&srv.url(), &["--base-url", "https://res.openai.azure.com/openai/v1"]);
+    assert_eq!(r.check("status")["status"], "pass", "{r:?}");
+    assert_eq!(srv.seen().len(), 2);
+}

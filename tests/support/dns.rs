@@ -1,5 +1,6 @@
 //! An authoritative DNS server (hickory-server, in process) on 127.0.0.1:0, UDP and TCP, serving
-//! the zone `test.`; and a UDP socket that never answers.
+//! the zone `test.` (or another zone, with aliases: `serve_zone`); and a UDP socket that never
+//! answers.
 
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_server::Server;
-use hickory_server::proto::rr::rdata::{A, AAAA, SOA};
+use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, SOA};
 use hickory_server::proto::rr::{LowerName, Name, RData, Record};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneType};
@@ -41,45 +42,65 @@ impl Drop for Dns {
 /// Serves `test.` with the given (name, address) records; other names in the zone are NXDOMAIN,
 /// names outside it are REFUSED.
 pub fn serve(records: &[(&str, &str)]) -> Dns {
+    serve_zone("test", records)
+}
+
+/// Serves `origin` with (name, value) records: an address makes an A or AAAA record, a name a
+/// CNAME (`res.openai.azure.com` → `res.privatelink.openai.azure.com`, as Azure's private
+/// endpoints answer).
+pub fn serve_zone(origin: &str, records: &[(&str, &str)]) -> Dns {
+    let (udp, tcp, addr) = free_sockets();
+    serve_sockets_in(origin, udp, tcp, addr, records)
+}
+
+fn free_sockets() -> (std::net::UdpSocket, std::net::TcpListener, SocketAddr) {
     // UDP and TCP on the same port: retry when another test holds the TCP side.
-    let (udp, tcp, addr) = (0..20)
+    (0..20)
         .find_map(|_| {
             let udp = std::net::UdpSocket::bind("127.0.0.1:0").ok()?;
             let addr = udp.local_addr().ok()?;
             let tcp = std::net::TcpListener::bind(addr).ok()?;
             Some((udp, tcp, addr))
         })
-        .expect("a free loopback port for UDP and TCP");
-    serve_sockets(udp, tcp, addr, records)
+        .expect("a free loopback port for UDP and TCP")
 }
 
 /// The same server on a chosen address (a loopback address on port 53, for a resolv.conf).
 pub fn serve_at(addr: SocketAddr, records: &[(&str, &str)]) -> Dns {
     let udp = std::net::UdpSocket::bind(addr).unwrap();
     let tcp = std::net::TcpListener::bind(addr).unwrap();
-    serve_sockets(udp, tcp, addr, records)
+    serve_sockets_in("test", udp, tcp, addr, records)
 }
 
-fn serve_sockets(
+fn serve_sockets_in(
+    origin: &str,
     udp: std::net::UdpSocket,
     tcp: std::net::TcpListener,
     addr: SocketAddr,
     records: &[(&str, &str)],
 ) -> Dns {
-    let origin = Name::from_str("test.").unwrap();
+    let origin = Name::from_str(&format!("{origin}.")).unwrap();
     let mut zone = InMemoryZoneHandler::<hickory_server::net::runtime::TokioRuntimeProvider>::empty(
         origin.clone(),
         ZoneType::Primary,
         AxfrPolicy::Deny,
     );
-    let soa =
-        SOA::new(Name::from_str("ns.test.").unwrap(), Name::from_str("admin.test.").unwrap(), 1, 3600, 600, 86_400, 60);
+    let soa = SOA::new(
+        Name::from_str(&format!("ns.{origin}")).unwrap(),
+        Name::from_str(&format!("admin.{origin}")).unwrap(),
+        1,
+        3600,
+        600,
+        86_400,
+        60,
+    );
     zone.upsert_mut(Record::from_rdata(origin.clone(), 60, RData::SOA(soa)), 1);
     for (name, addr) in records {
         let name = Name::from_str(&format!("{name}.")).unwrap();
-        let rdata = match addr.parse::<IpAddr>().unwrap() {
-            IpAddr::V4(v4) => RData::A(A(v4)),
-            IpAddr::V6(v6) => RData::AAAA(AAAA(v6)),
+        let rdata = match addr.parse::<IpAddr>() {
+            Ok(IpAddr::V4(v4)) => RData::A(A(v4)),
+            Ok(IpAddr::V6(v6)) => RData::AAAA(AAAA(v6)),
+            Err(_) => RData::CNAME(CNAME(Name::from_str(&format!("{addr}.")).unwrap())),
         };
         zone.upsert_mut(Record::from_rdata(name, 300, rdata), 1);
     }

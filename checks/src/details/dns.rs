@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::words;
 
 /// The dns check's details.
+// One per run, and already boxed in `Details`: boxing `Looked` again would only add a hop.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Dns {
@@ -126,6 +128,11 @@ pub struct Lookup {
     pub query: Query,
     /// Addresses found.
     pub addrs: Vec<IpAddr>,
+    /// The aliases the answer went through, in order (`res.openai.azure.com` →
+    /// `res.privatelink.openai.azure.com`): each CNAME's target, without the trailing dot.
+    /// Nameserver lookups only; empty when the name itself holds the addresses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cname: Vec<String>,
     /// Smallest TTL of the answer, in seconds (nameserver lookups only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<u32>,

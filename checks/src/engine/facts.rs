@@ -16,6 +16,9 @@ pub struct Facts {
     pub latencies: OnceLock<Vec<Latency>>,
     /// Addresses the hosts file pins the first hop to, where they override DNS. Set by `dns`.
     pub hosts_pinned: OnceLock<Vec<IpAddr>>,
+    /// An Azure resource's private-endpoint addresses the API host resolved to (no proxy in the
+    /// path). Set by `dns`; `tls` names them when it cannot connect (outside the VNet).
+    pub private_endpoint: OnceLock<Vec<IpAddr>>,
     /// The slowest DNS lookup of the first hop. Set by `dns`.
     pub dns_ms: OnceLock<u64>,
     /// TCP connect and TLS handshake to the first hop. Set by `tls`.

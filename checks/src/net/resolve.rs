@@ -119,6 +119,7 @@ impl Nameserver {
             return Lookup {
                 query,
                 addrs: Vec::new(),
+                cname: Vec::new(),
                 ttl: None,
                 failure: Some(Failure::Timeout(elapsed_ms)),
                 elapsed_ms,
@@ -127,22 +128,33 @@ impl Nameserver {
         match result {
             Ok(lookup) => {
                 let mut addrs = Vec::new();
+                let mut cname = Vec::new();
                 let mut ttl: Option<u32> = None;
                 for r in lookup.answers() {
                     let ip = match &r.data {
                         RData::A(a) => IpAddr::V4(a.0),
                         RData::AAAA(a) => IpAddr::V6(a.0),
+                        // The chain of aliases: a private endpoint shows as *.privatelink.*.
+                        RData::CNAME(c) => {
+                            cname.push(c.0.to_ascii().trim_end_matches('.').to_owned());
+                            continue;
+                        }
                         _ => continue,
                     };
                     addrs.push(ip);
                     ttl = Some(ttl.map_or(r.ttl, |t| t.min(r.ttl)));
                 }
                 let failure = addrs.is_empty().then_some(Failure::NoRecords);
-                Lookup { query, addrs, ttl, failure, elapsed_ms }
+                Lookup { query, addrs, cname, ttl, failure, elapsed_ms }
             }
-            Err(e) => {
-                Lookup { query, addrs: Vec::new(), ttl: None, failure: Some(classify(&e, elapsed_ms)), elapsed_ms }
-            }
+            Err(e) => Lookup {
+                query,
+                addrs: Vec::new(),
+                cname: Vec::new(),
+                ttl: None,
+                failure: Some(classify(&e, elapsed_ms)),
+                elapsed_ms,
+            },
         }
     }
 
@@ -207,7 +219,7 @@ pub async fn system_lookup(host: &str, timeout: Duration) -> Lookup {
         }
         Err(_) => (Vec::new(), Some(Failure::Timeout(elapsed_ms))),
     };
-    Lookup { query: Query::System, addrs, ttl: None, failure, elapsed_ms }
+    Lookup { query: Query::System, addrs, cname: Vec::new(), ttl: None, failure, elapsed_ms }
 }
 
 /// Addresses for `host:port` the way the client would get them: an IP literal as is, a

@@ -2,6 +2,8 @@
 //! (hickory: A and AAAA with TTLs and exact failures) and through the OS resolver (what
 //! applications use). Without `--dns-server` the OS answer decides; with it, that nameserver's.
 //! With a proxy in the path the client resolves the proxy's host, so that is what decides.
+//! For an Azure resource's host it also reads what the answer says about a private endpoint
+//! (a private address, the `*.privatelink.*` alias) and hands the addresses to `tls`.
 
 pub mod hosts_file;
 
@@ -40,8 +42,45 @@ static INFO: CheckInfo = CheckInfo {
         &SEARCH_HIJACK,
         &NO_NETWORK,
         &NO_PROXY_BYPASS,
+        &PRIVATE_ENDPOINT,
+        &PRIVATE_ENDPOINT_PUBLIC,
     ],
 };
+
+code!(
+    PRIVATE_ENDPOINT,
+    "dns.private_endpoint",
+    "The Azure resource is behind a private endpoint",
+    "The API host is an Azure OpenAI (or Azure AI Foundry) resource and resolves to a private \
+address (RFC 1918, 100.64.0.0/10 or fc00::/7), usually through the alias \
+NAME.privatelink.openai.azure.com: the resource is reached through a private endpoint in a \
+virtual network. That address answers only inside the VNet, a peered VNet, or a network joined \
+to it by VPN or ExpressRoute with routes to the endpoint's subnet. The classic failure is the \
+private DNS zone answering where no such route exists (a DNS forwarder that knows the zone, a \
+hosts-file entry, a VPN's DNS without its routes): the connection then times out or is refused. \
+When the tls check connects, this machine is inside and all is well: this is information.\n\n\
+Fix: when tls cannot connect, run the app from inside the VNet (or a peered network or VPN \
+with routes to the endpoint); or, to use the public endpoint, enable public network access on \
+the resource (Networking) and let DNS answer its public address.\n\nVerify: the tls check \
+connects to the private address."
+);
+code!(
+    PRIVATE_ENDPOINT_PUBLIC,
+    "dns.private_endpoint_public",
+    "The Azure resource has a private endpoint, but this machine resolves its public address",
+    "The API host's aliases go through NAME.privatelink.openai.azure.com (Azure adds that alias \
+in public DNS when a private endpoint is created), but the answer here is a public address: this \
+machine's DNS does not know the private zone, so requests go over the internet to the public \
+endpoint. That works only while the resource accepts public traffic from this network; with \
+public network access disabled or limited to selected networks, Azure answers 403 \"Public \
+access is disabled. Please configure private endpoint.\" or \"Access denied due to Virtual \
+Network/Firewall rules.\"\n\nFix: to go through the private endpoint, link the private DNS \
+zone (privatelink.openai.azure.com) to this VNet, or forward that zone from your DNS server to \
+Azure DNS (168.63.129.16, from a forwarder or an Azure DNS Private Resolver inside the VNet); a \
+hosts-file entry with the endpoint's address for a test. To stay public, allow this network in \
+the resource's Networking settings.\n\nVerify: the dns check shows the private address \
+(dns.private_endpoint) and the tls check connects."
+);
 
 code!(
     NO_PROXY_BYPASS,
@@ -361,6 +400,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
                 Err(_) => Some(Lookup {
                     query: resolve::Query::A,
                     addrs: Vec::new(),
+                    cname: Vec::new(),
                     ttl: None,
                     failure: Some(Failure::Other(format!(
                         "no answer within {} ms, not waited for: clients behind the proxy never make this lookup",
@@ -587,7 +627,87 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
     {
         out = out.and(finding);
     }
+    // Behind a proxy the proxy resolves the API host: what this machine answers is not the path.
+    if proxy.is_none()
+        && let Some((finding, private)) = private_endpoint(l, &addrs)
+    {
+        if !private.is_empty() {
+            let _ = ctx.facts.private_endpoint.set(private);
+        }
+        out = out.and(finding);
+    }
     out
+}
+
+/// An address a private endpoint gets: RFC 1918, shared address space (100.64.0.0/10, some
+/// VNets use it), unique local IPv6 (fc00::/7). Loopback and link-local are not.
+fn is_private_endpoint_addr(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_private() || (v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])),
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xfe00) == 0xfc00,
+    }
+}
+
+/// The private DNS zone a resource's private endpoint is named in: the `privatelink.` part of
+/// the alias when there is one, else the zone Azure documents for the host's domain.
+fn private_zone(host: &str, alias: Option<&str>) -> String {
+    if let Some(zone) = alias.and_then(|a| a.find("privatelink.").map(|i| &a[i..])) {
+        return zone.to_owned();
+    }
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    let zone = ["openai.azure.com", "cognitiveservices.azure.com", "services.ai.azure.com"]
+        .into_iter()
+        .find(|d| h.ends_with(&format!(".{d}")))
+        .unwrap_or("openai.azure.com");
+    format!("privatelink.{zone}")
+}
+
+/// For an Azure resource's host: a private address answered (the resource is behind a private
+/// endpoint: information, since only the connection tells inside from outside, and `tls` names
+/// it when it fails), or the `privatelink` alias with a public address (the app goes to the
+/// public endpoint, which refuses it when public access is off). The finding, and the private
+/// addresses for `tls`.
+fn private_endpoint(l: &Lookups, addrs: &[IpAddr]) -> Option<(Finding, Vec<IpAddr>)> {
+    let host = &l.host;
+    if !crate::provider::is_azure_host(host) {
+        return None;
+    }
+    let aliases: Vec<&str> = l.a.cname.iter().chain(&l.aaaa.cname).map(String::as_str).collect();
+    let alias = aliases.iter().copied().find(|c| c.contains("privatelink."));
+    let private: Vec<IpAddr> = addrs.iter().copied().filter(|ip| is_private_endpoint_addr(*ip)).collect();
+    let zone = private_zone(host, alias);
+    let through = alias.map_or_else(String::new, |a| format!(" through the alias {a}"));
+    if !private.is_empty() {
+        return Some((
+            Finding::new(
+                &PRIVATE_ENDPOINT,
+                Severity::Info,
+                format!(
+                    "{host} resolves to {}{through}: a private endpoint, reachable only from inside its virtual network (or a peered network, VPN or ExpressRoute with routes to it); the tls check shows whether this machine is inside",
+                    join(&private)
+                ),
+                format!(
+                    "If tls cannot connect: run from inside the VNet (or a peered network or VPN with routes to the endpoint), or enable public network access on the resource and let DNS answer its public address instead of the {zone} zone's. If tls connects, nothing to do."
+                ),
+            ),
+            private,
+        ));
+    }
+    let alias = alias?;
+    Some((
+        Finding::new(
+            &PRIVATE_ENDPOINT_PUBLIC,
+            Severity::Info,
+            format!(
+                "{host} is an alias of {alias} (the resource has a private endpoint), but this machine's DNS answers its public address {}: requests go to the public endpoint, which answers 403 (\"Public access is disabled…\", \"Access denied due to Virtual Network/Firewall rules\") when the resource accepts only private traffic",
+                join(addrs)
+            ),
+            format!(
+                "To use the private endpoint: link the private DNS zone {zone} to this VNet, or forward {zone} to Azure DNS (168.63.129.16) from your DNS server (a conditional forwarder, Azure DNS Private Resolver). To stay public: allow this network in the resource's Networking settings."
+            ),
+        ),
+        Vec::new(),
+    ))
 }
 
 /// The OS resolver's answer came from a search-domain expansion, not the name itself.
@@ -787,5 +907,69 @@ mod tests {
         assert!(ipv6_finding("api.openai.com", &v4_first, |_| false).is_none(), "IPv4 first: clients try it first");
         assert_eq!(ipv6_finding("h", &ips(&["::1"]), |_| true).unwrap().code, "dns.ipv6_only");
         assert!(ipv6_finding("h", &ips(&["127.0.0.1"]), |_| false).is_none());
+    }
+
+    fn found(query: resolve::Query, addrs: &[&str], cname: &[&str]) -> Lookup {
+        Lookup {
+            query,
+            addrs: ips(addrs),
+            cname: cname.iter().map(|s| (*s).to_owned()).collect(),
+            ttl: Some(60),
+            failure: None,
+            elapsed_ms: 1,
+        }
+    }
+
+    fn lookups(host: &str, a: Lookup) -> Lookups {
+        Lookups {
+            host: host.to_owned(),
+            role: "API host",
+            nameserver: "127.0.0.1:53 (--dns-server)".into(),
+            a,
+            aaaa: found(resolve::Query::Aaaa, &[], &[]),
+            system: None,
+            api_lookup: None,
+            pinned: Vec::new(),
+            per_server: Vec::new(),
+            resolver_timeout: (5, 2),
+            hijacked_by: None,
+            ndots: 1,
+        }
+    }
+
+    #[test]
+    fn an_azure_private_endpoint_is_named_and_handed_on() {
+        let alias = "res.privatelink.openai.azure.com";
+        let l = lookups("res.openai.azure.com", found(resolve::Query::A, &["10.1.2.3"], &[alias]));
+        let (f, private) = private_endpoint(&l, &ips(&["10.1.2.3"])).unwrap();
+        assert_eq!((f.code, f.severity), ("dns.private_endpoint", Severity::Info), "the connection tells, not DNS");
+        assert!(f.message.contains("10.1.2.3") && f.message.contains(alias), "{}", f.message);
+        assert_eq!(private, ips(&["10.1.2.3"]));
+        // Shared address space and unique-local IPv6 count; loopback does not.
+        for ip in ["100.64.0.9", "fd00::9", "172.16.0.4", "192.168.1.1"] {
+            assert!(is_private_endpoint_addr(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["127.0.0.1", "169.254.1.1", "20.1.2.3", "fe80::1", "100.128.0.1"] {
+            assert!(!is_private_endpoint_addr(ip.parse().unwrap()), "{ip}");
+        }
+
+        // The alias, and a public answer: the app goes to the public endpoint.
+        let l = lookups("res.openai.azure.com", found(resolve::Query::A, &["20.43.1.2"], &[alias]));
+        let (f, private) = private_endpoint(&l, &ips(&["20.43.1.2"])).unwrap();
+        assert_eq!(f.code, "dns.private_endpoint_public");
+        assert!(
+            f.remedy.contains("privatelink.openai.azure.com") && f.remedy.contains("168.63.129.16"),
+            "{}",
+            f.remedy
+        );
+        assert!(private.is_empty());
+
+        // No alias, public: nothing to say. Not an Azure host: not this finding's business.
+        let l = lookups("res.openai.azure.com", found(resolve::Query::A, &["20.43.1.2"], &[]));
+        assert!(private_endpoint(&l, &ips(&["20.43.1.2"])).is_none());
+        let l = lookups("llm.internal.test", found(resolve::Query::A, &["10.1.2.3"], &[]));
+        assert!(private_endpoint(&l, &ips(&["10.1.2.3"])).is_none());
+        // The zone follows the resource's domain when no alias names it.
+        assert_eq!(private_zone("x.cognitiveservices.azure.com", None), "privatelink.cognitiveservices.azure.com");
     }
 }

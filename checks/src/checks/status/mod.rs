@@ -1,6 +1,9 @@
 //! The `status` check: is OpenAI's status page reporting a problem with the API right now?
 //! Reads the Statuspage-compatible summary, falls back to incident.io's feed, and judges only the
 //! API components. An unreadable page is a warning ("status unknown"), never a failure.
+//! OpenAI's page says nothing about Azure OpenAI or another server: for those the check does not
+//! run (not applicable, not blocked) and says whose status to look at, unless `--status-url`
+//! names a page to read.
 
 pub mod page;
 
@@ -27,7 +30,30 @@ static INFO: CheckInfo = CheckInfo {
     verifies: "whether OpenAI reports an outage, incident or maintenance on an API component right now",
     guide_step: "1. Check the OpenAI status page",
     time_limit: Duration::from_secs(11),
-    codes: &[&MAJOR_OUTAGE, &PARTIAL_OUTAGE, &DEGRADED, &MAINTENANCE, &INCIDENT, &UNKNOWN],
+    codes: &[&MAJOR_OUTAGE, &PARTIAL_OUTAGE, &DEGRADED, &MAINTENANCE, &INCIDENT, &UNKNOWN, &NOT_APPLICABLE],
+};
+
+/// Azure's public status page (all of Azure, by region and service).
+pub const AZURE_STATUS_URL: &str = "https://azure.status.microsoft/en-us/status";
+/// OpenRouter's status page (OnlineOrNot, not Statuspage-compatible: looked at, not read).
+pub const OPENROUTER_STATUS_URL: &str = "https://status.openrouter.ai";
+
+/// OpenAI's status page does not cover the provider the app calls.
+pub static NOT_APPLICABLE: Code = Code {
+    id: "status.not_applicable",
+    title: "OpenAI's status page does not cover this provider",
+    explain: "The app calls Azure OpenAI or another OpenAI-compatible server, not OpenAI's API. \
+OpenAI's status page (status.openai.com) reports on OpenAI's own API only: an Azure OpenAI \
+resource runs in Azure's regions on Azure's infrastructure, and a gateway or self-hosted server \
+has its own operator. Its page being green or red says nothing about the server the app calls, \
+so the check does not read it and does not claim anything is healthy.\n\nFix: for Azure \
+OpenAI, look at Azure status (https://azure.status.microsoft/en-us/status) for the region and \
+\"Azure OpenAI\" / \"Azure AI Foundry\", and at the resource's Resource Health (Azure portal, \
+the resource, Help > Resource health), which also shows issues that affect only your \
+subscription. For another server, its operator's status page applies (OpenRouter: \
+https://status.openrouter.ai). For a gateway in front of OpenAI, `--status-url \
+https://status.openai.com` reads OpenAI's page as well.\n\nVerify: `openai-doctor --only status \
+--status-url URL` reads the page you name.",
 };
 
 /// An API component is in a major (full) outage.
@@ -119,7 +145,56 @@ fn join(root: &Url, path: &str) -> Url {
     base.join(path).unwrap_or(base)
 }
 
+/// Not OpenAI's API and no `--status-url`: OpenAI's page does not apply. A skip with no blocker
+/// (the runner lets the checks that need `status` run), its summary saying why and where to
+/// look instead, never a pass that would claim the provider is healthy.
+fn not_applicable(config: &crate::config::Config) -> Option<Outcome> {
+    if config.provider.is_openai() || config.status_url_given {
+        return None;
+    }
+    let host = config.api_host().to_owned();
+    let (summary, look) = match &config.provider {
+        crate::provider::Provider::Azure(_) => (
+            format!(
+                "not applicable: OpenAI's status page does not cover Azure OpenAI; see Azure status ({AZURE_STATUS_URL}) and the resource's Resource Health in the Azure portal"
+            ),
+            format!(
+                "Look at Azure status ({AZURE_STATUS_URL}: Azure OpenAI / Azure AI Foundry in your resource's region) and the resource's Resource Health (Azure portal: the resource, Help > Resource health), which also shows issues that touch only your subscription."
+            ),
+        ),
+        _ => {
+            let openrouter = host.trim_end_matches('.').ends_with("openrouter.ai");
+            let theirs = if openrouter {
+                format!("OpenRouter's status page ({OPENROUTER_STATUS_URL})")
+            } else {
+                format!("the status of {host}, from whoever runs it")
+            };
+            (
+                format!("not applicable: OpenAI's status page does not cover {host}; {theirs} applies"),
+                format!(
+                    "Look at {theirs}. If {host} is a gateway in front of OpenAI, add --status-url {} to read OpenAI's page too.",
+                    crate::config::DEFAULT_STATUS_URL.trim_end_matches('/')
+                ),
+            )
+        }
+    };
+    let why = format!(
+        "{} is {}, not OpenAI's API: status.openai.com says nothing about it, so it was not read",
+        host,
+        config.provider.name()
+    );
+    Some(Outcome::with_status(Status::Skip, summary, details::Details::nothing()).and(Finding::new(
+        &NOT_APPLICABLE,
+        Severity::Info,
+        why,
+        look,
+    )))
+}
+
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
+    if let Some(out) = not_applicable(&ctx.config) {
+        return out;
+    }
     let root = &ctx.config.status_url;
     let mut tried = Vec::new();
     let mut pages: Vec<(Url, Page)> = Vec::new();
@@ -189,6 +264,9 @@ fn describe(f: &Fetched) -> String {
         ", empty body".to_owned()
     } else if f.looks_like_html() {
         ", HTML, not JSON".to_owned()
+    } else if t.starts_with("<?xml") || t.starts_with("<rss") || t.starts_with("<feed") {
+        // Azure's status feed and the like: openai-doctor reads Statuspage and incident.io pages.
+        ", an RSS/XML feed, not a Statuspage or incident.io summary (JSON)".to_owned()
     } else if t.starts_with('{') || t.starts_with('[') {
         String::new()
     } else if binary {
@@ -373,5 +451,47 @@ mod tests {
         assert!(e.contains("not a status page"), "{e}");
         let e = interpret(&fetched(200, "application/json", "{\"a\":"), parse).unwrap_err();
         assert!(e.contains("not valid JSON"), "{e}");
+    }
+
+    fn config(base: &str, provider: crate::provider::Provider) -> crate::config::Config {
+        let mut c = crate::config::Config::new(crate::config::Env::default());
+        c.base_url = Url::parse(base).unwrap();
+        c.provider = provider;
+        c
+    }
+
+    #[test]
+    fn other_providers_are_not_judged_by_openai_status() {
+        use crate::provider::{Azure, AzureStyle, Provider};
+        let azure = Provider::Azure(Azure {
+            endpoint: Url::parse("https://res.openai.azure.com").unwrap(),
+            style: AzureStyle::Deployments,
+            api_version: Some("2024-10-21".into()),
+            deployment_from: None,
+        });
+        let out = not_applicable(&config("https://res.openai.azure.com/openai", azure.clone())).unwrap();
+        assert_eq!(out.status, Status::Skip, "not a pass claiming health");
+        assert!(out.summary.contains(AZURE_STATUS_URL) && out.summary.contains("Resource Health"), "{}", out.summary);
+        assert_eq!((out.findings[0].code, out.findings[0].severity), (NOT_APPLICABLE.id, Severity::Info));
+
+        let out = not_applicable(&config("https://openrouter.ai/api/v1", Provider::Compatible)).unwrap();
+        assert!(out.summary.contains(OPENROUTER_STATUS_URL), "{}", out.summary);
+        let out = not_applicable(&config("http://127.0.0.1:4000/v1", Provider::Compatible)).unwrap();
+        assert!(out.summary.contains("127.0.0.1") && !out.summary.contains("openrouter"), "{}", out.summary);
+        assert!(out.findings[0].remedy.contains("--status-url https://status.openai.com"), "{:?}", out.findings);
+
+        // OpenAI's API, or a page named on the command line: read as before.
+        assert!(not_applicable(&config("https://api.openai.com/v1", Provider::Openai)).is_none());
+        let mut given = config("https://res.openai.azure.com/openai", azure);
+        given.status_url_given = true;
+        assert!(not_applicable(&given).is_none());
+    }
+
+    #[test]
+    fn an_xml_feed_is_named() {
+        let parse = page::parse_statuspage as fn(&Value) -> Option<Page>;
+        let e =
+            interpret(&fetched(200, "application/rss+xml", "<?xml version=\"1.0\"?><rss></rss>"), parse).unwrap_err();
+        assert!(e.contains("RSS/XML feed"), "{e}");
     }
 }

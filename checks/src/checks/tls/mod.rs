@@ -531,7 +531,8 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
 
     // No connection at all.
     let Some((attempt, hs)) = hs else {
-        return no_connection(host, port, attempts, details, ctx.facts.hosts_pinned.get());
+        let facts = &ctx.facts;
+        return no_connection(host, port, attempts, details, facts.hosts_pinned.get(), facts.private_endpoint.get());
     };
 
     let mut out = match &hs.result {
@@ -612,7 +613,14 @@ fn judge(ctx: &Context, host: &str, port: u16, attempts: &[Attempt]) -> Outcome 
 }
 
 /// No TCP connection to any address: the worst failure decides the code.
-fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Tls, pinned: Option<&Vec<IpAddr>>) -> Outcome {
+fn no_connection(
+    host: &str,
+    port: u16,
+    attempts: &[Attempt],
+    details: Tls,
+    pinned: Option<&Vec<IpAddr>>,
+    private_endpoint: Option<&Vec<IpAddr>>,
+) -> Outcome {
     let errors: Vec<&ConnectError> = attempts.iter().filter_map(|a| a.connect.as_ref().err()).collect();
     let worst = errors
         .iter()
@@ -638,6 +646,15 @@ fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Tls, pinn
     if from_hosts_file {
         list.push_str(&format!(
             "; these addresses come from the {host} line of the hosts file, which overrides DNS (see the dns check): that line is the likely cause"
+        ));
+    }
+    // Every address tried is an Azure resource's private endpoint (the dns check said so): this
+    // machine is outside its virtual network, and that is the cause.
+    let outside_vnet = !from_hosts_file
+        && private_endpoint.is_some_and(|p| !errors.is_empty() && errors.iter().all(|e| p.contains(&e.addr.ip())));
+    if outside_vnet {
+        list.push_str(&format!(
+            "; these are the private endpoint's addresses of {host} (see the dns check): they answer only inside its virtual network, so this machine is outside it"
         ));
     }
     // Only IPv6 addresses, and no IPv6 route here: one sentence, not an errno's label.
@@ -675,6 +692,8 @@ fn no_connection(host: &str, port: u16, attempts: &[Attempt], details: Tls, pinn
     };
     let remedy = if from_hosts_file {
         "Remove or correct the host's line in the hosts file (/etc/hosts; in a container, --add-host or the pod's hostAliases put it there), then connect to what DNS answers."
+    } else if outside_vnet {
+        "Run the app from inside the resource's virtual network (or a peered network, or a VPN/ExpressRoute with routes to the private endpoint's subnet); or enable public network access on the resource and stop resolving the privatelink zone here (the DNS forwarder, the private DNS zone link, a hosts-file entry)."
     } else {
         remedy
     };
@@ -828,5 +847,58 @@ fn explain_failure(
         HandshakeError::Tls(other) => {
             (&HANDSHAKE, format!("{host}: {other}"), "Check the proxy and middleboxes on the path.".to_owned())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timed_out(addr: &str) -> Attempt {
+        Attempt {
+            label: addr.to_owned(),
+            family: "IPv4",
+            connect: Err(ConnectError {
+                addr: addr.parse().unwrap(),
+                kind: ConnectFailure::Timeout,
+                detail: "connection timed out".into(),
+                elapsed_ms: 10_000,
+            }),
+            handshake: None,
+        }
+    }
+
+    fn details() -> Tls {
+        Tls {
+            host: "res.openai.azure.com".into(),
+            port: 443,
+            connections: Vec::new(),
+            chain: Vec::new(),
+            trust_anchors: crate::details::tls::TrustSources::default(),
+            clients: Vec::new(),
+            session: None,
+            connect_ms: None,
+            handshake_ms: None,
+            error: None,
+        }
+    }
+
+    /// The dns check's private-endpoint addresses, all timing out: the machine is outside the
+    /// VNet, and the finding says so with the fix; another address is not blamed on it.
+    #[test]
+    fn a_private_endpoint_out_of_reach_is_named() {
+        let endpoint: Vec<IpAddr> = vec!["10.20.30.40".parse().unwrap()];
+        let attempts = [timed_out("10.20.30.40:443")];
+        let out = no_connection("res.openai.azure.com", 443, &attempts, details(), None, Some(&endpoint));
+        assert_eq!(out.status, Status::Fail);
+        let f = &out.findings[0];
+        assert!(f.message.contains("private endpoint") && f.message.contains("outside"), "{}", f.message);
+        assert!(f.remedy.contains("virtual network") && f.remedy.contains("public network access"), "{}", f.remedy);
+
+        let attempts = [timed_out("192.0.2.7:443")];
+        let out = no_connection("res.openai.azure.com", 443, &attempts, details(), None, Some(&endpoint));
+        assert!(!out.findings[0].message.contains("private endpoint"), "{}", out.findings[0].message);
+        let out = no_connection("res.openai.azure.com", 443, &[timed_out("10.20.30.40:443")], details(), None, None);
+        assert!(!out.findings[0].message.contains("private endpoint"), "no dns fact, no claim");
     }
 }
