@@ -573,6 +573,20 @@ fn rule(s: &Said, a: &Answer, p: Provider) -> Diagnosis {
             ),
         );
     }
+    // Azure's network rules: public access off, or only selected networks and private endpoints
+    // (real bodies: azure/public_access_disabled_403*.http, azure/vnet_firewall_denied_403*.http).
+    if s.says("Public access is disabled")
+        || s.says("Access denied due to Virtual Network/Firewall rules")
+        || s.says("A Virtual Network is configured for this resource")
+    {
+        return Diagnosis::new(
+            "network_rules",
+            Access,
+            false,
+            "the Azure resource's network rules refused this caller (public network access disabled, or only selected networks and private endpoints): the key was not the problem",
+            "Call from inside the resource's virtual network with its host resolving to the private endpoint (the private DNS zone privatelink.openai.azure.com linked to your VNet, or forwarded by your DNS; the dns check shows what this machine resolves), or allow this network in the resource's Networking settings (Firewalls and virtual networks).",
+        );
+    }
     if s.says("API version not supported") {
         let sent = match &a.sent.api_version {
             Some(Some(v)) => format!(" (this request sent api-version={v})"),

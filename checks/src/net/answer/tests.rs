@@ -130,10 +130,14 @@ const EXPECTED: &[(&str, Option<Verdict>)] = &[
     ("azure/model_requires_newer_api_version.http", Some((Request, false, You))),
     ("azure/operation_not_supported_400.http", Some((Request, false, You))),
     ("azure/operation_not_supported_400_headers.http", Some((Request, false, You))),
+    ("azure/public_access_disabled_403.http", Some((Access, false, You))),
+    ("azure/public_access_disabled_403_accessdenied.http", Some((Access, false, You))),
     ("azure/resource_not_found_404.http", Some((Request, false, You))),
     ("azure/response_headers_azure_success.http", None),
     ("azure/stream_content_filter_annotations.http", None),
     ("azure/unsupported_value_temperature_400.http", Some((Request, false, You))),
+    ("azure/vnet_firewall_denied_403.http", Some((Access, false, You))),
+    ("azure/vnet_firewall_denied_403_headers.http", Some((Access, false, You))),
     ("cloudflare/520_api_openai_com.http", Some((Edge, true, Oai))),
     ("compatible/ollama_model_not_found_404.http", Some((Request, false, You))),
     ("compatible/ollama_native_model_not_found_404.http", Some((Request, false, You))),
@@ -479,6 +483,10 @@ const AZURE_WORDS: &[(&str, &[&str], &[&str])] = &[
     ("azure/operation_not_supported_400_headers.http", &["gpt-35-turbo-16k", "legacy completions path"], &["Call chat completions", "chat model's deployment"]),
     ("azure/resource_not_found_404.http", &["wrong path", "no api-version"], &["Keys and Endpoint", "/openai/deployments/{deployment}/chat/completions"]),
     ("azure/unsupported_value_temperature_400.http", &["`temperature`"], &["set it to 1"]),
+    ("azure/public_access_disabled_403.http", &["network rules", "not the problem"], &["privatelink.openai.azure.com", "Networking"]),
+    ("azure/public_access_disabled_403_accessdenied.http", &["network rules"], &["private endpoint"]),
+    ("azure/vnet_firewall_denied_403.http", &["selected networks"], &["Firewalls and virtual networks"]),
+    ("azure/vnet_firewall_denied_403_headers.http", &["network rules"], &["virtual network"]),
 ];
 
 #[test]
