@@ -5,9 +5,10 @@
 //! - `checks/<id>/`: one folder per check, its codes and private parsers inside;
 //! - `engine/`: the `Check` trait and context, facts, the runner;
 //! - `net/`: the network context, resolution, proxy selection, tunnels;
-//! - `config`, `request`, `sdk`, `secret`, `fsread`, `model`, `details`: configuration, what is
-//!   sent, the SDKs' retry facts, redaction, bounded reads, the finding model and each check's
-//!   typed details.
+//! - `config`, `provider`, `input`, `request`, `sdk`, `secret`, `fsread`, `model`, `details`:
+//!   configuration, which API the app calls (OpenAI, Azure OpenAI, a compatible server) and how,
+//!   the environment snapshot and user URLs, what is sent, the SDKs' retry facts, redaction,
+//!   bounded reads, the finding model and each check's typed details.
 //!
 //! No printing happens here: the binary renders what the runner returns.
 

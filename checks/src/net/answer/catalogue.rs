@@ -318,6 +318,18 @@ fn rule(s: &Said, a: &Answer, p: Provider) -> Diagnosis {
             "Send the key in Authorization: Bearer; if it was sent, something on the way (a proxy, a gateway) removed the header.",
         );
     }
+    // Azure's answer to a bearer token it cannot use: an Entra ID token expired or issued for
+    // another audience, or an API key sent as a bearer token to the deployments API (the plain
+    // OpenAI client pointed at it). Real: azure/entra_token_rejected_401.http.
+    if s.says("Access token is missing, invalid, audience is incorrect") {
+        return Diagnosis::new(
+            "entra_token",
+            KeyOrProject,
+            false,
+            "Azure OpenAI rejected the bearer token in Authorization: an Entra ID token that expired (they last about an hour), was issued for another audience than https://cognitiveservices.azure.com, or an API key sent as a bearer token",
+            "With an API key, send it in the api-key header (the AzureOpenAI client with api_key= / AZURE_OPENAI_API_KEY does; the plain OpenAI client works only with the v1 path /openai/v1/). With Entra ID, get a fresh token for the scope https://cognitiveservices.azure.com/.default (az account get-access-token --resource https://cognitiveservices.azure.com) and give the identity the Cognitive Services OpenAI User role on the resource.",
+        );
+    }
     if s.is("invalid_api_key") || s.says("Incorrect API key provided") || s.says("invalid subscription key") {
         let azure = s.says("subscription key") || p == Provider::Azure;
         let openai_key_to_azure = azure && a.sent.key == Some(super::KeyShape::OpenAi);

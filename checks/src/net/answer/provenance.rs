@@ -626,10 +626,7 @@ pub fn html_title(text: &str) -> Option<String> {
 /// An Azure OpenAI (or Azure AI services / Foundry) endpoint's host.
 #[must_use]
 pub fn is_azure_host(host: &str) -> bool {
-    let h = host.split(':').next().unwrap_or("").to_ascii_lowercase();
-    h.ends_with(".openai.azure.com")
-        || h.ends_with(".cognitiveservices.azure.com")
-        || h.ends_with(".services.ai.azure.com")
+    crate::provider::is_azure_host(host.split(':').next().unwrap_or(""))
 }
 
 /// A corporate proxy or secure web gateway, by its headers and block page.
@@ -1058,7 +1055,11 @@ fn gateway(a: &Answer, json: Option<&Value>, ev: &mut Vec<String>) -> Option<Pro
         ));
     }
     // Azure API Management's own envelope: {"statusCode": 401, "message": "Access denied …"}.
+    // Azure OpenAI's own front door answers in it too (its requests pass Microsoft's API
+    // Management: apim-request-id), e.g. a rejected Entra token: on an Azure OpenAI host it is
+    // Azure's (azure/entra_token_rejected_401.http), on `*.azure-api.net` a gateway's.
     if let Some(v) = json
+        && !is_azure_host(&a.base_host)
         && v.get("statusCode").is_some()
         && let Some(m) = v.get("message").and_then(Value::as_str)
     {
