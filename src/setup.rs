@@ -177,7 +177,6 @@ fn provider(config: &mut Config, args: &RunArgs) -> Result<(), AppError> {
     let typed_model = args.typed.model;
     let env = config.env.clone();
     if let provider::Provider::Azure(azure) = &mut config.provider
-        && azure.style == provider::AzureStyle::Deployments
         && azure.deployment_from.is_none()
     {
         if typed_model {

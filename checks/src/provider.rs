@@ -86,6 +86,9 @@ pub struct Azure {
     /// Where the deployment's name (the model, to the SDK) came from: `--model`, a variable,
     /// the base URL; `None` when nothing named it (the chat probe then cannot aim).
     pub deployment_from: Option<String>,
+    /// Called through the `AzureOpenAI` client (from `AZURE_OPENAI_ENDPOINT`), which refuses to
+    /// start without an api-version; else the plain client with a base URL, which sends what it has.
+    pub azure_client: bool,
 }
 
 /// Azure OpenAI's two API shapes.
@@ -254,7 +257,7 @@ pub fn decide(inputs: &Inputs, env: &Env) -> Result<Decision, String> {
                 } else {
                     format!("{base_said}'s host {base_host} is {shape}")
                 },
-                provider: Provider::Azure(Azure { endpoint, style, api_version, deployment_from }),
+                provider: Provider::Azure(Azure { endpoint, style, api_version, deployment_from, azure_client: false }),
                 base_url,
                 credential,
             })
@@ -288,6 +291,7 @@ pub fn decide(inputs: &Inputs, env: &Env) -> Result<Decision, String> {
                     style: AzureStyle::Deployments,
                     api_version: inputs.api_version.clone(),
                     deployment_from: None,
+                    azure_client: true,
                 }),
                 base_url,
                 credential: Credential::azure(env),
@@ -438,6 +442,7 @@ mod tests {
                 style: AzureStyle::Deployments,
                 api_version: Some(v.to_owned()),
                 deployment_from: None,
+                azure_client: true,
             })
         };
         let body = Provider::Openai.minimal_chat("m", "hi", 1);

@@ -61,6 +61,24 @@ fn azure(s: &Seen) -> Reply {
             .header("x-request-id", "3a8b1a44-a02c-4a07-b51d-1c88acec4c4f")
             .header("x-ms-region", "Sweden Central")
     };
+    // The v1 API takes the key as a bearer token too, and no dated api-version.
+    let v1_authed = bearer == Some(AZURE_KEY) || s.header("api-key") == Some(AZURE_KEY);
+    if let Some(rest) = path.strip_prefix("/openai/v1/") {
+        if !v1_authed {
+            return with_ids(answers::reply("azure/invalid_key_401.http"));
+        }
+        let model = serde_json::from_slice::<Value>(&s.body).ok().and_then(|b| b["model"].as_str().map(str::to_owned));
+        return match (s.method.as_str(), rest, model.as_deref()) {
+            ("GET", "models", _) => with_ids(Reply::json(200, &json!({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]}))),
+            ("POST", "chat/completions", Some(DEPLOYMENT)) => with_ids(Reply::json(
+                200,
+                &json!({"id": "chatcmpl-2", "object": "chat.completion", "model": "gpt-4o-mini",
+                        "choices": [{"index": 0, "finish_reason": "length", "message": {"role": "assistant", "content": "Hi"}}]}),
+            )),
+            ("POST", "chat/completions", _) => with_ids(answers::reply("azure/deployment_not_found_404.http")),
+            _ => with_ids(answers::reply("azure/resource_not_found_404.http")),
+        };
+    }
     if !authed {
         return with_ids(answers::reply("azure/invalid_key_401.http"));
     }
@@ -411,4 +429,61 @@ fn the_doctor_and_the_azure_sdk_agree_on_simulated_azure() {
             assert!(!text.contains("platform.openai.com"), "Azure's advice, not OpenAI's: {text}");
         }
     }
+}
+
+#[test]
+fn the_v1_api_is_called_with_the_plain_client_and_the_deployment_as_model() {
+    let r = resource();
+    let out = run(
+        doctor()
+            .env("OPENAI_API_KEY", AZURE_KEY)
+            .env("OPENAI_BASE_URL", format!("{}/openai/v1", r.endpoint()))
+            .args(r.net_args())
+            .args(["--format", "json", "--only", "dns,tls,probe,stream", "--deadline", "15", "--probes", "1"])
+            .args(["--model", DEPLOYMENT]),
+        &[AZURE_KEY],
+    );
+    let doc = out.json();
+    assert_eq!(doc["target"]["provider"], "azure", "{doc}");
+    assert_eq!(doc["target"]["provider_name"], "Azure OpenAI (v1 API)", "{doc}");
+    let probe = doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == "probe").unwrap().clone();
+    assert_eq!(probe["status"], "pass", "{probe}");
+    let seen = r.seen();
+    assert!(seen.iter().any(|s| s.path == "/openai/v1/models"), "{seen:?}");
+    assert!(seen.iter().any(|s| s.path == "/openai/v1/chat/completions"), "{seen:?}");
+    for s in &seen {
+        assert_eq!(s.header("authorization"), Some(format!("Bearer {AZURE_KEY}").as_str()), "the plain client's bearer");
+        assert!(!s.path.contains("api-version"), "the v1 API needs none: {s:?}");
+    }
+    // Without a deployment named, the v1 API is not sent a model's name either.
+    let out = run(
+        doctor()
+            .env("OPENAI_API_KEY", AZURE_KEY)
+            .env("OPENAI_BASE_URL", format!("{}/openai/v1/", r.endpoint()))
+            .args(r.net_args())
+            .args(["--format", "json", "--only", "probe", "--deadline", "15", "--probes", "1"]),
+        &[AZURE_KEY],
+    );
+    assert_eq!(codes(&out.json(), "probe"), ["probe.azure_deployment"], "{}", out.stdout);
+}
+
+#[test]
+fn a_plain_client_on_the_deployments_api_without_api_version_gets_azures_404_judged() {
+    // OPENAI_BASE_URL at the deployments API with no api-version: the plain client starts and
+    // sends; Azure's generic 404 is read as the missing api-version it is.
+    let r = resource();
+    let out = run(
+        doctor()
+            .env_remove("OPENAI_API_KEY")
+            .env("AZURE_OPENAI_API_KEY", AZURE_KEY)
+            .env("OPENAI_BASE_URL", format!("{}/openai", r.endpoint()))
+            .args(r.net_args())
+            .args(["--format", "json", "--only", "probe", "--deadline", "15", "--probes", "1", "--model", DEPLOYMENT]),
+        &[AZURE_KEY],
+    );
+    let doc = out.json();
+    assert_eq!(out.code, 1, "{doc}");
+    assert!(!r.seen().is_empty(), "the plain client sends");
+    let text = doc["checks"].to_string();
+    assert!(text.contains("api-version"), "the 404 is read as the missing api-version: {text}");
 }

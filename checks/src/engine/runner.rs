@@ -1004,7 +1004,7 @@ mod tests {
             code: "dns.dead_nameserver",
             steps: vec![Step::Resolve],
         };
-        assert_eq!(attributions(&reports), [expected.clone()]);
+        assert_eq!(attributions(&reports), std::slice::from_ref(&expected));
         attribute(&mut reports);
         // The rule holds on what it produced: applying it again finds the same.
         assert_eq!(attributions(&reports), [expected]);

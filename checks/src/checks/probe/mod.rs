@@ -635,8 +635,10 @@ impl Measured {
 async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let cfg = &ctx.config;
     let (key, mut findings) = inspect_key(&cfg.credential, &cfg.provider);
-    let azure = cfg.provider.azure().filter(|a| a.style == crate::provider::AzureStyle::Deployments);
-    if azure.is_some_and(|a| a.api_version.is_none()) {
+    let azure = cfg.provider.azure();
+    // The AzureOpenAI client cannot start without an api-version; a plain client with an Azure
+    // base URL sends its requests without one, and Azure's 404 is judged as it comes.
+    if azure.is_some_and(|a| a.azure_client && a.style == crate::provider::AzureStyle::Deployments && a.api_version.is_none()) {
         findings.push(Finding::new(
             &AZURE_API_VERSION,
             Severity::Fail,
@@ -658,7 +660,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
                 "no deployment named (--model, AZURE_OPENAI_DEPLOYMENT): the chat completion to {} was not sent, since Azure routes it by the deployment's name",
                 cfg.api_label("POST", "chat/completions").replace(&format!("/{}/", cfg.model), "/{deployment}/")
             ),
-            "Run with --model DEPLOYMENT: the name in Azure AI Foundry > Deployments (the AzureOpenAI client takes it as model=).",
+            "Run with --model DEPLOYMENT: the name in Azure AI Foundry > Deployments (the clients take it as model=, on the v1 API too).",
         ));
     }
     let details = Probe {

@@ -79,7 +79,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     if cfg
         .provider
         .azure()
-        .is_some_and(|a| a.style == crate::provider::AzureStyle::Deployments && a.deployment_from.is_none())
+        .is_some_and(|a| a.deployment_from.is_none())
     {
         return not_run(
             "no Azure OpenAI deployment named (--model DEPLOYMENT): a stream goes to a deployment",
