@@ -150,13 +150,10 @@ fn from_target(config: &mut Config, args: &RunArgs, pid: u32) -> Result<(), AppE
 fn provider(config: &mut Config, args: &RunArgs) -> Result<(), AppError> {
     use openai_doctor_checks::provider::{self, BaseSource, Inputs};
     let pid = args.pid.is_some();
-    // With --pid, what was not typed is the app's; without, clap read the doctor's environment.
+    // What was not typed is read from the environment the report is about (the app's with
+    // --pid), as its SDK reads it: an empty OPENAI_API_VERSION is sent empty.
     let pick = |typed: bool, flag: &Option<String>, var: &str| -> Option<String> {
-        if pid && !typed {
-            config.env.non_empty(var).map(str::to_owned)
-        } else {
-            flag.clone().filter(|v| !v.trim().is_empty())
-        }
+        if typed { flag.clone() } else { config.env.get(var).map(str::to_owned) }
     };
     let base_source = if args.typed.base_url {
         BaseSource::Flag
@@ -169,7 +166,9 @@ fn provider(config: &mut Config, args: &RunArgs) -> Result<(), AppError> {
         choice: args.provider,
         base_url: config.base_url.clone(),
         base_source,
-        azure_endpoint: pick(args.typed.azure_endpoint, &args.azure_endpoint, "AZURE_OPENAI_ENDPOINT"),
+        azure_endpoint: pick(args.typed.azure_endpoint, &args.azure_endpoint, "AZURE_OPENAI_ENDPOINT")
+            .filter(|v| !v.trim().is_empty()),
+        endpoint_typed: args.typed.azure_endpoint,
         api_version: pick(args.typed.api_version, &args.api_version, "OPENAI_API_VERSION"),
     };
     let decision = provider::decide(&inputs, &config.env).map_err(AppError::usage)?;

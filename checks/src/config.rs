@@ -84,6 +84,9 @@ pub struct Config {
     pub provider: Provider,
     /// Why that provider, in words for the target line.
     pub provider_why: String,
+    /// Why the app's SDK cannot build its request URLs from this configuration (a query in the
+    /// base URL or endpoint), when it cannot.
+    pub url_problem: Option<String>,
     /// The credential the app's client sends (`OPENAI_API_KEY`, `AZURE_OPENAI_API_KEY`,
     /// `AZURE_OPENAI_AD_TOKEN`), only ever from the environment, and its header.
     pub credential: Credential,
@@ -139,6 +142,7 @@ impl Config {
             base_url: Url::parse(DEFAULT_BASE_URL).expect("constant URL parses"),
             provider: Provider::Openai,
             provider_why: "the SDKs' default".to_owned(),
+            url_problem: None,
             credential: Credential::openai(&env),
             org: None,
             project: None,
@@ -184,24 +188,27 @@ impl Config {
         self.base_url = d.base_url;
         self.provider = d.provider;
         self.provider_why = d.why;
+        self.url_problem = d.url_problem;
         self.credential = d.credential;
     }
 
-    /// The path under the base URL the app's SDK sends an endpoint to: with the `AzureOpenAI`
-    /// client, `deployments/{model}/chat/completions` for the deployment endpoints (the
-    /// deployment is the model), the rest unchanged.
+    /// The path segments under the base URL the app's SDK sends an endpoint to: with the
+    /// `AzureOpenAI` client, `deployments`, the deployment (the model, one segment whatever it
+    /// holds: the SDK percent-encodes `/`, spaces and line breaks in it), then the endpoint's
+    /// path, for the deployment endpoints; the endpoint's path alone otherwise.
     #[must_use]
-    pub fn route(&self, path: &str) -> String {
-        match self.provider.azure() {
-            Some(a)
-                if a.style == AzureStyle::Deployments
-                    && AZURE_DEPLOYMENT_ENDPOINTS.contains(&path)
-                    && !self.base_url.path().contains("/deployments/") =>
-            {
-                format!("deployments/{}/{path}", self.model)
-            }
-            _ => path.to_owned(),
+    pub fn route(&self, path: &str) -> Vec<String> {
+        let mut segments = Vec::new();
+        if let Some(a) = self.provider.azure()
+            && a.style == AzureStyle::Deployments
+            && AZURE_DEPLOYMENT_ENDPOINTS.contains(&path)
+            && !self.base_url.path().contains("/deployments/")
+        {
+            segments.push("deployments".to_owned());
+            segments.push(self.model.clone());
         }
+        segments.extend(path.split('/').map(str::to_owned));
+        segments
     }
 
     /// Host of the API base URL.
@@ -222,16 +229,19 @@ impl Config {
         self.base_url.port_or_known_default().unwrap_or(443)
     }
 
-    /// The URL of an endpoint under the base URL: `path` appended segment by segment, the base's
-    /// query kept (`…/v1?api-version=X` → `…/v1/models?api-version=X`, as the SDKs send it).
+    /// The URL of an endpoint under the base URL: the routed segments appended (each
+    /// percent-encoded as one segment), the `api-version` query the `AzureOpenAI` client adds
+    /// kept (`…/openai?api-version=X` → `…/openai/models?api-version=X`).
     #[must_use]
     pub fn api_url(&self, path: &str) -> Url {
         let mut url = self.base_url.clone();
         url.set_fragment(None);
-        let path = self.route(path);
-        if let Ok(mut segments) = url.path_segments_mut() {
-            segments.pop_if_empty().extend(path.split('/'));
+        let mut full = url.path().trim_end_matches('/').to_owned();
+        for segment in self.route(path) {
+            full.push('/');
+            full.extend(percent_encoding::utf8_percent_encode(&segment, SEGMENT));
         }
+        url.set_path(&full);
         url
     }
 
@@ -239,13 +249,38 @@ impl Config {
     /// when it has one (`GET /models?api-version=X`), so the report names what was requested.
     #[must_use]
     pub fn api_label(&self, method: &str, path: &str) -> String {
-        let path = self.route(path);
+        // The path as sent (its segments encoded), after the base URL's.
+        let url = self.api_url(path);
+        let base_path = self.base_url.path().trim_end_matches('/');
+        let path = url.path().strip_prefix(base_path).unwrap_or(url.path()).trim_start_matches('/');
         match self.base_url.query() {
             Some(q) if !q.is_empty() => format!("{method} /{path}?{q}"),
             _ => format!("{method} /{path}"),
         }
     }
 }
+
+/// What openai-python leaves unencoded in a path segment (`_utils/_path.py`: RFC 3986's `pchar`,
+/// `quote(value, safe="!$&'()*+,;=:@")`): letters, digits, `-._~` and those; `/`, `%`, white
+/// space and line breaks are encoded, so a deployment's name stays one segment as sent.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
 
 /// A URL's host as resolvers and TLS take it: IPv6 without brackets.
 #[must_use]

@@ -98,6 +98,9 @@ pub enum AzureStyle {
     Deployments,
     /// `{endpoint}/openai/v1/…`, the plain `OpenAI` client with `base_url` (no api-version needed).
     V1,
+    /// The plain `OpenAI` client with a base URL on the resource but not at its v1 API: OpenAI's
+    /// paths and a bearer token, which Azure refuses (a common slip, sent as the app sends it).
+    PlainClient,
 }
 
 /// How the credential travels.
@@ -166,7 +169,9 @@ pub struct Inputs {
     pub base_source: BaseSource,
     /// `--azure-endpoint` or `AZURE_OPENAI_ENDPOINT`.
     pub azure_endpoint: Option<String>,
-    /// `--api-version` or `OPENAI_API_VERSION`.
+    /// `--azure-endpoint` was typed (a flag wins over `OPENAI_BASE_URL` from the environment).
+    pub endpoint_typed: bool,
+    /// `--api-version` or `OPENAI_API_VERSION` (empty when set but empty: the SDK sends it so).
     pub api_version: Option<String>,
 }
 
@@ -181,12 +186,18 @@ pub struct Decision {
     pub credential: Credential,
     /// Why, in words for the target line: "AZURE_OPENAI_ENDPOINT is set (…)".
     pub why: String,
+    /// Why the SDK's own URLs break with this configuration (a query or fragment where the
+    /// client appends paths): the probe says it and sends nothing it could not send either.
+    pub url_problem: Option<String>,
 }
 
-/// Decides as the app's client would be configured by the same environment.
+/// Decides as the app's client would be configured by the same environment: `OPENAI_BASE_URL`
+/// is read only by the `OpenAI` client, `AZURE_OPENAI_ENDPOINT` only by `AzureOpenAI`; a typed
+/// flag wins over a variable.
 ///
 /// # Errors
-/// An Azure endpoint that is not a URL, or `--provider azure` with no endpoint to call.
+/// An Azure endpoint that is not a URL, `--provider azure` with no endpoint to call, or
+/// `--base-url` with `--azure-endpoint` (exclusive, as `base_url` and `azure_endpoint` are).
 pub fn decide(inputs: &Inputs, env: &Env) -> Result<Decision, String> {
     let base_host = inputs.base_url.host_str().unwrap_or("").to_ascii_lowercase();
     let base_is_set = inputs.base_source != BaseSource::Default;
@@ -196,98 +207,141 @@ pub fn decide(inputs: &Inputs, env: &Env) -> Result<Decision, String> {
         BaseSource::Default => "the default base URL",
     };
     let azure_endpoint = inputs.azure_endpoint.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if inputs.base_source == BaseSource::Flag && inputs.endpoint_typed && azure_endpoint.is_some() {
+        return Err("--base-url and --azure-endpoint are mutually exclusive, as the AzureOpenAI client's base_url and azure_endpoint are: give one".to_owned());
+    }
+    let forced = inputs.choice != Choice::Auto;
+    // The endpoint is the one called when typed, or when nothing else names an API.
+    let endpoint_wins = azure_endpoint.is_some()
+        && (inputs.endpoint_typed
+            || !base_is_set
+            || (inputs.choice == Choice::Azure && inputs.base_source != BaseSource::Flag));
     let choice = match inputs.choice {
+        Choice::Auto if endpoint_wins => Choice::Azure,
         Choice::Auto if base_is_set && is_azure_host(&base_host) => Choice::Azure,
         Choice::Auto if base_is_set && base_host == OPENAI_HOST => Choice::Openai,
         Choice::Auto if base_is_set => Choice::Compatible,
-        Choice::Auto if azure_endpoint.is_some() => Choice::Azure,
         Choice::Auto => Choice::Openai,
         other => other,
     };
-    let forced = inputs.choice != Choice::Auto;
+    // With both set, the other client would call the other API: said, so nobody is misled.
+    let also = match (azure_endpoint, endpoint_wins, base_is_set) {
+        (Some(_), false, true) => "; AZURE_OPENAI_ENDPOINT is set too, which only an AzureOpenAI client would call (--provider azure diagnoses that one)".to_owned(),
+        (Some(_), true, true) => format!("; {base_said} is set too, which only an OpenAI client would call"),
+        _ => String::new(),
+    };
+    let query_problem = |url: &Url, what: &str| {
+        (url.query().is_some() || url.fragment().is_some()).then(|| {
+            format!("{what} carries a query or fragment (`?…`/`#…`): the SDKs append each request's path after it, so every request goes to a wrong URL")
+        })
+    };
+    let base_problem = || query_problem(&inputs.base_url, base_said);
+    let mut clean_base = inputs.base_url.clone();
+    clean_base.set_query(None);
+    clean_base.set_fragment(None);
     match choice {
         Choice::Openai | Choice::Auto => Ok(Decision {
             provider: Provider::Openai,
-            base_url: inputs.base_url.clone(),
+            base_url: clean_base,
             credential: Credential::openai(env),
             why: if forced {
-                "--provider openai".to_owned()
+                format!("--provider openai{also}")
             } else if base_is_set {
-                format!("{base_said} is OpenAI's API")
+                format!("{base_said} is OpenAI's API{also}")
             } else {
                 "no OPENAI_BASE_URL or AZURE_OPENAI_ENDPOINT: the SDKs' default".to_owned()
             },
+            url_problem: base_problem(),
         }),
         Choice::Compatible => Ok(Decision {
             provider: Provider::Compatible,
-            base_url: inputs.base_url.clone(),
+            base_url: clean_base,
             credential: Credential::openai(env),
             why: if forced {
-                "--provider compatible".to_owned()
+                format!("--provider compatible{also}")
             } else {
-                format!("{base_said} ({base_host}) is not OpenAI's API: an OpenAI-compatible server or gateway")
+                format!("{base_said} ({base_host}) is not OpenAI's API: an OpenAI-compatible server or gateway{also}")
             },
+            url_problem: base_problem(),
         }),
-        Choice::Azure if base_is_set && (!forced || azure_endpoint.is_none()) => {
-            // The plain client (or AzureOpenAI with base_url) pointed at the resource: its path
-            // says which API shape; its query may already carry the api-version.
-            let path = inputs.base_url.path().trim_end_matches('/').to_owned();
-            let v1 = path.ends_with("/openai/v1");
-            let mut endpoint = inputs.base_url.clone();
+        Choice::Azure if !endpoint_wins => {
+            if !base_is_set {
+                return Err("--provider azure needs the resource's endpoint: --azure-endpoint https://NAME.openai.azure.com or AZURE_OPENAI_ENDPOINT".to_owned());
+            }
+            let path = clean_base.path().trim_end_matches('/').to_owned();
+            let mut endpoint = clean_base.clone();
             endpoint.set_path("");
-            endpoint.set_query(None);
-            let from_query =
-                inputs.base_url.query_pairs().find(|(k, _)| k == "api-version").map(|(_, v)| v.into_owned());
-            let api_version = from_query.clone().or_else(|| inputs.api_version.clone());
-            let mut base_url = inputs.base_url.clone();
-            if let (None, Some(v)) = (&from_query, &api_version)
-                && !v1
-            {
+            let v1 = path.ends_with("/openai/v1");
+            // OPENAI_BASE_URL is the plain OpenAI client's: at the v1 API it works, elsewhere
+            // on Azure it sends OpenAI's paths and a bearer token. `--provider azure` with a
+            // base URL is AzureOpenAI(base_url=…): its api-version, its routing, its key.
+            let style = if v1 {
+                AzureStyle::V1
+            } else if forced {
+                AzureStyle::Deployments
+            } else {
+                AzureStyle::PlainClient
+            };
+            let mut base_url = clean_base.clone();
+            let api_version = (style == AzureStyle::Deployments).then(|| inputs.api_version.clone()).flatten();
+            if let Some(v) = &api_version {
                 base_url.query_pairs_mut().append_pair("api-version", v);
             }
-            let style = if v1 { AzureStyle::V1 } else { AzureStyle::Deployments };
+            let azure_client = style == AzureStyle::Deployments;
+            let credential = if azure_client { Credential::azure(env) } else { Credential::openai(env) };
             let deployment_from = path.contains("/deployments/").then(|| base_said.to_owned());
-            // The v1 API is called with the plain client and OPENAI_API_KEY; the deployments
-            // API with AzureOpenAI's credentials.
-            let credential = if v1 { Credential::openai(env) } else { Credential::azure(env) };
-            let shape = if v1 { "Azure OpenAI's v1 API" } else { "an Azure OpenAI resource" };
+            let shape = match style {
+                AzureStyle::V1 => "Azure OpenAI's v1 API, called with the OpenAI client",
+                AzureStyle::Deployments => "an Azure OpenAI resource, called with the AzureOpenAI client",
+                AzureStyle::PlainClient => {
+                    "an Azure OpenAI resource, but not its v1 API (/openai/v1/): the OpenAI client sends OpenAI's paths and a bearer token there"
+                }
+            };
             Ok(Decision {
                 why: if forced {
-                    format!("--provider azure, {base_said} {shape}")
+                    format!("--provider azure, {base_said} is {shape}{also}")
                 } else {
-                    format!("{base_said}'s host {base_host} is {shape}")
+                    format!("{base_said}'s host {base_host} is {shape}{also}")
                 },
-                provider: Provider::Azure(Azure { endpoint, style, api_version, deployment_from, azure_client: false }),
+                provider: Provider::Azure(Azure { endpoint, style, api_version, deployment_from, azure_client }),
                 base_url,
                 credential,
+                url_problem: base_problem(),
             })
         }
         Choice::Azure => {
             let Some(raw) = azure_endpoint else {
                 return Err("--provider azure needs the resource's endpoint: --azure-endpoint https://NAME.openai.azure.com or AZURE_OPENAI_ENDPOINT".to_owned());
             };
+            let said = if inputs.endpoint_typed { "--azure-endpoint" } else { "AZURE_OPENAI_ENDPOINT" };
             let mut endpoint = crate::input::parse_http_url("--azure-endpoint / AZURE_OPENAI_ENDPOINT", raw)?;
-            // AzureOpenAI appends /openai to the endpoint (stripped of a trailing slash): a
-            // path people add by hand (…/openai/) would be doubled by the client too, so it is
-            // kept, and shows in the URLs the report prints.
-            let path = endpoint.path().trim_end_matches('/').to_owned();
+            // AzureOpenAI builds f"{endpoint.rstrip('/')}/openai": a query or fragment in the
+            // endpoint ends up before /openai.
+            let url_problem = (endpoint.query().is_some() || endpoint.fragment().is_some()).then(|| {
+                format!("{said} carries a query or fragment (`?…`/`#…`): the AzureOpenAI client appends /openai after it, so every request goes to a wrong URL")
+            });
             endpoint.set_query(None);
+            endpoint.set_fragment(None);
+            // A path people add by hand (…/openai/) is doubled by the client too: it is kept,
+            // and shows in the URLs the report prints.
+            let path = endpoint.path().trim_end_matches('/').to_owned();
+            endpoint.set_path(&path);
             let mut base_url = endpoint.clone();
             base_url.set_path(&format!("{path}/openai"));
             if let Some(v) = &inputs.api_version {
                 base_url.query_pairs_mut().append_pair("api-version", v);
             }
             let host = endpoint.host_str().unwrap_or("").to_owned();
-            let mut endpoint_only = endpoint.clone();
-            endpoint_only.set_path(&path);
             Ok(Decision {
                 why: if forced {
-                    format!("--provider azure, endpoint {host}")
+                    format!("--provider azure, {said} {host}: the AzureOpenAI client{also}")
+                } else if inputs.endpoint_typed {
+                    format!("--azure-endpoint {host}: the AzureOpenAI client{also}")
                 } else {
-                    format!("AZURE_OPENAI_ENDPOINT is set ({host}) and OPENAI_BASE_URL is not: the AzureOpenAI client")
+                    format!("AZURE_OPENAI_ENDPOINT is set ({host}): the AzureOpenAI client{also}")
                 },
                 provider: Provider::Azure(Azure {
-                    endpoint: endpoint_only,
+                    endpoint,
                     style: AzureStyle::Deployments,
                     api_version: inputs.api_version.clone(),
                     deployment_from: None,
@@ -295,6 +349,7 @@ pub fn decide(inputs: &Inputs, env: &Env) -> Result<Decision, String> {
                 }),
                 base_url,
                 credential: Credential::azure(env),
+                url_problem,
             })
         }
     }
@@ -328,6 +383,7 @@ impl Provider {
             Self::Openai => "OpenAI".to_owned(),
             Self::Azure(a) => match (a.style, &a.api_version) {
                 (AzureStyle::V1, _) => "Azure OpenAI (v1 API)".to_owned(),
+                (AzureStyle::PlainClient, _) => "Azure OpenAI (the OpenAI client, not at /openai/v1/)".to_owned(),
                 (AzureStyle::Deployments, Some(v)) => format!("Azure OpenAI (api-version {v})"),
                 (AzureStyle::Deployments, None) => "Azure OpenAI (no api-version)".to_owned(),
             },
@@ -389,6 +445,7 @@ mod tests {
             base_url: Url::parse(base.unwrap_or("https://api.openai.com/v1")).unwrap(),
             base_source: if base.is_some() { BaseSource::Env } else { BaseSource::Default },
             azure_endpoint: endpoint.map(str::to_owned),
+            endpoint_typed: false,
             api_version: version.map(str::to_owned),
         }
     }
@@ -411,27 +468,52 @@ mod tests {
     }
 
     #[test]
-    fn the_base_url_decides_before_the_azure_variables() {
+    fn each_client_reads_its_own_variable() {
         let env = Env::default();
         let d = decide(&inputs(Some("https://res.openai.azure.com/openai/v1/"), None, None), &env).unwrap();
         assert_eq!(d.provider.azure().unwrap().style, AzureStyle::V1);
         assert_eq!((d.credential.header, d.credential.var), (Header::Bearer, "OPENAI_API_KEY"));
+        // OPENAI_BASE_URL is the OpenAI client's: with an endpoint also set, it is the one
+        // diagnosed, and the other is named.
         let d = decide(&inputs(Some("http://127.0.0.1:4000/v1"), Some("https://res.openai.azure.com"), None), &env)
             .unwrap();
         assert_eq!(d.provider, Provider::Compatible);
-        assert!(d.why.contains("127.0.0.1"), "{}", d.why);
+        assert!(d.why.contains("127.0.0.1") && d.why.contains("AZURE_OPENAI_ENDPOINT is set too"), "{}", d.why);
+        // A typed --azure-endpoint wins over OPENAI_BASE_URL from the environment.
+        let mut typed = inputs(Some("http://127.0.0.1:4000/v1"), Some("https://res.openai.azure.com"), Some("v"));
+        typed.endpoint_typed = true;
+        let d = decide(&typed, &env).unwrap();
+        assert_eq!(d.provider.azure().unwrap().style, AzureStyle::Deployments);
+        assert!(d.why.starts_with("--azure-endpoint") && d.why.contains("OPENAI_BASE_URL is set too"), "{}", d.why);
+        // Both typed: exclusive, as in the SDK.
+        typed.base_source = BaseSource::Flag;
+        assert!(decide(&typed, &env).unwrap_err().contains("mutually exclusive"));
         let d = decide(&inputs(Some("https://api.openai.com/v1"), None, None), &env).unwrap();
         assert_eq!(d.provider, Provider::Openai);
         let d = decide(&inputs(None, None, None), &env).unwrap();
         assert_eq!(d.provider, Provider::Openai);
-        // An api-version in the base URL's query is the one sent.
+        // OPENAI_BASE_URL at the deployments API: the plain client, OpenAI's paths, a bearer.
+        let d = decide(&inputs(Some("https://res.openai.azure.com/openai"), None, Some("2024-10-21")), &env).unwrap();
+        let a = d.provider.azure().unwrap();
+        assert_eq!((a.style, a.azure_client, a.api_version.as_deref()), (AzureStyle::PlainClient, false, None));
+        assert_eq!(d.credential.var, "OPENAI_API_KEY");
+        assert_eq!(d.base_url.as_str(), "https://res.openai.azure.com/openai");
+    }
+
+    #[test]
+    fn a_query_where_the_sdk_appends_paths_is_a_problem_and_never_shown() {
+        let env = Env::default();
         let d = decide(
-            &inputs(Some("https://res.cognitiveservices.azure.com/openai?api-version=2024-06-01"), None, Some("x")),
+            &inputs(Some("https://res.cognitiveservices.azure.com/openai/v1?api-version=preview"), None, None),
             &env,
         )
         .unwrap();
-        assert_eq!(d.provider.azure().unwrap().api_version.as_deref(), Some("2024-06-01"));
-        assert_eq!(d.base_url.query(), Some("api-version=2024-06-01"));
+        assert!(d.url_problem.unwrap().contains("OPENAI_BASE_URL carries a query"));
+        assert_eq!(d.base_url.query(), None);
+        let d = decide(&inputs(None, Some("http://127.0.0.1:1#api-key=FRAG"), Some("v")), &env).unwrap();
+        assert!(d.url_problem.unwrap().contains("AZURE_OPENAI_ENDPOINT carries a query or fragment"));
+        assert!(!d.base_url.as_str().contains("FRAG"), "{}", d.base_url);
+        assert!(decide(&inputs(Some("http://127.0.0.1:4000/v1/"), None, None), &env).unwrap().url_problem.is_none());
     }
 
     #[test]

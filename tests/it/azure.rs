@@ -69,7 +69,10 @@ fn azure(s: &Seen) -> Reply {
         }
         let model = serde_json::from_slice::<Value>(&s.body).ok().and_then(|b| b["model"].as_str().map(str::to_owned));
         return match (s.method.as_str(), rest, model.as_deref()) {
-            ("GET", "models", _) => with_ids(Reply::json(200, &json!({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]}))),
+            ("GET", "models", _) => with_ids(Reply::json(
+                200,
+                &json!({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]}),
+            )),
             ("POST", "chat/completions", Some(DEPLOYMENT)) => with_ids(Reply::json(
                 200,
                 &json!({"id": "chatcmpl-2", "object": "chat.completion", "model": "gpt-4o-mini",
@@ -80,6 +83,11 @@ fn azure(s: &Seen) -> Reply {
         };
     }
     if !authed {
+        // A bearer that is no Entra token (a key sent as one, by the plain client) gets Azure's
+        // token answer; a wrong or missing api-key its key answer.
+        if bearer.is_some() {
+            return with_ids(answers::reply("azure/entra_token_rejected_401.http"));
+        }
         return with_ids(answers::reply("azure/invalid_key_401.http"));
     }
     let Some(version) = version else {
@@ -452,7 +460,11 @@ fn the_v1_api_is_called_with_the_plain_client_and_the_deployment_as_model() {
     assert!(seen.iter().any(|s| s.path == "/openai/v1/models"), "{seen:?}");
     assert!(seen.iter().any(|s| s.path == "/openai/v1/chat/completions"), "{seen:?}");
     for s in &seen {
-        assert_eq!(s.header("authorization"), Some(format!("Bearer {AZURE_KEY}").as_str()), "the plain client's bearer");
+        assert_eq!(
+            s.header("authorization"),
+            Some(format!("Bearer {AZURE_KEY}").as_str()),
+            "the plain client's bearer"
+        );
         assert!(!s.path.contains("api-version"), "the v1 API needs none: {s:?}");
     }
     // Without a deployment named, the v1 API is not sent a model's name either.
@@ -468,14 +480,15 @@ fn the_v1_api_is_called_with_the_plain_client_and_the_deployment_as_model() {
 }
 
 #[test]
-fn a_plain_client_on_the_deployments_api_without_api_version_gets_azures_404_judged() {
-    // OPENAI_BASE_URL at the deployments API with no api-version: the plain client starts and
-    // sends; Azure's generic 404 is read as the missing api-version it is.
+fn the_openai_client_at_the_deployments_api_is_sent_as_the_app_sends_it() {
+    // OPENAI_BASE_URL at …/openai (not the v1 API): only the plain OpenAI client reads it, and it
+    // sends OpenAI's paths with the key as a bearer token; Azure refuses, and says why.
     let r = resource();
     let out = run(
         doctor()
-            .env_remove("OPENAI_API_KEY")
+            .env("OPENAI_API_KEY", AZURE_KEY)
             .env("AZURE_OPENAI_API_KEY", AZURE_KEY)
+            .env("OPENAI_API_VERSION", "2024-10-21")
             .env("OPENAI_BASE_URL", format!("{}/openai", r.endpoint()))
             .args(r.net_args())
             .args(["--format", "json", "--only", "probe", "--deadline", "15", "--probes", "1", "--model", DEPLOYMENT]),
@@ -483,7 +496,92 @@ fn a_plain_client_on_the_deployments_api_without_api_version_gets_azures_404_jud
     );
     let doc = out.json();
     assert_eq!(out.code, 1, "{doc}");
-    assert!(!r.seen().is_empty(), "the plain client sends");
+    assert_eq!(codes(&doc, "probe")[0], "probe.azure_client", "{doc}");
+    let seen = r.seen();
+    assert!(seen.iter().all(|s| s.path == "/openai/models" || s.path == "/openai/chat/completions"), "{seen:?}");
+    assert!(seen.iter().all(|s| s.header("api-key").is_none() && s.header("authorization").is_some()), "{seen:?}");
     let text = doc["checks"].to_string();
-    assert!(text.contains("api-version"), "the 404 is read as the missing api-version: {text}");
+    assert!(text.contains("/openai/v1/") && text.contains("AZURE_OPENAI_ENDPOINT"), "both ways out are named: {text}");
+    assert!(text.contains("Access token is missing"), "Azure's own answer is quoted: {text}");
+}
+
+#[test]
+fn typed_flags_win_and_broken_urls_are_not_sent() {
+    let r = resource();
+    // --azure-endpoint typed wins over OPENAI_BASE_URL from the environment, and says so.
+    let out = run(
+        doctor()
+            .env("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+            .env("AZURE_OPENAI_API_KEY", AZURE_KEY)
+            .env("OPENAI_API_VERSION", "2024-10-21")
+            .args(r.net_args())
+            .args(["--azure-endpoint", &r.endpoint(), "--model", DEPLOYMENT])
+            .args(["--format", "json", "--only", "probe", "--deadline", "15", "--probes", "1"]),
+        &[AZURE_KEY],
+    );
+    let doc = out.json();
+    assert_eq!(out.code, 0, "{doc}");
+    assert!(doc["target"]["provider_why"].as_str().unwrap().contains("OPENAI_BASE_URL is set too"), "{doc}");
+    // Both typed: exclusive, as in the SDK.
+    let out = run(doctor().args(["--base-url", "http://127.0.0.1:9/v1", "--azure-endpoint", &r.endpoint()]), &[]);
+    assert_eq!(out.code, 2, "{out:?}");
+    // A query or a fragment where the SDK appends paths: nothing sent, and never shown.
+    let before = r.seen().len();
+    let out = run(
+        azure_doctor(&r, &[("AZURE_OPENAI_API_KEY", AZURE_KEY), ("OPENAI_API_VERSION", "2024-10-21")])
+            .env("AZURE_OPENAI_ENDPOINT", format!("{}#api-key=FRAGSECRET77", r.endpoint()))
+            .args(["--model", DEPLOYMENT, "--bundle", "--probes", "1"])
+            .current_dir(tempfile::tempdir().unwrap().path()),
+        &[AZURE_KEY, "FRAGSECRET77"],
+    );
+    let doc = out.json();
+    assert_eq!(codes(&doc, "probe"), ["probe.base_url_query"], "{doc}");
+    assert_eq!(r.seen().len(), before, "nothing sent");
+}
+
+#[test]
+fn empty_variables_are_judged_as_the_sdk_reads_them() {
+    let r = resource();
+    // OPENAI_API_VERSION= is set: the client starts and sends `api-version=`.
+    let out = run(
+        azure_doctor(&r, &[("AZURE_OPENAI_API_KEY", AZURE_KEY), ("OPENAI_API_VERSION", "")])
+            .args(["--model", DEPLOYMENT]),
+        &[AZURE_KEY],
+    );
+    let doc = out.json();
+    assert_eq!(codes(&doc, "probe"), ["probe.azure_api_version"], "{doc}");
+    assert!(doc["checks"].to_string().contains("set but empty"), "{doc}");
+    // AZURE_OPENAI_AD_TOKEN= beside a good key: the client prefers the (empty) token.
+    let out = run(
+        azure_doctor(
+            &r,
+            &[("AZURE_OPENAI_API_KEY", AZURE_KEY), ("AZURE_OPENAI_AD_TOKEN", ""), ("OPENAI_API_VERSION", "2024-10-21")],
+        )
+        .args(["--model", DEPLOYMENT]),
+        &[AZURE_KEY],
+    );
+    let text = out.json()["checks"].to_string();
+    assert!(text.contains("unset AZURE_OPENAI_AD_TOKEN"), "{text}");
+}
+
+#[test]
+fn a_deployment_name_is_one_segment_sent_as_the_sdk_encodes_it() {
+    let r = resource();
+    for (name, path) in [
+        ("chat-prod\n", "/openai/deployments/chat-prod%0A/chat/completions"),
+        ("team/chat", "/openai/deployments/team%2Fchat/chat/completions"),
+        ("../models", "/openai/deployments/..%2Fmodels/chat/completions"),
+    ] {
+        let out = run(
+            azure_doctor(&r, &[("AZURE_OPENAI_API_KEY", AZURE_KEY), ("OPENAI_API_VERSION", "2024-10-21")])
+                .args(["--model", name, "--only", "probe", "--probes", "1"]),
+            &[AZURE_KEY],
+        );
+        assert_eq!(out.code, 1, "{name:?}: {}", out.stdout);
+        let want = format!("{path}?api-version=2024-10-21");
+        assert!(r.seen().iter().any(|s| s.path == want), "{name:?}: {:?}", r.seen());
+        if name.ends_with('\n') {
+            assert!(out.json()["checks"].to_string().contains("white space or a line break"), "{}", out.stdout);
+        }
+    }
 }

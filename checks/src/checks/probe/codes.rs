@@ -406,3 +406,29 @@ AZURE_OPENAI_CHAT_DEPLOYMENT_NAME) named it, so the probe sent only the requests
 Fix: run with --model DEPLOYMENT (the name in Azure AI Foundry > Deployments, not the model's \
 name unless they are the same).\n\nVerify: the probe sends the chat completion."
 );
+code!(
+    BASE_URL_QUERY,
+    "probe.base_url_query",
+    "The base URL or Azure endpoint carries a query: the SDKs' request URLs break",
+    "The official SDKs append each request's path to the base URL as text: openai-python merges it \
+into the base URL's raw path, query included, and the AzureOpenAI client builds \
+f\"{azure_endpoint}/openai\". A base URL such as https://host/v1?api-version=preview (or an \
+endpoint with ?… or #…) therefore sends every request to a wrong URL (…/v1?api-version=preview/chat/completions), \
+and the server answers 404 or nothing useful. The probe sends nothing the app could not send.\n\n\
+Fix: remove the query and fragment from OPENAI_BASE_URL / AZURE_OPENAI_ENDPOINT; pass \
+query parameters as the client's default_query (AzureOpenAI takes api_version= or \
+OPENAI_API_VERSION).\n\nVerify: the probe passes."
+);
+code!(
+    AZURE_CLIENT,
+    "probe.azure_client",
+    "The OpenAI client is pointed at an Azure resource outside its v1 API",
+    "OPENAI_BASE_URL (read only by the plain OpenAI client) names an Azure OpenAI resource, but \
+not its v1 API (/openai/v1/). The plain client sends OpenAI's paths (/chat/completions, no \
+deployment, no api-version) and the key as a bearer token, which Azure's deployments API refuses \
+(401 \"Access token is missing, invalid…\" or 404). The probe sends what the app sends, so the \
+answers below are Azure's.\n\nFix: either base_url=https://NAME.openai.azure.com/openai/v1/ with \
+the OpenAI client (the deployment as model=), or the AzureOpenAI client with \
+AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and OPENAI_API_VERSION (and unset OPENAI_BASE_URL).\n\n\
+Verify: the probe passes."
+);

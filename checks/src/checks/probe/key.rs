@@ -18,6 +18,10 @@ pub fn inspect_key(credential: &Credential, provider: &Provider) -> (Option<Secr
                 "neither AZURE_OPENAI_API_KEY nor AZURE_OPENAI_AD_TOKEN is set: the AzureOpenAI client refuses to start (\"Missing credentials\")".to_owned(),
                 "export AZURE_OPENAI_API_KEY with KEY 1 or KEY 2 from the Azure resource's Keys and Endpoint page; with Entra ID (a token provider such as DefaultAzureCredential in code), run the doctor with AZURE_OPENAI_AD_TOKEN=$(az account get-access-token --resource https://cognitiveservices.azure.com --query accessToken -o tsv).".to_owned(),
             ),
+            Provider::Azure(_) => (
+                format!("{var} is not set: the OpenAI client refuses to start without a key"),
+                format!("export {var} with KEY 1 or KEY 2 from the Azure resource's Keys and Endpoint page: the OpenAI client sends it as a bearer token, which Azure's v1 API (/openai/v1/) accepts."),
+            ),
             Provider::Compatible => (
                 format!("{var} is not set: the OpenAI client refuses to start without a key, even for a server that needs none"),
                 format!("export {var} with the key your server or gateway issued (any non-empty value for a server without authentication, e.g. a local vLLM or Ollama)."),
@@ -31,15 +35,14 @@ pub fn inspect_key(credential: &Credential, provider: &Provider) -> (Option<Secr
     let hint = key_hint(trimmed);
     let mut findings = Vec::new();
     if trimmed.is_empty() {
-        return (
-            None,
-            vec![Finding::new(
-                &NO_KEY,
-                Severity::Fail,
-                format!("{var} is set but empty"),
-                format!("export {var} with the key's value."),
-            )],
-        );
+        // AzureOpenAI prefers a token that is set, even empty, over the key: it sends
+        // `Authorization: Bearer ` and fails with "Connection error.".
+        let fix = if var == "AZURE_OPENAI_AD_TOKEN" {
+            "unset AZURE_OPENAI_AD_TOKEN: set, even empty, the AzureOpenAI client prefers it over AZURE_OPENAI_API_KEY (it sends `Authorization: Bearer ` and fails with \"Connection error.\")".to_owned()
+        } else {
+            format!("export {var} with the key's value.")
+        };
+        return (None, vec![Finding::new(&NO_KEY, Severity::Fail, format!("{var} is set but empty"), fix)]);
     }
     if trimmed.len() != raw.len() {
         let what = if raw.ends_with('\n') || raw.ends_with("\r\n") {

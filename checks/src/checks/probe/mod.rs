@@ -80,6 +80,8 @@ static INFO: CheckInfo = CheckInfo {
         &PROJECT_MISMATCH,
         &AZURE_API_VERSION,
         &AZURE_DEPLOYMENT,
+        &BASE_URL_QUERY,
+        &AZURE_CLIENT,
     ],
 };
 
@@ -636,22 +638,74 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let cfg = &ctx.config;
     let (key, mut findings) = inspect_key(&cfg.credential, &cfg.provider);
     let azure = cfg.provider.azure();
-    // The AzureOpenAI client cannot start without an api-version; a plain client with an Azure
-    // base URL sends its requests without one, and Azure's 404 is judged as it comes.
-    if azure.is_some_and(|a| a.azure_client && a.style == crate::provider::AzureStyle::Deployments && a.api_version.is_none()) {
+    // URLs the app's SDK cannot build right: nothing is sent that the app could not send.
+    if let Some(problem) = &cfg.url_problem {
+        findings.push(Finding::new(
+            &BASE_URL_QUERY,
+            Severity::Fail,
+            problem.clone(),
+            "Remove the query and fragment from the base URL (or AZURE_OPENAI_ENDPOINT); query parameters go in the client's default_query, and Azure's api-version in api_version= / OPENAI_API_VERSION.",
+        ));
+        return Outcome::from_findings("the SDKs' request URLs break on this base URL", Details::nothing(), findings);
+    }
+    // The AzureOpenAI client cannot start without an api-version; set but empty, it sends
+    // `api-version=` and Azure answers 404. A plain client with an Azure base URL sends what it
+    // has, and Azure's answer is judged as it comes.
+    let version = azure.filter(|a| a.azure_client && a.style == crate::provider::AzureStyle::Deployments);
+    if let Some(a) = version
+        && a.api_version.as_deref().is_none_or(|v| v.trim().is_empty())
+    {
+        let what = if a.api_version.is_none() {
+            "OPENAI_API_VERSION is not set: the AzureOpenAI client refuses to start (\"Must provide either the `api_version` argument or the `OPENAI_API_VERSION` environment variable\")"
+        } else {
+            "OPENAI_API_VERSION is set but empty: the AzureOpenAI client sends `api-version=` on every request, and Azure answers 404 \"Resource not found\""
+        };
         findings.push(Finding::new(
             &AZURE_API_VERSION,
             Severity::Fail,
-            "OPENAI_API_VERSION is not set: the AzureOpenAI client refuses to start (\"Must provide either the `api_version` argument or the `OPENAI_API_VERSION` environment variable\"), and Azure answers a request without one with 404 \"Resource not found\"",
+            what,
             "export OPENAI_API_VERSION=2024-10-21 (or another version on Microsoft Learn's \"Azure OpenAI API version lifecycle\" page), or --api-version.",
         ));
         return Outcome::from_findings("no api-version for Azure OpenAI", Details::nothing(), findings);
+    }
+    if azure.is_some_and(|a| a.style == crate::provider::AzureStyle::PlainClient) {
+        findings.insert(
+            0,
+            Finding::new(
+                &AZURE_CLIENT,
+                Severity::Warn,
+                format!(
+                    "{}: the OpenAI client sends OpenAI's paths ({}) and {} as a bearer token there, which Azure's deployments API refuses; the probe sends what the app sends",
+                    cfg.provider_why.split(" is an Azure").next().unwrap_or("the base URL"),
+                    cfg.api_label("POST", "chat/completions"),
+                    cfg.credential.var
+                ),
+                "Use base_url https://NAME.openai.azure.com/openai/v1/ with the OpenAI client (the deployment as model=), or the AzureOpenAI client with AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and OPENAI_API_VERSION (and unset OPENAI_BASE_URL).",
+            ),
+        );
     }
     let Some(key) = key else {
         return Outcome::from_findings("no usable API key", Details::nothing(), findings);
     };
     let mut aim = Aim::of(cfg);
-    if azure.is_some_and(|a| a.deployment_from.is_none()) && aim.payload.is_none() && cfg.billable {
+    if azure.is_some_and(|a| a.deployment_from.is_some())
+        && aim.model.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        findings.push(Finding::new(
+            &AZURE_DEPLOYMENT,
+            Severity::Fail,
+            format!(
+                "the deployment's name {:?} holds white space or a line break: the SDKs send it percent-encoded ({}), and Azure has no deployment of that name",
+                aim.model,
+                cfg.api_label("POST", "chat/completions")
+            ),
+            "Store the deployment's name without the trailing newline or spaces (printf %s, not echo; check .env files and secret stores).",
+        ));
+    }
+    if azure.is_some_and(|a| a.deployment_from.is_none() && a.style != crate::provider::AzureStyle::PlainClient)
+        && aim.payload.is_none()
+        && cfg.billable
+    {
         aim.chat = false;
         findings.push(Finding::new(
             &AZURE_DEPLOYMENT,

@@ -76,10 +76,13 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     if !cfg.billable {
         return not_run("billable requests are off (--no-billable); a stream is one small completion", Status::Skip);
     }
+    if cfg.url_problem.is_some() {
+        return not_run("the SDKs' request URLs break on this base URL (see the probe)", Status::Skip);
+    }
     if cfg
         .provider
         .azure()
-        .is_some_and(|a| a.deployment_from.is_none())
+        .is_some_and(|a| a.deployment_from.is_none() && a.style != crate::provider::AzureStyle::PlainClient)
     {
         return not_run(
             "no Azure OpenAI deployment named (--model DEPLOYMENT): a stream goes to a deployment",
