@@ -362,7 +362,22 @@ async fn probe(req: &hyper::Request<hyper::body::Incoming>, state: &Arc<State>, 
 
 async fn one_run(state: Arc<State>, probe: Probe, budget: Duration) -> Arc<Done> {
     let mut config = state.base.clone();
-    config.base_url = probe.target;
+    // Another allowed target is another API: its provider is decided as for --base-url.
+    if probe.target != config.base_url {
+        use openai_doctor_checks::provider::{self, BaseSource, Choice, Inputs};
+        let inputs = Inputs {
+            choice: Choice::Auto,
+            base_url: probe.target.clone(),
+            base_source: BaseSource::Flag,
+            azure_endpoint: None,
+            endpoint_typed: false,
+            api_version: config.provider.azure().and_then(|a| a.api_version.clone()),
+        };
+        match provider::decide(&inputs, &config.env) {
+            Ok(decision) => config.set_provider(decision),
+            Err(_) => config.base_url = probe.target,
+        }
+    }
     config.deadline = budget;
     let selection = Selection { only: probe.only, skip: state.selection.skip.clone() };
     state.runs_total.fetch_add(1, Ordering::Relaxed);
