@@ -69,7 +69,10 @@ fn azure(s: &Seen) -> Reply {
         }
         let model = serde_json::from_slice::<Value>(&s.body).ok().and_then(|b| b["model"].as_str().map(str::to_owned));
         return match (s.method.as_str(), rest, model.as_deref()) {
-            ("GET", "models", _) => with_ids(Reply::json(200, &json!({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]}))),
+            ("GET", "models", _) => with_ids(Reply::json(
+                200,
+                &json!({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]}),
+            )),
             ("POST", "chat/completions", Some(DEPLOYMENT)) => with_ids(Reply::json(
                 200,
                 &json!({"id": "chatcmpl-2", "object": "chat.completion", "model": "gpt-4o-mini",
@@ -452,7 +455,11 @@ fn the_v1_api_is_called_with_the_plain_client_and_the_deployment_as_model() {
     assert!(seen.iter().any(|s| s.path == "/openai/v1/models"), "{seen:?}");
     assert!(seen.iter().any(|s| s.path == "/openai/v1/chat/completions"), "{seen:?}");
     for s in &seen {
-        assert_eq!(s.header("authorization"), Some(format!("Bearer {AZURE_KEY}").as_str()), "the plain client's bearer");
+        assert_eq!(
+            s.header("authorization"),
+            Some(format!("Bearer {AZURE_KEY}").as_str()),
+            "the plain client's bearer"
+        );
         assert!(!s.path.contains("api-version"), "the v1 API needs none: {s:?}");
     }
     // Without a deployment named, the v1 API is not sent a model's name either.

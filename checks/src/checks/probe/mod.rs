@@ -638,7 +638,9 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let azure = cfg.provider.azure();
     // The AzureOpenAI client cannot start without an api-version; a plain client with an Azure
     // base URL sends its requests without one, and Azure's 404 is judged as it comes.
-    if azure.is_some_and(|a| a.azure_client && a.style == crate::provider::AzureStyle::Deployments && a.api_version.is_none()) {
+    if azure.is_some_and(|a| {
+        a.azure_client && a.style == crate::provider::AzureStyle::Deployments && a.api_version.is_none()
+    }) {
         findings.push(Finding::new(
             &AZURE_API_VERSION,
             Severity::Fail,

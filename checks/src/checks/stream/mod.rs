@@ -76,11 +76,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     if !cfg.billable {
         return not_run("billable requests are off (--no-billable); a stream is one small completion", Status::Skip);
     }
-    if cfg
-        .provider
-        .azure()
-        .is_some_and(|a| a.deployment_from.is_none())
-    {
+    if cfg.provider.azure().is_some_and(|a| a.deployment_from.is_none()) {
         return not_run(
             "no Azure OpenAI deployment named (--model DEPLOYMENT): a stream goes to a deployment",
             Status::Skip,
