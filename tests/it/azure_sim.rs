@@ -1,6 +1,6 @@
 //! `openai-doctor simulate --provider azure` against the official Python SDK's `AzureOpenAI`
 //! client (and `OpenAI` on the v1 API): it succeeds where Azure would serve it, fails with the
-//! SDK's exception class and Azure's own message where Azure refuses (key, deployment,
+//! SDK's exception class and Azure's own message where Azure refuses (key, Entra ID token, deployment,
 //! api-version, operation, content filter), retries a 429 as long as its Retry-After says, and the
 //! audit sees it all. `recipe --provider azure`, as printed, runs against it and passes. The key
 //! never appears in any output.
@@ -139,7 +139,13 @@ fn the_azure_sdk_fails_where_azure_refuses_with_azures_words() {
             "AuthenticationError 401 401",
             "Access denied due to invalid subscription key or wrong API endpoint.",
         ),
-        ("wrong-token", "AuthenticationError 401 401", "Access denied due to invalid subscription key"),
+        // A rejected Entra ID token gets Azure's words for a token (no `error` envelope, so no
+        // code), not the key's.
+        (
+            "wrong-token",
+            "AuthenticationError 401 None",
+            "Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.",
+        ),
         (
             "unknown-deployment",
             "NotFoundError 404 DeploymentNotFound",
@@ -171,7 +177,7 @@ fn the_azure_sdk_fails_where_azure_refuses_with_azures_words() {
         faults,
         [
             "401 Azure: invalid key",
-            "401 Azure: invalid key",
+            "401 Azure: bearer token rejected",
             "404 Azure: DeploymentNotFound",
             "400 Azure: api-version not supported",
             "404 Azure: no api-version",
