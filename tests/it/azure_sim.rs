@@ -256,10 +256,19 @@ fn the_azure_bash_recipe_passes() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "body.json", r#"{"messages":[{"role":"user","content":"hi"}]}"#);
     write(dir.path(), "recipe.sh", &recipe.stdout);
-    let cd = format!("cd {} && AZURE_OPENAI_DEPLOYMENT=gpt-4.1-nano bash recipe.sh", dir.path().display());
+    // curl's arguments are logged (what `ps` shows other users): the key must not be among them.
+    let (curl_dir, path) = crate::hardening_two::argv_logging_curl();
+    let cd = format!(
+        "cd {} && PATH='{}' AZURE_OPENAI_DEPLOYMENT=gpt-4.1-nano bash recipe.sh",
+        dir.path().display(),
+        path.to_string_lossy()
+    );
     let (audit, r) = simulate("500,429:1,disconnect", &[], &["sh", "-c", &cd]);
     assert_eq!(audit["command"]["exit_code"], 0, "{}\n{}", r.stderr, recipe.stdout);
     assert_eq!(audit["attempts"], 4, "{audit}");
+    let argv = std::fs::read_to_string(curl_dir.path().join("argv.log")).unwrap();
+    assert_eq!(argv.matches("@-").count(), 4, "the header on stdin, each attempt:\n{argv}");
+    assert!(!argv.contains(KEY), "the key on curl's command line:\n{argv}");
     assert!(paths(&audit).iter().all(|p| p.contains("/openai/deployments/gpt-4.1-nano/chat/completions")));
     for id in ["retries_transient_errors", "backoff", "honours_retry_after"] {
         assert_eq!(verdict(&audit, id), "pass", "{id}: {audit}");
