@@ -182,6 +182,8 @@ pub const ADVERSARIAL: &[&str] = &[
     "AKIA",
     "ghp_",
     "?key=&",
+    "#key=#",
+    "?code=",
     "&token",
     "%73%6b",
     "\\u0073k-",
@@ -281,9 +283,11 @@ fn url_end(c: char) -> bool {
 }
 
 /// Query parameter names that carry credentials (`?api-key=`, `?sig=`, `&access_token=`...).
+/// `code` is an Azure Functions function key (`?code=`) and an OAuth authorization code: both
+/// are credentials, matched exactly so that `error_code=` or `status_code=` stay readable.
 fn is_secret_param(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    matches!(n.as_str(), "key" | "sig" | "auth" | "pass" | "pwd")
+    matches!(n.as_str(), "key" | "sig" | "auth" | "pass" | "pwd" | "code")
         || ["key", "token", "secret", "password", "passwd", "credential", "signature"].iter().any(|w| n.contains(w))
 }
 
@@ -342,8 +346,11 @@ fn redact_urls(text: &str) -> String {
     out
 }
 
-/// `?name=value` and `&name=value` with a key-like name (`api-key`, `sig`, `access_token`...)
-/// become `name=***`, wherever they stand: in a URL, or in a label such as `GET /models?key=…`.
+/// `?name=value`, `&name=value` and `#name=value` with a key-like name (`api-key`, `sig`,
+/// `access_token`...) become `name=***`, wherever they stand: in a URL, or in a label such as
+/// `GET /models?key=…`. A fragment is never sent, but it is printed wherever the URL is, and
+/// credentials do travel there (`#access_token=` of OAuth's implicit flow, `#api-key=` pasted
+/// into an endpoint variable).
 fn redact_query_params(text: &str) -> String {
     if !text.contains('=') {
         return text.to_owned();
@@ -352,7 +359,7 @@ fn redact_query_params(text: &str) -> String {
     let value_end = |c: char| matches!(c, '&' | '#') || url_end(c);
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
-    while let Some(rel) = text[i..].find(['?', '&']) {
+    while let Some(rel) = text[i..].find(['?', '&', '#']) {
         let name_start = i + rel + 1;
         out.push_str(&text[i..name_start]);
         let name_len = text[name_start..].find(|c: char| !is_name(c)).unwrap_or(text.len() - name_start);
@@ -607,6 +614,54 @@ mod tests {
         assert_eq!(r.redact("GET /models?api-key=abc&api-version=1"), "GET /models?api-key=***&api-version=1");
         assert_eq!(r.redact("a & b = c, x&y"), "a & b = c, x&y", "ordinary text is left alone");
         assert_eq!(r.redact(&out), out, "idempotent");
+    }
+
+    /// Issue 27 review: a credential in a URL fragment (`#api-key=`, OAuth's `#access_token=`)
+    /// and an Azure Functions key (`?code=`) were printed in clear.
+    #[test]
+    fn fragment_parameters_and_function_keys_are_secrets() {
+        let r = Redactor::new();
+        let out = r.redact(
+            "endpoint http://127.0.0.1:18080#api-key=FRAGSECRET1 fn https://f.azurewebsites.net/api/x?code=QKEYSECRET3 \
+             oauth https://app/cb#access_token=FRAGSECRET2&token_type=bearer&state=s1 \
+             both https://h/v1?api-version=1&code=QKEYSECRET4#frag label GET /x#key=FRAGSECRET5",
+        );
+        for secret in ["FRAGSECRET1", "QKEYSECRET3", "FRAGSECRET2", "QKEYSECRET4", "FRAGSECRET5"] {
+            assert!(!out.contains(secret), "{secret} survived: {out}");
+        }
+        assert!(out.contains("http://127.0.0.1:18080#api-key=*** "), "{out}");
+        assert!(out.contains("#access_token=***&token_type=***&state=s1"), "over-redacting is the safe mistake: {out}");
+        assert!(out.contains("?api-version=1&code=***#frag"), "{out}");
+        assert_eq!(r.redact(&out), out, "idempotent");
+        // Every common credential parameter, after `?`, `&` and `#`.
+        for name in [
+            "key",
+            "apikey",
+            "api_key",
+            "api-key",
+            "token",
+            "access_token",
+            "sig",
+            "signature",
+            "client_secret",
+            "password",
+            "subscription-key",
+            "x-api-key",
+            "code",
+            "Code",
+            "refresh_token",
+            "id_token",
+        ] {
+            for sep in ['?', '&', '#'] {
+                let text = format!("https://h/p{sep}{name}=CREDVALUE9");
+                let out = r.redact(&text);
+                assert!(!out.contains("CREDVALUE9"), "{name} after {sep}: {out}");
+            }
+        }
+        // Words that merely end in `code`, a fragment without `=`, and `#` in prose stay whole.
+        for text in ["GET /x?error_code=429&status_code=503", "see https://h/docs#section-2", "issue #27=done"] {
+            assert_eq!(r.redact(text), text);
+        }
     }
 
     #[test]

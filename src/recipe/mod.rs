@@ -114,7 +114,8 @@ struct Api {
     /// Comment lines (without the comment marker) on how the client is configured.
     note: &'static [&'static str],
     /// bash: the lines that set `$url` (the chat endpoint) and `$auth` (the key's header), after
-    /// their comment lines.
+    /// their comment lines. `$auth` is a shell variable handed to curl on its standard input:
+    /// nothing that expands to the key may stand in curl's arguments (`ps` shows them to all).
     bash_url: &'static str,
 }
 
@@ -251,8 +252,10 @@ attempt=0
 delay={INITIAL}
 while :; do
   attempt=$((attempt + 1))
-  code=$(curl -sS -o response.json -D headers.txt -w '%{{http_code}}' --max-time {t} \
-    "$url" -H "$auth" \
+  # The header with the key reaches curl on its standard input (-H @-), never on its command line,
+  # where ps shows it to every user of the machine (printf is a bash builtin: no process).
+  code=$(printf '%s\n' "$auth" | curl -sS -o response.json -D headers.txt -w '%{{http_code}}' \
+    --max-time {t} "$url" -H @- \
     -H 'Content-Type: application/json' -d @body.json) || code=000
   case $code in
     2??) cat response.json; break ;;
@@ -367,8 +370,8 @@ async function streamChat(body) {{
 # Streaming, with a body that says "stream": true: -N passes events on as they come, and
 # --speed-limit 1 --speed-time {read} ends a stream idle for {read} s (curl exit 28). A stream
 # without its "data: [DONE]" line was cut: send the whole request again.
-#   curl -sS -N --speed-limit 1 --speed-time {read} --max-time {total} "$url" \
-#     -H "$auth" -H 'Content-Type: application/json' \
+#   printf '%s\n' "$auth" | curl -sS -N --speed-limit 1 --speed-time {read} --max-time {total} \
+#     "$url" -H @- -H 'Content-Type: application/json' \
 #     -d @stream_body.json > stream.txt && grep -q '^data: \[DONE\]' stream.txt
 "#,
             read = plain(read),
@@ -466,6 +469,58 @@ mod tests {
         );
         assert!(!bash.contains("'s "), "a quote inside ${{…:?…}} breaks bash: {bash}");
         assert_eq!(render_for(Lang::Python, Provider::Openai, &s), render(Lang::Python, &s));
+    }
+
+    /// Every curl command in `bash` (`curl -…`, continuation lines joined), commented or not.
+    fn curl_commands(bash: &str) -> Vec<String> {
+        let mut commands = Vec::new();
+        let mut current: Option<String> = None;
+        for line in bash.lines() {
+            let line = line.trim_start_matches(['#', ' ']);
+            let text = line.trim_end_matches('\\');
+            match current.as_mut() {
+                Some(c) => c.push_str(text),
+                None if line.contains("curl -") => current = Some(text[text.find("curl -").unwrap()..].to_owned()),
+                None => continue,
+            }
+            if !line.ends_with('\\') {
+                commands.extend(current.take());
+            }
+        }
+        commands
+    }
+
+    /// Issue 27 review: a key in curl's arguments is visible to every user through `ps`.
+    #[test]
+    fn no_bash_recipe_puts_the_key_on_curls_command_line() {
+        for provider in [Provider::Openai, Provider::Azure] {
+            for s in [
+                size(Duration::from_secs(600), 2, None),
+                size(Duration::from_secs(20), 3, Some(Duration::from_secs(60))),
+            ] {
+                let bash = render_for(Lang::Bash, provider, &s);
+                let commands = curl_commands(&bash);
+                assert_eq!(commands.len(), 2, "the loop's curl and the stream's: {commands:?}\n{bash}");
+                for c in &commands {
+                    for expansion in [
+                        "$OPENAI_API_KEY",
+                        "${OPENAI_API_KEY",
+                        "$AZURE_OPENAI_API_KEY",
+                        "${AZURE_OPENAI_API_KEY",
+                        "$AZURE_OPENAI_AD_TOKEN",
+                        "$auth",
+                        "${auth",
+                    ] {
+                        assert!(!c.contains(expansion), "{expansion} in curl's arguments: {c}");
+                    }
+                    assert!(c.contains("-H @-"), "the header comes on stdin: {c}");
+                }
+                assert!(bash.contains("printf '%s\\n' \"$auth\" | curl "), "{bash}");
+            }
+        }
+        // The check itself can fail: the old recipe's line is caught.
+        let old = "  code=$(curl -sS --max-time 5 \\\n    \"$url\" -H \"$auth\" \\\n    -d @body.json) || code=000\n";
+        assert!(curl_commands(old)[0].contains("-H \"$auth\""), "{:?}", curl_commands(old));
     }
 
     #[test]

@@ -45,6 +45,12 @@ const REGION: &str = "North Central US";
 /// body behind APIM: Azure-Samples/openai-python-enterprise-logging#6). `invalid_key_401.http`.
 const BAD_KEY: &str = r#"{"error":{"code":"401","message":"Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."}}"#;
 
+/// 401, a rejected `Authorization: Bearer` token: an Entra ID token expired or issued for another
+/// audience (Azure-Samples/azure-search-openai-demo#458, the body as the SDK printed it; the same
+/// in run-llama/llama_index#12484). Azure answers a bearer token in these words, not the key's.
+/// `entra_token_rejected_401.http`.
+const BAD_TOKEN: &str = r#"{"statusCode": 401, "message": "Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired."}"#;
+
 /// 404 for a path Azure does not serve, and for a deployments-API request without api-version
 /// (ai-shifu/ChatALL#305; ThinkInAIXYZ/deepchat#262: "without the api-version query parameter
 /// Azure OpenAI answers 404"). `resource_not_found_404.http`, `missing_api_version_404.http`.
@@ -260,14 +266,20 @@ impl Azure {
         self.versions.first().map_or(DEFAULT_VERSIONS[0], String::as_str)
     }
 
-    fn authorized(&self, headers: &HeaderMap) -> bool {
+    /// Who the request is, as Azure checks it: an `api-key` header is judged as the key (a bad
+    /// or missing one gets the key's wording); without it, an `Authorization: Bearer` token is
+    /// judged as a token (the resource's Entra ID token, or its key, which the v1 API takes so)
+    /// and a bad one gets the token's wording.
+    fn refusal(&self, headers: &HeaderMap) -> Option<Refusal> {
         let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         if let Some(k) = get("api-key") {
-            return k == self.key;
+            return (k != self.key).then_some(Refusal::Key);
         }
-        get("authorization")
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|t| t == self.key || self.ad_token.as_deref() == Some(t))
+        match get("authorization").and_then(|v| v.strip_prefix("Bearer ")) {
+            Some(t) if t == self.key || self.ad_token.as_deref() == Some(t) => None,
+            Some(_) => Some(Refusal::Token),
+            None => Some(Refusal::Key),
+        }
     }
 
     /// The answer to one request: its route, the fault it is recorded with, and the answer.
@@ -284,8 +296,10 @@ impl Azure {
         let found = target(method, path);
         let route = found.as_ref().map_or(Route::NotFound, |t| t.route);
         let refuse = |why: Refusal, body: String| (route, Fault::Refused(why), error(why.status(), body, front(&apim)));
-        if !self.authorized(headers) {
-            return refuse(Refusal::Key, BAD_KEY.to_owned());
+        match self.refusal(headers) {
+            Some(why @ Refusal::Token) => return refuse(why, BAD_TOKEN.to_owned()),
+            Some(why) => return refuse(why, BAD_KEY.to_owned()),
+            None => {}
         }
         let Some(t) = found else {
             return (Route::NotFound, Fault::Ok, error(404, RESOURCE_NOT_FOUND.to_owned(), front(&apim)));
@@ -503,6 +517,46 @@ mod tests {
         assert_eq!(call("POST", "/openai/v1/chat/completions", None, &bearer, &json!({})).2, 404);
         assert_eq!(call("GET", "/openai/v1/models", None, &bearer, &Value::Null).2, 200);
         assert_eq!(call("GET", "/openai/nowhere", None, &ok, &Value::Null), (Route::NotFound, Fault::Ok, 404));
+    }
+
+    /// Issue 27 review: a rejected bearer token gets Azure's words for a token, a bad or missing
+    /// `api-key` the key's.
+    #[test]
+    fn a_bad_bearer_token_gets_the_tokens_answer_and_a_bad_key_the_keys() {
+        let p = parts("POST", "/openai/deployments/gpt-4.1-nano/chat/completions", Some("api-version=2024-10-21"), &{
+            let mut h = HeaderMap::new();
+            h.insert("authorization", "Bearer eyJ.expired.token".parse().unwrap());
+            h
+        });
+        let entra = Azure::new("k".into(), Some("eyJ.good.token".into()), &[], &[]).unwrap();
+        let (_, fault, a) = entra.serve(&p, &json!({}), || Fault::Ok, 1);
+        assert_eq!((fault, a.status), (Fault::Refused(Refusal::Token), 401));
+        let Body::Whole(text) = a.body else { panic!("whole") };
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["statusCode"], 401);
+        assert!(
+            doc["message"].as_str().unwrap().starts_with("Unauthorized. Access token is missing, invalid"),
+            "{text}"
+        );
+        assert!(a.headers.iter().any(|(k, _)| *k == "apim-request-id"), "{:?}", a.headers);
+        // The resource's own Entra token passes; a bad api-key (even beside a good bearer) and no
+        // credential at all get the key's words.
+        let mut good = HeaderMap::new();
+        good.insert("authorization", "Bearer eyJ.good.token".parse().unwrap());
+        assert_eq!(entra.refusal(&good), None);
+        good.insert("api-key", "wrong".parse().unwrap());
+        assert_eq!(entra.refusal(&good), Some(Refusal::Key));
+        for headers in [with_key("wrong"), HeaderMap::new()] {
+            let (_, fault, a) = azure().serve(
+                &parts("POST", "/openai/deployments/gpt-4.1-nano/chat/completions", None, &headers),
+                &json!({}),
+                || Fault::Ok,
+                1,
+            );
+            assert_eq!(fault, Fault::Refused(Refusal::Key));
+            let Body::Whole(text) = a.body else { panic!("whole") };
+            assert!(text.contains("Access denied due to invalid subscription key"), "{text}");
+        }
     }
 
     #[test]

@@ -203,6 +203,9 @@ impl fmt::Display for Fault {
 pub enum Refusal {
     /// 401: no key, or not the resource's.
     Key,
+    /// 401: an `Authorization: Bearer` token that is neither an Entra ID token the resource
+    /// accepts nor its key.
+    Token,
     /// 404: the deployments API without `api-version`.
     NoVersion,
     /// 400: an api-version the path does not take.
@@ -216,7 +219,7 @@ pub enum Refusal {
 impl Refusal {
     pub fn status(self) -> u16 {
         match self {
-            Self::Key => 401,
+            Self::Key | Self::Token => 401,
             Self::NoVersion | Self::Deployment => 404,
             Self::Version | Self::Operation => 400,
         }
@@ -227,6 +230,7 @@ impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Key => "401 Azure: invalid key",
+            Self::Token => "401 Azure: bearer token rejected",
             Self::NoVersion => "404 Azure: no api-version",
             Self::Version => "400 Azure: api-version not supported",
             Self::Deployment => "404 Azure: DeploymentNotFound",

@@ -1,6 +1,6 @@
 //! `openai-doctor simulate --provider azure` against the official Python SDK's `AzureOpenAI`
 //! client (and `OpenAI` on the v1 API): it succeeds where Azure would serve it, fails with the
-//! SDK's exception class and Azure's own message where Azure refuses (key, deployment,
+//! SDK's exception class and Azure's own message where Azure refuses (key, Entra ID token, deployment,
 //! api-version, operation, content filter), retries a 429 as long as its Retry-After says, and the
 //! audit sees it all. `recipe --provider azure`, as printed, runs against it and passes. The key
 //! never appears in any output.
@@ -139,7 +139,13 @@ fn the_azure_sdk_fails_where_azure_refuses_with_azures_words() {
             "AuthenticationError 401 401",
             "Access denied due to invalid subscription key or wrong API endpoint.",
         ),
-        ("wrong-token", "AuthenticationError 401 401", "Access denied due to invalid subscription key"),
+        // A rejected Entra ID token gets Azure's words for a token (no `error` envelope, so no
+        // code), not the key's.
+        (
+            "wrong-token",
+            "AuthenticationError 401 None",
+            "Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.",
+        ),
         (
             "unknown-deployment",
             "NotFoundError 404 DeploymentNotFound",
@@ -171,7 +177,7 @@ fn the_azure_sdk_fails_where_azure_refuses_with_azures_words() {
         faults,
         [
             "401 Azure: invalid key",
-            "401 Azure: invalid key",
+            "401 Azure: bearer token rejected",
             "404 Azure: DeploymentNotFound",
             "400 Azure: api-version not supported",
             "404 Azure: no api-version",
@@ -250,10 +256,19 @@ fn the_azure_bash_recipe_passes() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "body.json", r#"{"messages":[{"role":"user","content":"hi"}]}"#);
     write(dir.path(), "recipe.sh", &recipe.stdout);
-    let cd = format!("cd {} && AZURE_OPENAI_DEPLOYMENT=gpt-4.1-nano bash recipe.sh", dir.path().display());
+    // curl's arguments are logged (what `ps` shows other users): the key must not be among them.
+    let (curl_dir, path) = crate::hardening_two::argv_logging_curl();
+    let cd = format!(
+        "cd {} && PATH='{}' AZURE_OPENAI_DEPLOYMENT=gpt-4.1-nano bash recipe.sh",
+        dir.path().display(),
+        path.to_string_lossy()
+    );
     let (audit, r) = simulate("500,429:1,disconnect", &[], &["sh", "-c", &cd]);
     assert_eq!(audit["command"]["exit_code"], 0, "{}\n{}", r.stderr, recipe.stdout);
     assert_eq!(audit["attempts"], 4, "{audit}");
+    let argv = std::fs::read_to_string(curl_dir.path().join("argv.log")).unwrap();
+    assert_eq!(argv.matches("@-").count(), 4, "the header on stdin, each attempt:\n{argv}");
+    assert!(!argv.contains(KEY), "the key on curl's command line:\n{argv}");
     assert!(paths(&audit).iter().all(|p| p.contains("/openai/deployments/gpt-4.1-nano/chat/completions")));
     for id in ["retries_transient_errors", "backoff", "honours_retry_after"] {
         assert_eq!(verdict(&audit, id), "pass", "{id}: {audit}");

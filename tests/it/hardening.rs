@@ -144,6 +144,51 @@ fn secrets_only_a_url_holds_appear_in_no_output_and_no_bundle_file() {
     assert!(world.api.seen().iter().all(|s| !s.path.contains("QUERY-SECRET-42")), "never sent where the app would not");
 }
 
+/// Issue 27 review: a credential in the endpoint's fragment (`#api-key=`) and an Azure Functions
+/// key (`?code=`) were printed in clear in the table, the JSON and the bundle.
+#[test]
+fn fragment_and_function_key_credentials_appear_in_no_output_and_no_bundle_file() {
+    let api = server::http(|_| Reply::json(401, &json!({"error": {"code": "401", "message": "Access denied"}})));
+    let secrets = ["FRAGSECRET", "QKEYSECRET3"];
+    let azure = format!("http://{}#api-key=FRAGSECRET", api.addr);
+    let compatible = format!("{}/v1?code=QKEYSECRET3#api-key=FRAGSECRET", api.url());
+    let envs: [&[(&str, &str)]; 2] = [
+        &[("AZURE_OPENAI_ENDPOINT", &azure), ("AZURE_OPENAI_API_KEY", "0123456789abcdef0123456789abcdef")],
+        &[("OPENAI_BASE_URL", &compatible)],
+    ];
+    for vars in envs {
+        for format in ["table", "json"] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut cmd = doctor();
+            cmd.current_dir(dir.path()).envs(vars.iter().copied()).env("OPENAI_API_VERSION", "2024-10-21").args([
+                "--model",
+                "dep",
+                "--format",
+                format,
+                "-v",
+                "--only",
+                "dns,tls,probe",
+                "--probes",
+                "1",
+                "--no-billable",
+                "--deadline",
+                "15",
+                "--bundle",
+            ]);
+            let r = run(&mut cmd, &secrets);
+            assert_eq!(r.code, 1, "{vars:?} {format}: {r:?}");
+            assert!(r.stdout.contains("api-key=***"), "the parameter is named, its value not: {}", r.stdout);
+            for (name, text) in unzip(&bundle_in(dir.path())) {
+                for s in secrets {
+                    assert!(!text.contains(s), "{s} in {name}:\n{text}");
+                }
+            }
+        }
+    }
+    // The server did see the function key: it is sent as given, only never printed.
+    assert!(api.seen().iter().any(|s| s.path.contains("code=QKEYSECRET3")), "{:?}", api.seen());
+}
+
 #[test]
 fn basic_credentials_a_server_echoes_are_redacted_in_every_format() {
     // base64("alice:secret-proxy-pw"): what a proxy's Proxy-Authorization header carries.

@@ -225,6 +225,25 @@ fn strict_api() -> server::Server {
     })
 }
 
+/// A directory holding a `curl` that appends its arguments (one a line) to `argv.log` beside it
+/// and runs the real curl: what `ps` shows other users of the machine while it runs.
+pub(crate) fn argv_logging_curl() -> (tempfile::TempDir, std::ffi::OsString) {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let real = std::env::split_paths(&path).map(|d| d.join("curl")).find(|p| p.is_file()).expect("curl on PATH");
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\nexec '{}' \"$@\"\n",
+        dir.path().join("argv.log").display(),
+        real.display()
+    );
+    let wrapper = write(dir.path(), "curl", &script);
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut dirs = vec![dir.path().to_owned()];
+    dirs.extend(std::env::split_paths(&path));
+    let joined = std::env::join_paths(dirs).unwrap();
+    (dir, joined)
+}
+
 #[test]
 fn the_bash_recipe_works_against_a_server_that_checks_the_key() {
     let api = strict_api();
@@ -234,9 +253,11 @@ fn the_bash_recipe_works_against_a_server_that_checks_the_key() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "body.json", r#"{"model":"gpt-4.1-nano","messages":[{"role":"user","content":"hi"}]}"#);
     write(dir.path(), "recipe.sh", &recipe.stdout);
+    let (curl_dir, path) = argv_logging_curl();
     let out = std::process::Command::new("bash")
         .arg("recipe.sh")
         .current_dir(dir.path())
+        .env("PATH", &path)
         .env("OPENAI_API_KEY", FAKE_KEY)
         .env("OPENAI_BASE_URL", format!("{}/v1", api.url()))
         .output()
@@ -244,6 +265,9 @@ fn the_bash_recipe_works_against_a_server_that_checks_the_key() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("ok-from-strict"), "{stdout}");
+    // Issue 27 review: the key reached the server, but never curl's command line.
+    let argv = std::fs::read_to_string(curl_dir.path().join("argv.log")).unwrap();
+    assert!(argv.contains("@-") && !argv.contains(&FAKE_KEY[8..]), "curl's arguments:\n{argv}");
     // And the strict server is strict: the same script with another key fails.
     let bad = std::process::Command::new("bash")
         .arg("recipe.sh")

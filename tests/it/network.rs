@@ -837,13 +837,30 @@ fn an_azure_private_endpoint_is_named() {
     assert_eq!(d["findings"][0]["severity"], "info", "{d}");
     assert_eq!(d["details"]["lookups"][0]["cname"], json!([alias]), "{d}");
 
-    // The alias, but a public answer: this machine's DNS does not know the private zone.
-    let ns = dns::serve_zone("azure.com", &[("res.openai.azure.com", alias), (alias, "198.51.100.7")]);
+    // The alias, but a public answer: this machine's DNS does not know the private zone. (Only
+    // dns runs: nothing connects to the address.)
+    let ns = dns::serve_zone("azure.com", &[("res.openai.azure.com", alias), (alias, "20.43.1.2")]);
     let r = doctor_run(base, &status, &["--dns-server", &ns.arg(), "--only", "dns"], &[], &[]);
     let (code, message, remedy) = finding(&r, "dns", 0);
     assert_eq!(code, "dns.private_endpoint_public", "{:?}", r.check("dns"));
-    assert!(message.contains("198.51.100.7") && message.contains("Public access is disabled"), "{message}");
+    assert!(message.contains("20.43.1.2") && message.contains("Public access is disabled"), "{message}");
     assert!(remedy.contains("privatelink.openai.azure.com") && remedy.contains("168.63.129.16"), "{remedy}");
+
+    // The alias and a loopback answer (a local tunnel's): pinned to this machine, never "public";
+    // a documentation address reaches no resource and is not public either.
+    for (addr, severity, words) in
+        [("127.0.0.1", "info", "pinned to this machine"), ("198.51.100.7", "warn", "no client reaches the resource")]
+    {
+        let ns = dns::serve_zone("azure.com", &[("res.openai.azure.com", alias), (alias, addr)]);
+        let r = doctor_run(base, &status, &["--dns-server", &ns.arg(), "--only", "dns"], &[], &[]);
+        let (code, message, _) = finding(&r, "dns", 0);
+        assert_eq!(code, "dns.private_endpoint_local", "{:?}", r.check("dns"));
+        assert_eq!(r.check("dns")["findings"][0]["severity"], severity, "{:?}", r.check("dns"));
+        assert!(
+            message.contains(addr) && message.contains(words) && !message.contains("its public address"),
+            "{message}"
+        );
+    }
 
     // The same private answer for a host that is not Azure's says nothing of private endpoints.
     let ns = dns::serve(&[("llm.test", "10.20.30.40")]);

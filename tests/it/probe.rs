@@ -765,3 +765,33 @@ fn a_handshake_over_the_connect_timeout_fails_in_its_own_step() {
     );
     assert!(r.elapsed < Duration::from_secs(12), "{:?}", r.elapsed);
 }
+
+/// Issue 24 review: an app's own timeout is its connect timeout too (`OpenAI(timeout=1.0)` is
+/// `httpx.Timeout(1.0)`, connect included), so `--timeout 1` gives TCP and the handshake 1 s each,
+/// and the finding says whose budget ran out.
+#[test]
+fn the_apps_own_timeout_is_its_connect_timeout() {
+    let world = scripted(|n, _| ok(n));
+    let forward = crate::support::server::slow_forward(world.api.addr, Duration::from_secs(6));
+    let base = format!("https://api.test:{}/v1", forward.port());
+    let r = probe_run(
+        &world,
+        &[
+            "--base-url",
+            &base,
+            "--only",
+            "probe",
+            "--probes",
+            "1",
+            "--no-billable",
+            "--timeout",
+            "1",
+            "--max-retries",
+            "0",
+        ],
+    );
+    let failed = message(&r, "probe", "probe.connection");
+    assert!(failed.contains("GET /models → timeout error: no TLS handshake within 1.0 s of connecting, "), "{failed}");
+    assert!(failed.contains(" s in all (your timeout, 1 s, as httpx applies it to connecting too)"), "{failed}");
+    assert!(r.elapsed < Duration::from_secs(5), "cut at 1 s, not the SDK's 5 s: {:?}", r.elapsed);
+}

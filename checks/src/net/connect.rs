@@ -1,9 +1,12 @@
 //! The connect budget of the doctor's HTTP client, as openai-python's httpx gives it: the connect
-//! timeout (5 s) once to the TCP connection and once more to the TLS handshake (httpcore passes it
-//! to `connect_tcp` and again to `start_tls`), where reqwest's `connect_timeout` would cover both
+//! timeout once to the TCP connection and once more to the TLS handshake (httpcore passes it to
+//! `connect_tcp` and again to `start_tls`), where reqwest's `connect_timeout` would cover both
 //! together and fail a connection the app makes (TCP in 1 s, a handshake of 6 s through a slow
-//! TLS-inspecting proxy). A connector layer times each step; the handshake's start is marked by
-//! the TLS configuration's session store, which rustls asks first thing when it starts one.
+//! TLS-inspecting proxy). The connect timeout is 5 s under the SDK's default timeout, and the
+//! app's own timeout when it sets one (`OpenAI(timeout=1.0)` is `httpx.Timeout(1.0)`: 1 s to
+//! connect too; `sdk::policy::connect_timeout`). A connector layer times each step; the
+//! handshake's start is marked by the TLS configuration's session store, which rustls asks first
+//! thing when it starts one.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -86,17 +89,39 @@ pub struct OutOfTime {
     pub budget: Duration,
     /// How long the whole connection had been waited for.
     pub waited: Duration,
+    /// Whether the budget is the app's own timeout (not the SDK's 5 s connect timeout).
+    pub apps: bool,
+}
+
+/// Seconds as a budget is said: `5`, `1`, `0.25` (never `0` for a budget under a second).
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 { format!("{s:.0}") } else { format!("{s:.3}").trim_end_matches('0').to_owned() }
+}
+
+/// Why a connection had `budget`, in words: the SDK's connect timeout, or the app's own timeout.
+#[must_use]
+pub fn budget_words(budget: Duration, apps: bool) -> String {
+    if apps {
+        format!("your timeout, {} s, as httpx applies it to connecting too", secs(budget))
+    } else {
+        format!("the connect timeout, {} s", secs(budget))
+    }
 }
 
 impl std::fmt::Display for OutOfTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (waited, budget) = (self.waited.as_secs_f64(), self.budget.as_secs_f64());
+        let words = budget_words(self.budget, self.apps);
         match self.step {
+            Step::Tls if self.apps => {
+                write!(f, "no TLS handshake within {budget:.1} s of connecting, {waited:.1} s in all ({words})")
+            }
             Step::Tls => write!(
                 f,
-                "no TLS handshake within {budget:.1} s of connecting, {waited:.1} s in all (the connect timeout, {budget:.0} s, given to the handshake on its own, as httpx does)"
+                "no TLS handshake within {budget:.1} s of connecting, {waited:.1} s in all ({words}, given to the handshake on its own, as httpx does)"
             ),
-            _ => write!(f, "no connection within {waited:.1} s (the connect timeout, {budget:.0} s)"),
+            _ => write!(f, "no connection within {waited:.1} s ({words})"),
         }
     }
 }
@@ -105,12 +130,24 @@ impl std::error::Error for OutOfTime {}
 
 /// The connect budget: `tcp` for everything before the TLS handshake (the TCP connection, and
 /// through a proxy its CONNECT), then `tls` for the handshake from its start.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budget {
     /// Until the handshake starts.
     pub tcp: Duration,
     /// The handshake.
     pub tls: Duration,
+    /// Whether these are the app's own timeout (said so when it runs out).
+    pub apps: bool,
+}
+
+impl Budget {
+    /// The budget of an app whose per-attempt timeout is `client_timeout`: the SDK's 5 s connect
+    /// timeout under its default timeout, else the app's timeout, each to TCP and to TLS.
+    #[must_use]
+    pub fn for_app(client_timeout: Duration) -> Self {
+        let each = crate::sdk::policy::connect_timeout(client_timeout);
+        Self { tcp: each, tls: each, apps: client_timeout != crate::sdk::policy::SDK_DEFAULT_TIMEOUT }
+    }
 }
 
 impl<S> tower_layer::Layer<S> for Budget {
@@ -168,7 +205,7 @@ impl Budget {
                 Ok(done) => return done,
                 // The handshake started while the TCP budget ran: its own budget from its start.
                 Err(_) if step == Step::Connect && handshake.get().is_some() => {}
-                Err(_) => return Err(Box::new(OutOfTime { step, budget, waited: start.elapsed() })),
+                Err(_) => return Err(Box::new(OutOfTime { step, budget, waited: start.elapsed(), apps: self.apps })),
             }
         }
     }
@@ -192,7 +229,7 @@ mod tests {
     use super::*;
 
     fn budget() -> Budget {
-        Budget { tcp: Duration::from_millis(200), tls: Duration::from_millis(200) }
+        Budget { tcp: Duration::from_millis(200), tls: Duration::from_millis(200), apps: false }
     }
 
     /// A connection that "connects" after `tcp`, marks its handshake, then takes `tls`.
@@ -223,6 +260,58 @@ mod tests {
         assert_eq!(o.step, Step::Tls);
         assert!(o.waited >= Duration::from_millis(350) && o.waited < Duration::from_millis(650), "{o:?}");
         assert!(e.to_string().starts_with("no TLS handshake within 0.2 s of connecting"), "{e}");
+    }
+
+    /// Issue 24 review: httpx gives a float timeout to every phase, connecting included
+    /// (`httpx.Timeout(1.0)` has `connect=1.0`); only the SDK's default has `connect=5.0`.
+    #[test]
+    fn the_apps_timeout_is_its_connect_budget_unless_it_is_the_sdks_default() {
+        let sdk = Budget::for_app(Duration::from_secs(600));
+        assert_eq!(sdk, Budget { tcp: Duration::from_secs(5), tls: Duration::from_secs(5), apps: false });
+        let one = Budget::for_app(Duration::from_secs(1));
+        assert_eq!(one, Budget { tcp: Duration::from_secs(1), tls: Duration::from_secs(1), apps: true });
+        assert_eq!(Budget::for_app(Duration::from_secs(20)).tls, Duration::from_secs(20), "longer than 5 s too");
+        assert_eq!(Budget::for_app(Duration::from_millis(250)).tcp, Duration::from_millis(250));
+
+        let tls = OutOfTime {
+            step: Step::Tls,
+            budget: Duration::from_secs(1),
+            waited: Duration::from_millis(1300),
+            apps: true,
+        };
+        assert_eq!(
+            tls.to_string(),
+            "no TLS handshake within 1.0 s of connecting, 1.3 s in all (your timeout, 1 s, as httpx applies it to connecting too)"
+        );
+        let tcp = OutOfTime {
+            step: Step::Connect,
+            budget: Duration::from_millis(250),
+            waited: Duration::from_millis(251),
+            apps: true,
+        };
+        assert_eq!(
+            tcp.to_string(),
+            "no connection within 0.3 s (your timeout, 0.25 s, as httpx applies it to connecting too)"
+        );
+        let sdk = OutOfTime {
+            step: Step::Connect,
+            budget: Duration::from_secs(5),
+            waited: Duration::from_secs(5),
+            apps: false,
+        };
+        assert_eq!(sdk.to_string(), "no connection within 5.0 s (the connect timeout, 5 s)");
+    }
+
+    #[tokio::test]
+    async fn an_apps_short_timeout_cuts_the_handshake_at_its_own_length() {
+        let b = Budget::for_app(Duration::from_millis(300));
+        let handshake = Arc::new(OnceLock::new());
+        let c = HANDSHAKE.scope(handshake.clone(), connection(Duration::from_millis(50), Duration::from_secs(3)));
+        let e = b.within(c, handshake).await.unwrap_err();
+        let o = out_of_time(e.as_ref()).unwrap();
+        assert_eq!((o.step, o.budget, o.apps), (Step::Tls, Duration::from_millis(300), true));
+        assert!(o.waited < Duration::from_secs(1), "{o:?}");
+        assert!(e.to_string().contains("(your timeout, 0.3 s, as httpx applies it to connecting too)"), "{e}");
     }
 
     #[test]

@@ -16,10 +16,11 @@ use crate::model::{Step, millis};
 use crate::net::proxy_env::{self, ProxyChoice};
 use crate::secret::Redactor;
 
-/// Connect timeout for every connection the doctor opens (the Python SDK uses 5 s). The HTTP
-/// client gives it to the TCP connection and again to the TLS handshake, as httpx does (see
-/// `net::connect`).
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connect timeout for the connections the doctor opens on its own (the Python SDK's 5 s). The
+/// HTTP client's connect budget is the app's (`net::connect::Budget::for_app`: this under the
+/// SDK's default timeout, else the app's timeout), given to the TCP connection and again to the
+/// TLS handshake, as httpx does.
+pub const CONNECT_TIMEOUT: Duration = crate::sdk::policy::SDK_CONNECT_TIMEOUT;
 
 pub use crate::details::tls::TrustSources;
 
@@ -420,6 +421,8 @@ pub struct Net {
     base: Url,
     /// The client's resolver, with the names resolved ahead of a request.
     ahead: crate::net::resolve::AheadResolver,
+    /// The client's connect budget (the app's, as httpx gives it).
+    connect: crate::net::connect::Budget,
 }
 
 /// Why the network context could not be built: the caller tells the user's mistake (exit 2)
@@ -444,6 +447,7 @@ impl Net {
         let proxy = proxy_env::choose(&config.env, &config.base_url);
         let redactor = redactor_for(config);
 
+        let connect = crate::net::connect::Budget::for_app(config.client_timeout);
         let mut tls = tls_config(roots.clone(), &[b"http/1.1"]);
         // Marks each handshake's start for the connect budget.
         tls.resumption = rustls::client::Resumption::store(crate::net::connect::MarkingStore::new());
@@ -452,7 +456,7 @@ impl Net {
             .user_agent(concat!("openai-doctor/", env!("CARGO_PKG_VERSION")))
             // Not reqwest's connect_timeout, which would cover the connection and the handshake
             // together: each its own, as httpx gives them.
-            .connector_layer(crate::net::connect::Budget { tcp: CONNECT_TIMEOUT, tls: CONNECT_TIMEOUT })
+            .connector_layer(connect)
             .redirect(redirect_policy(&config.base_url))
             .http1_only()
             .no_proxy();
@@ -487,6 +491,7 @@ impl Net {
             log: Mutex::new(Vec::new()),
             base: config.base_url.clone(),
             ahead,
+            connect,
         })
     }
 
@@ -615,9 +620,9 @@ impl Net {
                 let waited = start.elapsed();
                 e.message = if waited + Duration::from_millis(100) < timeout {
                     format!(
-                        "no connection within {:.1} s (the connect timeout, {:.0} s)",
+                        "no connection within {:.1} s ({})",
                         waited.as_secs_f64(),
-                        CONNECT_TIMEOUT.as_secs_f64()
+                        crate::net::connect::budget_words(self.connect.tcp, self.connect.apps)
                     )
                 } else {
                     format!("no complete answer within {:.1} s", waited.as_secs_f64())
@@ -831,6 +836,20 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(8), "{:?}", start.elapsed());
         assert_eq!(e.phase, Phase::Timeout, "{e}");
         assert!(e.message.starts_with("no connection within 5.0 s (the connect timeout, 5 s)"), "{e}");
+
+        // The app's own timeout is its connect timeout (httpx.Timeout(1.0) connects within 1 s).
+        let mut cfg = cfg;
+        cfg.client_timeout = Duration::from_secs(1);
+        let net = Net::new(&cfg).unwrap();
+        let start = Instant::now();
+        let e = net.get(crate::model::CheckId::Probe, &url, 1024, Duration::from_secs(12)).await.unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+        assert_eq!(e.phase, Phase::Timeout, "{e}");
+        assert!(
+            e.message
+                .starts_with("no connection within 1.0 s (your timeout, 1 s, as httpx applies it to connecting too)"),
+            "{e}"
+        );
     }
 
     #[tokio::test]

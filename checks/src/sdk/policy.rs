@@ -9,6 +9,20 @@ use std::time::Duration;
 /// The official SDKs' per-attempt timeout (openai-python `DEFAULT_TIMEOUT`, openai-node
 /// `DEFAULT_TIMEOUT`: 600 s).
 pub const SDK_DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+/// openai-python's connect timeout under its default timeout (`DEFAULT_TIMEOUT =
+/// httpx.Timeout(timeout=600, connect=5.0)`).
+pub const SDK_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The connect timeout of an app whose per-attempt timeout is `client_timeout`, as openai-python
+/// gives it: 5 s under the SDK's default; otherwise the app's own timeout, since `timeout=1.0`
+/// becomes `httpx.Timeout(1.0)`, which gives 1.0 to every phase, connecting included
+/// (`httpx.Timeout(20.0)` has `connect=20.0`). An app that sets exactly 600 s cannot be told from
+/// the default: it is taken as the default.
+#[must_use]
+pub fn connect_timeout(client_timeout: Duration) -> Duration {
+    if client_timeout == SDK_DEFAULT_TIMEOUT { SDK_CONNECT_TIMEOUT } else { client_timeout }
+}
+
 /// The official SDKs' default retry count (3 attempts in all).
 pub const SDK_DEFAULT_MAX_RETRIES: u32 = 2;
 /// The shortest per-attempt timeout worth recommending when nothing was measured: below it an

@@ -44,6 +44,7 @@ static INFO: CheckInfo = CheckInfo {
         &NO_PROXY_BYPASS,
         &PRIVATE_ENDPOINT,
         &PRIVATE_ENDPOINT_PUBLIC,
+        &PRIVATE_ENDPOINT_LOCAL,
     ],
 };
 
@@ -80,6 +81,25 @@ Azure DNS (168.63.129.16, from a forwarder or an Azure DNS Private Resolver insi
 hosts-file entry with the endpoint's address for a test. To stay public, allow this network in \
 the resource's Networking settings.\n\nVerify: the dns check shows the private address \
 (dns.private_endpoint) and the tls check connects."
+);
+
+code!(
+    PRIVATE_ENDPOINT_LOCAL,
+    "dns.private_endpoint_local",
+    "The Azure resource has a private endpoint, but this machine answers its name with a local or unroutable address",
+    "The API host's aliases go through NAME.privatelink.openai.azure.com (the resource has a \
+private endpoint), but the address this machine uses is neither the endpoint's private address \
+nor a public one. A loopback address (127.0.0.0/8, ::1) pins the name to this machine: a \
+hosts-file entry, or a local tunnel or port-forward to the endpoint (az network bastion tunnel, \
+ssh -L, kubectl port-forward), which works only while something here listens and forwards. A \
+link-local (169.254.0.0/16, fe80::/10), unspecified (0.0.0.0, ::, the answer DNS filters give a \
+blocked name), documentation, multicast or reserved address reaches no Azure resource at all.\n\n\
+Fix: for loopback, start the tunnel (or remove the hosts-file line when there is none); \
+otherwise find the nameserver or hosts-file entry that answers this address and remove it, then \
+resolve the private zone (privatelink.openai.azure.com, linked to this VNet or forwarded to \
+Azure DNS, 168.63.129.16) or the public address.\n\nVerify: the tls check connects and the \
+dns check shows the endpoint's private address (dns.private_endpoint) or, with a tunnel, this \
+finding as information."
 );
 
 code!(
@@ -648,6 +668,62 @@ fn is_private_endpoint_addr(ip: IpAddr) -> bool {
     }
 }
 
+/// What an address that is not a private endpoint's is, for a `privatelink` answer: `None` for a
+/// globally routable (public) address, else its kind. Only a public address may be called the
+/// resource's public address (std's `is_global` is not stable; these are IANA's special-purpose
+/// registries, the parts a DNS answer meets).
+fn non_public_kind(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            if v4.is_loopback() {
+                Some("loopback")
+            } else if v4.is_link_local() {
+                Some("link-local")
+            } else if o[0] == 0 {
+                Some("unspecified")
+            } else if is_private_endpoint_addr(ip) {
+                Some("private")
+            } else if matches!(o, [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _]) {
+                Some("documentation")
+            } else if o[0] == 198 && (o[1] & 0xfe) == 18 {
+                Some("benchmarking")
+            } else if matches!(o, [192, 0, 0, _]) {
+                Some("protocol-assignment")
+            } else if o[0] >= 224 && o[0] < 240 {
+                Some("multicast")
+            } else if o[0] >= 240 {
+                Some("reserved")
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                non_public_kind(IpAddr::V4(v4))
+            } else if v6.is_loopback() {
+                Some("loopback")
+            } else if v6.is_unspecified() {
+                Some("unspecified")
+            } else if (s[0] & 0xffc0) == 0xfe80 {
+                Some("link-local")
+            } else if (s[0] & 0xfe00) == 0xfc00 {
+                Some("private")
+            } else if (s[0], s[1]) == (0x2001, 0x0db8) {
+                Some("documentation")
+            } else if s[0] >= 0xff00 {
+                Some("multicast")
+            } else if (s[0] & 0xe000) != 0x2000 {
+                // Global unicast is 2000::/3; the rest is reserved or special.
+                Some("reserved")
+            } else {
+                None
+            }
+        }
+    }
+}
+
 /// The private DNS zone a resource's private endpoint is named in: the `privatelink.` part of
 /// the alias when there is one, else the zone Azure documents for the host's domain.
 fn private_zone(host: &str, alias: Option<&str>) -> String {
@@ -694,13 +770,17 @@ fn private_endpoint(l: &Lookups, addrs: &[IpAddr]) -> Option<(Finding, Vec<IpAdd
         ));
     }
     let alias = alias?;
+    let public: Vec<IpAddr> = addrs.iter().copied().filter(|ip| non_public_kind(*ip).is_none()).collect();
+    if public.is_empty() {
+        return Some((local_answer(l, host, alias, &zone, addrs), Vec::new()));
+    }
     Some((
         Finding::new(
             &PRIVATE_ENDPOINT_PUBLIC,
             Severity::Info,
             format!(
                 "{host} is an alias of {alias} (the resource has a private endpoint), but this machine's DNS answers its public address {}: requests go to the public endpoint, which answers 403 (\"Public access is disabled…\", \"Access denied due to Virtual Network/Firewall rules\") when the resource accepts only private traffic",
-                join(addrs)
+                join(&public)
             ),
             format!(
                 "To use the private endpoint: link the private DNS zone {zone} to this VNet, or forward {zone} to Azure DNS (168.63.129.16) from your DNS server (a conditional forwarder, Azure DNS Private Resolver). To stay public: allow this network in the resource's Networking settings."
@@ -708,6 +788,54 @@ fn private_endpoint(l: &Lookups, addrs: &[IpAddr]) -> Option<(Finding, Vec<IpAdd
         ),
         Vec::new(),
     ))
+}
+
+/// The `privatelink` alias, and only addresses that are neither the endpoint's nor public: a
+/// loopback answer pins the name to this machine (a hosts-file line, a local tunnel), which is
+/// information since tls tells whether something listens; anything else reaches no resource.
+fn local_answer(l: &Lookups, host: &str, alias: &str, zone: &str, addrs: &[IpAddr]) -> Finding {
+    let kinds: Vec<String> =
+        addrs.iter().map(|ip| format!("{ip} ({})", non_public_kind(*ip).unwrap_or("public"))).collect();
+    let pinned = addrs.iter().any(|ip| l.pinned.contains(ip));
+    if addrs.iter().any(|ip| non_public_kind(*ip) == Some("loopback")) {
+        let by = if pinned {
+            format!("the line of {} that pins it", hosts_file::path())
+        } else {
+            "a hosts-file entry or a local resolver".to_owned()
+        };
+        return Finding::new(
+            &PRIVATE_ENDPOINT_LOCAL,
+            Severity::Info,
+            format!(
+                "{host} is an alias of {alias} (the resource has a private endpoint), and this machine answers {}: not a public address, the name is pinned to this machine ({by}), as for a local tunnel or port-forward to the endpoint; requests reach the resource only while something here listens and forwards them (the tls check shows whether it does)",
+                kinds.join(", ")
+            ),
+            format!(
+                "If you run a tunnel to the endpoint (az network bastion tunnel, ssh -L, kubectl port-forward), keep it up while the app runs. If not, remove {by} and resolve the private zone {zone} (linked to this VNet, or forwarded to Azure DNS, 168.63.129.16) or the public address."
+            ),
+        );
+    }
+    let by = if pinned {
+        format!("the line of {}", hosts_file::path())
+    } else {
+        "the nameserver or hosts-file entry".to_owned()
+    };
+    Finding::new(
+        &PRIVATE_ENDPOINT_LOCAL,
+        Severity::Warn,
+        format!(
+            "{host} is an alias of {alias} (the resource has a private endpoint), but this machine answers {}: neither the endpoint's private address nor a public one, so no client reaches the resource there{}",
+            kinds.join(", "),
+            if addrs.iter().any(|ip| ip.is_unspecified()) {
+                " (0.0.0.0 or :: is what DNS filters answer for a blocked name)"
+            } else {
+                ""
+            }
+        ),
+        format!(
+            "Find {by} that answers this and remove it; then resolve the private zone {zone} (linked to this VNet, or forwarded to Azure DNS, 168.63.129.16) or the public address."
+        ),
+    )
 }
 
 /// The OS resolver's answer came from a search-domain expansion, not the name itself.
@@ -964,6 +1092,11 @@ mod tests {
         );
         assert!(private.is_empty());
 
+        // Only a public address is called public: a documentation address beside it is left out.
+        let l = lookups("res.openai.azure.com", found(resolve::Query::A, &["198.51.100.7", "20.43.1.2"], &[alias]));
+        let (f, _) = private_endpoint(&l, &ips(&["198.51.100.7", "20.43.1.2"])).unwrap();
+        assert!(f.message.contains("public address 20.43.1.2:"), "{}", f.message);
+
         // No alias, public: nothing to say. Not an Azure host: not this finding's business.
         let l = lookups("res.openai.azure.com", found(resolve::Query::A, &["20.43.1.2"], &[]));
         assert!(private_endpoint(&l, &ips(&["20.43.1.2"])).is_none());
@@ -971,5 +1104,73 @@ mod tests {
         assert!(private_endpoint(&l, &ips(&["10.1.2.3"])).is_none());
         // The zone follows the resource's domain when no alias names it.
         assert_eq!(private_zone("x.cognitiveservices.azure.com", None), "privatelink.cognitiveservices.azure.com");
+    }
+
+    /// Issue 27 review: a loopback or link-local answer with the `privatelink` alias was called
+    /// "its public address".
+    #[test]
+    fn only_a_global_address_is_called_public() {
+        for ip in ["20.43.1.2", "168.63.129.16", "1.1.1.1", "2603:1030::5", "::ffff:20.43.1.2", "100.128.0.1"] {
+            assert_eq!(non_public_kind(ip.parse().unwrap()), None, "{ip}");
+        }
+        for (ip, kind) in [
+            ("127.0.0.1", "loopback"),
+            ("127.8.9.10", "loopback"),
+            ("::1", "loopback"),
+            ("::ffff:127.0.0.1", "loopback"),
+            ("169.254.169.254", "link-local"),
+            ("fe80::1", "link-local"),
+            ("febf::1", "link-local"),
+            ("0.0.0.0", "unspecified"),
+            ("::", "unspecified"),
+            ("192.0.2.1", "documentation"),
+            ("198.51.100.7", "documentation"),
+            ("203.0.113.9", "documentation"),
+            ("2001:db8::1", "documentation"),
+            ("100.64.0.1", "private"),
+            ("10.0.0.1", "private"),
+            ("fd00::1", "private"),
+            ("198.19.0.1", "benchmarking"),
+            ("224.0.0.1", "multicast"),
+            ("ff02::1", "multicast"),
+            ("240.0.0.1", "reserved"),
+            ("255.255.255.255", "reserved"),
+            ("100::1", "reserved"),
+        ] {
+            assert_eq!(non_public_kind(ip.parse().unwrap()), Some(kind), "{ip}");
+        }
+
+        let alias = "res.privatelink.openai.azure.com";
+        let host = "res.openai.azure.com";
+        // Loopback: pinned to this machine (a tunnel, a hosts-file line), information; never "public".
+        for addrs in [&["127.0.0.1"][..], &["::1"], &["127.0.0.1", "169.254.1.1"]] {
+            let l = lookups(host, found(resolve::Query::A, addrs, &[alias]));
+            let (f, private) = private_endpoint(&l, &ips(addrs)).unwrap();
+            assert_eq!((f.code, f.severity), ("dns.private_endpoint_local", Severity::Info), "{addrs:?}");
+            assert!(!f.message.contains("its public address"), "{}", f.message);
+            assert!(f.message.contains("(loopback)") && f.message.contains("pinned to this machine"), "{}", f.message);
+            assert!(f.message.contains("tunnel") && f.remedy.contains("privatelink.openai.azure.com"), "{f:?}");
+            assert!(private.is_empty(), "loopback is not the endpoint's address for tls");
+        }
+        // The hosts file's line is named when it is what pins the name.
+        let mut l = lookups(host, found(resolve::Query::A, &["127.0.0.1"], &[alias]));
+        l.pinned = ips(&["127.0.0.1"]);
+        let (f, _) = private_endpoint(&l, &ips(&["127.0.0.1"])).unwrap();
+        assert!(f.message.contains(&format!("the line of {} that pins it", hosts_file::path())), "{}", f.message);
+        // Link-local, unspecified, documentation: reaches no resource; a warning, never "public".
+        for (addr, words) in [
+            ("169.254.10.1", "(link-local)"),
+            ("0.0.0.0", "DNS filters"),
+            ("fe80::2", "(link-local)"),
+            ("2001:db8::7", "(documentation)"),
+        ] {
+            let l = lookups(host, found(resolve::Query::A, &[addr], &[alias]));
+            let (f, _) = private_endpoint(&l, &ips(&[addr])).unwrap();
+            assert_eq!((f.code, f.severity), ("dns.private_endpoint_local", Severity::Warn), "{addr}");
+            assert!(!f.message.contains("its public address") && f.message.contains(words), "{}", f.message);
+        }
+        // CGNAT is a private endpoint's address (some VNets use it), not public.
+        let l = lookups(host, found(resolve::Query::A, &["100.64.3.4"], &[alias]));
+        assert_eq!(private_endpoint(&l, &ips(&["100.64.3.4"])).unwrap().0.code, "dns.private_endpoint");
     }
 }
