@@ -65,6 +65,19 @@ pub fn key_hint(key: &str) -> String {
     format!("{prefix}…{last4}")
 }
 
+/// Keys the local OpenAI-compatible servers' own documentation tells users to set because the
+/// server ignores them: published words, not secrets (`api_key="ollama"` in Ollama's OpenAI
+/// compatibility docs, `"EMPTY"` in vLLM's, `"lm-studio"` in LM Studio's,
+/// `"sk-no-key-required"` in llama.cpp server's). Replacing them would shred the advice
+/// (`ollama pull MODEL` became `*** pull MODEL`).
+const PUBLIC_PLACEHOLDERS: &[&str] = &["ollama", "EMPTY", "lm-studio", "sk-no-key-required"];
+
+/// A key value that is a documented placeholder, exactly (see [`PUBLIC_PLACEHOLDERS`]).
+#[must_use]
+pub fn is_public_placeholder(value: &str) -> bool {
+    PUBLIC_PLACEHOLDERS.contains(&value.trim())
+}
+
 /// Whether a value read from a secret-named variable looks like a secret worth replacing
 /// everywhere: long enough, and not a boolean, a number or a word every report contains
 /// (`TOKENIZERS_PARALLELISM=false` must not turn every JSON `false` into `***`).

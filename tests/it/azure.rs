@@ -585,3 +585,32 @@ fn a_deployment_name_is_one_segment_sent_as_the_sdk_encodes_it() {
         }
     }
 }
+
+#[test]
+fn a_local_ollamas_own_error_is_the_servers_with_its_fix_unshredded() {
+    // Ollama's real 404 (tests/fixtures/answers/compatible/), with the key its docs tell users to
+    // set (api_key="ollama": required, but unused), which is no secret to redact.
+    let api = server::http(|s| {
+        if s.method == "GET" {
+            return Reply::json(
+                200,
+                &json!({"object": "list", "data": [{"id": "llama3.2:latest", "object": "model"}]}),
+            );
+        }
+        answers::reply("compatible/ollama_model_not_found_404.http")
+    });
+    let out = run(
+        doctor()
+            .env("OPENAI_API_KEY", "ollama")
+            .env("OPENAI_BASE_URL", format!("http://127.0.0.1:{}/v1", api.addr.port()))
+            .args(["--format", "json", "--only", "probe", "--probes", "1", "--model", "ollama"]),
+        &[],
+    );
+    let doc = out.json();
+    assert_eq!(out.code, 1, "{doc}");
+    let finding = &doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == "probe").unwrap()["findings"][0];
+    assert_eq!(finding["code"], "probe.model_not_found", "the server's own error, not a hop's: {finding}");
+    let text = finding.to_string();
+    assert!(finding["remedy"].as_str().unwrap().contains("ollama pull"), "{finding}");
+    assert!(!text.contains("gateway"), "a local server is no gateway: {text}");
+}

@@ -97,7 +97,7 @@ pub fn read_pem_certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'stat
 #[must_use]
 pub fn redactor_for(config: &Config) -> Redactor {
     let mut redactor = Redactor::new();
-    if let Some(key) = config.api_key() {
+    if let Some(key) = config.api_key().filter(|k| !crate::secret::is_public_placeholder(k.expose())) {
         redactor.add_key(key);
     }
     // A base URL's password, read as written: `https://u:GW/pass@host` holds `GW/pass`, which a
@@ -116,7 +116,7 @@ pub fn redactor_for(config: &Config) -> Redactor {
         if crate::secret::is_secret_name(name) {
             // Only values shaped like a secret: `TOKENIZERS_PARALLELISM=false` is no secret, and
             // replacing every `false` would corrupt the reports.
-            if !crate::secret::looks_like_secret(value) {
+            if !crate::secret::looks_like_secret(value) || crate::secret::is_public_placeholder(value) {
                 continue;
             }
             if value.trim().starts_with("sk-") {
@@ -916,5 +916,14 @@ mod tests {
         let r = redactor_for(&Config::new(env));
         let out = r.redact("sk-proj-abcdefghijklmnopqrstuvwxyz0123456789WXYZ whsec_webhooksecret42 pl@in-pass s3cr3t-pw socks5://u:sockspw1@host:1080 /etc/ssl/ca.pem false USERONLYTOKEN");
         assert_eq!(out, "sk-proj-…WXYZ *** *** *** *** /etc/ssl/ca.pem false ***");
+    }
+
+    #[test]
+    fn a_documented_placeholder_key_is_no_secret_but_a_real_one_is() {
+        // Ollama's docs: api_key="ollama" (required, but unused); its advice names `ollama pull`.
+        let r = redactor_for(&Config::new(Env::from_pairs([("OPENAI_API_KEY", "ollama"), ("VLLM_API_KEY", "EMPTY")])));
+        assert_eq!(r.redact("ollama pull llama3.2 (EMPTY)"), "ollama pull llama3.2 (EMPTY)");
+        let r = redactor_for(&Config::new(Env::from_pairs([("OPENAI_API_KEY", "ollama-team-key-93f1")])));
+        assert!(!r.redact("key ollama-team-key-93f1").contains("ollama-team-key-93f1"));
     }
 }

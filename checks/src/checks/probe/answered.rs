@@ -21,7 +21,13 @@ pub(super) fn kind_of(j: &Judgement, status: u16) -> Option<Kind> {
         // A bare 404 from whatever serves the base URL is a wrong path first (`probe.not_found`).
         Sender::Unknown { .. } if status == 404 || (300..400).contains(&status) => return None,
         Sender::Unknown { .. } => return Some(Kind::NotApi(status)),
-        Sender::Gateway { own: Some(_), .. } if status >= 300 => return Some(Kind::Gateway(status)),
+        // vLLM or Ollama serve the models themselves: their errors are the server's, judged like
+        // the API's (a model not found is that), not a hop's own.
+        Sender::Gateway { own: Some(_), product, .. }
+            if status >= 300 && !product.is_some_and(crate::net::answer::Gateway::compatible_server) =>
+        {
+            return Some(Kind::Gateway(status));
+        }
         Sender::Api | Sender::Azure | Sender::Gateway { .. } => {}
     }
     if (200..300).contains(&status) {

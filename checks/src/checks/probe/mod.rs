@@ -1271,7 +1271,11 @@ fn failure_finding(
                 "; the answer asks to wait {w:.0} s in its message or in headers the SDKs do not read (no Retry-After)"
             );
         }
-        if first.what == What::Chat && models_passed && matches!(j.sender, crate::net::answer::Sender::Gateway { .. }) {
+        // A hop in front of another API may list models from its own configuration; a server
+        // that serves the models itself (vLLM, Ollama) may not.
+        let hop = matches!(j.sender, crate::net::answer::Sender::Gateway { product, .. }
+            if !product.is_some_and(crate::net::answer::Gateway::compatible_server));
+        if first.what == What::Chat && models_passed && hop {
             msg.push_str(
                 "; GET /models passed, but a gateway may answer it from its own configuration: no proof that its upstream works",
             );
