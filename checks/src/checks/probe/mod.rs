@@ -702,10 +702,10 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
             "Store the deployment's name without the trailing newline or spaces (printf %s, not echo; check .env files and secret stores).",
         ));
     }
-    if azure.is_some_and(|a| a.deployment_from.is_none() && a.style != crate::provider::AzureStyle::PlainClient)
-        && aim.payload.is_none()
-        && cfg.billable
-    {
+    let no_deployment = azure
+        .is_some_and(|a| a.deployment_from.is_none() && a.style != crate::provider::AzureStyle::PlainClient)
+        && aim.payload.is_none();
+    if no_deployment && cfg.billable {
         aim.chat = false;
         findings.push(Finding::new(
             &AZURE_DEPLOYMENT,
@@ -720,7 +720,8 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     let details = Probe {
         key: key.hint(),
         base_url: cfg.base_url.to_string(),
-        model: aim.model.clone(),
+        // With Azure and no deployment named, no model was aimed at: the default is no answer.
+        model: if no_deployment { "(no deployment named)".to_owned() } else { aim.model.clone() },
         series: Vec::new(),
         latency_ms: None,
         chat: None,
