@@ -167,8 +167,17 @@ fn the_azure_client_is_called_as_the_sdk_calls_it() {
     for s in &seen {
         assert_eq!(s.header("api-key"), Some(AZURE_KEY), "the key goes in api-key: {s:?}");
         assert!(s.header("authorization").is_none(), "no bearer with an Azure key: {s:?}");
-        assert!(s.path.contains("api-version=2024-10-21"), "api-version on every request: {s:?}");
+        // Every request of the deployments API carries the api-version; the one look at the v1
+        // API (which takes none) is the offer below.
+        assert!(
+            s.path.contains("api-version=2024-10-21") || s.path == "/openai/v1/models",
+            "api-version on every request: {s:?}"
+        );
     }
+    // The resource also serves the v1 API: said as information, once.
+    assert_eq!(seen.iter().filter(|s| s.path == "/openai/v1/models").count(), 1, "{seen:?}");
+    assert!(codes(&doc, "probe").contains(&"probe.azure_v1".to_owned()), "{doc}");
+    assert_eq!(doc["verdict"]["status"], "warn", "an offer is no failure (tls warns on the test CA): {doc}");
     // Azure's own request id is kept for its support, beside x-request-id.
     let requests = doc["requests"].as_array().unwrap();
     assert!(requests.iter().any(|q| q["apim_request_id"] == "bb943c68-99ed-46ab-bda9-a5efbdf5897a"), "{doc}");
@@ -246,7 +255,7 @@ fn without_a_deployment_the_chat_is_not_aimed_at_a_model_name() {
         &[AZURE_KEY],
     );
     let doc = out.json();
-    assert_eq!(codes(&doc, "probe"), ["probe.azure_deployment"], "{doc}");
+    assert_eq!(codes(&doc, "probe"), ["probe.azure_deployment", "probe.azure_v1"], "{doc}");
     assert!(r.seen().iter().all(|s| !s.path.contains("/deployments/")), "{:?}", r.seen());
     let stream = doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == "stream").unwrap();
     assert!(stream["summary"].as_str().unwrap().contains("no Azure OpenAI deployment named"), "{stream}");

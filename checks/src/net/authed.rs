@@ -67,8 +67,23 @@ pub fn request_at(
     attempt: u32,
     retries_taken: u32,
 ) -> Authed {
+    request_to(net, config, key, method, config.api_url(path), attempt, retries_taken)
+}
+
+/// As [`request_at`], to a URL the caller built (another API of the same resource, such as
+/// Azure's v1 API beside its deployments API), with the same credential and headers.
+#[must_use]
+pub fn request_to(
+    net: &Net,
+    config: &Config,
+    key: &SecretString,
+    method: Method,
+    url: url::Url,
+    attempt: u32,
+    retries_taken: u32,
+) -> Authed {
     let client_request_id = uuid::Uuid::new_v4().to_string();
-    let builder = net.client().request(method, config.api_url(path));
+    let builder = net.client().request(method, url);
     let mut builder = match config.credential.header {
         Header::Bearer => builder.bearer_auth(key.expose()),
         Header::ApiKey => {

@@ -432,3 +432,14 @@ the OpenAI client (the deployment as model=), or the AzureOpenAI client with \
 AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and OPENAI_API_VERSION (and unset OPENAI_BASE_URL).\n\n\
 Verify: the probe passes."
 );
+code!(
+    AZURE_V1,
+    "probe.azure_v1",
+    "The Azure resource also serves the v1 API (information)",
+    "When the app calls an Azure OpenAI resource through the deployments API (the AzureOpenAI \
+client, an api-version on every request), the probe asks once, for free, whether the resource \
+also serves Azure's v1 API: GET {endpoint}/openai/v1/models with the app's credential. A 200 is \
+said as information: on the v1 API the OpenAI client (base_url {endpoint}/openai/v1/, the \
+deployment as model=) needs no api-version, so nothing breaks when a version retires. Nothing is \
+said when it does not answer 200: the app works as it is.\n\nFix: none needed.\n\nVerify: -."
+);

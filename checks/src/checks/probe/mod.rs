@@ -19,6 +19,7 @@ use crate::net::context::{ApiError, Fetched};
 use crate::secret::SecretString;
 
 mod answered;
+mod azure_v1;
 mod codes;
 mod key;
 mod rate;
@@ -82,6 +83,7 @@ static INFO: CheckInfo = CheckInfo {
         &AZURE_DEPLOYMENT,
         &BASE_URL_QUERY,
         &AZURE_CLIENT,
+        &AZURE_V1,
     ],
 };
 
@@ -736,6 +738,11 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     }
     let mut measured = Measured { series, stopped_early, chat: Vec::new(), payload: None, reduced: None, sized: None };
     extra_requests(ctx, activity, &key, &aim, slowest, &mut measured).await;
+    // Only once the resource answered: an offer, never a measurement.
+    if measured.series_ok() > 0 {
+        let number = u32::try_from(measured.series.len() + measured.chat.len()).unwrap_or(0) + 1;
+        findings.extend(azure_v1::offer(ctx, activity, &key, number).await);
+    }
     let latencies: Vec<Latency> = measured
         .all()
         .iter()
