@@ -106,14 +106,19 @@ pub fn record_skip(test: &str, why: &str) {
     }
 }
 
-/// PATH with the project venv's bin/ first (`scripts/test` makes `.venv/` with the tests' Python
-/// packages), so that `cargo test` alone finds them too once `scripts/test` has run.
+/// PATH with the project venv's bin/ first (`scripts/test` makes it with the tests' Python
+/// packages: `OPENAI_DOCTOR_VENV`, which `.ci/run` sets and `scripts/loopback-audit` inherits, else
+/// `.venv/`), so that `cargo test` alone and the audit's run under strace find them too.
 pub fn path_with_venv() -> std::ffi::OsString {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv").join("bin");
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv");
+    let named = std::env::var_os("OPENAI_DOCTOR_VENV").map(std::path::PathBuf::from);
     let rest = std::env::var_os("PATH").unwrap_or_default();
     let mut dirs: Vec<std::path::PathBuf> = std::env::split_paths(&rest).collect();
-    if venv.is_dir() && !dirs.contains(&venv) {
-        dirs.insert(0, venv);
+    for venv in [Some(project), named].into_iter().flatten() {
+        let bin = venv.join("bin");
+        if bin.is_dir() && !dirs.contains(&bin) {
+            dirs.insert(0, bin);
+        }
     }
     std::env::join_paths(dirs).unwrap_or(rest)
 }
