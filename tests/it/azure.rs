@@ -293,6 +293,7 @@ fn azure_refusals_are_azures_with_azures_fixes() {
     assert!(!text.contains("platform.openai.com/api-keys"), "no OpenAI advice for an Azure key: {text}");
     let requests = doc["requests"].as_array().unwrap();
     assert!(requests.iter().all(|q| q["answered_by"]["sender"] == "azure"), "{doc}");
+    assert!(text.contains("x-ms-region: Sweden Central"), "the region that answered is named: {text}");
 
     let out = run(
         azure_doctor(&r, &[("AZURE_OPENAI_API_KEY", AZURE_KEY), ("OPENAI_API_VERSION", "2024-10-21")])

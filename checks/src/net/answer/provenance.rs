@@ -495,7 +495,12 @@ pub fn provenance(a: &Answer) -> Provenance {
             ev.push(format!("the base URL's host {} is an Azure OpenAI endpoint", a.base_host));
         }
         for h in azure_headers {
-            ev.push(format!("Azure's header {h}"));
+            // The region that answered is worth its value: "wrong regional endpoint" is Azure's
+            // own wording for a common 401.
+            match a.header(h).filter(|_| h == "x-ms-region") {
+                Some(region) => ev.push(format!("Azure's header x-ms-region: {}", cap(region))),
+                None => ev.push(format!("Azure's header {h}")),
+            }
         }
         if contains_ci(&text, "Azure OpenAI") {
             ev.push("the message names Azure OpenAI".into());
