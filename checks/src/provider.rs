@@ -219,7 +219,7 @@ pub fn decide(inputs: &Inputs, env: &Env) -> Result<Decision, String> {
     let choice = match inputs.choice {
         Choice::Auto if endpoint_wins => Choice::Azure,
         Choice::Auto if base_is_set && is_azure_host(&base_host) => Choice::Azure,
-        Choice::Auto if base_is_set && base_host == OPENAI_HOST => Choice::Openai,
+        Choice::Auto if base_is_set && is_openai_host(&base_host) => Choice::Openai,
         Choice::Auto if base_is_set => Choice::Compatible,
         Choice::Auto => Choice::Openai,
         other => other,
@@ -355,6 +355,15 @@ pub fn decide(inputs: &Inputs, env: &Env) -> Result<Decision, String> {
     }
 }
 
+/// OpenAI's API host: `api.openai.com`, its data-residency hosts (`us.`, `eu.`… as openai-python's
+/// `_data_residency.py` names them) and its mTLS hosts (`mtls.`, `mtls-eu.`), any case, a
+/// trailing dot allowed.
+#[must_use]
+pub fn is_openai_host(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    h == OPENAI_HOST || h.ends_with(".api.openai.com")
+}
+
 /// An Azure OpenAI (or Azure AI Foundry) resource's host.
 #[must_use]
 pub fn is_azure_host(host: &str) -> bool {
@@ -488,8 +497,17 @@ mod tests {
         // Both typed: exclusive, as in the SDK.
         typed.base_source = BaseSource::Flag;
         assert!(decide(&typed, &env).unwrap_err().contains("mutually exclusive"));
-        let d = decide(&inputs(Some("https://api.openai.com/v1"), None, None), &env).unwrap();
-        assert_eq!(d.provider, Provider::Openai);
+        for openai in [
+            "https://api.openai.com/v1",
+            "https://eu.api.openai.com/v1",
+            "https://API.OpenAI.com./v1",
+            "https://mtls.api.openai.com/v1",
+        ] {
+            let d = decide(&inputs(Some(openai), None, None), &env).unwrap();
+            assert_eq!(d.provider, Provider::Openai, "{openai}");
+        }
+        let d = decide(&inputs(Some("https://api.openai.com.evil.example/v1"), None, None), &env).unwrap();
+        assert_eq!(d.provider, Provider::Compatible);
         let d = decide(&inputs(None, None, None), &env).unwrap();
         assert_eq!(d.provider, Provider::Openai);
         // OPENAI_BASE_URL at the deployments API: the plain client, OpenAI's paths, a bearer.

@@ -95,6 +95,11 @@ pub fn run(args: ServeArgs) -> Result<u8, AppError> {
     let output = Output::new(openai_doctor_checks::net::context::redactor_for(&base));
     let mut allowed = vec![base.base_url.clone()];
     allowed.extend(args.allow_target.iter().cloned());
+    // The Azure endpoint as the user wrote it (AZURE_OPENAI_ENDPOINT) names the configured target
+    // too, not only the base URL the AzureOpenAI client builds from it.
+    if let Some(azure) = base.provider.azure() {
+        allowed.push(azure.endpoint.clone());
+    }
     let state = Arc::new(State {
         deadline: base.deadline,
         base,
@@ -251,12 +256,19 @@ fn parse_query(query: &str, state: &State) -> Result<Probe, String> {
             }
             "target" => {
                 let url = openai_doctor_checks::config::parse_http_url("target", &pair.1)?;
-                if !state.allowed.contains(&url) {
+                // A trailing slash is no other target (…/v1 and …/v1/ are one base URL to the SDKs).
+                let same = |a: &url::Url| {
+                    let path = |u: &url::Url| u.path().trim_end_matches('/').to_owned();
+                    a.origin() == url.origin() && path(a) == path(&url) && a.query() == url.query()
+                };
+                let Some(allowed) = state.allowed.iter().find(|a| same(a)) else {
                     return Err(format!(
                         "target {url} is not allowed: serve probes its base URL and those given with --allow-target"
                     ));
-                }
-                target = url;
+                };
+                // The configured endpoint, however written, is the configured run.
+                let configured = state.base.provider.azure().is_some_and(|a| a.endpoint == *allowed);
+                target = if configured { state.base.base_url.clone() } else { allowed.clone() };
             }
             other => return Err(format!("unknown parameter `{other}` (checks, target)")),
         }

@@ -624,3 +624,24 @@ fn a_local_ollamas_own_error_is_the_servers_with_its_fix_unshredded() {
     assert!(finding["remedy"].as_str().unwrap().contains("ollama pull"), "{finding}");
     assert!(!text.contains("gateway"), "a local server is no gateway: {text}");
 }
+
+#[test]
+fn a_compatible_servers_401_in_openais_format_is_that_servers_with_its_operators_key() {
+    // OpenRouter's real 401, from a host the doctor does not know: OpenAI's format is no proof that
+    // OpenAI answered, and the key to use is the server's, not one from platform.openai.com.
+    let api = server::http(|_| answers::reply("gateway/openrouter_no_auth_credentials_401.http"));
+    let out = run(
+        doctor()
+            .env("OPENAI_API_KEY", "sk-or-v1-0123456789abcdef0123456789abcdef")
+            .env("OPENAI_BASE_URL", format!("http://127.0.0.1:{}/v1", api.addr.port()))
+            .args(["--format", "json", "--only", "probe", "--probes", "1"]),
+        &["sk-or-v1-0123456789abcdef0123456789abcdef"],
+    );
+    let doc = out.json();
+    let finding = &doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == "probe").unwrap()["findings"][0];
+    let message = finding["message"].as_str().unwrap();
+    assert!(message.contains("answered by the server at 127.0.0.1"), "{finding}");
+    assert!(!message.contains("answered by OpenAI's API"), "{finding}");
+    let remedy = finding["remedy"].as_str().unwrap();
+    assert!(remedy.contains("operator issued") && !remedy.contains("platform.openai.com"), "{finding}");
+}

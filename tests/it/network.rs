@@ -873,3 +873,53 @@ fn an_azure_private_endpoint_is_named() {
             .all(|f| !f["code"].as_str().unwrap().contains("private_endpoint"))
     );
 }
+
+/// The world's flags with its nameserver replaced by `ns`.
+fn with_nameserver(world: &crate::support::world::World, ns: &str) -> Vec<String> {
+    let mut args = world.args();
+    let at = args.iter().position(|a| a == "--dns-server").unwrap();
+    args[at + 1] = ns.to_owned();
+    args
+}
+
+#[test]
+fn a_slow_lookup_counts_against_no_timeout_of_the_apps() {
+    // 1.5 s per lookup and the app's --timeout 1: openai-python succeeds (no timeout of httpx
+    // bounds getaddrinfo), so the doctor must not blame the timeout; dns names the slowness.
+    let world = crate::support::world::World::healthy();
+    let relay = dns::slow(world.dns.addr, Duration::from_millis(1500));
+    let r = run(
+        doctor().args(with_nameserver(&world, &relay.arg())).args([
+            "--format",
+            "json",
+            "--only",
+            "dns,probe,timeout",
+            "--timeout",
+            "1",
+            "--probes",
+            "1",
+            "--no-billable",
+        ]),
+        &[],
+    );
+    let doc = r.json();
+    let status = |id: &str| doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["status"].clone();
+    assert_eq!(
+        (status("dns"), status("probe"), status("timeout")),
+        (json!("warn"), json!("pass"), json!("pass")),
+        "{doc}"
+    );
+    assert_eq!(r.code, 0, "{doc}");
+}
+
+#[test]
+fn a_nameserver_answering_in_four_seconds_is_slow_not_dead() {
+    // The C library waits 5 s for a nameserver (timeout:5): 4 s is slow for the app, not a failure.
+    let world = crate::support::world::World::healthy();
+    let relay = dns::slow(world.dns.addr, Duration::from_secs(4));
+    let r = run(doctor().args(with_nameserver(&world, &relay.arg())).args(["--format", "json", "--only", "dns"]), &[]);
+    let doc = r.json();
+    let dns_check = doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == "dns").unwrap().clone();
+    assert_eq!(dns_check["status"], "warn", "{dns_check}");
+    assert!(dns_check["findings"].to_string().contains("dns.slow"), "{dns_check}");
+}

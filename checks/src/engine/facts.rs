@@ -122,7 +122,8 @@ pub struct StreamFact {
     pub verdict: &'static str,
 }
 
-/// One successful request's timing.
+/// One successful request's timing, measured from the connection on: the name's lookup is left
+/// out, as no timeout of the SDKs bounds it (`dns` reports a slow lookup on its own).
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Latency {
     /// `models` or `chat`.

@@ -117,7 +117,10 @@ template).\n\nVerify: the proxy check shows the proxy in the path, and dns and t
 /// How long the direct lookup of the API host (informational behind a proxy) is still waited
 /// for once the proxy's host resolved.
 const DIRECT_GRACE: Duration = Duration::from_millis(50);
-const NS_TIMEOUT: Duration = Duration::from_secs(3);
+/// Each direct query waits as long as the C library's resolver waits for one nameserver (glibc's
+/// and musl's default `timeout:5`): a nameserver that answers in 4 s is slow for the app, not
+/// dead, and the doctor's own limit must not call it dead.
+const NS_TIMEOUT: Duration = Duration::from_secs(5);
 const SYSTEM_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The address of Docker's embedded DNS on user-defined networks.

@@ -308,6 +308,9 @@ struct Attempt {
     /// The step of the connection it ran out of time in, when it did (the lookup, the connect,
     /// the handshake): what the verdict puts down to the check that named that step as slow.
     out_of_time_in: Option<crate::model::Step>,
+    /// The name's lookup before connecting (in `ttfb_ms` and `total_ms`): outside every timeout
+    /// of the SDKs, so left out of the latencies their timeouts are judged against.
+    lookup_ms: u64,
 }
 
 /// The step every one of `attempts` ran out of time in, when they share one.
@@ -466,6 +469,7 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
                 total_ms: millis(lookup + f.elapsed),
                 answered: Some(Box::new(judged)),
                 out_of_time_in: None,
+                lookup_ms: millis(lookup),
             }
         }
         Err(e) => {
@@ -502,6 +506,7 @@ fn transport_failure(
         answered: None,
         location: None,
         out_of_time_in: None,
+        lookup_ms: 0,
     }
 }
 
@@ -517,7 +522,7 @@ fn redirect_base(cfg: &crate::config::Config, first: &Attempt) -> Option<(String
 }
 
 /// What sending the user's payload showed, next to the minimal request.
-fn payload_finding(p: &Attempt, minimal: Option<&Attempt>) -> Finding {
+fn payload_finding(cfg: &crate::config::Config, p: &Attempt, minimal: Option<&Attempt>) -> Finding {
     let ids = p.request_id.clone().unwrap_or_else(|| format!("client {}", p.client_request_id));
     let quoted = p
         .api_error
@@ -548,7 +553,7 @@ fn payload_finding(p: &Attempt, minimal: Option<&Attempt>) -> Finding {
                 if let Some(what) = answered::what(j) {
                     let _ = write!(msg, "; {what}");
                 }
-                let _ = write!(msg, "; {}", answered::attribution(j));
+                let _ = write!(msg, "; {}", answered::attribution(j, &cfg.provider));
             }
             let _ = write!(msg, " (request id {ids})");
             // `validate` checks the payload's shape: it helps with the request's own errors, not
@@ -660,7 +665,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         let what = if a.api_version.is_none() {
             "OPENAI_API_VERSION is not set: the AzureOpenAI client refuses to start (\"Must provide either the `api_version` argument or the `OPENAI_API_VERSION` environment variable\")"
         } else {
-            "OPENAI_API_VERSION is set but empty: the AzureOpenAI client sends `api-version=` on every request, and Azure answers 404 \"Resource not found\""
+            "OPENAI_API_VERSION (or --api-version) is set but empty: the AzureOpenAI client sends `api-version=` on every request, and Azure answers 404 \"Resource not found\""
         };
         findings.push(Finding::new(
             &AZURE_API_VERSION,
@@ -747,7 +752,12 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
         .all()
         .iter()
         .filter(|a| a.kind == Kind::Ok)
-        .map(|a| Latency { what: a.what.as_str(), ttfb_ms: a.ttfb_ms, total_ms: a.total_ms })
+        // What the app's timeouts see: from connecting on, the lookup left out (`dns` names it).
+        .map(|a| Latency {
+            what: a.what.as_str(),
+            ttfb_ms: a.ttfb_ms.saturating_sub(a.lookup_ms),
+            total_ms: a.total_ms.saturating_sub(a.lookup_ms),
+        })
         .collect();
     let _ = ctx.facts.latencies.set(latencies);
     if measured.chat.last().is_some_and(|c| c.kind == Kind::Ok) {
@@ -985,7 +995,7 @@ fn judge(
     mut findings: Vec<Finding>,
 ) -> Outcome {
     if let Some(p) = &m.payload {
-        findings.push(payload_finding(p, m.chat.last()));
+        findings.push(payload_finding(cfg, p, m.chat.last()));
     }
     if let Some(s) = &m.sized {
         size::judge(s, &mut findings);
@@ -1288,7 +1298,7 @@ fn failure_finding(
                 "; GET /models passed, but a gateway may answer it from its own configuration: no proof that its upstream works",
             );
         }
-        let _ = write!(msg, "; {}", answered::attribution(j));
+        let _ = write!(msg, "; {}", answered::attribution(j, &cfg.provider));
     }
     let _ = write!(msg, ". Request ids: {}", ids.join(", "));
     Finding::new(kind.code(), severity, msg, remedy(cfg, aim, first, persistent)).about(common_step(list))
@@ -1330,7 +1340,11 @@ fn remedy(cfg: &crate::config::Config, aim: &Aim, first: &Attempt, persistent: b
         Kind::KeyNotReceived => "Something between you and the API (a proxy, an API gateway, a load balancer) removed the Authorization header: let it through, or reach the API without that hop.".to_owned(),
         Kind::Edge(524) | Kind::CfEdge(524) => "Stream the response (stream: true) so bytes flow before ~100 s, or shorten the request (fewer output tokens, a smaller input); retry with backoff.".to_owned(),
         Kind::RateLimited if first.retry_after.is_none() => "Transient: no Retry-After was sent, so back off exponentially with jitter (the SDKs do) and retry; see the x-ratelimit-* headers (-v).".to_owned(),
-        Kind::InvalidKey => "Create a new key at https://platform.openai.com/api-keys; check OPENAI_ORG_ID / OPENAI_PROJECT_ID match the key.".to_owned(),
+        Kind::InvalidKey => match &cfg.provider {
+            crate::provider::Provider::Compatible => format!("Use the key that {}'s operator issued ({}, sent as a bearer token); OpenAI's keys work only at api.openai.com.", cfg.api_host(), cfg.credential.var),
+            crate::provider::Provider::Azure(_) => "Take the key and the endpoint together from the Azure resource's Keys and Endpoint page.".to_owned(),
+            crate::provider::Provider::Openai => "Create a new key at https://platform.openai.com/api-keys; check OPENAI_ORG_ID / OPENAI_PROJECT_ID match the key.".to_owned(),
+        },
         Kind::Region => "The API does not serve this location; see OpenAI's supported countries.".to_owned(),
         Kind::Forbidden => "Check the key's permissions and the project's model access.".to_owned(),
         Kind::NotFound => format!("Check the base URL ({}): it must end in /v1.", cfg.base_url),

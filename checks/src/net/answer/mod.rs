@@ -119,10 +119,10 @@ pub fn host_of(url: &url::Url) -> String {
     }
 }
 
-/// `api.openai.com` (with or without a port).
+/// OpenAI's API host (with or without a port): `api.openai.com` and its regional and mTLS hosts.
 #[must_use]
 pub fn is_openai_host(host: &str) -> bool {
-    host.split(':').next().is_some_and(|h| h.eq_ignore_ascii_case("api.openai.com"))
+    host.split(':').next().is_some_and(crate::provider::is_openai_host)
 }
 
 /// Who can fix what an answer says.

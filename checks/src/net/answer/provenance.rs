@@ -515,9 +515,17 @@ pub fn provenance(a: &Answer) -> Provenance {
             .filter_map(|h| a.header(h).map(|v| format!("{h}: {}", cap(v))))
             .collect();
     if let Some(said) = envelope {
-        ev.push("OpenAI's error envelope {\"error\": {\"message\", \"type\", \"code\"}}".into());
+        // Only OpenAI's format, from another host and with none of its headers: that caveat is
+        // the evidence that matters most, so it comes first (a report shows the first three).
+        let bare = api_headers.is_empty();
+        if bare {
+            caveat(a, &mut ev);
+        }
+        ev.push("OpenAI's error envelope {\"error\": {\"message\", …}}".into());
         ev.extend(api_headers.into_iter().map(|h| format!("header {h}")));
-        caveat(a, &mut ev);
+        if !bare {
+            caveat(a, &mut ev);
+        }
         return done(Sender::Api, ev, Some(said));
     }
     if !api_headers.is_empty() && !html {
