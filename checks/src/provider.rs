@@ -86,15 +86,14 @@ pub struct Azure {
     /// Where the deployment's name (the model, to the SDK) came from: `--model`, a variable,
     /// the base URL; `None` when nothing named it (the chat probe then cannot aim).
     pub deployment_from: Option<String>,
-    /// Called through the `AzureOpenAI` client (from `AZURE_OPENAI_ENDPOINT`), which refuses to
-    /// start without an api-version; else the plain client with a base URL, which sends what it has.
-    pub azure_client: bool,
 }
 
 /// Azure OpenAI's two API shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AzureStyle {
-    /// `{endpoint}/openai/deployments/{deployment}/…?api-version=…`, the `AzureOpenAI` client.
+    /// `{endpoint}/openai/deployments/{deployment}/…?api-version=…`, the `AzureOpenAI` client
+    /// (from `AZURE_OPENAI_ENDPOINT`, or `--provider azure` with a base URL), which refuses to
+    /// start without an api-version.
     Deployments,
     /// `{endpoint}/openai/v1/…`, the plain `OpenAI` client with `base_url` (no api-version needed).
     V1,
@@ -287,8 +286,8 @@ pub fn decide(inputs: &Inputs, env: &Env) -> Result<Decision, String> {
             if let Some(v) = &api_version {
                 base_url.query_pairs_mut().append_pair("api-version", v);
             }
-            let azure_client = style == AzureStyle::Deployments;
-            let credential = if azure_client { Credential::azure(env) } else { Credential::openai(env) };
+            let credential =
+                if style == AzureStyle::Deployments { Credential::azure(env) } else { Credential::openai(env) };
             let deployment_from = path.contains("/deployments/").then(|| base_said.to_owned());
             let shape = match style {
                 AzureStyle::V1 => "Azure OpenAI's v1 API, called with the OpenAI client",
@@ -303,7 +302,7 @@ pub fn decide(inputs: &Inputs, env: &Env) -> Result<Decision, String> {
                 } else {
                     format!("{base_said}'s host {base_host} is {shape}{also}")
                 },
-                provider: Provider::Azure(Azure { endpoint, style, api_version, deployment_from, azure_client }),
+                provider: Provider::Azure(Azure { endpoint, style, api_version, deployment_from }),
                 base_url,
                 credential,
                 url_problem: base_problem(),
@@ -345,7 +344,6 @@ pub fn decide(inputs: &Inputs, env: &Env) -> Result<Decision, String> {
                     style: AzureStyle::Deployments,
                     api_version: inputs.api_version.clone(),
                     deployment_from: None,
-                    azure_client: true,
                 }),
                 base_url,
                 credential: Credential::azure(env),
@@ -513,7 +511,7 @@ mod tests {
         // OPENAI_BASE_URL at the deployments API: the plain client, OpenAI's paths, a bearer.
         let d = decide(&inputs(Some("https://res.openai.azure.com/openai"), None, Some("2024-10-21")), &env).unwrap();
         let a = d.provider.azure().unwrap();
-        assert_eq!((a.style, a.azure_client, a.api_version.as_deref()), (AzureStyle::PlainClient, false, None));
+        assert_eq!((a.style, a.api_version.as_deref()), (AzureStyle::PlainClient, None));
         assert_eq!(d.credential.var, "OPENAI_API_KEY");
         assert_eq!(d.base_url.as_str(), "https://res.openai.azure.com/openai");
     }
@@ -542,7 +540,6 @@ mod tests {
                 style: AzureStyle::Deployments,
                 api_version: Some(v.to_owned()),
                 deployment_from: None,
-                azure_client: true,
             })
         };
         let body = Provider::Openai.minimal_chat("m", "hi", 1);

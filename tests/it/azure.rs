@@ -644,4 +644,7 @@ fn a_compatible_servers_401_in_openais_format_is_that_servers_with_its_operators
     assert!(!message.contains("answered by OpenAI's API"), "{finding}");
     let remedy = finding["remedy"].as_str().unwrap();
     assert!(remedy.contains("operator issued") && !remedy.contains("platform.openai.com"), "{finding}");
+    // The request log says the same as the finding: one judgement, one wording.
+    let who = doc["requests"][0]["answered_by"]["who"].as_str().unwrap();
+    assert!(who.starts_with("the server at 127.0.0.1"), "{who}");
 }

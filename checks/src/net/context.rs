@@ -423,6 +423,8 @@ pub struct Net {
     ahead: crate::net::resolve::AheadResolver,
     /// The client's connect budget (the app's, as httpx gives it).
     connect: crate::net::connect::Budget,
+    /// The app calls the base URL as an OpenAI-compatible server (see `answer::Sent::compatible`).
+    compatible: bool,
 }
 
 /// Why the network context could not be built: the caller tells the user's mistake (exit 2)
@@ -490,9 +492,17 @@ impl Net {
             no_proxy,
             log: Mutex::new(Vec::new()),
             base: config.base_url.clone(),
+            compatible: config.provider == crate::provider::Provider::Compatible,
             ahead,
             connect,
         })
+    }
+
+    /// An answer to a request under the base URL, as `net::answer` judges it: the base's host,
+    /// and whether the app calls it as an OpenAI-compatible server.
+    #[must_use]
+    pub fn answer_of(&self, f: &Fetched) -> crate::net::answer::Answer {
+        f.answer(&self.base).for_compatible(self.compatible)
     }
 
     /// The proxy in the path to the API: set, valid, and not bypassed by `NO_PROXY`.
@@ -639,7 +649,7 @@ impl Net {
         let to_api = Url::parse(&url).is_ok_and(|u| {
             u.host_str() == self.base.host_str() && u.port_or_known_default() == self.base.port_or_known_default()
         });
-        let answered_by = ok.filter(|_| to_api).map(|f| crate::net::answer::judge(&f.answer(&self.base)).attribution());
+        let answered_by = ok.filter(|_| to_api).map(|f| crate::net::answer::judge(&self.answer_of(f)).attribution());
         self.record(RequestRecord {
             at,
             check,

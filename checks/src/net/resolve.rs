@@ -332,22 +332,78 @@ impl reqwest::dns::Resolve for ReqwestResolver {
     }
 }
 
-/// Whether an address is private, loopback, link-local, CGNAT or otherwise not public.
+/// Whether an address is private, loopback, link-local, CGNAT or unspecified: one this machine or
+/// its own network answers, not the internet (documentation and reserved ranges aside).
 #[must_use]
 pub fn is_non_public(ip: IpAddr) -> bool {
+    matches!(special_kind(ip), Some("loopback" | "link-local" | "unspecified" | "private"))
+}
+
+/// A private range, as a private endpoint (a VNet, a LAN) uses it: RFC 1918, the shared address
+/// space (100.64.0.0/10, some VNets use it), unique local IPv6 (fc00::/7). Loopback and
+/// link-local are not.
+#[must_use]
+pub fn is_private_range(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_private() || (v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])),
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xfe00) == 0xfc00,
+    }
+}
+
+/// What kind of special-purpose address `ip` is: `None` for a globally routable (public) one,
+/// else `loopback`, `link-local`, `unspecified`, `private`, `documentation`, `benchmarking`,
+/// `protocol-assignment`, `multicast` or `reserved`. Only a public address may be called public
+/// (std's `is_global` is not stable; these are IANA's special-purpose registries, the parts a DNS
+/// answer meets). `is_non_public` and the private-endpoint findings share it.
+#[must_use]
+pub fn special_kind(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => {
             let o = v4.octets();
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || (o[0] == 100 && (64..128).contains(&o[1]))
-                || o[0] == 0
+            if v4.is_loopback() {
+                Some("loopback")
+            } else if v4.is_link_local() {
+                Some("link-local")
+            } else if o[0] == 0 {
+                Some("unspecified")
+            } else if is_private_range(ip) {
+                Some("private")
+            } else if matches!(o, [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _]) {
+                Some("documentation")
+            } else if o[0] == 198 && (o[1] & 0xfe) == 18 {
+                Some("benchmarking")
+            } else if matches!(o, [192, 0, 0, _]) {
+                Some("protocol-assignment")
+            } else if o[0] >= 224 && o[0] < 240 {
+                Some("multicast")
+            } else if o[0] >= 240 {
+                Some("reserved")
+            } else {
+                None
+            }
         }
         IpAddr::V6(v6) => {
             let s = v6.segments();
-            v6.is_loopback() || v6.is_unspecified() || (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                special_kind(IpAddr::V4(v4))
+            } else if v6.is_loopback() {
+                Some("loopback")
+            } else if v6.is_unspecified() {
+                Some("unspecified")
+            } else if (s[0] & 0xffc0) == 0xfe80 {
+                Some("link-local")
+            } else if (s[0] & 0xfe00) == 0xfc00 {
+                Some("private")
+            } else if (s[0], s[1]) == (0x2001, 0x0db8) {
+                Some("documentation")
+            } else if s[0] >= 0xff00 {
+                Some("multicast")
+            } else if (s[0] & 0xe000) != 0x2000 {
+                // Global unicast is 2000::/3; the rest is reserved or special.
+                Some("reserved")
+            } else {
+                None
+            }
         }
     }
 }

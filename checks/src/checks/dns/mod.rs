@@ -662,71 +662,6 @@ fn judge(ctx: &Context, l: &Lookups, proxy: Option<&url::Url>) -> Outcome {
     out
 }
 
-/// An address a private endpoint gets: RFC 1918, shared address space (100.64.0.0/10, some
-/// VNets use it), unique local IPv6 (fc00::/7). Loopback and link-local are not.
-fn is_private_endpoint_addr(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_private() || (v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])),
-        IpAddr::V6(v6) => (v6.segments()[0] & 0xfe00) == 0xfc00,
-    }
-}
-
-/// What an address that is not a private endpoint's is, for a `privatelink` answer: `None` for a
-/// globally routable (public) address, else its kind. Only a public address may be called the
-/// resource's public address (std's `is_global` is not stable; these are IANA's special-purpose
-/// registries, the parts a DNS answer meets).
-fn non_public_kind(ip: IpAddr) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            if v4.is_loopback() {
-                Some("loopback")
-            } else if v4.is_link_local() {
-                Some("link-local")
-            } else if o[0] == 0 {
-                Some("unspecified")
-            } else if is_private_endpoint_addr(ip) {
-                Some("private")
-            } else if matches!(o, [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _]) {
-                Some("documentation")
-            } else if o[0] == 198 && (o[1] & 0xfe) == 18 {
-                Some("benchmarking")
-            } else if matches!(o, [192, 0, 0, _]) {
-                Some("protocol-assignment")
-            } else if o[0] >= 224 && o[0] < 240 {
-                Some("multicast")
-            } else if o[0] >= 240 {
-                Some("reserved")
-            } else {
-                None
-            }
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                non_public_kind(IpAddr::V4(v4))
-            } else if v6.is_loopback() {
-                Some("loopback")
-            } else if v6.is_unspecified() {
-                Some("unspecified")
-            } else if (s[0] & 0xffc0) == 0xfe80 {
-                Some("link-local")
-            } else if (s[0] & 0xfe00) == 0xfc00 {
-                Some("private")
-            } else if (s[0], s[1]) == (0x2001, 0x0db8) {
-                Some("documentation")
-            } else if s[0] >= 0xff00 {
-                Some("multicast")
-            } else if (s[0] & 0xe000) != 0x2000 {
-                // Global unicast is 2000::/3; the rest is reserved or special.
-                Some("reserved")
-            } else {
-                None
-            }
-        }
-    }
-}
-
 /// The private DNS zone a resource's private endpoint is named in: the `privatelink.` part of
 /// the alias when there is one, else the zone Azure documents for the host's domain.
 fn private_zone(host: &str, alias: Option<&str>) -> String {
@@ -753,7 +688,7 @@ fn private_endpoint(l: &Lookups, addrs: &[IpAddr]) -> Option<(Finding, Vec<IpAdd
     }
     let aliases: Vec<&str> = l.a.cname.iter().chain(&l.aaaa.cname).map(String::as_str).collect();
     let alias = aliases.iter().copied().find(|c| c.contains("privatelink."));
-    let private: Vec<IpAddr> = addrs.iter().copied().filter(|ip| is_private_endpoint_addr(*ip)).collect();
+    let private: Vec<IpAddr> = addrs.iter().copied().filter(|ip| resolve::is_private_range(*ip)).collect();
     let zone = private_zone(host, alias);
     let through = alias.map_or_else(String::new, |a| format!(" through the alias {a}"));
     if !private.is_empty() {
@@ -773,7 +708,7 @@ fn private_endpoint(l: &Lookups, addrs: &[IpAddr]) -> Option<(Finding, Vec<IpAdd
         ));
     }
     let alias = alias?;
-    let public: Vec<IpAddr> = addrs.iter().copied().filter(|ip| non_public_kind(*ip).is_none()).collect();
+    let public: Vec<IpAddr> = addrs.iter().copied().filter(|ip| resolve::special_kind(*ip).is_none()).collect();
     if public.is_empty() {
         return Some((local_answer(l, host, alias, &zone, addrs), Vec::new()));
     }
@@ -798,9 +733,9 @@ fn private_endpoint(l: &Lookups, addrs: &[IpAddr]) -> Option<(Finding, Vec<IpAdd
 /// information since tls tells whether something listens; anything else reaches no resource.
 fn local_answer(l: &Lookups, host: &str, alias: &str, zone: &str, addrs: &[IpAddr]) -> Finding {
     let kinds: Vec<String> =
-        addrs.iter().map(|ip| format!("{ip} ({})", non_public_kind(*ip).unwrap_or("public"))).collect();
+        addrs.iter().map(|ip| format!("{ip} ({})", resolve::special_kind(*ip).unwrap_or("public"))).collect();
     let pinned = addrs.iter().any(|ip| l.pinned.contains(ip));
-    if addrs.iter().any(|ip| non_public_kind(*ip) == Some("loopback")) {
+    if addrs.iter().any(|ip| resolve::special_kind(*ip) == Some("loopback")) {
         let by = if pinned {
             format!("the line of {} that pins it", hosts_file::path())
         } else {
@@ -1078,10 +1013,10 @@ mod tests {
         assert_eq!(private, ips(&["10.1.2.3"]));
         // Shared address space and unique-local IPv6 count; loopback does not.
         for ip in ["100.64.0.9", "fd00::9", "172.16.0.4", "192.168.1.1"] {
-            assert!(is_private_endpoint_addr(ip.parse().unwrap()), "{ip}");
+            assert!(resolve::is_private_range(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["127.0.0.1", "169.254.1.1", "20.1.2.3", "fe80::1", "100.128.0.1"] {
-            assert!(!is_private_endpoint_addr(ip.parse().unwrap()), "{ip}");
+            assert!(!resolve::is_private_range(ip.parse().unwrap()), "{ip}");
         }
 
         // The alias, and a public answer: the app goes to the public endpoint.
@@ -1114,7 +1049,7 @@ mod tests {
     #[test]
     fn only_a_global_address_is_called_public() {
         for ip in ["20.43.1.2", "168.63.129.16", "1.1.1.1", "2603:1030::5", "::ffff:20.43.1.2", "100.128.0.1"] {
-            assert_eq!(non_public_kind(ip.parse().unwrap()), None, "{ip}");
+            assert_eq!(resolve::special_kind(ip.parse().unwrap()), None, "{ip}");
         }
         for (ip, kind) in [
             ("127.0.0.1", "loopback"),
@@ -1140,7 +1075,7 @@ mod tests {
             ("255.255.255.255", "reserved"),
             ("100::1", "reserved"),
         ] {
-            assert_eq!(non_public_kind(ip.parse().unwrap()), Some(kind), "{ip}");
+            assert_eq!(resolve::special_kind(ip.parse().unwrap()), Some(kind), "{ip}");
         }
 
         let alias = "res.privatelink.openai.azure.com";

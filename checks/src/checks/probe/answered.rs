@@ -50,17 +50,9 @@ pub(super) fn kind_of(j: &Judgement, status: u16) -> Option<Kind> {
 }
 
 /// `answered by Cloudflare's edge in front of api.openai.com (evidence: …); who can fix it: OpenAI`.
-/// With a compatible server (not `--provider openai`), OpenAI's format alone is that server's
-/// answer first: it speaks the format, or relays OpenAI's (the evidence shows which).
-pub(super) fn attribution(j: &Judgement, provider: &crate::provider::Provider) -> String {
+pub(super) fn attribution(j: &Judgement) -> String {
     let evidence: Vec<&str> = j.evidence.iter().take(3).map(String::as_str).collect();
-    let who = match (&j.sender, provider) {
-        (Sender::Api, crate::provider::Provider::Compatible) if !j.base_host.is_empty() => {
-            format!("the server at {}, in OpenAI's format (its own answer, or OpenAI's API relayed)", j.base_host)
-        }
-        _ => j.sender.describe(&j.base_host),
-    };
-    format!("answered by {who} (evidence: {}); who can fix it: {}", evidence.join("; "), j.fixer.as_str())
+    format!("answered by {} (evidence: {}); who can fix it: {}", j.who(), evidence.join("; "), j.fixer.as_str())
 }
 
 /// The judgement's own account of what happened, when it adds to the status and the quote: a

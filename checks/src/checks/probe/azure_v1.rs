@@ -20,7 +20,7 @@ const LIMIT: Duration = Duration::from_secs(3);
 /// not use the deployments API, or when time is short.
 pub(super) async fn offer(ctx: &Context, activity: &Activity, key: &SecretString, number: u32) -> Option<Finding> {
     let cfg = &ctx.config;
-    let azure = cfg.provider.azure().filter(|a| a.style == AzureStyle::Deployments && a.azure_client)?;
+    let azure = cfg.provider.azure().filter(|a| a.style == AzureStyle::Deployments)?;
     if activity.time_left() < LIMIT + Duration::from_secs(1) {
         return None;
     }

@@ -167,7 +167,6 @@ mod tests {
             style: crate::provider::AzureStyle::Deployments,
             api_version: Some("2024-10-21".into()),
             deployment_from: None,
-            azure_client: true,
         });
         let (k, f) = inspect_key(&Credential::azure(&Env::default()), &azure);
         assert!(

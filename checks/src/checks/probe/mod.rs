@@ -447,7 +447,7 @@ async fn attempt(ctx: &Context, key: &SecretString, request: Request<'_>, number
     match ctx.net.send(INFO.id, req, MAX_BODY, timeout, meta).await {
         Ok(f) => {
             // The key's shape (never the key) lets the judge name an OpenAI key sent to Azure.
-            let judged = crate::net::answer::judge(&f.answer(&ctx.config.base_url).with_key(key.expose()));
+            let judged = crate::net::answer::judge(&ctx.net.answer_of(&f).with_key(key.expose()));
             let (kind, api_error) = classify(&f, what, &judged);
             let now = now_unix();
             Attempt {
@@ -522,7 +522,7 @@ fn redirect_base(cfg: &crate::config::Config, first: &Attempt) -> Option<(String
 }
 
 /// What sending the user's payload showed, next to the minimal request.
-fn payload_finding(cfg: &crate::config::Config, p: &Attempt, minimal: Option<&Attempt>) -> Finding {
+fn payload_finding(p: &Attempt, minimal: Option<&Attempt>) -> Finding {
     let ids = p.request_id.clone().unwrap_or_else(|| format!("client {}", p.client_request_id));
     let quoted = p
         .api_error
@@ -553,7 +553,7 @@ fn payload_finding(cfg: &crate::config::Config, p: &Attempt, minimal: Option<&At
                 if let Some(what) = answered::what(j) {
                     let _ = write!(msg, "; {what}");
                 }
-                let _ = write!(msg, "; {}", answered::attribution(j, &cfg.provider));
+                let _ = write!(msg, "; {}", answered::attribution(j));
             }
             let _ = write!(msg, " (request id {ids})");
             // `validate` checks the payload's shape: it helps with the request's own errors, not
@@ -658,7 +658,7 @@ async fn run(ctx: &Context, activity: &Activity) -> Outcome {
     // The AzureOpenAI client cannot start without an api-version; set but empty, it sends
     // `api-version=` and Azure answers 404. A plain client with an Azure base URL sends what it
     // has, and Azure's answer is judged as it comes.
-    let version = azure.filter(|a| a.azure_client && a.style == crate::provider::AzureStyle::Deployments);
+    let version = azure.filter(|a| a.style == crate::provider::AzureStyle::Deployments);
     if let Some(a) = version
         && a.api_version.as_deref().is_none_or(|v| v.trim().is_empty())
     {
@@ -995,7 +995,7 @@ fn judge(
     mut findings: Vec<Finding>,
 ) -> Outcome {
     if let Some(p) = &m.payload {
-        findings.push(payload_finding(cfg, p, m.chat.last()));
+        findings.push(payload_finding(p, m.chat.last()));
     }
     if let Some(s) = &m.sized {
         size::judge(s, &mut findings);
@@ -1298,7 +1298,7 @@ fn failure_finding(
                 "; GET /models passed, but a gateway may answer it from its own configuration: no proof that its upstream works",
             );
         }
-        let _ = write!(msg, "; {}", answered::attribution(j, &cfg.provider));
+        let _ = write!(msg, "; {}", answered::attribution(j));
     }
     let _ = write!(msg, ". Request ids: {}", ids.join(", "));
     Finding::new(kind.code(), severity, msg, remedy(cfg, aim, first, persistent)).about(common_step(list))

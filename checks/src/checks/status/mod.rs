@@ -468,7 +468,6 @@ mod tests {
             style: AzureStyle::Deployments,
             api_version: Some("2024-10-21".into()),
             deployment_from: None,
-            azure_client: true,
         });
         let out = not_applicable(&config("https://res.openai.azure.com/openai", azure.clone())).unwrap();
         assert_eq!(out.status, Status::Skip, "not a pass claiming health");

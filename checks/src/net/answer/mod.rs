@@ -45,6 +45,9 @@ pub struct Sent {
     pub key: Option<KeyShape>,
     /// The `api-version` query parameter: `Some(None)` the request had none.
     pub api_version: Option<Option<String>>,
+    /// The app calls the base URL as an OpenAI-compatible server (neither OpenAI's API nor
+    /// Azure's): OpenAI's format alone is then that server's answer, not proof of OpenAI's.
+    pub compatible: bool,
 }
 
 /// One HTTP answer as the client saw it.
@@ -67,6 +70,13 @@ impl Answer {
     #[must_use]
     pub fn with_key(mut self, key: &str) -> Self {
         self.sent.key = Some(KeyShape::of(key));
+        self
+    }
+
+    /// The same answer, judged knowing whether the app calls an OpenAI-compatible server.
+    #[must_use]
+    pub fn for_compatible(mut self, compatible: bool) -> Self {
+        self.sent.compatible = compatible;
         self
     }
 
@@ -174,6 +184,8 @@ pub struct Judgement {
     pub fix: Option<String>,
     /// The base URL's host the answer came from (for the words "… at <host>").
     pub base_host: String,
+    /// The app calls that host as an OpenAI-compatible server (see [`Sent::compatible`]).
+    pub compatible: bool,
 }
 
 /// Who answered one request, as the request log keeps it.
@@ -190,15 +202,24 @@ pub struct Attribution {
 }
 
 impl Judgement {
+    /// Who answered, in words. OpenAI's format from a server the app calls as OpenAI-compatible is
+    /// that server's answer first: it speaks the format, or relays OpenAI's (the evidence shows
+    /// which).
+    #[must_use]
+    pub fn who(&self) -> String {
+        match self.sender {
+            Sender::Api if self.compatible && !self.base_host.is_empty() => format!(
+                "the server at {}, in OpenAI's format (its own answer, or OpenAI's API relayed)",
+                self.base_host
+            ),
+            _ => self.sender.describe(&self.base_host),
+        }
+    }
+
     /// The part the request log keeps.
     #[must_use]
     pub fn attribution(&self) -> Attribution {
-        Attribution {
-            sender: self.sender.tag(),
-            who: self.sender.describe(&self.base_host),
-            evidence: self.evidence.clone(),
-            fixer: self.fixer,
-        }
+        Attribution { sender: self.sender.tag(), who: self.who(), evidence: self.evidence.clone(), fixer: self.fixer }
     }
 }
 
@@ -219,5 +240,6 @@ pub fn judge(a: &Answer) -> Judgement {
         what,
         fix,
         base_host: a.base_host.clone(),
+        compatible: a.sent.compatible,
     }
 }
